@@ -1,0 +1,54 @@
+/**
+ * The CLI's JSON report — a contract other tools depend on (see README "CLI"):
+ * { outcome, durationMs, events, threads: [{ name, finalState, exception? }],
+ *   locks: [{ name, kind, acquisitions, contended, waitMs }], deadlock?: { cycle: [...] },
+ *   output: [{ thread, text }], error?: { message, site } }
+ * Extra fields may be added; none of these is ever removed or renamed.
+ */
+import { lockStats } from '../analysis/stats';
+import { formatSite } from '../trace/format';
+import type { RunResult } from '../harness/types';
+
+export interface JsonReport {
+  outcome: RunResult['outcome'];
+  durationMs: number;
+  events: number;
+  threads: { name: string; finalState: string; daemon?: boolean; pool?: string; exception?: { name: string; message: string; site: string } }[];
+  locks: { name: string; kind: string; acquisitions: number; contended: number; waitMs: number; maxWaitMs: number; maxHoldMs: number }[];
+  deadlock?: { kind: string; explanation: string; cycle: { thread: string; holds: string[]; waitsFor: string; waitsForKind: string; heldBy: string[]; site: string }[] };
+  output: { thread: string; stream: string; text: string }[];
+  error?: { message: string; site: string; kind: string };
+  truncated?: string;
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+export function toJsonReport(result: RunResult): JsonReport {
+  const { header } = result.trace;
+  const exceptionOf = new Map(header.exceptions.map((e) => [e.tid, e]));
+  return {
+    outcome: result.outcome,
+    durationMs: round(result.durationMs),
+    events: result.events,
+    threads: header.threads.map((t) => {
+      const e = exceptionOf.get(t.tid);
+      return {
+        name: t.name,
+        finalState: t.finalState,
+        ...(t.daemon ? { daemon: true } : {}),
+        ...(t.pool ? { pool: t.pool } : {}),
+        ...(e ? { exception: { name: e.name, message: e.message, site: formatSite(header.sites, e.siteId) } } : {}),
+      };
+    }),
+    locks: lockStats(result.trace).map((s) => ({
+      name: s.name, kind: s.kind, acquisitions: s.acquisitions, contended: s.contended,
+      waitMs: round(s.waitMs), maxWaitMs: round(s.maxWaitMs), maxHoldMs: round(s.maxHoldMs),
+    })),
+    ...(result.deadlock ? {
+      deadlock: { kind: result.deadlock.kind, explanation: result.deadlock.explanation, cycle: result.deadlock.cycle },
+    } : {}),
+    output: header.output.map((o) => ({ thread: o.thread, stream: o.stream, text: o.text })),
+    ...(result.error ? { error: { message: result.error.message, site: result.error.site, kind: result.error.kind } } : {}),
+    ...(result.truncated ? { truncated: result.truncated } : {}),
+  };
+}

@@ -1,0 +1,98 @@
+/** The CLI's human-readable report: summary, deadlock in words, lock table, text swimlane. */
+import { lanes, traceEndNs, type LaneState } from '../analysis/states';
+import { lockStats } from '../analysis/stats';
+import { formatSite } from '../trace/format';
+import type { RunResult } from '../harness/types';
+
+const GLYPH: Record<LaneState | 'none' | 'failed', string> = {
+  running: '█', blocked: 'X', waiting: '~', sleeping: '.', starting: '>', none: ' ', failed: '!',
+};
+const PRIORITY: (LaneState)[] = ['blocked', 'waiting', 'running', 'sleeping', 'starting'];
+
+export function textReport(result: RunResult, options: { width: number; color: boolean }): string {
+  const { header } = result.trace;
+  const paint = (code: string, text: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const out: string[] = [''];
+  const verdict = {
+    completed: paint('32', 'completed'), deadlock: paint('31;1', 'DEADLOCK'), timeout: paint('33', 'timed out'),
+    error: paint('31', 'error'),
+  }[result.outcome];
+  out.push(`${verdict} · ${result.durationMs.toFixed(1)} ms · ${header.threads.length} thread${header.threads.length === 1 ? '' : 's'} · ${result.events.toLocaleString('en-US')} events`);
+  if (result.error) out.push(paint('31', `${result.error.site ? `${result.error.site}: ` : ''}${result.error.message}`));
+  if (result.truncated) out.push(paint('33', `recording was cut short by the ${result.truncated} limit; the trace keeps what came before`));
+  if (result.deadlock) {
+    out.push('', paint('31;1', result.deadlock.explanation));
+    for (const entry of result.deadlock.cycle) {
+      out.push(`  ${entry.thread.padEnd(14)} holds [${entry.holds.join(', ')}]  waits for ${entry.waitsFor}${entry.heldBy.length ? ` (held by ${entry.heldBy.join(', ')})` : ''}  at ${entry.site}`);
+    }
+  }
+  for (const e of header.exceptions) {
+    const thread = header.threads.find((t) => t.tid === e.tid)?.name ?? `thread ${e.tid}`;
+    out.push(paint('31', `${thread}: ${e.name}: ${e.message}${e.siteId ? ` (at ${formatSite(header.sites, e.siteId)})` : ''}`));
+  }
+  const locks = lockStats(result.trace).filter((s) => s.acquisitions > 0 || s.failed > 0);
+  if (locks.length) {
+    out.push('', 'lock                 kind              acquired  contended   wait ms  max hold ms');
+    for (const s of locks) {
+      out.push(`${s.name.slice(0, 20).padEnd(20)} ${s.kind.padEnd(16)} ${String(s.acquisitions).padStart(9)}  ${String(s.contended).padStart(9)}  ${s.waitMs.toFixed(2).padStart(8)}  ${s.maxHoldMs.toFixed(2).padStart(11)}`);
+    }
+  }
+  out.push('', ...swimlane(result, options.width, paint), '');
+  return `${out.join('\n')}\n`;
+}
+
+function swimlane(result: RunResult, width: number, paint: (code: string, text: string) => string): string[] {
+  const { header } = result.trace;
+  const end = traceEndNs(result.trace);
+  if (end <= 0 || header.threads.length === 0) return [];
+  const nameWidth = Math.min(18, Math.max(...header.threads.map((t) => t.name.length)) + 1);
+  const columns = Math.max(10, width - nameWidth - 2);
+  const perColumn = end / columns;
+  const colors: Record<string, string> = { running: '32', blocked: '31', waiting: '33', sleeping: '36', starting: '90', failed: '31;1' };
+  const rows = lanes(result.trace).map((lane) => {
+    const thread = header.threads.find((t) => t.tid === lane.tid)!;
+    const time = new Map<number, Map<LaneState, number>>();
+    for (const interval of lane.intervals) {
+      const first = Math.floor(interval.startNs / perColumn);
+      const last = Math.min(columns - 1, Math.floor(Math.max(interval.startNs, interval.endNs - 1) / perColumn));
+      for (let c = first; c <= last; c++) {
+        const from = Math.max(interval.startNs, c * perColumn);
+        const to = Math.min(interval.endNs, (c + 1) * perColumn);
+        const byState = time.get(c) ?? new Map<LaneState, number>();
+        byState.set(interval.state, (byState.get(interval.state) ?? 0) + Math.max(to - from, 1));
+        time.set(c, byState);
+      }
+    }
+    let row = '';
+    for (let c = 0; c < columns; c++) {
+      const byState = time.get(c);
+      if (!byState) {
+        row += lane.failed && lane.endNs !== undefined && Math.floor(lane.endNs / perColumn) === c ? paint(colors.failed, GLYPH.failed) : GLYPH.none;
+        continue;
+      }
+      // A short block matters more than long running: show it if it took a fair share of the column.
+      let chosen: LaneState = 'running';
+      let best = -1;
+      for (const state of PRIORITY) {
+        const t = byState.get(state) ?? 0;
+        const weight = state === 'blocked' || state === 'waiting' ? t * 4 : t;
+        if (weight > best) {
+          best = weight;
+          chosen = state;
+        }
+      }
+      row += paint(colors[chosen], GLYPH[chosen]);
+    }
+    const label = `${thread.name}${thread.daemon ? '*' : ''}`.slice(0, nameWidth).padEnd(nameWidth);
+    return `${label}│${row}│`;
+  });
+  const scale = `${''.padEnd(nameWidth)}0${formatDuration(end).padStart(columns + 1)}`;
+  const legend = `${GLYPH.running} running  ${GLYPH.blocked} blocked on a lock  ${GLYPH.waiting} waiting (condition, event, queue, join…)  ${GLYPH.sleeping} sleeping  ${GLYPH.starting} starting${header.threads.some((t) => t.daemon) ? '  * daemon' : ''}`;
+  return [...rows, scale, legend];
+}
+
+function formatDuration(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
+  return `${(ns / 1e3).toFixed(0)} µs`;
+}

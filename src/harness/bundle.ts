@@ -1,0 +1,288 @@
+/**
+ * Bundling: the user's TypeScript in, one CommonJS file out that every worker can evaluate.
+ *
+ * Before esbuild sees the snippet, it is rewritten (with source maps, so every position still
+ * maps to the user's line and column):
+ *   - every call of the API gets its site: `lock.acquire()` → `(__tl.site=7,lock).acquire()`,
+ *     `new Lock()` → `(__tl.site=8,new Lock())`, `counter.value` → `(__tl.site=9,counter).value`;
+ *   - every module-level function and class is registered by name on line 1
+ *     (`__tl.register("worker",()=>worker);`), so another worker can find a thread's target;
+ *   - `import { __tl } from "threadlanes"` is appended at the end (imports are hoisted).
+ * No line is added or removed, so line numbers survive even without the map.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { parse, type ParserPlugin } from '@babel/parser';
+import MagicString from 'magic-string';
+import * as esbuild from 'esbuild';
+import type { Site } from '../trace/format';
+import type { SnippetError } from './types';
+
+/** Methods whose calls are sites (the API's operations). */
+const SITE_METHODS = new Set([
+  'acquire', 'release', 'withLock', 'hold', 'locked', 'wait', 'waitFor', 'notify', 'notifyAll',
+  'set', 'clear', 'isSet', 'put', 'get', 'putNowait', 'getNowait', 'taskDone', 'join', 'start',
+  'run', 'cancel', 'submit', 'result', 'exception', 'map', 'shutdown', 'addDoneCallback', 'reset',
+  'abort', 'sleep', 'isAlive', 'setResult', 'setException', 'getLock', 'qsize', 'empty', 'full',
+]);
+/** Functions whose calls are sites. */
+const SITE_FUNCTIONS = new Set(['sleep', 'wait', 'asCompleted', 'enumerate', 'activeCount', 'currentThread']);
+/** Property reads and writes that are sites (Value). */
+const SITE_PROPERTIES = new Set(['value']);
+
+export interface BundleResult {
+  /** Path of the bundled CommonJS file. */
+  bundlePath: string;
+  /** Site table: index 0 is the unknown site. */
+  sites: Site[];
+  /** Names registered for lookup by other workers. */
+  registered: string[];
+  /** The directory to remove when the run is over. */
+  workDir: string;
+}
+
+export class BundleError extends Error {
+  constructor(public readonly snippetError: SnippetError) {
+    super(snippetError.message);
+  }
+}
+
+interface Node {
+  type: string;
+  start: number;
+  end: number;
+  loc: { start: { line: number; column: number } };
+  [key: string]: unknown;
+}
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string';
+}
+
+function loaderFor(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.tsx') return 'tsx';
+  if (ext === '.jsx') return 'jsx';
+  if (ext === '.js' || ext === '.mjs' || ext === '.cjs') return 'js';
+  return 'ts';
+}
+
+/** What the rewrite produces, before esbuild. Exported for tests. */
+export interface Instrumented {
+  code: string;
+  map: string;
+  sites: Site[];
+  registered: string[];
+}
+
+export function instrument(source: string, displayFile: string, loader: 'ts' | 'tsx' | 'js' | 'jsx'): Instrumented {
+  const plugins: ParserPlugin[] = ['explicitResourceManagement'];
+  if (loader === 'ts' || loader === 'tsx') plugins.push('typescript');
+  if (loader === 'tsx' || loader === 'jsx') plugins.push('jsx');
+  let ast: { program: Node };
+  try {
+    ast = parse(source, { sourceType: 'module', plugins, allowReturnOutsideFunction: false, errorRecovery: false }) as unknown as { program: Node };
+  } catch (error) {
+    const e = error as { message: string; loc?: { line: number; column: number } };
+    const line = e.loc?.line;
+    const col = e.loc ? e.loc.column + 1 : undefined;
+    throw new BundleError({
+      kind: 'syntax',
+      message: e.message.replace(/\s*\(\d+:\d+\)$/, ''),
+      site: line ? `${displayFile}:${line}:${col}` : displayFile,
+      line, col,
+    });
+  }
+  const out = new MagicString(source);
+  const sites: Site[] = [{ file: displayFile, line: 0, col: 0 }];
+  const siteFor = (node: Node, declaredAs?: string): number => {
+    sites.push({ file: displayFile, line: node.loc.start.line, col: node.loc.start.column + 1, ...(declaredAs ? { declaredAs } : {}) });
+    return sites.length - 1;
+  };
+
+  const visit = (node: Node, parent: Node | undefined, parentKey: string): void => {
+    let suffixAt = -1;
+    if (node.type === 'CallExpression' || node.type === 'OptionalCallExpression') {
+      const callee = node.callee as Node;
+      if ((callee.type === 'MemberExpression') && !callee.computed && isNode(callee.property) &&
+        callee.property.type === 'Identifier' && SITE_METHODS.has(callee.property.name as string) &&
+        (callee.object as Node).type !== 'Super') {
+        const object = callee.object as Node;
+        out.appendLeft(object.start, `(__tl.site=${siteFor(callee.property as Node)},`);
+        visitChildren(node);
+        out.appendLeft(object.end, ')');
+        return;
+      }
+      if (callee.type === 'Identifier' && SITE_FUNCTIONS.has(callee.name as string) && !node.typeParameters && !node.typeArguments) {
+        out.appendLeft(callee.start, `(__tl.site=${siteFor(callee)},`);
+        out.appendLeft(callee.end, ')');
+      }
+    } else if (node.type === 'NewExpression') {
+      out.appendLeft(node.start, `(__tl.site=${siteFor(node, declaredNameOf(parent, parentKey, node))},`);
+      suffixAt = node.end;
+    } else if (node.type === 'MemberExpression' && !node.computed && isNode(node.property) &&
+      node.property.type === 'Identifier' && SITE_PROPERTIES.has(node.property.name as string) &&
+      !(parent && (parent.type === 'CallExpression' || parent.type === 'OptionalCallExpression') && parentKey === 'callee') &&
+      (node.object as Node).type !== 'Super' && (node.object as Node).type !== 'ThisExpression') {
+      const object = node.object as Node;
+      out.appendLeft(object.start, `(__tl.site=${siteFor(node.property as Node)},`);
+      visitChildren(node);
+      out.appendLeft(object.end, ')');
+      return;
+    }
+    visitChildren(node);
+    if (suffixAt >= 0) out.appendLeft(suffixAt, ')');
+  };
+
+  const parents = new WeakMap<Node, Node>();
+  const visitChildren = (node: Node): void => {
+    for (const key of Object.keys(node)) {
+      if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'extra') continue;
+      if (key === 'typeAnnotation' || key === 'returnType' || key === 'typeParameters' || key === 'typeArguments') continue;
+      const value = node[key];
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) {
+          parents.set(item, node);
+          visit(item, node, key);
+        }
+      } else if (isNode(value)) {
+        parents.set(value, node);
+        visit(value, node, key);
+      }
+    }
+  };
+
+  /** `const forkA = new Lock()` → "forkA"; `this.lock = new Lock()` → "lock"; `{ q: new Queue() }` → "q". */
+  function declaredNameOf(parent: Node | undefined, key: string, node: Node): string | undefined {
+    let p = parent;
+    let k = key;
+    let child: Node = node;
+    while (p && (p.type === 'TSAsExpression' || p.type === 'TSNonNullExpression' || p.type === 'ParenthesizedExpression' || p.type === 'TSSatisfiesExpression')) {
+      child = p;
+      const grand = parents.get(p);
+      k = grand ? (Object.keys(grand).find((name) => grand[name] === child) ?? '') : '';
+      p = grand;
+    }
+    if (!p) return undefined;
+    if (p.type === 'VariableDeclarator' && k === 'init' && (p.id as Node).type === 'Identifier') return (p.id as Node).name as string;
+    if (p.type === 'AssignmentExpression' && k === 'right') {
+      const left = p.left as Node;
+      if (left.type === 'Identifier') return left.name as string;
+      if (left.type === 'MemberExpression' && !left.computed && (left.property as Node).type === 'Identifier') return (left.property as Node).name as string;
+    }
+    if ((p.type === 'ObjectProperty' || p.type === 'ClassProperty' || p.type === 'PropertyDefinition') && k === 'value' && !p.computed) {
+      const keyNode = p.key as Node;
+      if (keyNode.type === 'Identifier') return keyNode.name as string;
+      if (keyNode.type === 'StringLiteral') return keyNode.value as string;
+    }
+    return undefined;
+  }
+
+  visit(ast.program, undefined, '');
+
+  // Module-level functions and classes, registered by name before anything else runs.
+  const registered: string[] = [];
+  const add = (name: unknown) => {
+    if (typeof name === 'string' && !registered.includes(name)) registered.push(name);
+  };
+  for (const statement of ast.program.body as Node[]) {
+    const declaration = (statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration')
+      ? (statement.declaration as Node | null)
+      : statement;
+    if (!declaration) continue;
+    if ((declaration.type === 'FunctionDeclaration' || declaration.type === 'ClassDeclaration') && declaration.id) {
+      if (!declaration.declare) add((declaration.id as Node).name);
+    } else if (declaration.type === 'VariableDeclaration' && !declaration.declare) {
+      for (const declarator of declaration.declarations as Node[]) {
+        const init = declarator.init as Node | null;
+        if ((declarator.id as Node).type === 'Identifier' && init &&
+          ['ArrowFunctionExpression', 'FunctionExpression', 'ClassExpression'].includes(unwrap(init).type)) {
+          add((declarator.id as Node).name);
+        }
+      }
+    }
+  }
+  const registrations = registered.map((name) => `__tl.register(${JSON.stringify(name)},()=>${name});`).join('');
+  const insertAt = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0;
+  if (registrations) out.appendLeft(insertAt, registrations);
+  out.append(`\nimport { __tl } from "threadlanes";\n`);
+  const map = out.generateMap({ hires: true, source: displayFile, includeContent: true });
+  return { code: out.toString(), map: map.toString(), sites, registered };
+}
+
+function unwrap(node: Node): Node {
+  while (node.type === 'TSAsExpression' || node.type === 'ParenthesizedExpression' || node.type === 'TSSatisfiesExpression') {
+    node = node.expression as Node;
+  }
+  return node;
+}
+
+/** The runtime every snippet imports as "threadlanes": dist/runtime.js next to this file. */
+export function runtimePath(): string {
+  return path.join(__dirname, 'runtime.js');
+}
+
+function firstError(errors: esbuild.Message[], displayFile: string): SnippetError {
+  const e = errors[0];
+  const loc = e?.location;
+  return {
+    kind: 'syntax',
+    message: e ? e.text : 'the snippet could not be bundled',
+    site: loc ? `${loc.file === displayFile || !loc.file ? displayFile : loc.file}:${loc.line}:${loc.column + 1}` : displayFile,
+    line: loc?.line,
+    col: loc ? loc.column + 1 : undefined,
+  };
+}
+
+/**
+ * Check, rewrite and bundle the snippet. Throws BundleError (with the user's line) for syntax
+ * errors and unresolvable imports.
+ */
+export async function bundleSnippet(file: string, source: string, displayFile = file): Promise<BundleResult> {
+  const absolute = path.resolve(file);
+  const loader = loaderFor(file);
+  // esbuild first: its syntax messages are the clearest, and it strips types the same way the bundle will.
+  try {
+    await esbuild.transform(source, { loader, sourcefile: displayFile, logLevel: 'silent' });
+  } catch (error) {
+    throw new BundleError(firstError((error as esbuild.TransformFailure).errors ?? [], displayFile));
+  }
+  const instrumented = instrument(source, displayFile, loader);
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-'));
+  const bundlePath = path.join(workDir, 'snippet.js');
+  const runtime = runtimePath();
+  const inlineMap = `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(instrumented.map).toString('base64')}`;
+  try {
+    await esbuild.build({
+      entryPoints: [absolute],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: bundlePath,
+      sourcemap: 'inline',
+      sourceRoot: '',
+      logLevel: 'silent',
+      write: true,
+      keepNames: true,
+      absWorkingDir: path.dirname(absolute),
+      plugins: [{
+        name: 'threadlanes-snippet',
+        setup(build) {
+          build.onResolve({ filter: /^threadlanes$/ }, () => ({ path: runtime, external: true }));
+          build.onLoad({ filter: /.*/ }, (args) => {
+            if (path.resolve(args.path) !== absolute) return undefined;
+            return { contents: instrumented.code + inlineMap, loader, resolveDir: path.dirname(absolute) };
+          });
+        },
+      }],
+    });
+  } catch (error) {
+    fs.rmSync(workDir, { recursive: true, force: true });
+    const failure = error as esbuild.BuildFailure;
+    if (failure.errors) throw new BundleError(firstError(failure.errors, displayFile));
+    throw error;
+  }
+  return { bundlePath, sites: instrumented.sites, registered: instrumented.registered, workDir };
+}

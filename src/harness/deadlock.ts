@@ -1,0 +1,186 @@
+/**
+ * Live deadlock detection (DESIGN.md decision 7), from the threads' live-state cells.
+ *
+ * Every POLL the harness builds the wait-for graph: a thread blocked on a Lock or RLock points
+ * at the owner; a thread joining points at the thread it joins. A cycle among threads in
+ * untimed waits is a deadlock. Waits on a Condition, Event, Queue, Barrier, Semaphore or Future
+ * can be ended by any thread, so they are a deadlock only when *every* live thread is in an
+ * untimed wait ("all threads blocked"). Either finding must hold on two polls in a row with the
+ * same wait episodes, so a hand-off in progress is never mistaken for a deadlock.
+ */
+import { WaitKind, WAIT_KIND_NAMES, WAIT_TIMED, type ObjectInfo, type Site } from '../trace/format';
+import { T_EPISODE, T_STATE, T_WAIT_KIND, T_WAIT_OBJECT, ThreadState, threadBlockBase } from '../runtime/shared';
+import type { HoldTracker } from '../analysis/holds';
+import type { DeadlockCycleEntry, DeadlockReport } from './types';
+
+export interface DetectorThread {
+  tid: number;
+  name: string;
+  objectId: number;
+  done: boolean;
+}
+
+export interface DetectorSources {
+  threads(): Iterable<DetectorThread>;
+  object(id: number): (ObjectInfo & { base: number }) | undefined;
+  holds: HoldTracker;
+  nextTid(): number;
+  /** Site id of the thread's most recent Block event. */
+  blockSite(tid: number): number;
+  sites: Site[];
+}
+
+interface Snapshot {
+  tid: number;
+  state: number;
+  waitObject: number;
+  waitKind: number;
+  episode: number;
+}
+
+/** Lock and RLock keep their owner (tid + 1) in their second cell. */
+const OWNER_CELL = 1;
+
+export class DeadlockDetector {
+  private previous = '';
+
+  constructor(private readonly heap: Int32Array, private readonly sources: DetectorSources) {}
+
+  check(nowNs: number): DeadlockReport | undefined {
+    const threads = [...this.sources.threads()];
+    const known = new Set(threads.map((t) => t.tid));
+    const started = this.sources.nextTid();
+    for (let tid = 0; tid < started; tid++) if (!known.has(tid)) return this.reset(); // a start is in flight
+    const alive = threads.filter((t) => !t.done);
+    if (alive.length === 0) return this.reset();
+    const snapshots = new Map<number, Snapshot>();
+    for (const t of alive) {
+      const block = threadBlockBase(t.tid);
+      snapshots.set(t.tid, {
+        tid: t.tid,
+        state: Atomics.load(this.heap, block + T_STATE),
+        waitObject: Atomics.load(this.heap, block + T_WAIT_OBJECT),
+        waitKind: Atomics.load(this.heap, block + T_WAIT_KIND),
+        episode: Atomics.load(this.heap, block + T_EPISODE),
+      });
+    }
+    const stuck = (s: Snapshot | undefined) =>
+      s !== undefined && (s.state === ThreadState.Blocked || s.state === ThreadState.Waiting) && (s.waitKind & WAIT_TIMED) === 0 && s.waitObject !== 0;
+
+    const byObject = new Map(threads.map((t) => [t.objectId, t.tid]));
+    const edges = (s: Snapshot): number[] => {
+      const kind = s.waitKind & 0xff;
+      if (kind === WaitKind.Lock) {
+        const object = this.sources.object(s.waitObject);
+        if (!object) return [];
+        const owner = object.base ? Atomics.load(this.heap, object.base + OWNER_CELL) - 1 : -1;
+        return owner >= 0 ? [owner] : this.sources.holds.holdersOf(s.waitObject);
+      }
+      if (kind === WaitKind.Join) {
+        const tid = byObject.get(s.waitObject);
+        return tid === undefined ? [] : [tid];
+      }
+      return [];
+    };
+
+    const cycle = findCycle([...snapshots.values()].filter(stuck), (s) => edges(s).map((tid) => snapshots.get(tid)).filter(stuck) as Snapshot[]);
+    let finding: { kind: 'cycle' | 'all-blocked'; members: Snapshot[] } | undefined;
+    if (cycle) finding = { kind: 'cycle', members: cycle };
+    else if ([...snapshots.values()].every(stuck)) finding = { kind: 'all-blocked', members: [...snapshots.values()] };
+    if (!finding) return this.reset();
+    const signature = `${finding.kind}|${finding.members.map((m) => `${m.tid}:${m.episode}:${m.waitObject}`).join(',')}`;
+    if (signature !== this.previous) {
+      this.previous = signature;
+      return undefined;
+    }
+    return this.report(finding.kind, finding.members, threads, edges, nowNs);
+  }
+
+  private reset(): undefined {
+    this.previous = '';
+    return undefined;
+  }
+
+  private report(
+    kind: 'cycle' | 'all-blocked', members: Snapshot[], threads: DetectorThread[],
+    edges: (s: Snapshot) => number[], nowNs: number,
+  ): DeadlockReport {
+    const nameOfThread = (tid: number) => threads.find((t) => t.tid === tid)?.name ?? `thread ${tid}`;
+    const byObject = new Map(threads.map((t) => [t.objectId, t]));
+    const objectName = (id: number) => {
+      const thread = byObject.get(id);
+      if (thread && this.sources.object(id)?.kind === 'Thread') return thread.name;
+      return this.sources.object(id)?.name ?? `object ${id}`;
+    };
+    const cycle: DeadlockCycleEntry[] = members.map((m) => {
+      const holds = this.sources.holds.heldBy(m.tid)
+        .filter((id) => !this.sources.object(id)?.internal)
+        .map(objectName);
+      const siteId = this.sources.blockSite(m.tid);
+      const site = this.sources.sites[siteId];
+      return {
+        thread: nameOfThread(m.tid),
+        holds,
+        waitsFor: objectName(m.waitObject),
+        waitsForKind: WAIT_KIND_NAMES[m.waitKind & 0xff] ?? 'unknown',
+        heldBy: edges(m).map(nameOfThread),
+        site: site && siteId ? `${site.file}:${site.line}` : '?',
+      };
+    });
+    return { kind, cycle, explanation: explain(kind, cycle), detectedAtNs: nowNs };
+  }
+}
+
+/** A cycle in the graph restricted to `nodes`, as the nodes in order, or undefined. */
+function findCycle(nodes: Snapshot[], next: (s: Snapshot) => Snapshot[]): Snapshot[] | undefined {
+  const state = new Map<number, 'visiting' | 'done'>();
+  const stack: Snapshot[] = [];
+  const visit = (node: Snapshot): Snapshot[] | undefined => {
+    state.set(node.tid, 'visiting');
+    stack.push(node);
+    for (const to of next(node)) {
+      const seen = state.get(to.tid);
+      if (seen === 'visiting') return stack.slice(stack.findIndex((s) => s.tid === to.tid));
+      if (seen === undefined) {
+        const found = visit(to);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(node.tid, 'done');
+    return undefined;
+  };
+  for (const node of nodes) {
+    if (state.has(node.tid)) continue;
+    const found = visit(node);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function describeWait(entry: DeadlockCycleEntry): string {
+  switch (entry.waitsForKind) {
+    case 'lock': return `waits for ${entry.waitsFor}`;
+    case 'join': return `waits for ${entry.waitsFor} to finish`;
+    default: return `waits on ${entry.waitsForKind} ${entry.waitsFor}`;
+  }
+}
+
+/** The deadlock in words: "Plato holds fork 1 and waits for fork 2, held by Kant, who …". */
+export function explain(kind: 'cycle' | 'all-blocked', cycle: DeadlockCycleEntry[]): string {
+  const line = (e: DeadlockCycleEntry) => (e.site === '?' ? '' : ` (at ${e.site})`);
+  if (kind === 'cycle') {
+    const parts = cycle.map((e, i) => {
+      const holds = e.holds.length ? `holds ${e.holds.join(', ')} and ` : '';
+      const next = cycle[(i + 1) % cycle.length];
+      const by = e.waitsForKind === 'join' ? '' : `, held by ${next.thread}`;
+      return `${i === 0 ? e.thread : `${e.thread}, who`} ${holds}${describeWait(e)}${line(e)}${by}`;
+    });
+    return `Deadlock: ${parts.join('; ')}. None of them can go on.`;
+  }
+  const parts = cycle.map((e) => {
+    const holds = e.holds.length ? ` (holding ${e.holds.join(', ')})` : '';
+    return `${e.thread}${holds} ${describeWait(e)}${line(e)}`;
+  });
+  return `All threads are blocked and none can wake the others: ${parts.join('; ')}.`;
+}

@@ -1,0 +1,4 @@
+/** The harness's public API, shared by the CLI and the extension. */
+export { run } from './run';
+export { bundleSnippet, instrument, BundleError } from './bundle';
+export * from './types';

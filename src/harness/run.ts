@@ -1,0 +1,619 @@
+/**
+ * The harness: `run(options)` bundles the snippet, runs MainThread and every Thread in workers
+ * over one shared heap, drains their event rings, answers their requests, watches for
+ * deadlocks and limits, and returns the outcome with the full trace.
+ *
+ * The harness thread never runs user code and never blocks: it only reacts to messages,
+ * timers and the ring doorbell, so it can always stop a run.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import {
+  EventKind, EVENT_BYTES, EVENT_WORDS, RING_HEADER_BYTES, RING_HEAD, RING_TAIL, RING_WRITER_WAITING,
+  TRACE_FORMAT, TRACE_VERSION,
+  type ExceptionInfo, type ObjectInfo, type ObjectKind, type OutputLine, type Outcome, type Site, type ThreadFinalState,
+  type ThreadInfo, type Trace, type Truncation,
+} from '../trace/format';
+import {
+  H_DOORBELL, H_NEXT_CELL, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
+  ThreadState, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup,
+} from '../runtime/shared';
+import type { Handle } from '../runtime/core';
+import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
+import { HoldTracker } from '../analysis/holds';
+import { bundleSnippet, BundleError, type BundleResult } from './bundle';
+import { DeadlockDetector } from './deadlock';
+import { ItemStore } from './store';
+import { DEFAULTS, type DeadlockReport, type RunOptions, type RunResult, type SnippetError } from './types';
+
+/** Int32 cells for primitives' state (16 MiB). */
+const PRIMITIVE_CELLS = 4 << 20;
+/** Spare workers kept started, so Thread.start() does not wait for a worker to boot. */
+const WARM_WORKERS = 2;
+const POLL_MS = 20;
+
+interface ThreadRecord {
+  tid: number;
+  name: string;
+  objectId: number;
+  daemon: boolean;
+  pool?: string;
+  target?: string;
+  worker?: Worker;
+  port?: MessagePort;
+  ring: SharedArrayBuffer;
+  /** Drained event bytes, in order. */
+  chunks: Uint8Array[];
+  events: number;
+  done: boolean;
+  failed: boolean;
+  outputOrdinals: number[];
+}
+
+interface WarmWorker {
+  worker: Worker;
+  port: MessagePort;
+  exited: boolean;
+}
+
+export function workerScriptPath(): string {
+  return path.join(__dirname, 'worker.js');
+}
+
+export async function run(options: RunOptions): Promise<RunResult> {
+  const source = options.source ?? fs.readFileSync(options.file, 'utf8');
+  const started = performance.now();
+  options.onProgress?.({ phase: 'bundling', elapsedMs: 0, threads: 0, events: 0 });
+  let bundle: BundleResult;
+  try {
+    bundle = await bundleSnippet(options.file, source, options.file);
+  } catch (error) {
+    if (error instanceof BundleError) return failedBeforeRun(options, error.snippetError, performance.now() - started);
+    throw error;
+  }
+  try {
+    return await new Coordinator(options, bundle).run();
+  } finally {
+    fs.rmSync(bundle.workDir, { recursive: true, force: true });
+  }
+}
+
+function failedBeforeRun(options: RunOptions, error: SnippetError, durationMs: number): RunResult {
+  return {
+    outcome: 'error',
+    durationMs,
+    events: 0,
+    error,
+    trace: {
+      header: {
+        format: TRACE_FORMAT, version: TRACE_VERSION, file: options.file, mode: options.mode ?? 'free', outcome: 'error',
+        durationMs, startedAt: new Date().toISOString(), threads: [], objects: [], sites: [{ file: options.file, line: 0, col: 0 }],
+        output: [], exceptions: [], eventCounts: [],
+      },
+      events: [],
+    },
+  };
+}
+
+class Coordinator {
+  private readonly heapBuffer: SharedArrayBuffer;
+  private readonly heap: Int32Array;
+  private readonly maxThreads: number;
+  private readonly ringEvents: number;
+  private readonly setup: WorkerSetup;
+  private readonly threads = new Map<number, ThreadRecord>();
+  private readonly objects = new Map<number, ObjectInfo & { base: number }>();
+  private readonly initObjects: Record<string, Handle> = {};
+  private readonly output: OutputLine[] = [];
+  private readonly exceptions: ExceptionInfo[] = [];
+  private readonly store = new ItemStore();
+  private readonly holds: HoldTracker;
+  private readonly detector: DeadlockDetector;
+  private readonly warm: WarmWorker[] = [];
+  private readonly allWorkers = new Set<Worker>();
+  private outputBytes = 0;
+  private outputDropped = 0;
+  private totalEvents = 0;
+  private startedAt = 0;
+  private stopping = false;
+  private truncated: Truncation;
+  private resolve!: (result: RunResult) => void;
+  private timers: NodeJS.Timeout[] = [];
+  private mainError?: SnippetError;
+  private doorbellWaiting = false;
+  private readonly lastBlockSite = new Map<number, number>();
+
+  constructor(private readonly options: RunOptions, private readonly bundle: BundleResult) {
+    this.maxThreads = options.maxThreads ?? DEFAULTS.maxThreads;
+    this.ringEvents = nextPowerOfTwo(options.ringEvents ?? DEFAULTS.ringEvents);
+    const cells = HEADER_CELLS + this.maxThreads * THREAD_STRIDE + PRIMITIVE_CELLS;
+    this.heapBuffer = new SharedArrayBuffer(cells * 4);
+    this.heap = new Int32Array(this.heapBuffer);
+    this.heap[H_NEXT_OBJECT_ID] = 1;
+    this.heap[H_NEXT_TID] = 1;
+    this.heap[H_NEXT_CELL] = cellsBase(this.maxThreads);
+    this.setup = {
+      heap: this.heapBuffer,
+      maxThreads: this.maxThreads,
+      epochOrigin: performance.timeOrigin,
+      epochOffsetMs: 0,
+      record: options.record ?? true,
+      recordShared: false,
+      cpuCount: os.availableParallelism?.() ?? os.cpus().length,
+      mode: options.mode ?? 'free',
+    };
+    this.holds = new HoldTracker((id) => this.objects.get(id)?.kind);
+    this.detector = new DeadlockDetector(this.heap, {
+      threads: () => this.threads.values(),
+      object: (id) => this.objects.get(id),
+      holds: this.holds,
+      nextTid: () => Atomics.load(this.heap, H_NEXT_TID),
+      blockSite: (tid) => this.lastBlockSite.get(tid) ?? 0,
+      sites: this.bundle.sites,
+    });
+  }
+
+  run(): Promise<RunResult> {
+    return new Promise<RunResult>((resolve) => {
+      this.resolve = resolve;
+      this.setup.epochOffsetMs = performance.now();
+      this.startedAt = this.setup.epochOffsetMs;
+      for (let i = 0; i < WARM_WORKERS + 1; i++) this.warm.push(this.spawnWorker());
+      this.assign({
+        tid: 0, name: 'MainThread', objectId: 0, daemon: false, ring: this.newRing(), chunks: [], events: 0,
+        done: false, failed: false, outputOrdinals: [],
+      }, undefined, undefined);
+      const timeoutMs = (this.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000;
+      this.timers.push(setTimeout(() => this.stop('timeout'), timeoutMs));
+      this.timers.push(setInterval(() => this.poll(), POLL_MS));
+      this.waitForDoorbell();
+      const signal = this.options.signal;
+      if (signal) {
+        if (signal.aborted) this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' });
+        else signal.addEventListener('abort', () => this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' }), { once: true });
+      }
+    });
+  }
+
+  // ── Workers ──────────────────────────────────────────────────────────────────────────────
+
+  private spawnWorker(): WarmWorker {
+    const channel = new MessageChannel();
+    const worker = new Worker(workerScriptPath(), {
+      workerData: { setup: this.setup, port: channel.port2 },
+      transferList: [channel.port2],
+      resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb ?? DEFAULTS.heapLimitMb },
+      stdout: true,
+      stderr: true,
+    });
+    worker.stdout.resume();
+    worker.stderr.resume();
+    this.allWorkers.add(worker);
+    const warm: WarmWorker = { worker, port: channel.port1, exited: false };
+    worker.on('exit', () => {
+      warm.exited = true;
+      this.allWorkers.delete(worker);
+    });
+    // An unassigned worker that fails to boot is replaced when taken.
+    worker.on('error', () => undefined);
+    return warm;
+  }
+
+  private newRing(): SharedArrayBuffer {
+    return new SharedArrayBuffer(RING_HEADER_BYTES + this.ringEvents * EVENT_BYTES);
+  }
+
+  private takeWarm(): WarmWorker {
+    let warm = this.warm.shift();
+    while (warm && warm.exited) warm = this.warm.shift();
+    const taken = warm ?? this.spawnWorker();
+    if (!this.stopping) while (this.warm.length < WARM_WORKERS) this.warm.push(this.spawnWorker());
+    return taken;
+  }
+
+  private assign(record: ThreadRecord, target: unknown, handle: Handle | undefined): void {
+    const warm = this.takeWarm();
+    record.worker = warm.worker;
+    record.port = warm.port;
+    this.threads.set(record.tid, record);
+    const worker = warm.worker;
+    warm.port.on('message', (notice: WorkerNotice) => this.onNotice(record, notice));
+    worker.removeAllListeners('error');
+    worker.on('error', (error) => this.onWorkerError(record, error));
+    worker.on('exit', () => this.onWorkerExit(record));
+    const assignment: ThreadAssignment = {
+      tid: record.tid, name: record.name, ring: record.ring, bundlePath: this.bundle.bundlePath,
+      sites: this.bundle.sites, initObjects: { ...this.initObjects }, target, threadHandle: handle, daemon: record.daemon,
+    };
+    worker.postMessage({ type: 'assign', assignment });
+  }
+
+  // ── Messages from workers ────────────────────────────────────────────────────────────────
+
+  private onNotice(record: ThreadRecord, notice: WorkerNotice): void {
+    switch (notice.type) {
+      case 'define':
+        this.objects.set(notice.id, {
+          id: notice.id, kind: notice.kind, name: notice.name, siteId: notice.siteId, tid: notice.tid,
+          base: notice.base, ...(notice.initial !== undefined ? { initial: notice.initial } : {}), ...(notice.internal ? { internal: true } : {}),
+        });
+        return;
+      case 'init-object':
+        this.initObjects[notice.key] = notice.handle;
+        this.noteBase(notice.handle);
+        return;
+      case 'spawn':
+        this.onSpawn(notice);
+        return;
+      case 'output':
+        this.onOutput(record, notice.stream, notice.text, notice.timeNs);
+        return;
+      case 'exception':
+        this.onException(record, notice);
+        return;
+      case 'done':
+        record.done = true;
+        record.failed = notice.failed;
+        this.drainRing(record);
+        // The worker is finished with the snippet; its remaining messages were sent before this one.
+        void record.worker?.terminate();
+        this.checkCompletion();
+        return;
+      case 'rename': {
+        const thread = [...this.threads.values()].find((t) => t.objectId === notice.objectId);
+        if (thread) thread.name = notice.name;
+        const object = this.objects.get(notice.objectId);
+        if (object) object.name = notice.name;
+        return;
+      }
+      case 'rpc':
+        this.onRequest(record, notice.request);
+        return;
+    }
+  }
+
+  private noteBase(handle: Handle): void {
+    const object = this.objects.get(handle.id);
+    if (object) object.base = handle.base;
+    for (const value of Object.values(handle.extra ?? {})) {
+      if (value && typeof value === 'object' && 'kind' in value && 'base' in value) this.noteBase(value as Handle);
+    }
+  }
+
+  private onSpawn(notice: Extract<WorkerNotice, { type: 'spawn' }>): void {
+    if (this.stopping) return;
+    this.noteBase(notice.handle);
+    const record: ThreadRecord = {
+      tid: notice.tid, name: notice.name, objectId: notice.objectId, daemon: notice.daemon, pool: notice.pool,
+      target: notice.target || undefined, ring: this.newRing(), chunks: [], events: 0, done: false, failed: false,
+      outputOrdinals: [],
+    };
+    this.assign(record, notice.payload, notice.handle);
+  }
+
+  private onOutput(record: ThreadRecord, stream: 'stdout' | 'stderr', text: string, timeNs: number): void {
+    const cap = this.options.outputCapBytes ?? DEFAULTS.outputCapBytes;
+    const bytes = Buffer.byteLength(text) + 1;
+    if (this.outputBytes + bytes > cap) {
+      this.outputDropped++;
+      this.truncated ??= 'output';
+      record.outputOrdinals.push(-1);
+      return;
+    }
+    this.outputBytes += bytes;
+    const line: OutputLine = { tid: record.tid, thread: record.name, stream, text, timeNs };
+    record.outputOrdinals.push(this.output.length);
+    this.output.push(line);
+    this.options.onOutput?.(line);
+  }
+
+  private onException(record: ThreadRecord, notice: Extract<WorkerNotice, { type: 'exception' }>): void {
+    let siteId = notice.usageSiteId ?? 0;
+    if (!siteId && notice.line) {
+      siteId = this.bundle.sites.length;
+      this.bundle.sites.push({ file: this.options.file, line: notice.line, col: notice.col ?? 1 });
+    }
+    this.exceptions.push({
+      tid: record.tid, name: notice.name, message: notice.message, stack: notice.stack, siteId, timeNs: notice.timeNs,
+    });
+    if (record.tid === 0 || notice.usageSiteId) {
+      const site = this.bundle.sites[siteId];
+      this.mainError ??= {
+        kind: notice.usageSiteId ? 'usage' : 'exception',
+        message: notice.usageSiteId ? notice.message : `${notice.name}: ${notice.message}`,
+        site: site && siteId ? `${site.file}:${site.line}:${site.col}` : '',
+        line: site?.line, col: site?.col,
+      };
+    }
+  }
+
+  private onRequest(record: ThreadRecord, request: RpcRequest): void {
+    let value: unknown;
+    switch (request.op) {
+      case 'queue-put':
+        this.store.put(request.id, request.kind, request.item);
+        break;
+      case 'queue-get':
+        value = this.store.get(request.id, request.kind);
+        break;
+      case 'box-set':
+        this.store.setBox(request.id, request.value);
+        break;
+      case 'box-get':
+        value = this.store.getBox(request.id);
+        break;
+      case 'callback-add':
+        value = this.store.addCallback(request.id, request.fn);
+        break;
+      case 'callbacks-take':
+        value = this.store.takeCallbacks(request.id);
+        break;
+      case 'threads':
+        value = this.aliveThreadHandles();
+        break;
+    }
+    record.port!.postMessage({ type: 'reply', value });
+    const cell = threadBlockBase(record.tid) + T_RPC;
+    Atomics.store(this.heap, cell, 1);
+    Atomics.notify(this.heap, cell);
+  }
+
+  private aliveThreadHandles(): Handle[] {
+    const out: Handle[] = [];
+    for (const t of [...this.threads.values()].sort((a, b) => a.tid - b.tid)) {
+      const state = Atomics.load(this.heap, threadBlockBase(t.tid) + T_STATE);
+      if (state === ThreadState.Finished || state === ThreadState.Failed || state === ThreadState.Unused) continue;
+      const base = this.objects.get(t.objectId)?.base ?? 0;
+      out.push({ kind: 'Thread', id: t.objectId, base, name: t.name, extra: { daemon: t.daemon, pool: t.pool } });
+    }
+    return out;
+  }
+
+  private onWorkerError(record: ThreadRecord, error: Error): void {
+    if (this.stopping || record.done) return;
+    const code = (error as { code?: string }).code;
+    const message = code === 'ERR_WORKER_OUT_OF_MEMORY'
+      ? `the thread ran out of memory (heap limit ${this.options.heapLimitMb ?? DEFAULTS.heapLimitMb} MiB)`
+      : `${error.name}: ${error.message}`;
+    this.onException(record, { type: 'exception', tid: record.tid, name: code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'MemoryError' : error.name, message, stack: '', timeNs: this.nowNs() });
+    this.onOutput(record, 'stderr', `Exception in thread ${record.name}:\n${message}`, this.nowNs());
+    this.markDead(record);
+  }
+
+  private onWorkerExit(record: ThreadRecord): void {
+    if (this.stopping || record.done) return;
+    this.onException(record, { type: 'exception', tid: record.tid, name: 'Error', message: 'the thread\'s worker exited unexpectedly', stack: '', timeNs: this.nowNs() });
+    this.markDead(record);
+  }
+
+  /** A worker died without finishing: wake its joiners, keep what it recorded. */
+  private markDead(record: ThreadRecord): void {
+    record.done = true;
+    record.failed = true;
+    this.recoverUnpublished(record);
+    const cell = threadBlockBase(record.tid) + T_STATE;
+    Atomics.store(this.heap, cell, ThreadState.Failed);
+    Atomics.notify(this.heap, cell);
+    this.checkCompletion();
+  }
+
+  // ── Rings ────────────────────────────────────────────────────────────────────────────────
+
+  private waitForDoorbell(): void {
+    if (this.stopping || this.doorbellWaiting) return;
+    const value = Atomics.load(this.heap, H_DOORBELL);
+    const result = Atomics.waitAsync(this.heap, H_DOORBELL, value);
+    if (!result.async) {
+      setImmediate(() => { this.drainAll(); this.waitForDoorbell(); });
+      return;
+    }
+    this.doorbellWaiting = true;
+    void result.value.then(() => {
+      this.doorbellWaiting = false;
+      if (this.stopping) return;
+      this.drainAll();
+      this.waitForDoorbell();
+    });
+  }
+
+  private drainAll(): void {
+    for (const record of this.threads.values()) this.drainRing(record);
+    const limit = this.options.maxEvents ?? DEFAULTS.maxEvents;
+    if (this.totalEvents > limit && !this.stopping) {
+      this.truncated = 'events';
+      this.stop('error', { kind: 'limit', message: `the run recorded more than ${limit} events (the --max-events limit); the trace keeps the first ones`, site: '' });
+    }
+  }
+
+  /** Copy published events out of the ring and free the space. */
+  private drainRing(record: ThreadRecord, upTo?: number): void {
+    const header = new Int32Array(record.ring, 0, RING_HEADER_BYTES / 4);
+    const head = upTo ?? Atomics.load(header, RING_HEAD);
+    const tail = Atomics.load(header, RING_TAIL);
+    if (head === tail) return;
+    const bytes = new Uint8Array(record.ring, RING_HEADER_BYTES);
+    const capacity = this.ringEvents;
+    const from = tail % capacity;
+    const count = head - tail;
+    const chunk = new Uint8Array(count * EVENT_BYTES);
+    const firstPart = Math.min(count, capacity - from);
+    chunk.set(bytes.subarray(from * EVENT_BYTES, (from + firstPart) * EVENT_BYTES), 0);
+    if (firstPart < count) chunk.set(bytes.subarray(0, (count - firstPart) * EVENT_BYTES), firstPart * EVENT_BYTES);
+    this.consume(record, chunk);
+    Atomics.store(header, RING_TAIL, head);
+    if (Atomics.load(header, RING_WRITER_WAITING)) Atomics.notify(header, RING_TAIL);
+  }
+
+  private consume(record: ThreadRecord, chunk: Uint8Array): void {
+    record.chunks.push(chunk);
+    const n = chunk.byteLength / EVENT_BYTES;
+    record.events += n;
+    this.totalEvents += n;
+    const words = new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength / 4);
+    for (let w = 0; w < words.length; w += EVENT_WORDS) {
+      const kind = words[w + 2] & 0xff;
+      if (kind === EventKind.Acquired || kind === EventKind.Released) {
+        this.holds.apply(record.tid, kind, words[w + 3] >>> 0, words[w + 5]);
+      } else if (kind === EventKind.Block) {
+        this.lastBlockSite.set(record.tid, words[w + 4] >>> 0);
+      }
+    }
+  }
+
+  /**
+   * After a worker is gone: events it wrote but had not published yet are still in the ring;
+   * take those whose sequence number follows on (a slot from an older lap does not match).
+   */
+  private recoverUnpublished(record: ThreadRecord): void {
+    const header = new Int32Array(record.ring, 0, RING_HEADER_BYTES / 4);
+    this.drainRing(record);
+    let head = Atomics.load(header, RING_TAIL);
+    const words = new Uint32Array(record.ring, RING_HEADER_BYTES);
+    const capacity = this.ringEvents;
+    let recovered = 0;
+    while (recovered < capacity) {
+      const w = (head % capacity) * EVENT_WORDS;
+      const kindAndSeq = words[w + 2];
+      if ((kindAndSeq & 0xff) === 0 || kindAndSeq >>> 8 !== (head & 0xffffff)) break;
+      head++;
+      recovered++;
+    }
+    if (recovered > 0) {
+      Atomics.store(header, RING_HEAD, head);
+      this.drainRing(record, head);
+    }
+  }
+
+  // ── Watching ─────────────────────────────────────────────────────────────────────────────
+
+  private poll(): void {
+    if (this.stopping) return;
+    this.drainAll();
+    if (this.stopping) return;
+    this.options.onProgress?.({ phase: 'running', elapsedMs: performance.now() - this.startedAt, threads: this.threads.size, events: this.totalEvents });
+    const report = this.detector.check(this.nowNs());
+    if (report) this.stop('deadlock', undefined, report);
+  }
+
+  private checkCompletion(): void {
+    if (this.stopping) return;
+    const main = this.threads.get(0);
+    if (!main?.done) return;
+    const started = Atomics.load(this.heap, H_NEXT_TID);
+    for (let tid = 1; tid < Math.min(started, this.maxThreads); tid++) {
+      const record = this.threads.get(tid);
+      if (!record) return; // started, its spawn message is on the way
+      if (!record.done && !record.daemon) return;
+    }
+    this.stop(this.mainError?.kind === 'exception' || this.mainError?.kind === 'usage' ? 'error' : 'completed');
+  }
+
+  private nowNs(): number {
+    return Math.round((performance.now() - this.startedAt) * 1e6);
+  }
+
+  // ── Stopping ─────────────────────────────────────────────────────────────────────────────
+
+  private stop(outcome: Outcome, error?: SnippetError, deadlock?: DeadlockReport): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    const durationMs = performance.now() - this.startedAt;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.options.onProgress?.({ phase: 'stopping', elapsedMs: durationMs, threads: this.threads.size, events: this.totalEvents });
+    void this.finish(outcome, durationMs, error ?? (outcome === 'error' || outcome === 'completed' ? this.mainError : undefined), deadlock);
+  }
+
+  private async finish(outcome: Outcome, durationMs: number, error: SnippetError | undefined, deadlock: DeadlockReport | undefined): Promise<void> {
+    // Stop every worker, then collect everything they recorded (published or not).
+    const workers = [...this.allWorkers];
+    await Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
+    // Messages already queued on the ports (output, exceptions) are delivered before we read them.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const record of this.threads.values()) this.recoverUnpublished(record);
+    for (const record of this.threads.values()) record.port?.close();
+    for (const w of this.warm) w.port.close();
+    if (outcome === 'timeout') {
+      error = { kind: 'limit', message: `the run did not finish within ${this.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds} s (the timeout); threads still running were stopped`, site: '' };
+    }
+    this.resolve({
+      outcome,
+      durationMs,
+      events: this.totalEvents,
+      ...(deadlock ? { deadlock } : {}),
+      ...(error ? { error } : {}),
+      ...(this.truncated ? { truncated: this.truncated } : {}),
+      trace: this.buildTrace(outcome, durationMs),
+    });
+  }
+
+  private buildTrace(outcome: Outcome, durationMs: number): Trace {
+    const records = [...this.threads.values()].sort((a, b) => a.tid - b.tid);
+    const threads: ThreadInfo[] = records.map((r) => ({
+      tid: r.tid, name: r.name, objectId: r.objectId, daemon: r.daemon,
+      ...(r.pool ? { pool: r.pool } : {}), ...(r.target ? { target: r.target } : {}),
+      finalState: this.finalState(r),
+    }));
+    const events: Uint8Array[] = [];
+    const eventCounts: number[] = [];
+    for (const r of records) {
+      const joined = concat(r.chunks);
+      this.rewriteOutputArgs(joined, r);
+      events[r.tid] = joined;
+      eventCounts[r.tid] = joined.byteLength / EVENT_BYTES;
+    }
+    const objects = [...this.objects.values()].map(({ base: _base, ...info }) => info);
+    return {
+      header: {
+        format: TRACE_FORMAT, version: TRACE_VERSION, file: this.options.file, mode: this.setup.mode, outcome,
+        durationMs, endNs: Math.round(durationMs * 1e6), startedAt: new Date(performance.timeOrigin + this.startedAt).toISOString(),
+        threads, objects, sites: this.bundle.sites as Site[], output: this.output, exceptions: this.exceptions,
+        ...(this.truncated ? { truncated: this.truncated } : {}),
+        eventCounts,
+      },
+      events,
+    };
+  }
+
+  /** Output events carry the thread's own ordinal; the trace wants the index into header.output. */
+  private rewriteOutputArgs(bytes: Uint8Array, record: ThreadRecord): void {
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    for (let w = 0; w < words.length; w += EVENT_WORDS) {
+      if ((words[w + 2] & 0xff) === EventKind.Output) words[w + 5] = record.outputOrdinals[words[w + 5]] ?? -1;
+    }
+  }
+
+  private finalState(record: ThreadRecord): ThreadFinalState {
+    const state = Atomics.load(this.heap, threadBlockBase(record.tid) + T_STATE);
+    switch (state) {
+      case ThreadState.Finished: return 'finished';
+      case ThreadState.Failed: return 'failed';
+      case ThreadState.Blocked: return 'blocked';
+      case ThreadState.Waiting: return 'waiting';
+      case ThreadState.Sleeping: return 'sleeping';
+      case ThreadState.Running: case ThreadState.Starting: return 'running';
+      default: return 'not-started';
+    }
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+export type { ObjectKind };

@@ -1,0 +1,92 @@
+/**
+ * The programmatic API the extension and the CLI share: `run(options) → Promise<RunResult>`.
+ */
+import type { Outcome, OutputLine, Trace, Truncation } from '../trace/format';
+
+export type Mode = 'free' | 'controlled' | 'gil';
+
+export interface RunOptions {
+  /** Path of the snippet; used for sites and for resolving relative imports. */
+  file: string;
+  /** The snippet's text; read from `file` when absent (the editor passes its unsaved buffer). */
+  source?: string;
+  mode?: Mode;
+  /** Wall-clock limit in seconds (default 10). */
+  timeoutSeconds?: number;
+  /** Most threads that may ever start, MainThread included (default 256). */
+  maxThreads?: number;
+  /** Most events recorded before the run is stopped (default 20,000,000). */
+  maxEvents?: number;
+  /** Old-generation heap limit per worker in MiB (default 512). */
+  heapLimitMb?: number;
+  /** Most bytes of output captured (default 1 MiB); the rest is counted, not kept. */
+  outputCapBytes?: number;
+  /** Record events (default true). Off only for measuring the recorder's own cost. */
+  record?: boolean;
+  /** Events each thread's ring holds before the writer waits for the harness (default 65,536). */
+  ringEvents?: number;
+  /** Stops the run at once; the outcome is 'error' with message "cancelled". */
+  signal?: AbortSignal;
+  /** Called with each line of the snippet's output as it happens. */
+  onOutput?: (line: OutputLine) => void;
+  /** Called now and then with how far the run is. */
+  onProgress?: (progress: RunProgress) => void;
+}
+
+export interface RunProgress {
+  phase: 'bundling' | 'running' | 'stopping';
+  elapsedMs: number;
+  threads: number;
+  events: number;
+}
+
+export interface DeadlockCycleEntry {
+  thread: string;
+  holds: string[];
+  /** The primitive (or thread, for a join) it waits for. */
+  waitsFor: string;
+  waitsForKind: string;
+  heldBy: string[];
+  /** file:line of the blocking call. */
+  site: string;
+}
+
+export interface DeadlockReport {
+  /** 'cycle': a wait-for cycle; 'all-blocked': every live thread waits and none can wake it. */
+  kind: 'cycle' | 'all-blocked';
+  cycle: DeadlockCycleEntry[];
+  /** The same, in words. */
+  explanation: string;
+  /** ns since epoch when it was detected. */
+  detectedAtNs: number;
+}
+
+export interface SnippetError {
+  message: string;
+  /** file:line:col, or '' when the error has no place in the snippet. */
+  site: string;
+  line?: number;
+  col?: number;
+  /** 'syntax' (bundling), 'exception' (thrown in MainThread), 'usage' (a misuse the harness caught), 'limit', 'cancelled', 'internal'. */
+  kind: 'syntax' | 'exception' | 'usage' | 'limit' | 'cancelled' | 'internal';
+}
+
+export interface RunResult {
+  outcome: Outcome;
+  /** Wall-clock duration of the run, ms. */
+  durationMs: number;
+  events: number;
+  deadlock?: DeadlockReport;
+  error?: SnippetError;
+  truncated?: Truncation;
+  trace: Trace;
+}
+
+export const DEFAULTS = {
+  timeoutSeconds: 10,
+  maxThreads: 256,
+  maxEvents: 20_000_000,
+  heapLimitMb: 512,
+  outputCapBytes: 1 << 20,
+  ringEvents: 1 << 16,
+} as const;

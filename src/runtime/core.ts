@@ -1,0 +1,386 @@
+/**
+ * What every primitive shares: the current site, the registry of module-level functions and
+ * classes, the thread's live-state cells, object identity across workers, and the wire format
+ * for values that cross from one thread to another.
+ */
+import { EventKind, WaitKind, WAIT_TIMED, type ObjectKind } from '../trace/format';
+import { ThreadlanesUsageError, ERROR_CLASSES } from './errors';
+import type { Recorder } from './recorder';
+import {
+  ctx, allocCells, nextObjectId, nextDefaultName, ThreadState,
+  T_STATE, T_WAIT_OBJECT, T_WAIT_KIND, T_EPISODE,
+} from './shared';
+
+// ── Sites and the registry: the bundler writes to `__tl` from the user's module ───────────
+
+type Getter = () => unknown;
+
+/**
+ * The bundler rewrites the snippet so that every call of the API first stores its site id
+ * here (`(__tl.site = 12, lock).acquire()`), and registers every module-level function and
+ * class by name (`__tl.register("worker", () => worker)`), so that a target can be found by
+ * name in another worker.
+ */
+export const __tl = {
+  site: 0,
+  register(name: string, get: Getter): void {
+    registry.set(name, get);
+  },
+};
+
+const registry = new Map<string, Getter>();
+const namesByValue = new Map<unknown, string>();
+/** Classes and functions of the runtime itself that cross threads (Timer, the pool worker). */
+const builtins = new Map<string, unknown>();
+
+export function registerBuiltin(name: string, value: unknown): void {
+  builtins.set(`threadlanes:${name}`, value);
+  namesByValue.set(value, `threadlanes:${name}`);
+}
+
+/** The name another worker can find `value` by, or undefined if it is not module-level. */
+export function registeredName(value: unknown): string | undefined {
+  const known = namesByValue.get(value);
+  if (known !== undefined) return known;
+  for (const [name, get] of registry) {
+    let resolved: unknown;
+    try {
+      resolved = get();
+    } catch {
+      continue; // declared later in the module (temporal dead zone): not reachable yet
+    }
+    if (resolved !== undefined && !namesByValue.has(resolved)) namesByValue.set(resolved, name);
+    if (resolved === value) return name;
+  }
+  return undefined;
+}
+
+export function lookupRegistered(name: string): unknown {
+  if (builtins.has(name)) return builtins.get(name);
+  const get = registry.get(name);
+  if (!get) return undefined;
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
+}
+
+// ── Sites as text, for error messages raised inside a worker ──────────────────────────────
+
+export interface SiteText { file: string; line: number; col: number; declaredAs?: string }
+
+let siteTable: SiteText[] = [];
+
+export function setSiteTable(sites: SiteText[]): void {
+  siteTable = sites;
+}
+
+export function siteText(siteId: number): string {
+  const site = siteTable[siteId];
+  if (!site || siteId === 0) return 'an unknown line';
+  return `${site.file}:${site.line}:${site.col}`;
+}
+
+export function declaredName(siteId: number): string | undefined {
+  return siteTable[siteId]?.declaredAs;
+}
+
+// ── The recorder and the thread's live state ──────────────────────────────────────────────
+
+let recorder: Recorder | undefined;
+
+export function setRecorder(r: Recorder): void {
+  recorder = r;
+}
+
+export function rec(kind: EventKind, objectId: number, siteId: number, arg: number): void {
+  recorder!.emit(kind, objectId, siteId, arg);
+}
+
+export function publish(): void {
+  recorder?.publish();
+}
+
+export function nowNs(): number {
+  return recorder!.nowNs();
+}
+
+/** Enter a blocking wait: mark the live state (the harness's deadlock detector reads it) and record it. */
+export function beginBlock(objectId: number, kind: WaitKind, timed: boolean, siteId: number): void {
+  const c = ctx();
+  const heap = c.heap;
+  const self = c.self;
+  Atomics.store(heap, self + T_WAIT_OBJECT, objectId);
+  Atomics.store(heap, self + T_WAIT_KIND, kind | (timed ? WAIT_TIMED : 0));
+  Atomics.add(heap, self + T_EPISODE, 1);
+  Atomics.store(heap, self + T_STATE, kind === WaitKind.Lock ? ThreadState.Blocked : ThreadState.Waiting);
+  recorder!.emit(EventKind.Block, objectId, siteId, kind | (timed ? WAIT_TIMED : 0));
+  recorder!.publish();
+}
+
+export function endBlock(success: boolean, siteId: number): void {
+  const c = ctx();
+  const objectId = c.heap[c.self + T_WAIT_OBJECT];
+  Atomics.store(c.heap, c.self + T_STATE, ThreadState.Running);
+  Atomics.store(c.heap, c.self + T_WAIT_OBJECT, 0);
+  recorder!.emit(EventKind.Unblock, objectId, siteId, success ? 1 : 0);
+}
+
+// ── Timeouts (seconds, as in Python) ──────────────────────────────────────────────────────
+
+/** ms until the deadline, or Infinity. `timeout` is seconds; null/undefined/-1 mean forever. */
+export function deadlineFor(timeout: number | null | undefined): number {
+  if (timeout === undefined || timeout === null || timeout === -1) return Infinity;
+  return performance.now() + Math.max(0, timeout) * 1000;
+}
+
+export function remainingMs(deadline: number): number {
+  if (deadline === Infinity) return Infinity;
+  return Math.max(0, deadline - performance.now());
+}
+
+// ── Objects that live in shared memory ────────────────────────────────────────────────────
+
+/** The form in which a shared object crosses to another worker. */
+export interface Handle {
+  kind: ObjectKind;
+  id: number;
+  base: number;
+  name: string;
+  /** Kind-specific: parameters and the handles of internal parts. */
+  extra?: Record<string, unknown>;
+}
+
+export const HANDLE = Symbol('threadlanes.handle');
+
+export interface Shared {
+  [HANDLE](): Handle;
+}
+
+type Reviver = (handle: Handle) => Shared;
+const revivers = new Map<ObjectKind, Reviver>();
+const liveObjects = new Map<number, Shared>();
+
+export function registerReviver(kind: ObjectKind, revive: Reviver): void {
+  revivers.set(kind, revive);
+}
+
+/** The object for `handle` in this worker (one per id, so identity holds within a thread). */
+export function revive(handle: Handle): Shared {
+  const existing = liveObjects.get(handle.id);
+  if (existing) return existing;
+  const reviver = revivers.get(handle.kind);
+  if (!reviver) throw new Error(`threadlanes: cannot rebuild a ${handle.kind} in this thread`);
+  const made = reviver(handle);
+  liveObjects.set(handle.id, made);
+  return made;
+}
+
+export function remember(id: number, object: Shared): void {
+  liveObjects.set(id, object);
+}
+
+let constructionDepth = 0;
+let internalDepth = 0;
+
+/** Make the runtime's own helper objects (a pool's work queue): recorded, but hidden from summaries. */
+export function internalParts<T>(make: () => T): T {
+  internalDepth++;
+  constructionDepth++;
+  try {
+    return make();
+  } finally {
+    internalDepth--;
+    constructionDepth--;
+  }
+}
+
+/**
+ * Create or bind the shared identity of a new object.
+ *
+ * - Reviving from a handle: bind to it.
+ * - In a worker other than MainThread, while the module body runs: an object made at the same
+ *   site (and occurrence) by MainThread's module body is the same object — bind to it. This is
+ *   what makes `const lock = new Lock()` at top level one lock for every thread.
+ * - Otherwise allocate cells, announce the object to the harness, and (in MainThread's module
+ *   body) publish it for the other workers to bind to.
+ */
+export interface Identity {
+  handle: Handle;
+  /** True when bound to an object MainThread made; its state is already initialised. */
+  bound: boolean;
+  /** Set in MainThread's module body: publish the finished object under this key. */
+  initKey?: string;
+}
+
+/** Call at the end of a constructor: lets other workers bind to an object made at top level. */
+export function publishIdentity(identity: Identity, object: Shared): void {
+  if (identity.initKey !== undefined) {
+    ctx().port.postMessage({ type: 'init-object', key: identity.initKey, handle: object[HANDLE]() });
+  }
+}
+
+export function makeIdentity(
+  kind: ObjectKind,
+  cells: number,
+  name: string | undefined,
+  details: { initial?: number; internal?: boolean } = {},
+): Identity {
+  const c = ctx();
+  const siteId = __tl.site;
+  const internal = details.internal || internalDepth > 0;
+  const outermost = constructionDepth === 0 && !internal;
+  if (c.initPhase && outermost) {
+    const occurrence = c.initOccurrences.get(siteId) ?? 0;
+    c.initOccurrences.set(siteId, occurrence + 1);
+    const key = `${siteId}:${occurrence}`;
+    if (!c.isMain) {
+      const handle = c.assignment.initObjects[key] as Handle | undefined;
+      if (handle && handle.kind === kind) return { handle, bound: true };
+    } else {
+      return { handle: allocate(), bound: false, initKey: key };
+    }
+  }
+  return { handle: allocate(), bound: false };
+
+  function allocate(): Handle {
+    const id = nextObjectId();
+    const base = cells > 0 ? allocCells(cells) : 0;
+    const chosen = name ?? (outermost ? declaredName(siteId) : undefined) ?? nextDefaultName(kind);
+    c.port.postMessage({
+      type: 'define', id, kind, name: chosen, siteId, tid: c.tid, base,
+      initial: details.initial, internal,
+    });
+    return { kind, id, base, name: chosen };
+  }
+}
+
+/** Run `make` with nested constructions marked as parts of an outer object. */
+export function constructingParts<T>(make: () => T): T {
+  constructionDepth++;
+  try {
+    return make();
+  } finally {
+    constructionDepth--;
+  }
+}
+
+// ── The wire: values that cross to another thread ─────────────────────────────────────────
+
+export type Wire = unknown;
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'function') {
+    const fn = value as { name?: string };
+    const isArrow = !Object.prototype.hasOwnProperty.call(value, 'prototype');
+    return `${isArrow ? 'the arrow function' : 'the function'} ${fn.name ? `"${fn.name}"` : '(anonymous)'}`;
+  }
+  const ctor = (value as object)?.constructor?.name;
+  return ctor ? `a ${ctor}` : String(value);
+}
+
+/** Throws ThreadlanesUsageError with a message that says what cannot cross and how to fix it. */
+function notSendable(what: string, value: unknown, siteId: number, reason: string): never {
+  throw new ThreadlanesUsageError(
+    `${what} at ${siteText(siteId)} cannot be sent to another thread: ${describeValue(value)} ${reason}`,
+    siteId,
+  );
+}
+
+/**
+ * Encode `value` for another worker. `what` names it in errors ("the target", "argument 2").
+ * Shared objects become handles, module-level functions and classes become names, plain data
+ * is copied. Anything else fails now, at the user's line, rather than later in the other thread.
+ */
+export function toWire(value: unknown, what: string, siteId: number, seen = new Set<object>()): Wire {
+  if (value === null || value === undefined) return value;
+  const type = typeof value;
+  if (type === 'number' || type === 'string' || type === 'boolean' || type === 'bigint') return value;
+  if (type === 'symbol') notSendable(what, value, siteId, 'is a symbol, which has no meaning in another thread.');
+  if (type === 'function') {
+    const name = registeredName(value);
+    if (name === undefined) {
+      notSendable(what, value, siteId,
+        'is not declared at the top level of the module. Each thread re-runs your module and finds functions by their top-level name, so a closure or a function defined inside another function cannot be found there. Move it to the top level of the file (and pass what it used as args).');
+    }
+    return { $fn: name };
+  }
+  const object = value as object;
+  if (HANDLE in object) return { $h: (object as Shared)[HANDLE]() };
+  if (seen.has(object)) notSendable(what, value, siteId, 'refers to itself (a cycle); send plain, tree-shaped data.');
+  seen.add(object);
+  try {
+    if (Array.isArray(object)) return object.map((item, i) => toWire(item, what, siteId, seen));
+    if (object instanceof Map) {
+      return { $map: [...object].map(([k, v]) => [toWire(k, what, siteId, seen), toWire(v, what, siteId, seen)]) };
+    }
+    if (object instanceof Set) return { $set: [...object].map((v) => toWire(v, what, siteId, seen)) };
+    if (object instanceof Error) return { $error: { name: object.name, message: object.message, stack: object.stack } };
+    if (
+      object instanceof Date || object instanceof RegExp || ArrayBuffer.isView(object) ||
+      object instanceof ArrayBuffer || object instanceof SharedArrayBuffer
+    ) {
+      return { $raw: object };
+    }
+    const proto = Object.getPrototypeOf(object);
+    if (proto === Object.prototype || proto === null) {
+      const out: Record<string, Wire> = {};
+      for (const key of Object.keys(object)) out[key] = toWire((object as Record<string, unknown>)[key], what, siteId, seen);
+      return { $o: out };
+    }
+    const className = registeredName(proto.constructor);
+    if (className === undefined) {
+      notSendable(what, value, siteId,
+        'is an instance of a class that is not declared at the top level of the module, so another thread cannot rebuild it. Declare the class at the top level, or send plain data.');
+    }
+    const props: Record<string, Wire> = {};
+    for (const key of Object.keys(object)) props[key] = toWire((object as Record<string, unknown>)[key], what, siteId, seen);
+    return { $obj: className, props };
+  } finally {
+    seen.delete(object);
+  }
+}
+
+/** Hooks run after an instance is rebuilt (Thread subclasses reattach their shared state). */
+export const REVIVE_INSTANCE = Symbol('threadlanes.reviveInstance');
+
+export function fromWire(wire: Wire): unknown {
+  if (wire === null || typeof wire !== 'object') return wire;
+  if (Array.isArray(wire)) return wire.map(fromWire);
+  const w = wire as Record<string, unknown>;
+  if ('$h' in w) return revive(w.$h as Handle);
+  if ('$fn' in w) {
+    const fn = lookupRegistered(w.$fn as string);
+    if (fn === undefined) throw new Error(`threadlanes: "${String(w.$fn)}" is not defined in this thread's module`);
+    return fn;
+  }
+  if ('$o' in w) {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(w.$o as Record<string, unknown>)) out[key] = fromWire(value);
+    return out;
+  }
+  if ('$map' in w) return new Map((w.$map as [Wire, Wire][]).map(([k, v]) => [fromWire(k), fromWire(v)]));
+  if ('$set' in w) return new Set((w.$set as Wire[]).map(fromWire));
+  if ('$raw' in w) return w.$raw;
+  if ('$error' in w) {
+    const e = w.$error as { name: string; message: string; stack?: string };
+    const ErrorClass = ERROR_CLASSES[e.name] ?? Error;
+    const error = new ErrorClass(e.message);
+    if (!ERROR_CLASSES[e.name]) error.name = e.name;
+    if (e.stack) error.stack = e.stack;
+    return error;
+  }
+  if ('$obj' in w) {
+    const Class = lookupRegistered(w.$obj as string) as { prototype: object } | undefined;
+    if (!Class) throw new Error(`threadlanes: class "${String(w.$obj)}" is not defined in this thread's module`);
+    const instance = Object.create(Class.prototype) as Record<string | symbol, unknown>;
+    for (const [key, value] of Object.entries(w.props as Record<string, unknown>)) instance[key] = fromWire(value);
+    return instance;
+  }
+  throw new Error('threadlanes: malformed value from another thread');
+}
+
+export function currentSite(): number {
+  return __tl.site;
+}

@@ -1,0 +1,198 @@
+/**
+ * Queue, LifoQueue, PriorityQueue — CPython's queue.Queue: one mutex and three conditions
+ * (not empty, not full, all tasks done) over shared counters. The items themselves are kept
+ * by the harness (any structured-cloneable value, plus primitives and module-level functions),
+ * reached with a synchronous request while the queue's mutex is held.
+ */
+import { EventKind, WaitKind } from '../trace/format';
+import {
+  __tl, rec, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity,
+  toWire, fromWire, HANDLE, type Handle, type Identity,
+} from './core';
+import { Empty, Full, ValueError } from './errors';
+import { Mutex, bindTo, isBinding, takeBinding } from './locks';
+import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
+import { rpc } from './rpc';
+import { ctx } from './shared';
+
+const Q_MUTEX = 0;
+const Q_SIZE = 1;
+const Q_UNFINISHED = 2;
+const Q_MAXSIZE = 3;
+const Q_NOT_EMPTY = 4;
+const Q_NOT_FULL = Q_NOT_EMPTY + WAIT_QUEUE_CELLS;
+const Q_ALL_DONE = Q_NOT_FULL + WAIT_QUEUE_CELLS;
+const Q_CELLS = Q_ALL_DONE + WAIT_QUEUE_CELLS;
+
+type QueueKind = 'Queue' | 'LifoQueue' | 'PriorityQueue';
+
+export class Queue<T = unknown> {
+  readonly id: number;
+  readonly name: string;
+  private readonly heap: Int32Array;
+  private readonly base: number;
+  private readonly mutex: Mutex;
+  private readonly notEmpty: WaitQueue;
+  private readonly notFull: WaitQueue;
+  private readonly allDone: WaitQueue;
+
+  constructor(maxsize: number = 0, name?: string) {
+    const made: Identity = isBinding()
+      ? { handle: takeBinding(), bound: true }
+      : makeIdentity(this.kind(), Q_CELLS, name, { initial: maxsize });
+    const handle = made.handle;
+    this.id = handle.id;
+    this.name = handle.name;
+    this.base = handle.base;
+    this.heap = ctx().heap;
+    if (!made.bound) this.heap[this.base + Q_MAXSIZE] = Math.max(0, Math.floor(maxsize));
+    this.mutex = new Mutex(this.heap, this.base + Q_MUTEX);
+    this.notEmpty = new WaitQueue(this.heap, this.base + Q_NOT_EMPTY);
+    this.notFull = new WaitQueue(this.heap, this.base + Q_NOT_FULL);
+    this.allDone = new WaitQueue(this.heap, this.base + Q_ALL_DONE);
+    remember(this.id, this);
+    publishIdentity(made, this);
+  }
+
+  protected kind(): QueueKind {
+    return 'Queue';
+  }
+
+  [HANDLE](): Handle {
+    return { kind: this.kind(), id: this.id, base: this.base, name: this.name };
+  }
+
+  get maxsize(): number {
+    return this.heap[this.base + Q_MAXSIZE];
+  }
+
+  set maxsize(value: number) {
+    this.heap[this.base + Q_MAXSIZE] = Math.max(0, Math.floor(value));
+  }
+
+  qsize(): number {
+    return Atomics.load(this.heap, this.base + Q_SIZE);
+  }
+
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  full(): boolean {
+    const max = this.maxsize;
+    return max > 0 && this.qsize() >= max;
+  }
+
+  /** Put an item; blocks while full (or raises Full when block=false or after `timeout` seconds). */
+  put(item: T, block: boolean = true, timeout: number | null = null): void {
+    const site = __tl.site;
+    const wire = toWire(item, `the item put on queue "${this.name}"`, site);
+    const heap = this.heap;
+    const deadline = this.deadline(block, timeout);
+    this.mutex.lock();
+    try {
+      const max = this.maxsize;
+      if (max > 0) {
+        while (heap[this.base + Q_SIZE] >= max) {
+          if (!block || remainingMs(deadline) <= 0) throw new Full('queue is full');
+          waitWithMutex(this.notFull, this.mutex, this.id, WaitKind.Queue, deadline, site);
+        }
+      }
+      rpc({ op: 'queue-put', id: this.id, kind: this.kind(), item: wire });
+      const size = ++heap[this.base + Q_SIZE];
+      Atomics.store(heap, this.base + Q_SIZE, size);
+      heap[this.base + Q_UNFINISHED]++;
+      this.notEmpty.notify(1);
+      rec(EventKind.QueuePut, this.id, site, size);
+    } finally {
+      this.mutex.unlock();
+    }
+  }
+
+  /** Remove and return an item; blocks while empty (or raises Empty when block=false or after `timeout` seconds). */
+  get(block: boolean = true, timeout: number | null = null): T {
+    const site = __tl.site;
+    const heap = this.heap;
+    const deadline = this.deadline(block, timeout);
+    let wire: unknown;
+    this.mutex.lock();
+    try {
+      while (heap[this.base + Q_SIZE] === 0) {
+        if (!block || remainingMs(deadline) <= 0) throw new Empty('queue is empty');
+        waitWithMutex(this.notEmpty, this.mutex, this.id, WaitKind.Queue, deadline, site);
+      }
+      wire = rpc({ op: 'queue-get', id: this.id, kind: this.kind() });
+      const size = heap[this.base + Q_SIZE] - 1;
+      Atomics.store(heap, this.base + Q_SIZE, size);
+      this.notFull.notify(1);
+      rec(EventKind.QueueGet, this.id, site, size);
+    } finally {
+      this.mutex.unlock();
+    }
+    return fromWire(wire) as T;
+  }
+
+  putNowait(item: T): void {
+    this.put(item, false);
+  }
+
+  getNowait(): T {
+    return this.get(false);
+  }
+
+  /** A consumer says a fetched item is fully processed. */
+  taskDone(): void {
+    const site = __tl.site;
+    const heap = this.heap;
+    this.mutex.lock();
+    try {
+      const unfinished = heap[this.base + Q_UNFINISHED] - 1;
+      if (unfinished < 0) throw new ValueError('taskDone() called too many times');
+      heap[this.base + Q_UNFINISHED] = unfinished;
+      if (unfinished === 0) this.allDone.notify(Number.MAX_SAFE_INTEGER);
+      rec(EventKind.QueueTaskDone, this.id, site, unfinished);
+    } finally {
+      this.mutex.unlock();
+    }
+  }
+
+  /** Block until every item put has been fetched and marked done with taskDone(). */
+  join(): void {
+    const site = __tl.site;
+    this.mutex.lock();
+    try {
+      while (this.heap[this.base + Q_UNFINISHED] > 0) {
+        waitWithMutex(this.allDone, this.mutex, this.id, WaitKind.Queue, Infinity, site);
+      }
+    } finally {
+      this.mutex.unlock();
+    }
+  }
+
+  private deadline(block: boolean, timeout: number | null | undefined): number {
+    if (!block || timeout === null || timeout === undefined) return block ? Infinity : 0;
+    if (timeout < 0) throw new ValueError("'timeout' must be a non-negative number");
+    return deadlineFor(timeout);
+  }
+
+  toString(): string {
+    return `<${this.kind()} "${this.name}" size=${this.qsize()}>`;
+  }
+}
+
+export class LifoQueue<T = unknown> extends Queue<T> {
+  protected override kind(): QueueKind {
+    return 'LifoQueue';
+  }
+}
+
+/** Items come out smallest first; compare like Python (numbers, strings, arrays element-wise). */
+export class PriorityQueue<T = unknown> extends Queue<T> {
+  protected override kind(): QueueKind {
+    return 'PriorityQueue';
+  }
+}
+
+registerReviver('Queue', (handle) => bindTo(handle, () => new Queue()));
+registerReviver('LifoQueue', (handle) => bindTo(handle, () => new LifoQueue()));
+registerReviver('PriorityQueue', (handle) => bindTo(handle, () => new PriorityQueue()));

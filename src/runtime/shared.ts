@@ -1,0 +1,156 @@
+/**
+ * The shared heap and this worker's view of it.
+ *
+ * One SharedArrayBuffer (the heap) is created by the harness and mapped by every worker. It
+ * holds counters, one block of cells per thread (its state, what it waits on, its parking
+ * cell), and the state cells of every primitive (allocated with a bump pointer). Everything a
+ * primitive needs to block and wake lives here, so every worker can block on it with
+ * Atomics.wait and wake it with Atomics.notify.
+ */
+import type { MessagePort } from 'node:worker_threads';
+
+// ── Header cells (Int32 indices) ──────────────────────────────────────────────────────────
+export const H_NEXT_OBJECT_ID = 0;
+export const H_NEXT_TID = 1;
+export const H_NEXT_CELL = 2;
+export const H_THREAD_NAME_COUNTER = 3;
+export const H_STOP = 4;
+export const H_OUTPUT_CAPPED = 5;
+/** Writers bump and notify this when their ring needs draining; the harness waits on it. */
+export const H_DOORBELL = 6;
+/** The mutex and waiter queue every wait()/asCompleted() parks on until some future finishes. */
+export const H_FUTURES_MUTEX = 8;
+export const H_FUTURES_QUEUE = 10;
+/** Per-kind counters for default names ("Lock-1"), indexed by KIND_CODES. */
+export const H_NAME_COUNTERS = 16;
+export const HEADER_CELLS = 64;
+
+// ── Per-thread block ──────────────────────────────────────────────────────────────────────
+export const THREAD_STRIDE = 16;
+export const T_STATE = 0;
+export const T_WAIT_OBJECT = 1;
+/** WaitKind | WAIT_TIMED flag, while blocked. */
+export const T_WAIT_KIND = 2;
+/** Incremented at every block; lets the harness tell a new wait from an old one. */
+export const T_EPISODE = 3;
+/** The cell a Condition waiter parks on: 0 waiting, 1 notified. */
+export const T_PARK = 4;
+/** Next waiter (tid + 1, 0 = none) in the Condition list this thread is queued on. */
+export const T_COND_NEXT = 5;
+/** Synchronous request/response doorbell with the harness. */
+export const T_RPC = 6;
+export const T_THREAD_OBJECT = 7;
+
+/** Thread states as stored in T_STATE (the live view; the trace has the full history). */
+export const enum ThreadState {
+  Unused = 0,
+  Starting = 1,
+  Running = 2,
+  Blocked = 3,
+  Waiting = 4,
+  Sleeping = 5,
+  Finished = 6,
+  Failed = 7,
+}
+
+export function threadBlockBase(tid: number): number {
+  return HEADER_CELLS + tid * THREAD_STRIDE;
+}
+
+export function cellsBase(maxThreads: number): number {
+  return HEADER_CELLS + maxThreads * THREAD_STRIDE;
+}
+
+export const KIND_CODES: Record<string, number> = {
+  Thread: 0, Lock: 1, RLock: 2, Condition: 3, Semaphore: 4, BoundedSemaphore: 5, Event: 6,
+  Barrier: 7, Queue: 8, LifoQueue: 9, PriorityQueue: 10, Value: 11, SharedArray: 12,
+  Future: 13, ThreadPoolExecutor: 14, Timer: 15,
+};
+
+/** What the harness tells a worker when it gives it a thread to run. */
+export interface WorkerSetup {
+  heap: SharedArrayBuffer;
+  maxThreads: number;
+  /** performance.timeOrigin of the harness; every worker converts its clock to this epoch. */
+  epochOrigin: number;
+  /** The run's epoch on the harness clock (ms, performance.now() there). */
+  epochOffsetMs: number;
+  record: boolean;
+  /** Record every Value/SharedArray read and write (for race detection). */
+  recordShared: boolean;
+  cpuCount: number;
+  mode: 'free' | 'controlled' | 'gil';
+}
+
+export interface ThreadAssignment {
+  tid: number;
+  name: string;
+  ring: SharedArrayBuffer;
+  bundlePath: string;
+  /** The site table made when bundling (siteId → file, line, col, declared name). */
+  sites: { file: string; line: number; col: number; declaredAs?: string }[];
+  daemon: boolean;
+  /** Objects made at module top level by MainThread, by "siteId:occurrence". */
+  initObjects: Record<string, unknown>;
+  /** For threads other than MainThread: what to run. */
+  target?: unknown;
+  threadHandle?: unknown;
+}
+
+/** This worker's context. Set once by the worker entry before the snippet is evaluated. */
+export interface Context {
+  setup: WorkerSetup;
+  heap: Int32Array;
+  heapF64: Float64Array;
+  tid: number;
+  threadName: string;
+  /** Index of this thread's block in `heap`. */
+  self: number;
+  port: MessagePort;
+  /** True while the snippet's module body is being evaluated in this worker. */
+  initPhase: boolean;
+  isMain: boolean;
+  assignment: ThreadAssignment;
+  /** Occurrences per site during the init phase, for binding top-level objects. */
+  initOccurrences: Map<number, number>;
+}
+
+let current: Context | undefined;
+
+export function setContext(context: Context): void {
+  current = context;
+}
+
+export function ctx(): Context {
+  if (!current) {
+    throw new Error(
+      'threadlanes: this module only works inside a Threadlanes run. Run the snippet with "threadlanes run <file>" or the "Visualise threads" command.',
+    );
+  }
+  return current;
+}
+
+export function hasContext(): boolean {
+  return current !== undefined;
+}
+
+/** Allocate `count` Int32 cells (8-byte aligned) in the heap, zeroed. */
+export function allocCells(count: number): number {
+  const c = ctx();
+  const size = (count + 1) & ~1;
+  const base = Atomics.add(c.heap, H_NEXT_CELL, size);
+  if (base + size > c.heap.length) {
+    throw new Error(`threadlanes: out of shared memory for primitives (${c.heap.length * 4} bytes); the snippet creates too many primitives`);
+  }
+  return base;
+}
+
+export function nextObjectId(): number {
+  return Atomics.add(ctx().heap, H_NEXT_OBJECT_ID, 1);
+}
+
+export function nextDefaultName(kind: string): string {
+  const c = ctx();
+  const n = Atomics.add(c.heap, H_NAME_COUNTERS + (KIND_CODES[kind] ?? 31), 1) + 1;
+  return `${kind}-${n}`;
+}

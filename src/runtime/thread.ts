@@ -1,0 +1,332 @@
+/**
+ * Thread: each one is a worker_threads Worker that evaluates the snippet's module and then runs
+ * the target (a module-level function, found by name) or the subclass's run() (the instance is
+ * copied over, like a pickled multiprocessing.Process). Its live state is a cell in the shared
+ * heap, so join() blocks with Atomics.wait and any thread can ask isAlive().
+ */
+import { EventKind, WaitKind } from '../trace/format';
+import {
+  __tl, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Identity, type Wire,
+} from './core';
+import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
+import { isBinding, takeBinding } from './locks';
+import { notify, rpc } from './rpc';
+import {
+  ctx, hasContext, threadBlockBase, ThreadState, H_NEXT_TID, H_THREAD_NAME_COUNTER, T_STATE, T_THREAD_OBJECT,
+} from './shared';
+
+export interface ThreadOptions {
+  /** A module-level function to run in the new thread. */
+  target?: ((...args: any[]) => unknown) | null;
+  /** Arguments for the target: plain data, primitives, module-level functions. */
+  args?: readonly unknown[];
+  name?: string | number;
+  /** Daemon threads do not keep the program alive (default: that of the creating thread). */
+  daemon?: boolean | null;
+}
+
+const O_TID_PLUS_1 = 0;
+
+interface ThreadState_ {
+  id: number;
+  base: number;
+  name: string;
+  daemon: boolean;
+  target?: ((...args: any[]) => unknown) | null;
+  args: readonly unknown[];
+  siteId: number;
+  pool?: string;
+}
+
+const STATE = Symbol('threadlanes.thread');
+
+/** Spawn payloads: what the new worker runs. */
+export type SpawnPayload =
+  | { mode: 'target'; fn: Wire; args: Wire }
+  | { mode: 'instance'; instance: Wire };
+
+export class Thread {
+  private [STATE]!: ThreadState_;
+
+  constructor(options: ThreadOptions = {}) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError('Thread takes an options object: new Thread({ target, args, name, daemon })');
+    }
+    const siteId = __tl.site;
+    const c = ctx();
+    const made: Identity = isBinding()
+      ? { handle: takeBinding(), bound: true }
+      : makeIdentity('Thread', 2, options.name === undefined ? `Thread-${Atomics.add(c.heap, H_THREAD_NAME_COUNTER, 1) + 1}` : String(options.name));
+    const handle = made.handle;
+    const daemon = made.bound ? Boolean(handle.extra?.daemon) : options.daemon ?? currentDaemon();
+    const args = options.args ?? [];
+    if (!Array.isArray(args)) throw new TypeError('Thread args must be an array');
+    this[STATE] = {
+      id: handle.id, base: handle.base, name: handle.name, daemon, target: options.target, args, siteId,
+      pool: handle.extra?.pool as string | undefined,
+    };
+    remember(handle.id, this as unknown as Thread & { [HANDLE](): Handle });
+    publishIdentity(made, this);
+  }
+
+  [HANDLE](): Handle {
+    const s = this[STATE];
+    return { kind: 'Thread', id: s.id, base: s.base, name: s.name, extra: { daemon: s.daemon, pool: s.pool } };
+  }
+
+  /** What the thread does; override in a subclass. By default calls the target with args. */
+  run(): void {
+    const s = this[STATE];
+    try {
+      if (s.target) s.target(...s.args);
+    } finally {
+      s.target = undefined;
+      s.args = [];
+    }
+  }
+
+  /** Start the thread (once). Returns at once; the thread runs in its own worker. */
+  start(): void {
+    const siteId = __tl.site;
+    const s = this[STATE];
+    const c = ctx();
+    if (s.id === 0) throw new RuntimeError('threads can only be started once');
+    if (c.initPhase && !c.isMain) {
+      throw new ThreadlanesUsageError(
+        `a thread is started at module top level (${siteText(siteId)}). Every thread re-runs the module's top-level code, so this would start it again in each thread. Put the code that starts threads in \`export function main() { … }\` or under \`if (isMainThread) { … }\`.`,
+        siteId,
+      );
+    }
+    if (Atomics.load(c.heap, s.base + O_TID_PLUS_1) !== 0) throw new RuntimeError('threads can only be started once');
+    const payload = this.payload(siteId);
+    const tid = Atomics.add(c.heap, H_NEXT_TID, 1);
+    if (tid >= c.setup.maxThreads) {
+      throw new RuntimeError(`can't start new thread: the limit of ${c.setup.maxThreads} threads is reached (raise it with --max-threads)`);
+    }
+    if (Atomics.compareExchange(c.heap, s.base + O_TID_PLUS_1, 0, tid + 1) !== 0) {
+      throw new RuntimeError('threads can only be started once');
+    }
+    const block = threadBlockBase(tid);
+    Atomics.store(c.heap, block + T_THREAD_OBJECT, s.id);
+    Atomics.store(c.heap, block + T_STATE, ThreadState.Starting);
+    rec(EventKind.ThreadStart, s.id, siteId, tid);
+    publish();
+    notify({
+      type: 'spawn', tid, objectId: s.id, name: s.name, daemon: s.daemon,
+      target: payload.mode === 'instance' ? registeredName(Object.getPrototypeOf(this).constructor) ?? '?' : registeredName(s.target) ?? '',
+      payload, handle: this[HANDLE](), pool: s.pool,
+    });
+  }
+
+  private payload(siteId: number): SpawnPayload {
+    const s = this[STATE];
+    if (this.run !== Thread.prototype.run) {
+      const Class = Object.getPrototypeOf(this).constructor;
+      const className = registeredName(Class);
+      if (className === undefined) {
+        throw new ThreadlanesUsageError(
+          `the Thread subclass ${Class.name ? `"${Class.name}" ` : ''}started at ${siteText(siteId)} is not declared at the top level of the module, so the new thread cannot find it. Declare the class at the top level of the file.`,
+          siteId,
+        );
+      }
+      const props: Record<string, Wire> = {};
+      for (const key of Object.keys(this)) {
+        props[key] = toWire((this as unknown as Record<string, unknown>)[key], `the field "${key}" of the thread`, siteId);
+      }
+      return { mode: 'instance', instance: { $obj: className, props } };
+    }
+    if (s.target !== undefined && s.target !== null && typeof s.target !== 'function') {
+      throw new TypeError('Thread target must be a function');
+    }
+    const where = s.siteId || siteId;
+    return {
+      mode: 'target',
+      fn: s.target ? toWire(s.target, 'the thread target', where) : null,
+      args: s.args.map((arg, i) => toWire(arg, `argument ${i + 1} of the thread target`, where)),
+    };
+  }
+
+  /** Wait until the thread ends, or `timeout` seconds pass (check isAlive() after). */
+  join(timeout?: number | null): void {
+    const site = __tl.site;
+    const s = this[STATE];
+    const c = ctx();
+    const tid = this.tid();
+    if (tid < 0) throw new RuntimeError('cannot join thread before it is started');
+    if (tid === c.tid) throw new RuntimeError('cannot join current thread');
+    const cell = threadBlockBase(tid) + T_STATE;
+    if (isDone(Atomics.load(c.heap, cell))) return;
+    const deadline = deadlineFor(timeout);
+    if (remainingMs(deadline) <= 0) return;
+    beginBlock(s.id, WaitKind.Join, deadline !== Infinity, site);
+    let done = false;
+    for (;;) {
+      const state = Atomics.load(c.heap, cell);
+      if (isDone(state)) {
+        done = true;
+        break;
+      }
+      const wait = remainingMs(deadline);
+      if (wait <= 0) break;
+      Atomics.wait(c.heap, cell, state, wait);
+    }
+    endBlock(done, site);
+  }
+
+  private tid(): number {
+    const s = this[STATE];
+    if (s.id === 0) return 0;
+    return Atomics.load(ctx().heap, s.base + O_TID_PLUS_1) - 1;
+  }
+
+  isAlive(): boolean {
+    const tid = this.tid();
+    if (tid < 0) return false;
+    const state = Atomics.load(ctx().heap, threadBlockBase(tid) + T_STATE);
+    return state !== ThreadState.Unused && !isDone(state);
+  }
+
+  get name(): string {
+    return this[STATE].name;
+  }
+
+  set name(value: string) {
+    const s = this[STATE];
+    s.name = String(value);
+    notify({ type: 'rename', tid: this.tid(), objectId: s.id, name: s.name });
+  }
+
+  /** A number that identifies the started thread; null before start(). */
+  get ident(): number | null {
+    const tid = this.tid();
+    return tid < 0 ? null : tid + 1;
+  }
+
+  get nativeId(): number | null {
+    return this.ident;
+  }
+
+  get daemon(): boolean {
+    return this[STATE].daemon;
+  }
+
+  set daemon(value: boolean) {
+    if (this.tid() >= 0) throw new RuntimeError('cannot set daemon status of active thread');
+    this[STATE].daemon = Boolean(value);
+  }
+
+  toString(): string {
+    const tid = this.tid();
+    const status = tid < 0 ? 'initial' : this.isAlive() ? 'started' : 'stopped';
+    return `<Thread(${this.name}, ${status}${this.daemon ? ' daemon' : ''} ${this.ident ?? ''})>`.replace(' )', ')');
+  }
+
+  // Python spellings, for line-by-line translations.
+  is_alive(): boolean {
+    return this.isAlive();
+  }
+  getName(): string {
+    return this.name;
+  }
+  setName(name: string): void {
+    this.name = name;
+  }
+  isDaemon(): boolean {
+    return this.daemon;
+  }
+  setDaemon(daemon: boolean): void {
+    this.daemon = daemon;
+  }
+}
+
+function isDone(state: number): boolean {
+  return state === ThreadState.Finished || state === ThreadState.Failed;
+}
+
+// ── The current thread, and the thread functions of the threading module ──────────────────
+
+let current: Thread | undefined;
+
+/** Attach a thread's shared identity to `thread` (a rebuilt subclass instance or a fresh Thread). */
+export function adoptThread(thread: Thread, handle: Handle, target?: unknown, args?: unknown[]): Thread {
+  (thread as unknown as Record<symbol, ThreadState_>)[STATE] = {
+    id: handle.id, base: handle.base, name: handle.name, daemon: Boolean(handle.extra?.daemon),
+    target: target as ThreadState_['target'], args: args ?? [], siteId: 0, pool: handle.extra?.pool as string | undefined,
+  };
+  remember(handle.id, thread as unknown as Thread & { [HANDLE](): Handle });
+  return thread;
+}
+
+export function setCurrentThread(thread: Thread): void {
+  current = thread;
+}
+
+/** A Thread object for an existing thread, without running a constructor. */
+export function threadFromHandle(handle: Handle): Thread {
+  return adoptThread(Object.create(Thread.prototype) as Thread, handle);
+}
+
+/** Mark a pool thread (its lane is drawn as part of the pool). */
+export function markPool(thread: Thread, pool: string): void {
+  (thread as unknown as Record<symbol, ThreadState_>)[STATE].pool = pool;
+}
+
+function currentDaemon(): boolean {
+  return current ? current.daemon : false;
+}
+
+export function currentThread(): Thread {
+  if (!current) throw new RuntimeError('no current thread (is this running inside Threadlanes?)');
+  return current;
+}
+
+export function mainThread(): Thread {
+  return threadFromHandle(MAIN_HANDLE);
+}
+
+export const MAIN_HANDLE: Handle = { kind: 'Thread', id: 0, base: 0, name: 'MainThread', extra: { daemon: false } };
+
+/** The Thread objects of all threads alive now (started and not finished), MainThread first. */
+export function enumerate(): Thread[] {
+  const handles = rpc({ op: 'threads' }) as Handle[];
+  const me = current ? current[HANDLE]().id : -1;
+  return handles.map((h) => (h.id === me ? currentThread() : threadFromHandle(h)));
+}
+
+export function activeCount(): number {
+  return enumerate().length;
+}
+
+export function getIdent(): number {
+  return ctx().tid + 1;
+}
+
+/** Sleep for `seconds` (a float, like time.sleep). Other threads run meanwhile. */
+export function sleep(seconds: number): void {
+  const site = __tl.site;
+  if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw new TypeError('sleep() takes a number of seconds');
+  if (seconds < 0) throw new ValueError('sleep length must be non-negative');
+  const us = Math.min(0x7fffffff, Math.round(seconds * 1e6));
+  const c = ctx();
+  Atomics.store(c.heap, c.self + T_STATE, ThreadState.Sleeping);
+  rec(EventKind.SleepBegin, 0, site, us);
+  publish();
+  const deadline = performance.now() + seconds * 1000;
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    Atomics.wait(sleepCell, 0, 0, left);
+  }
+  rec(EventKind.SleepEnd, 0, site, 0);
+  Atomics.store(c.heap, c.self + T_STATE, ThreadState.Running);
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** True in the worker running the snippet's main program (Python's `__name__ == "__main__"`). */
+export function isMainThreadNow(): boolean {
+  return hasContext() && ctx().isMain;
+}
+
+registerReviver('Thread', (handle) => threadFromHandle(handle) as unknown as Thread & { [HANDLE](): Handle });

@@ -1,0 +1,33 @@
+/** Timer: a thread that calls a function after `interval` seconds unless cancelled first. */
+import { __tl, constructingParts, registerBuiltin, toWire } from './core';
+import { Event } from './signals';
+import { Thread } from './thread';
+
+export class Timer extends Thread {
+  interval: number;
+  fn: (...args: any[]) => unknown;
+  args: unknown[];
+  finished: Event;
+
+  constructor(interval: number, fn: (...args: any[]) => unknown, args: unknown[] = [], name?: string) {
+    const site = __tl.site;
+    super(name === undefined ? {} : { name });
+    toWire(fn, 'the timer function', site); // fail at the user's line if it cannot cross
+    this.interval = interval;
+    this.fn = fn;
+    this.args = [...args];
+    this.finished = constructingParts(() => new Event(`${this.name}.finished`));
+  }
+
+  /** Stop the timer if it has not fired yet. */
+  cancel(): void {
+    this.finished.set();
+  }
+
+  override run(): void {
+    this.finished.wait(this.interval);
+    if (!this.finished.isSet()) this.fn(...this.args);
+    this.finished.set();
+  }
+}
+registerBuiltin('Timer', Timer);

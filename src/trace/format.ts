@@ -1,0 +1,297 @@
+/**
+ * The Threadlanes trace format — the specification.
+ *
+ * A trace is what one run of a snippet recorded: who the threads were, which primitives
+ * existed, where in the user's file each operation happened, and a stream of fixed-size
+ * binary events per thread.
+ *
+ * VERSION 1
+ *
+ * Units
+ *   - Timestamps are nanoseconds since the run's epoch (the instant the harness started the
+ *     run), as float64 holding an integer. All threads share the epoch.
+ *   - Durations in summaries are milliseconds (`...Ms`), as in the CLI's JSON report.
+ *   - Snippet API times (sleep, timeouts) are seconds, as in Python; they never appear here.
+ *
+ * Identifiers
+ *   - `tid`: a small integer per thread, 0 = MainThread, allocated in start order.
+ *   - `objectId`: one id space for every primitive *and* every Thread object (so a join
+ *     names its thread as an object). 0 means "none".
+ *   - `siteId`: index into `sites`; 0 means "unknown site". Sites are fixed when the snippet
+ *     is bundled (the bundler numbers every call of the API in the user's file).
+ *
+ * Event record (EVENT_BYTES = 24, little-endian, 8-byte aligned)
+ *   bytes 0..7    float64  timeNs      nanoseconds since epoch
+ *   bytes 8..11   uint32   kindAndSeq  low 8 bits: EventKind; high 24 bits: the per-thread
+ *                                       sequence number modulo 2^24 (lets a reader recover
+ *                                       events a killed writer had not yet published)
+ *   bytes 12..15  uint32   objectId
+ *   bytes 16..19  uint32   siteId
+ *   bytes 20..23  int32    arg         meaning depends on the kind (see EventKind)
+ *
+ * Invariants (checked by `checkInvariants` in analysis and by the tests)
+ *   1. Per thread, timestamps are non-decreasing and sequence numbers increase by one
+ *      (modulo 2^24: they wrap).
+ *   2. A Lock has at most one owner at any instant; an RLock's depth never goes below 0.
+ *   3. Every ACQUIRED is matched by a RELEASED of the same object (by any thread for a Lock
+ *      or Semaphore; by the same thread for an RLock), or the object is held at the end.
+ *   4. Every BLOCK is followed on the same thread by the UNBLOCK that ends it, unless the
+ *      thread is still blocked when the run ends (deadlock, timeout).
+ *   5. Nothing is dropped silently: if a limit stopped recording, `truncated` says which.
+ */
+
+export const TRACE_FORMAT = 'threadlanes-trace';
+export const TRACE_VERSION = 1;
+export const EVENT_BYTES = 24;
+export const EVENT_WORDS = EVENT_BYTES / 4;
+
+/** What an event says. `arg` is described per kind. */
+export const enum EventKind {
+  /** The thread began executing (its worker evaluated the module and calls the target). */
+  ThreadRunning = 1,
+  /** The thread's target returned. */
+  ThreadFinished = 2,
+  /** The thread's target threw; `arg` = index into `exceptions`. */
+  ThreadFailed = 3,
+  /** This thread called start() on Thread object `objectId`; `arg` = the new thread's tid. */
+  ThreadStart = 4,
+
+  /** Acquired `objectId` (Lock, RLock, Semaphore permit). `arg` = RLock depth after / Semaphore value after. */
+  Acquired = 10,
+  /** Released `objectId`. `arg` = Lock: 0; RLock: depth after; Semaphore: permits released. */
+  Released = 11,
+  /** A non-blocking or timed acquire of `objectId` failed. */
+  AcquireFailed = 12,
+
+  /** The thread stops running because of `objectId`; `arg` = WaitKind | (timed ? 0x100 : 0). */
+  Block = 20,
+  /** The block that began with the last Block ends; `objectId` = the same object; `arg` = 1 if it ended by success, 0 by timeout/failure. */
+  Unblock = 21,
+  /** The thread sleeps; `arg` = requested duration in microseconds (clamped to int32). */
+  SleepBegin = 22,
+  SleepEnd = 23,
+
+  /** Condition `objectId` notify; `arg` = number of waiters woken. */
+  Notify = 30,
+  /** Event `objectId` set / clear. */
+  EventSet = 31,
+  EventClear = 32,
+  /** Queue `objectId` put / get; `arg` = queue size after the operation. */
+  QueuePut = 33,
+  QueueGet = 34,
+  QueueTaskDone = 35,
+  /** Barrier `objectId` passed; `arg` = arrival index. */
+  BarrierPass = 36,
+  /** Barrier `objectId` broken (abort, reset, timeout). */
+  BarrierBroken = 37,
+  /** Future `objectId` finished; `arg` = 0 result, 1 exception, 2 cancelled. */
+  FutureDone = 38,
+
+  /** Value / SharedArray `objectId` read / write; `arg` = index (0 for Value). */
+  SharedRead = 40,
+  SharedWrite = 41,
+
+  /** The thread wrote output; `arg` = index into `output`. */
+  Output = 50,
+}
+
+/** What a Block waits for. The panel names the kind ("waiting on condition …"). */
+export const enum WaitKind {
+  Lock = 1,
+  Condition = 2,
+  Event = 3,
+  Semaphore = 4,
+  Queue = 5,
+  Join = 6,
+  Barrier = 7,
+  Future = 8,
+}
+
+export const WAIT_KIND_NAMES: Record<number, string> = {
+  1: 'lock', 2: 'condition', 3: 'event', 4: 'semaphore', 5: 'queue', 6: 'join', 7: 'barrier', 8: 'future',
+};
+
+/** Flag or-ed into a Block's arg when the wait has a timeout (it can end without help). */
+export const WAIT_TIMED = 0x100;
+
+export type ObjectKind =
+  | 'Thread' | 'Lock' | 'RLock' | 'Condition' | 'Semaphore' | 'BoundedSemaphore' | 'Event'
+  | 'Barrier' | 'Queue' | 'LifoQueue' | 'PriorityQueue' | 'Value' | 'SharedArray' | 'Future'
+  | 'ThreadPoolExecutor' | 'Timer';
+
+export type Outcome = 'completed' | 'deadlock' | 'timeout' | 'error';
+
+/** A place in the user's file. Lines and columns are 1-based. */
+export interface Site {
+  file: string;
+  line: number;
+  col: number;
+  /** The variable or property the call's result was assigned to, when there is one. */
+  declaredAs?: string;
+}
+
+export interface ThreadInfo {
+  tid: number;
+  name: string;
+  /** The Thread object's id (0 for MainThread). */
+  objectId: number;
+  daemon: boolean;
+  /** Set for ThreadPoolExecutor workers. */
+  pool?: string;
+  /** What the thread ran: a function or class name. */
+  target?: string;
+  finalState: ThreadFinalState;
+}
+
+export type ThreadFinalState =
+  | 'not-started' | 'running' | 'blocked' | 'waiting' | 'sleeping' | 'finished' | 'failed';
+
+export interface ObjectInfo {
+  id: number;
+  kind: ObjectKind;
+  name: string;
+  /** Construction site. */
+  siteId: number;
+  /** The thread that constructed it. */
+  tid: number;
+  /** Semaphore initial value, Queue maxsize, Barrier parties. */
+  initial?: number;
+  /** Internal objects (a pool's work queue) are hidden in summaries unless asked for. */
+  internal?: boolean;
+}
+
+export interface OutputLine {
+  tid: number;
+  /** Thread name, for readers that do not join on tid. */
+  thread: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+  timeNs: number;
+}
+
+export interface ExceptionInfo {
+  tid: number;
+  name: string;
+  message: string;
+  /** The user's frames only, already mapped to the snippet. */
+  stack: string;
+  siteId: number;
+  timeNs: number;
+}
+
+/** Why recording stopped early, if it did. */
+export type Truncation = 'events' | 'output' | 'threads' | undefined;
+
+/** Everything except the event stream. Serialised as JSON in both file forms. */
+export interface TraceHeader {
+  format: typeof TRACE_FORMAT;
+  version: typeof TRACE_VERSION;
+  /** The snippet's path as given. */
+  file: string;
+  mode: 'free' | 'controlled' | 'gil';
+  outcome: Outcome;
+  /** Wall-clock duration of the run in ms. */
+  durationMs: number;
+  startedAt: string;
+  threads: ThreadInfo[];
+  objects: ObjectInfo[];
+  /** Index 0 is the unknown site. */
+  sites: Site[];
+  output: OutputLine[];
+  exceptions: ExceptionInfo[];
+  truncated?: Truncation;
+  /** When recording ended, on the events' clock (ns since epoch). */
+  endNs?: number;
+  /** Count of events in the stream, per tid. */
+  eventCounts: number[];
+}
+
+/** A trace in memory: header plus, per tid, the raw event bytes (a multiple of 24). */
+export interface Trace {
+  header: TraceHeader;
+  events: Uint8Array[];
+}
+
+/** A decoded event, for readers that prefer objects (tests, small traces). */
+export interface TraceEvent {
+  tid: number;
+  seq: number;
+  timeNs: number;
+  kind: EventKind;
+  objectId: number;
+  siteId: number;
+  arg: number;
+}
+
+/** Names for kinds, used by the JSON trace form and text output. */
+export const EVENT_KIND_NAMES: Record<number, string> = {
+  1: 'running', 2: 'finished', 3: 'failed', 4: 'start',
+  10: 'acquired', 11: 'released', 12: 'acquire-failed',
+  20: 'block', 21: 'unblock', 22: 'sleep', 23: 'wake',
+  30: 'notify', 31: 'set', 32: 'clear', 33: 'put', 34: 'get', 35: 'task-done',
+  36: 'barrier-pass', 37: 'barrier-broken', 38: 'future-done',
+  40: 'read', 41: 'write', 50: 'output',
+};
+
+/**
+ * The ring each thread writes into (shared memory, single writer, single reader).
+ *   Int32 word 0: head — events published by the writer (monotonic count, not wrapped)
+ *   Int32 word 1: tail — events consumed by the reader (monotonic count)
+ *   Int32 word 2: writer waiting because the ring is full (1) or not (0)
+ *   events start at byte RING_HEADER_BYTES; slot i lives at (i mod capacity).
+ * The writer publishes `head` every RING_PUBLISH_EVERY events, before any blocking wait and
+ * at exit; when the ring is full it waits for the reader instead of dropping.
+ */
+export const RING_HEADER_BYTES = 64;
+export const RING_PUBLISH_EVERY = 64;
+export const RING_HEAD = 0;
+export const RING_TAIL = 1;
+export const RING_WRITER_WAITING = 2;
+
+export function decodeEvents(tid: number, bytes: Uint8Array): TraceEvent[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: TraceEvent[] = [];
+  for (let offset = 0; offset + EVENT_BYTES <= bytes.byteLength; offset += EVENT_BYTES) {
+    const kindAndSeq = view.getUint32(offset + 8, true);
+    out.push({
+      tid,
+      timeNs: view.getFloat64(offset, true),
+      kind: (kindAndSeq & 0xff) as EventKind,
+      seq: kindAndSeq >>> 8,
+      objectId: view.getUint32(offset + 12, true),
+      siteId: view.getUint32(offset + 16, true),
+      arg: view.getInt32(offset + 20, true),
+    });
+  }
+  return out;
+}
+
+/** Iterate without allocating an object per event (for millions of events). */
+export function forEachEvent(
+  bytes: Uint8Array,
+  visit: (timeNs: number, kind: number, objectId: number, siteId: number, arg: number) => void,
+): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let offset = 0; offset + EVENT_BYTES <= bytes.byteLength; offset += EVENT_BYTES) {
+    visit(
+      view.getFloat64(offset, true),
+      view.getUint32(offset + 8, true) & 0xff,
+      view.getUint32(offset + 12, true),
+      view.getUint32(offset + 16, true),
+      view.getInt32(offset + 20, true),
+    );
+  }
+}
+
+export function formatSite(sites: Site[], siteId: number): string {
+  const site = sites[siteId];
+  if (!site || siteId === 0) return '?';
+  return `${site.file}:${site.line}:${site.col}`;
+}
+
+/** "file:line" — the short form the CLI JSON report uses. */
+export function formatSiteShort(sites: Site[], siteId: number): string {
+  const site = sites[siteId];
+  if (!site || siteId === 0) return '?';
+  return `${site.file}:${site.line}`;
+}

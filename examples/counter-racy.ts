@@ -1,6 +1,7 @@
 // counter-racy.ts — two threads update one shared counter without a lock: a race.
-// From the GIL article's first example (increment/decrement of a global counter); 1,000,000
-// iterations scaled to 100,000.
+// From the GIL article's first example (increment/decrement of a global counter), with its
+// 1,000,000 iterations per thread (with fewer, the first thread may be done before the second
+// one starts, and nothing overlaps).
 //
 // Shows: `counter.value += 1` is a read followed by a write. When the other thread writes in
 // between, one of the two updates is lost. (In Python the GIL does not prevent this either; here
@@ -12,13 +13,13 @@ import { Thread, Value } from "threadlanes";
 const counter = new Value(0); // shared by every thread (a plain `let counter = 0` would not be)
 
 function increment(): void {
-  for (let i = 0; i < 100_000; i++) {
+  for (let i = 0; i < 1_000_000; i++) {
     counter.value += 1;
   }
 }
 
 function decrement(): void {
-  for (let i = 0; i < 100_000; i++) {
+  for (let i = 0; i < 1_000_000; i++) {
     counter.value -= 1;
   }
 }

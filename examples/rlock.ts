@@ -6,8 +6,8 @@
 // RLock that is fine (the depth goes 1 → 2 → 1 → 0); with a plain Lock the thread would wait
 // for itself forever.
 // Expect: outcome "completed"; lanes MainThread, Thread-1, Thread-2; prints "counter = 0
-// (expected 0)"; `lock` is an RLock with 30,000 acquisitions (two per increment, one per
-// decrement).
+// (expected 0)"; `lock` is an RLock held 20,000 times (one hold per increment and per
+// decrement: the inner, re-entrant acquire deepens the hold rather than starting a new one).
 import { RLock, Thread, Value } from "threadlanes";
 
 const counter = new Value(0);

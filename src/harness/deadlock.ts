@@ -10,7 +10,6 @@
  */
 import { WaitKind, WAIT_KIND_NAMES, WAIT_TIMED, type ObjectInfo, type Site } from '../trace/format';
 import { T_EPISODE, T_STATE, T_WAIT_KIND, T_WAIT_OBJECT, ThreadState, threadBlockBase } from '../runtime/shared';
-import type { HoldTracker } from '../analysis/holds';
 import type { DeadlockCycleEntry, DeadlockReport } from './types';
 
 export interface DetectorThread {
@@ -23,8 +22,11 @@ export interface DetectorThread {
 export interface DetectorSources {
   threads(): Iterable<DetectorThread>;
   object(id: number): (ObjectInfo & { base: number }) | undefined;
-  holds: HoldTracker;
   nextTid(): number;
+  /** Objects the thread holds now (locks it owns, semaphore permits). */
+  heldBy(tid: number): number[];
+  /** Threads holding the object now. */
+  holdersOf(objectId: number): number[];
   /** Site id of the thread's most recent Block event. */
   blockSite(tid: number): number;
   sites: Site[];
@@ -38,8 +40,6 @@ interface Snapshot {
   episode: number;
 }
 
-/** Lock and RLock keep their owner (tid + 1) in their second cell. */
-const OWNER_CELL = 1;
 
 export class DeadlockDetector {
   private previous = '';
@@ -70,12 +70,7 @@ export class DeadlockDetector {
     const byObject = new Map(threads.map((t) => [t.objectId, t.tid]));
     const edges = (s: Snapshot): number[] => {
       const kind = s.waitKind & 0xff;
-      if (kind === WaitKind.Lock) {
-        const object = this.sources.object(s.waitObject);
-        if (!object) return [];
-        const owner = object.base ? Atomics.load(this.heap, object.base + OWNER_CELL) - 1 : -1;
-        return owner >= 0 ? [owner] : this.sources.holds.holdersOf(s.waitObject);
-      }
+      if (kind === WaitKind.Lock) return this.sources.holdersOf(s.waitObject);
       if (kind === WaitKind.Join) {
         const tid = byObject.get(s.waitObject);
         return tid === undefined ? [] : [tid];
@@ -113,7 +108,7 @@ export class DeadlockDetector {
       return this.sources.object(id)?.name ?? `object ${id}`;
     };
     const cycle: DeadlockCycleEntry[] = members.map((m) => {
-      const holds = this.sources.holds.heldBy(m.tid)
+      const holds = this.sources.heldBy(m.tid)
         .filter((id) => !this.sources.object(id)?.internal)
         .map(objectName);
       const siteId = this.sources.blockSite(m.tid);

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
   EventKind, EVENT_BYTES, EVENT_WORDS, RING_HEADER_BYTES, RING_HEAD, RING_TAIL, RING_WRITER_WAITING,
   TRACE_FORMAT, TRACE_VERSION,
@@ -17,7 +17,7 @@ import {
   type ThreadInfo, type Trace, type Truncation,
 } from '../trace/format';
 import {
-  H_DOORBELL, H_NEXT_CELL, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
+  H_DOORBELL, H_TICK, H_NEXT_CELL, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
   ThreadState, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup,
 } from '../runtime/shared';
 import type { Handle } from '../runtime/core';
@@ -26,6 +26,7 @@ import { HoldTracker } from '../analysis/holds';
 import { bundleSnippet, BundleError, type BundleResult } from './bundle';
 import { DeadlockDetector } from './deadlock';
 import { ItemStore } from './store';
+import { settleTimes } from './timestamps';
 import { DEFAULTS, type DeadlockReport, type RunOptions, type RunResult, type SnippetError } from './types';
 
 /** Int32 cells for primitives' state (16 MiB). */
@@ -33,6 +34,8 @@ const PRIMITIVE_CELLS = 4 << 20;
 /** Spare workers kept started, so Thread.start() does not wait for a worker to boot. */
 const WARM_WORKERS = 2;
 const POLL_MS = 20;
+/** Lock and RLock keep their owner (tid + 1) in their second cell (runtime/locks.ts). */
+const LOCK_OWNER_CELL = 1;
 
 interface ThreadRecord {
   tid: number;
@@ -50,6 +53,8 @@ interface ThreadRecord {
   done: boolean;
   failed: boolean;
   outputOrdinals: number[];
+  /** Chunks already replayed into the hold tracker. */
+  scannedChunks: number;
 }
 
 interface WarmWorker {
@@ -123,7 +128,6 @@ class Coordinator {
   private timers: NodeJS.Timeout[] = [];
   private mainError?: SnippetError;
   private doorbellWaiting = false;
-  private readonly lastBlockSite = new Map<number, number>();
 
   constructor(private readonly options: RunOptions, private readonly bundle: BundleResult) {
     this.maxThreads = options.maxThreads ?? DEFAULTS.maxThreads;
@@ -148,9 +152,10 @@ class Coordinator {
     this.detector = new DeadlockDetector(this.heap, {
       threads: () => this.threads.values(),
       object: (id) => this.objects.get(id),
-      holds: this.holds,
       nextTid: () => Atomics.load(this.heap, H_NEXT_TID),
-      blockSite: (tid) => this.lastBlockSite.get(tid) ?? 0,
+      blockSite: (tid) => this.lastBlockSite(tid),
+      heldBy: (tid) => this.heldBy(tid),
+      holdersOf: (id) => this.holdersOf(id),
       sites: this.bundle.sites,
     });
   }
@@ -160,10 +165,11 @@ class Coordinator {
       this.resolve = resolve;
       this.setup.epochOffsetMs = performance.now();
       this.startedAt = this.setup.epochOffsetMs;
+      this.startTicker();
       for (let i = 0; i < WARM_WORKERS + 1; i++) this.warm.push(this.spawnWorker());
       this.assign({
         tid: 0, name: 'MainThread', objectId: 0, daemon: false, ring: this.newRing(), chunks: [], events: 0,
-        done: false, failed: false, outputOrdinals: [],
+        done: false, failed: false, outputOrdinals: [], scannedChunks: 0,
       }, undefined, undefined);
       const timeoutMs = (this.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000;
       this.timers.push(setTimeout(() => this.stop('timeout'), timeoutMs));
@@ -199,6 +205,19 @@ class Coordinator {
     // An unassigned worker that fails to boot is replaced when taken.
     worker.on('error', () => undefined);
     return warm;
+  }
+
+  /** A worker that advances H_TICK every millisecond (recorders read the clock when it moves). */
+  private startTicker(): void {
+    const ticker = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const heap = new Int32Array(workerData.heap);
+       const idle = new Int32Array(new SharedArrayBuffer(4));
+       for (;;) { Atomics.wait(idle, 0, 0, 1); Atomics.add(heap, ${H_TICK}, 1); }`,
+      { eval: true, workerData: { heap: this.heapBuffer } },
+    );
+    ticker.unref();
+    this.allWorkers.add(ticker);
   }
 
   private newRing(): SharedArrayBuffer {
@@ -288,7 +307,7 @@ class Coordinator {
     const record: ThreadRecord = {
       tid: notice.tid, name: notice.name, objectId: notice.objectId, daemon: notice.daemon, pool: notice.pool,
       target: notice.target || undefined, ring: this.newRing(), chunks: [], events: 0, done: false, failed: false,
-      outputOrdinals: [],
+      outputOrdinals: [], scannedChunks: 0,
     };
     this.assign(record, notice.payload, notice.handle);
   }
@@ -384,6 +403,11 @@ class Coordinator {
 
   private onWorkerExit(record: ThreadRecord): void {
     if (this.stopping || record.done) return;
+    // The worker may have exited on its own right after saying 'done': read what is still queued.
+    for (let message = receiveMessageOnPort(record.port!); message; message = receiveMessageOnPort(record.port!)) {
+      this.onNotice(record, message.message as WorkerNotice);
+    }
+    if (record.done) return;
     this.onException(record, { type: 'exception', tid: record.tid, name: 'Error', message: 'the thread\'s worker exited unexpectedly', stack: '', timeNs: this.nowNs() });
     this.markDead(record);
   }
@@ -451,15 +475,67 @@ class Coordinator {
     const n = chunk.byteLength / EVENT_BYTES;
     record.events += n;
     this.totalEvents += n;
-    const words = new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength / 4);
-    for (let w = 0; w < words.length; w += EVENT_WORDS) {
-      const kind = words[w + 2] & 0xff;
-      if (kind === EventKind.Acquired || kind === EventKind.Released) {
-        this.holds.apply(record.tid, kind, words[w + 3] >>> 0, words[w + 5]);
-      } else if (kind === EventKind.Block) {
-        this.lastBlockSite.set(record.tid, words[w + 4] >>> 0);
+  }
+
+  // ── Who holds what, for deadlock reports (computed only when one is found) ──────────────
+
+  /** Replay semaphore events not yet seen (Lock and RLock owners are read from their cells). */
+  private catchUpHolds(): void {
+    for (const record of this.threads.values()) {
+      for (; record.scannedChunks < record.chunks.length; record.scannedChunks++) {
+        const chunk = record.chunks[record.scannedChunks];
+        const words = new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength / 4);
+        for (let w = 0; w < words.length; w += EVENT_WORDS) {
+          const kind = words[w + 2] & 0xff;
+          if (kind !== EventKind.Acquired && kind !== EventKind.Released) continue;
+          const objectId = words[w + 3] >>> 0;
+          const objectKind = this.objects.get(objectId)?.kind;
+          if (objectKind === 'Semaphore' || objectKind === 'BoundedSemaphore') this.holds.apply(record.tid, kind, objectId, words[w + 5]);
+        }
       }
     }
+  }
+
+  private lockOwner(object: { kind: ObjectKind; base: number }): number {
+    return object.base ? Atomics.load(this.heap, object.base + LOCK_OWNER_CELL) - 1 : -1;
+  }
+
+  private heldBy(tid: number): number[] {
+    this.catchUpHolds();
+    const held: number[] = [];
+    for (const object of this.objects.values()) {
+      if (object.kind === 'Lock' || object.kind === 'RLock') {
+        if (this.lockOwner(object) === tid) held.push(object.id);
+      } else if (this.holds.countHeld(object.id, tid) > 0) {
+        held.push(object.id);
+      }
+    }
+    return held;
+  }
+
+  private holdersOf(objectId: number): number[] {
+    const object = this.objects.get(objectId);
+    if (!object) return [];
+    if (object.kind === 'Lock' || object.kind === 'RLock') {
+      const owner = this.lockOwner(object);
+      return owner >= 0 ? [owner] : [];
+    }
+    this.catchUpHolds();
+    return this.holds.holdersOf(objectId);
+  }
+
+  /** The site of the thread's latest Block: a blocked thread published it last. */
+  private lastBlockSite(tid: number): number {
+    const record = this.threads.get(tid);
+    if (!record) return 0;
+    for (let c = record.chunks.length - 1; c >= 0; c--) {
+      const chunk = record.chunks[c];
+      const words = new Int32Array(chunk.buffer, chunk.byteOffset, chunk.byteLength / 4);
+      for (let w = words.length - EVENT_WORDS; w >= 0; w -= EVENT_WORDS) {
+        if ((words[w + 2] & 0xff) === EventKind.Block) return words[w + 4] >>> 0;
+      }
+    }
+    return 0;
   }
 
   /**
@@ -563,6 +639,7 @@ class Coordinator {
       events[r.tid] = joined;
       eventCounts[r.tid] = joined.byteLength / EVENT_BYTES;
     }
+    settleTimes(events, new Set([...this.objects.values()].filter((o) => o.kind === 'Lock').map((o) => o.id)));
     const objects = [...this.objects.values()].map(({ base: _base, ...info }) => info);
     return {
       header: {

@@ -88,8 +88,10 @@ function reportException(context: runtime.__internals.Context, error: unknown): 
     type: 'exception', tid: context.tid, name: e.name, message: e.message, stack: stack.text,
     line: site?.line, col: site?.col, usageSiteId, timeNs: I.nowNs(),
   });
-  const header = context.isMain ? 'Traceback (most recent call last), in MainThread:' : `Exception in thread ${context.threadName}:`;
-  emitOutput(context, 'stderr', `${header}\n${e.name}: ${e.message}${stack.text ? `\n${stack.text}` : ''}`);
+  // Python's shape: who, the frames (innermost last), then the error.
+  const header = context.isMain ? 'Exception in MainThread:' : `Exception in thread ${context.threadName}:`;
+  const frames = stack.text ? `Traceback (most recent call last):\n${stack.text.split('\n').reverse().join('\n')}\n` : '';
+  emitOutput(context, 'stderr', `${header}\n${frames}${e.name}: ${e.message}`);
 }
 
 /** Frames of the user's file, as "    at fn (file:line:col)"; the first is where it was thrown. */
@@ -104,8 +106,8 @@ function userStack(error: Error, assignment: Assignment): { text: string; top?: 
     if (!match) continue;
     const frameFile = match[1];
     if (!(frameFile === file || frameFile.endsWith(`/${base}`) || frameFile === base)) continue;
-    const fn = /^at (?:new )?([^\s(]+) \(/.exec(line.trim())?.[1];
-    kept.push(`    at ${fn && !fn.startsWith('Object.') ? `${fn} ` : ''}(${file}:${match[2]}:${match[3]})`);
+    const fn = /^at (?:new )?([^\s(]+) \(/.exec(line.trim())?.[1]?.replace(/^(Object|Module)\./, '');
+    kept.push(`  at ${fn ? `${fn} ` : ''}(${file}:${match[2]}:${match[3]})`);
     if (!top) top = { line: Number(match[2]), col: Number(match[3]) };
   }
   return { text: kept.join('\n'), top };

@@ -98,6 +98,11 @@ export function rec(kind: EventKind, objectId: number, siteId: number, arg: numb
   recorder!.emit(kind, objectId, siteId, arg);
 }
 
+/** For uncontended operations: the time may be interpolated (see Recorder.emitFast). */
+export function recFast(kind: EventKind, objectId: number, siteId: number, arg: number): void {
+  recorder!.emitFast(kind, objectId, siteId, arg);
+}
+
 export function publish(): void {
   recorder?.publish();
 }

@@ -5,7 +5,7 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  __tl, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, HANDLE, type Handle, type Shared, type Identity,
 } from './core';
 import { RuntimeError, ValueError } from './errors';
@@ -110,6 +110,8 @@ export abstract class Scoped {
 
 const L_STATE = 0;
 const L_OWNER = 1;
+/** Incremented at every acquisition (under the lock): orders a lock's events across threads. */
+const L_VERSION = 2;
 
 export class Lock extends Scoped implements ConditionLock {
   readonly id: number;
@@ -120,7 +122,7 @@ export class Lock extends Scoped implements ConditionLock {
 
   constructor(name?: string) {
     super();
-    const made: Identity = bindingHandle ? { handle: takeBinding(), bound: true } : makeIdentity('Lock', 2, name);
+    const made: Identity = bindingHandle ? { handle: takeBinding(), bound: true } : makeIdentity('Lock', 3, name);
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;
@@ -142,7 +144,7 @@ export class Lock extends Scoped implements ConditionLock {
     if (timeout !== -1) checkAcquireArgs(blocking, timeout);
     if (Atomics.compareExchange(heap, this.base + L_STATE, 0, 1) === 0) {
       heap[this.base + L_OWNER] = this.me;
-      rec(EventKind.Acquired, this.id, site, 1);
+      recFast(EventKind.Acquired, this.id, site, ++heap[this.base + L_VERSION]);
       return true;
     }
     if (!blocking) {
@@ -161,16 +163,20 @@ export class Lock extends Scoped implements ConditionLock {
       return false;
     }
     this.heap[this.base + L_OWNER] = this.me;
-    rec(EventKind.Acquired, this.id, site, 1);
+    rec(EventKind.Acquired, this.id, site, ++this.heap[this.base + L_VERSION]);
     return true;
   }
 
   release(): void {
     const site = __tl.site;
     const heap = this.heap;
-    if (Atomics.load(heap, this.base + L_STATE) === 0) throw new RuntimeError('release unlocked lock');
+    const state = Atomics.load(heap, this.base + L_STATE);
+    if (state === 0) throw new RuntimeError('release unlocked lock');
     heap[this.base + L_OWNER] = 0;
-    rec(EventKind.Released, this.id, site, 0);
+    // Recorded before unlocking, so it comes before the next owner's acquisition; a hand-off
+    // to a waiter (state 2) gets an exact time.
+    if (state === 2) rec(EventKind.Released, this.id, site, heap[this.base + L_VERSION]);
+    else recFast(EventKind.Released, this.id, site, heap[this.base + L_VERSION]);
     futexUnlock(heap, this.base + L_STATE);
   }
 
@@ -239,10 +245,12 @@ export class RLock extends Scoped implements ConditionLock {
     if (timeout !== -1) checkAcquireArgs(blocking, timeout);
     if (heap[base + R_OWNER] === this.me) {
       const depth = ++heap[base + R_COUNT];
-      rec(EventKind.Acquired, this.id, site, depth);
+      recFast(EventKind.Acquired, this.id, site, depth);
       return true;
     }
+    let contended = false;
     if (!futexTryLock(heap, base + R_STATE)) {
+      contended = true;
       if (!blocking) {
         rec(EventKind.AcquireFailed, this.id, site, 0);
         return false;
@@ -257,7 +265,8 @@ export class RLock extends Scoped implements ConditionLock {
     }
     Atomics.store(heap, base + R_OWNER, this.me);
     heap[base + R_COUNT] = 1;
-    rec(EventKind.Acquired, this.id, site, 1);
+    if (contended) rec(EventKind.Acquired, this.id, site, 1);
+    else recFast(EventKind.Acquired, this.id, site, 1);
     return true;
   }
 
@@ -269,7 +278,8 @@ export class RLock extends Scoped implements ConditionLock {
       throw new RuntimeError('cannot release un-acquired lock');
     }
     const depth = --heap[base + R_COUNT];
-    rec(EventKind.Released, this.id, site, depth);
+    if (depth === 0 && Atomics.load(heap, base + R_STATE) === 2) rec(EventKind.Released, this.id, site, depth);
+    else recFast(EventKind.Released, this.id, site, depth);
     if (depth === 0) {
       Atomics.store(heap, base + R_OWNER, 0);
       futexUnlock(heap, base + R_STATE);

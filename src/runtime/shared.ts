@@ -21,6 +21,8 @@ export const H_DOORBELL = 6;
 /** The mutex and waiter queue every wait()/asCompleted() parks on until some future finishes. */
 export const H_FUTURES_MUTEX = 8;
 export const H_FUTURES_QUEUE = 10;
+/** A millisecond tick the harness's ticker advances; recorders read the clock when it moves. */
+export const H_TICK = 12;
 /** Per-kind counters for default names ("Lock-1"), indexed by KIND_CODES. */
 export const H_NAME_COUNTERS = 16;
 export const HEADER_CELLS = 64;

@@ -1,7 +1,7 @@
 /** Semaphore, BoundedSemaphore, Event and Barrier. */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  __tl, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, toWire, fromWire, HANDLE, type Handle, type Identity,
 } from './core';
 import { BrokenBarrierError, RuntimeError, ValueError } from './errors';
@@ -75,7 +75,7 @@ export class Semaphore extends Scoped {
       if (remainingMs(deadline) <= 0) break;
     }
     endBlock(ok, site);
-    if (ok) this.recordAcquired(site);
+    if (ok) rec(EventKind.Acquired, this.id, site, Atomics.load(heap, cell));
     else rec(EventKind.AcquireFailed, this.id, site, 0);
     return ok;
   }
@@ -92,17 +92,23 @@ export class Semaphore extends Scoped {
   }
 
   private recordAcquired(site: number, valueAfter = Atomics.load(this.heap, this.base + S_VALUE)): void {
-    rec(EventKind.Acquired, this.id, site, valueAfter);
+    recFast(EventKind.Acquired, this.id, site, valueAfter);
   }
 
   /** Give back n permits (any thread may, for a plain Semaphore). */
   release(n: number = 1): void {
     const site = __tl.site;
     if (n < 1) throw new ValueError('n must be one or more');
+    this.checkRelease(n);
+    // Recorded before the permits are visible, so it precedes the acquisitions they allow.
+    const waiters = Atomics.load(this.heap, this.base + S_WAITERS) > 0;
+    if (waiters) rec(EventKind.Released, this.id, site, n);
+    else recFast(EventKind.Released, this.id, site, n);
     this.addPermits(n);
-    rec(EventKind.Released, this.id, site, n);
-    if (Atomics.load(this.heap, this.base + S_WAITERS) > 0) Atomics.notify(this.heap, this.base + S_VALUE, n);
+    if (waiters || Atomics.load(this.heap, this.base + S_WAITERS) > 0) Atomics.notify(this.heap, this.base + S_VALUE, n);
   }
+
+  protected checkRelease(_n: number): void {}
 
   protected addPermits(n: number): void {
     Atomics.add(this.heap, this.base + S_VALUE, n);
@@ -119,6 +125,10 @@ export class Semaphore extends Scoped {
 }
 
 export class BoundedSemaphore extends Semaphore {
+  protected override checkRelease(n: number): void {
+    if (this.value + n > this.initial) throw new ValueError('Semaphore released too many times');
+  }
+
   protected override addPermits(n: number): void {
     const heap = this.heap;
     const cell = this.base + S_VALUE;

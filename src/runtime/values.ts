@@ -7,7 +7,7 @@
  */
 import { EventKind } from '../trace/format';
 import {
-  __tl, rec, makeIdentity, registerReviver, remember, publishIdentity, constructingParts, revive,
+  __tl, recFast, makeIdentity, registerReviver, remember, publishIdentity, constructingParts, revive,
   HANDLE, type Handle, type Identity,
 } from './core';
 import { ValueError } from './errors';
@@ -48,12 +48,12 @@ export class Value {
   }
 
   get value(): number {
-    if (this.record) rec(EventKind.SharedRead, this.id, __tl.site, 0);
+    if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, 0);
     return this.f64[this.index];
   }
 
   set value(v: number) {
-    if (this.record) rec(EventKind.SharedWrite, this.id, __tl.site, 0);
+    if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, 0);
     this.f64[this.index] = v;
   }
 
@@ -129,14 +129,14 @@ class SharedArrayImpl {
 
   read(i: number): number {
     this.check(i);
-    if (this.record) rec(EventKind.SharedRead, this.id, __tl.site, i);
+    if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, i);
     return this.f64[this.start + i];
   }
 
   write(i: number, value: number): void {
     this.check(i);
     if (typeof value !== 'number') throw new ValueError('a SharedArray holds numbers');
-    if (this.record) rec(EventKind.SharedWrite, this.id, __tl.site, i);
+    if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, i);
     this.f64[this.start + i] = value;
   }
 

@@ -4,7 +4,8 @@
 // Shows: the program does not wait for daemon threads. The main thread works for 0.3 s and
 // returns without joining; the two tasks still have 0.7 s to sleep, so they never finish.
 // Expect: outcome "completed" well before the tasks' 1 s; "Starting Task 1" and "Starting Task 2"
-// are printed, "Finished ..." never is.
+// are printed (as soon as each worker is up), "Finished ..." never is; the last line is the main
+// thread's.
 import { Thread, sleep } from "threadlanes";
 
 function processTask(taskName: string, duration: number): void {

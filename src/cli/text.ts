@@ -43,16 +43,22 @@ export function textReport(result: RunResult, options: { width: number; color: b
 
 function swimlane(result: RunResult, width: number, paint: (code: string, text: string) => string): string[] {
   const { header } = result.trace;
-  const end = traceEndNs(result.trace);
+  const allLanes = lanes(result.trace);
+  // The axis starts when the first thread runs: worker start-up before that is not the snippet's.
+  const origin = Math.min(...allLanes.flatMap((l) => l.intervals.filter((i) => i.state !== 'starting').map((i) => i.startNs)), Infinity);
+  const start = Number.isFinite(origin) ? origin : 0;
+  const end = traceEndNs(result.trace) - start;
   if (end <= 0 || header.threads.length === 0) return [];
   const nameWidth = Math.min(18, Math.max(...header.threads.map((t) => t.name.length)) + 1);
   const columns = Math.max(10, width - nameWidth - 2);
   const perColumn = end / columns;
   const colors: Record<string, string> = { running: '32', blocked: '31', waiting: '33', sleeping: '36', starting: '90', failed: '31;1' };
-  const rows = lanes(result.trace).map((lane) => {
+  const rows = allLanes.map((lane) => {
     const thread = header.threads.find((t) => t.tid === lane.tid)!;
     const time = new Map<number, Map<LaneState, number>>();
-    for (const interval of lane.intervals) {
+    for (const shifted of lane.intervals) {
+      if (shifted.endNs <= start) continue;
+      const interval = { ...shifted, startNs: Math.max(0, shifted.startNs - start), endNs: shifted.endNs - start };
       const first = Math.floor(interval.startNs / perColumn);
       const last = Math.min(columns - 1, Math.floor(Math.max(interval.startNs, interval.endNs - 1) / perColumn));
       for (let c = first; c <= last; c++) {
@@ -67,7 +73,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
     for (let c = 0; c < columns; c++) {
       const byState = time.get(c);
       if (!byState) {
-        row += lane.failed && lane.endNs !== undefined && Math.floor(lane.endNs / perColumn) === c ? paint(colors.failed, GLYPH.failed) : GLYPH.none;
+        row += lane.failed && lane.endNs !== undefined && Math.floor((lane.endNs - start) / perColumn) === c ? paint(colors.failed, GLYPH.failed) : GLYPH.none;
         continue;
       }
       // A short block matters more than long running: show it if it took a fair share of the column.

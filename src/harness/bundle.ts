@@ -218,9 +218,21 @@ function unwrap(node: Node): Node {
   return node;
 }
 
-/** The runtime every snippet imports as "threadlanes": dist/runtime.js next to this file. */
+/**
+ * A built file of dist/: next to this file when running from dist/, else the repository's
+ * dist/ (tests load the harness from src/ but the workers always run built code).
+ */
+export function builtFile(name: string): string {
+  const beside = path.join(__dirname, name);
+  if (fs.existsSync(beside)) return beside;
+  const fromSource = path.resolve(__dirname, '..', '..', 'dist', name);
+  if (fs.existsSync(fromSource)) return fromSource;
+  throw new Error(`threadlanes: ${name} is missing; run "npm run build" first`);
+}
+
+/** The runtime every snippet imports as "threadlanes". */
 export function runtimePath(): string {
-  return path.join(__dirname, 'runtime.js');
+  return builtFile('runtime.js');
 }
 
 function firstError(errors: esbuild.Message[], displayFile: string): SnippetError {

@@ -3,13 +3,18 @@
  *
  * Every POLL the harness builds the wait-for graph: a thread blocked on a Lock or RLock points
  * at the owner; a thread joining points at the thread it joins. A cycle among threads in
- * untimed waits is a deadlock. Waits on a Condition, Event, Queue, Barrier, Semaphore or Future
+ * untimed waits is a deadlock — at once for RLocks and joins (only the owner can release an
+ * RLock), and for a cycle through a Lock once no thread outside it can run (Python lets any
+ * thread release a Lock, and CPython's own tests rely on that). Waits on a Condition, Event, Queue, Barrier, Semaphore or Future
  * can be ended by any thread, so they are a deadlock only when *every* live thread is in an
  * untimed wait ("all threads blocked"). Either finding must hold on two polls in a row with the
  * same wait episodes, so a hand-off in progress is never mistaken for a deadlock.
  */
 import { WaitKind, WAIT_KIND_NAMES, WAIT_TIMED, type ObjectInfo, type Site } from '../trace/format';
-import { T_EPISODE, T_STATE, T_WAIT_KIND, T_WAIT_OBJECT, ThreadState, threadBlockBase } from '../runtime/shared';
+import { T_EPISODE, T_PARK, T_STATE, T_WAIT_KIND, T_WAIT_OBJECT, ThreadState, threadBlockBase } from '../runtime/shared';
+
+/** Waits that park on the thread's own cell (runtime/condition.ts WaitQueue): T_PARK = 1 means woken. */
+const PARKING_KINDS = new Set<number>([WaitKind.Condition, WaitKind.Barrier, WaitKind.Queue, WaitKind.Future]);
 import type { DeadlockCycleEntry, DeadlockReport } from './types';
 
 export interface DetectorThread {
@@ -64,10 +69,11 @@ export class DeadlockDetector {
         episode: Atomics.load(this.heap, block + T_EPISODE),
       });
     }
-    const stuck = (s: Snapshot | undefined) =>
-      s !== undefined && (s.state === ThreadState.Blocked || s.state === ThreadState.Waiting) && (s.waitKind & WAIT_TIMED) === 0 && s.waitObject !== 0;
-
     const byObject = new Map(threads.map((t) => [t.objectId, t.tid]));
+    const stuck = (s: Snapshot | undefined) =>
+      s !== undefined && (s.state === ThreadState.Blocked || s.state === ThreadState.Waiting) &&
+      (s.waitKind & WAIT_TIMED) === 0 && s.waitObject !== 0 && !this.satisfied(s, byObject);
+
     const edges = (s: Snapshot): number[] => {
       const kind = s.waitKind & 0xff;
       if (kind === WaitKind.Lock) return this.sources.holdersOf(s.waitObject);
@@ -78,7 +84,13 @@ export class DeadlockDetector {
       return [];
     };
 
-    const cycle = findCycle([...snapshots.values()].filter(stuck), (s) => edges(s).map((tid) => snapshots.get(tid)).filter(stuck) as Snapshot[]);
+    let cycle = findCycle([...snapshots.values()].filter(stuck), (s) => edges(s).map((tid) => snapshots.get(tid)).filter(stuck) as Snapshot[]);
+    if (cycle && cycle.some((m) => (m.waitKind & 0xff) === WaitKind.Lock && this.sources.object(m.waitObject)?.kind === 'Lock')) {
+      // Python lets any thread release a Lock, so a cycle through a Lock is only certain when
+      // no thread outside it is still able to run and release one.
+      const inCycle = new Set(cycle.map((m) => m.tid));
+      if (![...snapshots.values()].every((s) => inCycle.has(s.tid) || stuck(s))) cycle = undefined;
+    }
     let finding: { kind: 'cycle' | 'all-blocked'; members: Snapshot[] } | undefined;
     if (cycle) finding = { kind: 'cycle', members: cycle };
     else if ([...snapshots.values()].every(stuck)) finding = { kind: 'all-blocked', members: [...snapshots.values()] };
@@ -89,6 +101,29 @@ export class DeadlockDetector {
       return undefined;
     }
     return this.report(finding.kind, finding.members, threads, edges, nowNs);
+  }
+
+  /**
+   * The thing waited for has already happened and the thread just has not run yet (on a
+   * loaded machine a woken thread can take tens of ms to be scheduled): not stuck.
+   */
+  private satisfied(s: Snapshot, byObject: Map<number, number>): boolean {
+    const kind = s.waitKind & 0xff;
+    const heap = this.heap;
+    if (Atomics.load(heap, threadBlockBase(s.tid) + T_PARK) === 1 && PARKING_KINDS.has(kind)) return true;
+    if (kind === WaitKind.Join) {
+      const tid = byObject.get(s.waitObject);
+      if (tid === undefined) return false;
+      const state = Atomics.load(heap, threadBlockBase(tid) + T_STATE);
+      return state === ThreadState.Finished || state === ThreadState.Failed;
+    }
+    const object = this.sources.object(s.waitObject);
+    if (!object?.base) return false;
+    const first = Atomics.load(heap, object.base);
+    if (kind === WaitKind.Lock) return first === 0; // the lock is free
+    if (kind === WaitKind.Event) return first === 1; // the flag is set
+    if (kind === WaitKind.Semaphore) return first > 0; // a permit is free
+    return false;
   }
 
   private reset(): undefined {

@@ -23,7 +23,7 @@ import {
 import type { Handle } from '../runtime/core';
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
 import { HoldTracker } from '../analysis/holds';
-import { bundleSnippet, BundleError, type BundleResult } from './bundle';
+import { bundleSnippet, builtFile, BundleError, type BundleResult } from './bundle';
 import { DeadlockDetector } from './deadlock';
 import { ItemStore } from './store';
 import { settleTimes } from './timestamps';
@@ -64,7 +64,7 @@ interface WarmWorker {
 }
 
 export function workerScriptPath(): string {
-  return path.join(__dirname, 'worker.js');
+  return builtFile('worker.js');
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {
@@ -166,7 +166,7 @@ class Coordinator {
       this.setup.epochOffsetMs = performance.now();
       this.startedAt = this.setup.epochOffsetMs;
       this.startTicker();
-      for (let i = 0; i < WARM_WORKERS + 1; i++) this.warm.push(this.spawnWorker());
+      this.warm.push(this.spawnWorker());
       this.assign({
         tid: 0, name: 'MainThread', objectId: 0, daemon: false, ring: this.newRing(), chunks: [], events: 0,
         done: false, failed: false, outputOrdinals: [], scannedChunks: 0,
@@ -228,8 +228,15 @@ class Coordinator {
     let warm = this.warm.shift();
     while (warm && warm.exited) warm = this.warm.shift();
     const taken = warm ?? this.spawnWorker();
-    if (!this.stopping) while (this.warm.length < WARM_WORKERS) this.warm.push(this.spawnWorker());
+    // Spares start once this worker is up, so they do not slow MainThread's own start.
+    taken.worker.once('online', () => this.refillWarm());
+    if (this.threads.size > 0) this.refillWarm();
     return taken;
+  }
+
+  private refillWarm(): void {
+    if (this.stopping) return;
+    while (this.warm.filter((w) => !w.exited).length < WARM_WORKERS) this.warm.push(this.spawnWorker());
   }
 
   private assign(record: ThreadRecord, target: unknown, handle: Handle | undefined): void {
@@ -631,6 +638,11 @@ class Coordinator {
       ...(r.pool ? { pool: r.pool } : {}), ...(r.target ? { target: r.target } : {}),
       finalState: this.finalState(r),
     }));
+    // Output from different threads arrives on different ports; order it by when it was written.
+    const order = this.output.map((line, index) => ({ line, index })).sort((a, b) => a.line.timeNs - b.line.timeNs || a.index - b.index);
+    const newIndex = new Map(order.map((entry, position) => [entry.index, position]));
+    const output = order.map((entry) => entry.line);
+    for (const r of records) r.outputOrdinals = r.outputOrdinals.map((i) => (i < 0 ? i : newIndex.get(i)!));
     const events: Uint8Array[] = [];
     const eventCounts: number[] = [];
     for (const r of records) {
@@ -645,7 +657,7 @@ class Coordinator {
       header: {
         format: TRACE_FORMAT, version: TRACE_VERSION, file: this.options.file, mode: this.setup.mode, outcome,
         durationMs, endNs: Math.round(durationMs * 1e6), startedAt: new Date(performance.timeOrigin + this.startedAt).toISOString(),
-        threads, objects, sites: this.bundle.sites as Site[], output: this.output, exceptions: this.exceptions,
+        threads, objects, sites: this.bundle.sites as Site[], output, exceptions: this.exceptions,
         ...(this.truncated ? { truncated: this.truncated } : {}),
         eventCounts,
       },

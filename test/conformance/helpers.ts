@@ -101,7 +101,7 @@ function runInHarness(options: RunOptions): Promise<RunResult> {
  */
 export const SNIPPET_HELPERS = `
 // ── conformance helpers (appended by test/conformance/helpers.ts) ──
-import { sleep as __conformanceSleep } from "threadlanes";
+import { sleep as __conformanceSleep, Thread as __ConformanceThread, Value as __ConformanceValue } from "threadlanes";
 /** Print one JSON line for the test to read. */
 function emit(value: unknown): void {
   console.log(JSON.stringify(value));
@@ -113,6 +113,28 @@ function waitUntil(pred: () => unknown, what: string = "a condition"): void {
     if (performance.now() > end) throw new Error("waitUntil timed out waiting for " + what);
     __conformanceSleep(0.002);
   }
+}
+/** What each thread of bunch() runs: count itself started, then call fn(...args). */
+function __bunchThread(fn: (...args: any[]) => unknown, started: any, args: unknown[]): void {
+  started.getLock().withLock(() => { started.value += 1; });
+  fn(...args);
+}
+/** CPython's Bunch: start n threads running fn(...args) (fn module-level); returns once all have started. */
+function bunch(fn: (...args: any[]) => unknown, n: number, args: unknown[] = []): any[] {
+  const started = new __ConformanceValue(0);
+  const threads = Array.from({ length: n }, () => new __ConformanceThread({ target: __bunchThread, args: [fn, started, args] }));
+  for (const t of threads) t.start();
+  waitUntil(() => started.value === n, n + " threads to start");
+  return threads;
+}
+function joinAll(threads: any[]): void {
+  for (const t of threads) t.join();
+}
+/** Everything in the queue now, without blocking. */
+function drain(queue: any): any[] {
+  const items: any[] = [];
+  while (!queue.empty()) items.push(queue.getNowait());
+  return items;
 }
 /** CPython's wait_threads_blocked(n): give n started threads time to reach their blocking call. */
 function waitThreadsBlocked(n: number): void {

@@ -1,16 +1,30 @@
 import { runSnippet, describeRun } from './helpers';
-describe('scratch', () => {
-  it('using', async () => {
-    const t0 = Date.now();
-    const run = await runSnippet(`import { Lock, Thread } from "threadlanes";
-const lock = new Lock();
-function w() { emit({ inThread: lock.locked() }); }
+const SRC = `import { RLock, Thread, Event } from "threadlanes";
+const lock = new RLock();
+const acquired = new Event();
+const finish = new Event();
+function owner() {
+  lock.acquire();
+  acquired.set();
+  finish.wait();
+  lock.release();
+}
 export function main() {
-  { using _h = lock.hold(); emit({ held: lock.locked() }); }
-  emit({ after: lock.locked() });
-  const t = new Thread({ target: w }); t.start(); t.join();
-  emit({ s: String(lock), e: errorName(() => lock.acquire(true, 1e100)) });
-}`);
-    console.log(Date.now() - t0, describeRun(run), run.json);
+  const t = new Thread({ target: owner });
+  t.start();
+  acquired.wait();
+  const error = errorName(() => lock.release());
+  finish.set();
+  t.join();
+  emit({ error });
+}`;
+describe('scratch', () => {
+  it('repeat', async () => {
+    let bad = 0;
+    for (let i = 0; i < 30; i++) {
+      const run = await runSnippet(SRC);
+      if (run.result.outcome !== 'completed') { bad++; console.log(describeRun(run)); }
+    }
+    console.log('bad', bad);
   });
 });

@@ -28,7 +28,7 @@ interface Report {
   outcome: 'completed' | 'deadlock' | 'timeout' | 'error';
   durationMs: number;
   events: number;
-  threads: { name: string; finalState: string; exception?: unknown }[];
+  threads: { name: string; finalState: string; daemon?: boolean; exception?: unknown }[];
   locks: { name: string; kind: string; acquisitions: number; contended: number; waitMs: number }[];
   deadlock?: { cycle: CycleEntry[] };
   output: { thread: string; text: string }[];
@@ -104,6 +104,11 @@ function assertOutcome(r: Run, outcome: keyof typeof EXIT): void {
   if (outcome === 'completed') {
     assert.equal(r.report.deadlock, undefined, describeRun(r));
     assert.equal(r.report.error, undefined, describeRun(r));
+    // Every thread the program waited for ran to its end without an exception.
+    for (const thread of r.report.threads.filter((t) => !t.daemon)) {
+      assert.equal(thread.finalState, 'finished', `${thread.name}\n${describeRun(r)}`);
+      assert.equal(thread.exception, undefined, `${thread.name}\n${describeRun(r)}`);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 /** Per-primitive statistics from a trace: acquisitions, contention, waiting and holding times. */
 import { EventKind, WaitKind, type ObjectInfo, type Trace } from '../trace/format';
+import { traceEndNs } from './states';
 
 export interface LockStats {
   id: number;
@@ -36,6 +37,14 @@ export function lockStats(trace: Trace): LockStats[] {
   const permitStarts = new Map<number, number[]>();
   type Pending = { objectId: number; start: number };
   const timeline: { t: number; tid: number; kind: number; objectId: number; arg: number }[] = [];
+  const end = traceEndNs(trace);
+  const addWait = (objectId: number, waited: number, acquired: boolean) => {
+    const s = stats.get(objectId);
+    if (!s) return;
+    s.waitMs += waited;
+    s.maxWaitMs = Math.max(s.maxWaitMs, waited);
+    if (acquired) s.contended++;
+  };
   header.threads.forEach((thread) => {
     const bytes = trace.events[thread.tid];
     if (!bytes) return;
@@ -49,19 +58,15 @@ export function lockStats(trace: Trace): LockStats[] {
       if (kind === EventKind.Block && (arg & 0xff) === WaitKind.Lock || kind === EventKind.Block && (arg & 0xff) === WaitKind.Semaphore) {
         pending = { objectId, start: t };
       } else if (kind === EventKind.Unblock && pending) {
-        const s = stats.get(pending.objectId);
-        if (s) {
-          const waited = (t - pending.start) / 1e6;
-          s.waitMs += waited;
-          s.maxWaitMs = Math.max(s.maxWaitMs, waited);
-          if (arg === 1) s.contended++;
-        }
+        addWait(pending.objectId, (t - pending.start) / 1e6, arg === 1);
         pending = undefined;
       }
       if (kind === EventKind.Acquired || kind === EventKind.Released || kind === EventKind.AcquireFailed) {
         timeline.push({ t, tid: thread.tid, kind, objectId, arg });
       }
     }
+    // Still waiting when recording ended (a deadlock, a timeout): it waited until the end.
+    if (pending) addWait(pending.objectId, (end - pending.start) / 1e6, false);
   });
   timeline.sort((a, b) => a.t - b.t);
   for (const e of timeline) {
@@ -92,6 +97,15 @@ export function lockStats(trace: Trace): LockStats[] {
       if (start !== undefined) s.maxHoldMs = Math.max(s.maxHoldMs, (e.t - start) / 1e6);
       holdStart.delete(key);
     }
+  }
+  // Holds still open at the end lasted until the end.
+  for (const [key, start] of holdStart) {
+    const s = stats.get(Number(key.split(':')[0]));
+    if (s) s.maxHoldMs = Math.max(s.maxHoldMs, (end - start) / 1e6);
+  }
+  for (const [objectId, starts] of permitStarts) {
+    const s = stats.get(objectId);
+    if (s) for (const start of starts) s.maxHoldMs = Math.max(s.maxHoldMs, (end - start) / 1e6);
   }
   return [...stats.values()];
 }

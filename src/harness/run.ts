@@ -75,17 +75,18 @@ export async function run(options: RunOptions): Promise<RunResult> {
   try {
     bundle = await bundleSnippet(options.file, source, options.file);
   } catch (error) {
-    if (error instanceof BundleError) return failedBeforeRun(options, error.snippetError, performance.now() - started);
+    if (error instanceof BundleError) return { ...failedBeforeRun(options, error.snippetError, performance.now() - started), bundleMs: performance.now() - started };
     throw error;
   }
+  const bundleMs = performance.now() - started;
   try {
-    return await new Coordinator(options, bundle).run();
+    return { ...(await new Coordinator(options, bundle).run()), bundleMs };
   } finally {
     fs.rmSync(bundle.workDir, { recursive: true, force: true });
   }
 }
 
-function failedBeforeRun(options: RunOptions, error: SnippetError, durationMs: number): RunResult {
+function failedBeforeRun(options: RunOptions, error: SnippetError, durationMs: number): Omit<RunResult, 'bundleMs'> {
   return {
     outcome: 'error',
     durationMs,
@@ -124,7 +125,7 @@ class Coordinator {
   private startedAt = 0;
   private stopping = false;
   private truncated: Truncation;
-  private resolve!: (result: RunResult) => void;
+  private resolve!: (result: Omit<RunResult, 'bundleMs'>) => void;
   private timers: NodeJS.Timeout[] = [];
   private mainError?: SnippetError;
   private doorbellWaiting = false;
@@ -160,8 +161,8 @@ class Coordinator {
     });
   }
 
-  run(): Promise<RunResult> {
-    return new Promise<RunResult>((resolve) => {
+  run(): Promise<Omit<RunResult, 'bundleMs'>> {
+    return new Promise((resolve) => {
       this.resolve = resolve;
       this.setup.epochOffsetMs = performance.now();
       this.startedAt = this.setup.epochOffsetMs;

@@ -80,6 +80,8 @@ export interface RunResult {
   error?: SnippetError;
   truncated?: Truncation;
   trace: Trace;
+  /** How long bundling took before the run's epoch (ms). */
+  bundleMs: number;
 }
 
 export const DEFAULTS = {

@@ -8,6 +8,11 @@ export class ValueError extends Error {
   override name = 'ValueError';
 }
 
+/** A timeout beyond TIMEOUT_MAX. */
+export class OverflowError extends Error {
+  override name = 'OverflowError';
+}
+
 /** Raised by Future.result(timeout), asCompleted and map when time runs out. */
 export class TimeoutError extends Error {
   override name = 'TimeoutError';
@@ -50,5 +55,5 @@ export class ThreadlanesUsageError extends Error {
 /** Every error class a value crossing threads may be rebuilt as. */
 export const ERROR_CLASSES: Record<string, new (message?: string) => Error> = {
   RuntimeError, ValueError, TimeoutError, BrokenBarrierError, Empty, Full, CancelledError,
-  InvalidStateError, Error, TypeError, RangeError, SyntaxError, ReferenceError,
+  InvalidStateError, OverflowError, Error, TypeError, RangeError, SyntaxError, ReferenceError,
 };

@@ -25,13 +25,13 @@ export {
 export type { ThreadPoolExecutorOptions, DoneAndNotDone, ReturnWhen } from './futures';
 export {
   RuntimeError, ValueError, TimeoutError, BrokenBarrierError, Empty, Full, CancelledError, InvalidStateError,
+  OverflowError,
 } from './errors';
 
 /** True in the thread running the snippet's main program (Python's `if __name__ == "__main__"`). */
 export let isMainThread = false;
 
-/** Python's threading.TIMEOUT_MAX, in seconds. */
-export const TIMEOUT_MAX = 2 ** 31 / 1000;
+export { TIMEOUT_MAX } from './locks';
 
 /** @internal Used by the worker entry and the bundler's rewrite of the snippet. */
 export { __tl } from './core';

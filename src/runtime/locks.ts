@@ -8,7 +8,10 @@ import {
   __tl, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, HANDLE, type Handle, type Shared, type Identity,
 } from './core';
-import { RuntimeError, ValueError } from './errors';
+import { OverflowError, RuntimeError, ValueError } from './errors';
+
+/** Python's threading.TIMEOUT_MAX on 64-bit Linux, in seconds. */
+export const TIMEOUT_MAX = 9223372036;
 import { ctx } from './shared';
 
 const SPINS = 64;
@@ -55,7 +58,8 @@ function checkAcquireArgs(blocking: boolean, timeout: number): void {
   if (timeout !== -1) {
     if (!blocking) throw new ValueError("can't specify a timeout for a non-blocking call");
     if (timeout < 0) throw new ValueError('timeout value must be a non-negative number');
-    if (!Number.isFinite(timeout) || Number.isNaN(timeout)) throw new ValueError('timeout value is too large');
+    if (Number.isNaN(timeout)) throw new ValueError('timeout value must be a number');
+    if (timeout > TIMEOUT_MAX) throw new OverflowError('timeout value is too large');
   }
 }
 
@@ -323,7 +327,7 @@ export class RLock extends Scoped implements ConditionLock {
 
   override toString(): string {
     const owner = this.ownerTid();
-    return `<${this.locked() ? 'locked' : 'unlocked'} RLock "${this.name}" owner=${owner < 0 ? 'None' : owner} count=${this.recursionCount()}>`;
+    return `<${this.locked() ? 'locked' : 'unlocked'} RLock "${this.name}" owner=${owner < 0 ? 'None' : owner + 1} count=${this.heap[this.base + R_COUNT]}>`;
   }
 }
 

@@ -1,0 +1,59 @@
+/** The snippet rewrite: sites for API calls, names for primitives, registration of targets — without moving any line. */
+import { strict as assert } from 'node:assert';
+import { instrument } from '../src/harness/bundle';
+import { BundleError } from '../src/harness/bundle';
+
+const SOURCE = `import { Thread, Lock, Value, sleep } from "threadlanes";
+const forkA = new Lock();
+const counter = new Value(0);
+class Philosopher extends Thread {
+  fork = new Lock("named");
+  override run() { this.fork.acquire(); counter.value += 1; sleep(0.1); }
+}
+const helper = (n: number) => n * 2;
+function work(lock: Lock) {
+  lock.acquire();
+  lock.release();
+}
+export function main() {
+  const t = new Thread({ target: work, args: [forkA] }) as Thread;
+  t.start();
+}
+`;
+
+describe('bundle: the snippet rewrite', () => {
+  const out = instrument(SOURCE, 'snippet.ts', 'ts');
+
+  it('keeps every line where it was', () => {
+    assert.equal(out.code.split('\n').length, SOURCE.split('\n').length + 2); // the appended import
+    const lines = out.code.split('\n');
+    assert.match(lines[9], /lock\)\.acquire\(\)/);
+  });
+
+  it('gives each API call its site at the method name', () => {
+    const acquire = out.sites.find((s) => s.line === 10)!;
+    assert.deepEqual({ line: acquire.line, col: acquire.col }, { line: 10, col: 8 });
+    assert.ok(out.sites.some((s) => s.line === 6 && s.col === 30), 'this.fork.acquire() is a site');
+    assert.ok(out.sites.some((s) => s.line === 6 && s.col === 49), 'counter.value is a site');
+    assert.ok(out.sites.some((s) => s.line === 6 && s.col === 61), 'sleep() is a site');
+  });
+
+  it('records the variable or property a primitive is assigned to', () => {
+    const declared = out.sites.filter((s) => s.declaredAs).map((s) => [s.line, s.declaredAs]);
+    assert.deepEqual(declared, [[2, 'forkA'], [3, 'counter'], [5, 'fork'], [14, 't']]);
+  });
+
+  it('registers module-level functions and classes, not nested ones', () => {
+    assert.deepEqual(out.registered.sort(), ['Philosopher', 'helper', 'main', 'work']);
+    assert.ok(out.code.startsWith('__tl.register("Philosopher",()=>Philosopher);') || out.code.startsWith('__tl.register('));
+  });
+
+  it('reports a parse error with its line and column', () => {
+    assert.throws(() => instrument('const x = ;\n', 'bad.ts', 'ts'), (error: unknown) => {
+      assert.ok(error instanceof BundleError);
+      assert.equal(error.snippetError.line, 1);
+      assert.equal(error.snippetError.site, 'bad.ts:1:11');
+      return true;
+    });
+  });
+});

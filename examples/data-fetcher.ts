@@ -1,9 +1,9 @@
 // data-fetcher.ts — creating threads by subclassing Thread and overriding run().
-// From the GIL article's "Inheritance Approach" (DataFetcher); sleeps scaled 2 s/4 s → 0.2 s/0.4 s.
+// From the GIL article's "Inheritance Approach" (DataFetcher); sleeps scaled 2 s/4 s → 0.5 s/1 s.
 //
 // Shows: a Thread subclass keeps its inputs as fields (plain data: the object is copied into
 // the new thread) and does its work in run().
-// Expect: outcome "completed" in about 0.4 s (the fetches overlap); lanes MainThread, Thread-1,
+// Expect: outcome "completed" in about 1 s, not 1.5 (the fetches overlap); lanes MainThread, Thread-1,
 // Thread-2; "Finished Data Fetch 1" before "Finished Data Fetch 2".
 import { Thread, sleep } from "threadlanes";
 
@@ -25,8 +25,8 @@ class DataFetcher extends Thread {
 }
 
 export function main(): void {
-  const thread1 = new DataFetcher("Data Fetch 1", 0.2);
-  const thread2 = new DataFetcher("Data Fetch 2", 0.4);
+  const thread1 = new DataFetcher("Data Fetch 1", 0.5);
+  const thread2 = new DataFetcher("Data Fetch 2", 1);
 
   const startTime = Date.now();
   thread1.start();

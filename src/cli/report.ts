@@ -37,7 +37,7 @@ export function toJsonReport(result: RunResult): JsonReport {
         finalState: t.finalState,
         ...(t.daemon ? { daemon: true } : {}),
         ...(t.pool ? { pool: t.pool } : {}),
-        ...(e ? { exception: { name: e.name, message: e.message, site: formatSite(header.sites, e.siteId) } } : {}),
+        ...(e ? { exception: { name: e.name, message: e.message, site: e.siteId ? formatSite(header.sites, e.siteId) : '' } } : {}),
       };
     }),
     locks: lockStats(result.trace).map((s) => ({

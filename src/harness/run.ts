@@ -298,6 +298,11 @@ class Coordinator {
       case 'rpc':
         this.onRequest(record, notice.request);
         return;
+      case 'reveal': {
+        const object = this.objects.get(notice.id);
+        if (object) delete object.internal;
+        return;
+      }
     }
   }
 

@@ -23,6 +23,8 @@ export type WorkerNotice =
   /** The thread's target returned or threw; the worker is about to exit. */
   | { type: 'done'; tid: number; failed: boolean }
   | { type: 'rename'; tid: number; objectId: number; name: string }
+  /** An internal object the snippet now uses directly (a Value's lock): show it. */
+  | { type: 'reveal'; id: number }
   | { type: 'rpc'; tid: number; request: RpcRequest };
 
 /** Requests that need an answer (synchronous for the worker). */

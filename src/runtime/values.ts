@@ -7,12 +7,13 @@
  */
 import { EventKind } from '../trace/format';
 import {
-  __tl, recFast, makeIdentity, registerReviver, remember, publishIdentity, constructingParts, revive,
+  __tl, recFast, makeIdentity, registerReviver, remember, publishIdentity, internalParts, revive,
   HANDLE, type Handle, type Identity,
 } from './core';
 import { ValueError } from './errors';
 import { RLock, bindTo, isBinding, takeBinding } from './locks';
 import { ctx } from './shared';
+import { notify } from './rpc';
 
 export class Value {
   readonly id: number;
@@ -22,6 +23,7 @@ export class Value {
   private readonly base: number;
   private readonly lock: RLock;
   private readonly record: boolean;
+  private lockRevealed = false;
 
   constructor(initial: number = 0, name?: string) {
     if (typeof initial === 'boolean') initial = initial ? 1 : 0;
@@ -37,7 +39,7 @@ export class Value {
     this.record = c.setup.recordShared;
     this.lock = made.bound
       ? (revive(handle.extra!.lock as Handle) as RLock)
-      : constructingParts(() => new RLock(`${handle.name}.lock`));
+      : internalParts(() => new RLock(`${handle.name}.lock`));
     if (!made.bound) this.f64[this.index] = initial;
     remember(this.id, this);
     publishIdentity(made, this);
@@ -59,6 +61,11 @@ export class Value {
 
   /** The lock that comes with the value, as in multiprocessing: `counter.getLock().withLock(...)`. */
   getLock(): RLock {
+    // Hidden from summaries until someone uses it.
+    if (!this.lockRevealed) {
+      this.lockRevealed = true;
+      notify({ type: 'reveal', id: this.lock.id });
+    }
     return this.lock;
   }
 

@@ -17,7 +17,7 @@ import {
   type ThreadInfo, type Trace, type Truncation,
 } from '../trace/format';
 import {
-  H_DOORBELL, H_TICK, H_NEXT_CELL, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
+  H_DOORBELL, H_TICK, H_NEXT_CELL, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
   ThreadState, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup,
 } from '../runtime/shared';
 import type { Handle } from '../runtime/core';
@@ -136,7 +136,7 @@ class Coordinator {
     const cells = HEADER_CELLS + this.maxThreads * THREAD_STRIDE + PRIMITIVE_CELLS;
     this.heapBuffer = new SharedArrayBuffer(cells * 4);
     this.heap = new Int32Array(this.heapBuffer);
-    this.heap[H_NEXT_OBJECT_ID] = 1;
+    this.heap[H_NEXT_OBJECT_ID] = MAIN_OBJECT_ID + 1;
     this.heap[H_NEXT_TID] = 1;
     this.heap[H_NEXT_CELL] = cellsBase(this.maxThreads);
     this.setup = {
@@ -169,7 +169,7 @@ class Coordinator {
       this.startTicker();
       this.warm.push(this.spawnWorker());
       this.assign({
-        tid: 0, name: 'MainThread', objectId: 0, daemon: false, ring: this.newRing(), chunks: [], events: 0,
+        tid: 0, name: 'MainThread', objectId: MAIN_OBJECT_ID, daemon: false, ring: this.newRing(), chunks: [], events: 0,
         done: false, failed: false, outputOrdinals: [], scannedChunks: 0,
       }, undefined, undefined);
       const timeoutMs = (this.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000;
@@ -192,6 +192,8 @@ class Coordinator {
       workerData: { setup: this.setup, port: channel.port2 },
       transferList: [channel.port2],
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb ?? DEFAULTS.heapLimitMb },
+      // Not the host's flags (a test runner's loaders, an inspector): workers run built code only.
+      execArgv: [],
       stdout: true,
       stderr: true,
     });
@@ -215,7 +217,7 @@ class Coordinator {
        const heap = new Int32Array(workerData.heap);
        const idle = new Int32Array(new SharedArrayBuffer(4));
        for (;;) { Atomics.wait(idle, 0, 0, 1); Atomics.add(heap, ${H_TICK}, 1); }`,
-      { eval: true, workerData: { heap: this.heapBuffer } },
+      { eval: true, workerData: { heap: this.heapBuffer }, execArgv: [] },
     );
     ticker.unref();
     this.allWorkers.add(ticker);
@@ -288,13 +290,6 @@ class Coordinator {
         void record.worker?.terminate();
         this.checkCompletion();
         return;
-      case 'rename': {
-        const thread = [...this.threads.values()].find((t) => t.objectId === notice.objectId);
-        if (thread) thread.name = notice.name;
-        const object = this.objects.get(notice.objectId);
-        if (object) object.name = notice.name;
-        return;
-      }
       case 'rpc':
         this.onRequest(record, notice.request);
         return;
@@ -385,6 +380,17 @@ class Coordinator {
       case 'threads':
         value = this.aliveThreadHandles();
         break;
+      case 'thread-name':
+        value = [...this.threads.values()].find((t) => t.objectId === request.objectId)?.name
+          ?? this.objects.get(request.objectId)?.name;
+        break;
+      case 'thread-rename': {
+        const thread = [...this.threads.values()].find((t) => t.objectId === request.objectId);
+        if (thread) thread.name = request.name;
+        const object = this.objects.get(request.objectId);
+        if (object) object.name = request.name;
+        break;
+      }
     }
     record.port!.postMessage({ type: 'reply', value });
     const cell = threadBlockBase(record.tid) + T_RPC;

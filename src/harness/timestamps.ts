@@ -9,84 +9,122 @@
 import { EventKind, EVENT_WORDS } from '../trace/format';
 import { INHERITED_TIME } from '../runtime/recorder';
 
+/** Rewrite times in place; `lockIds` are the objects of kind Lock. */
+export function settleTimes(events: (Uint8Array | undefined)[], lockIds: Set<number>): void {
+  const threads: ThreadTimes[] = [];
+  events.forEach((bytes, tid) => {
+    if (bytes && bytes.byteLength > 0) threads[tid] = interpolate(bytes);
+  });
+  if (lockIds.size > 0) keepHandOffsInOrder(threads, lockIds);
+  // Whatever moved, a thread's times never go backwards.
+  for (const thread of threads) {
+    if (!thread) continue;
+    const { f64, inherited } = thread;
+    for (let i = 1; i < inherited.length; i++) if (inherited[i] && f64[i * 3] < f64[(i - 1) * 3]) f64[i * 3] = f64[(i - 1) * 3];
+  }
+}
+
+interface ThreadTimes {
+  f64: Float64Array;
+  u32: Uint32Array;
+  /** 1 where the time was inherited (and is now an estimate). */
+  inherited: Uint8Array;
+  /** For each event, the index of the clock read at or before it and at or after it (-1: none). */
+  before: Int32Array;
+  after: Int32Array;
+}
+
+/** Spread each run of inherited times evenly between the clock reads around it. */
+function interpolate(bytes: Uint8Array): ThreadTimes {
+  // Chunks are whole copies made by the harness, 8-byte aligned.
+  const f64 = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+  const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const n = bytes.byteLength / (EVENT_WORDS * 4);
+  const inherited = new Uint8Array(n);
+  const before = new Int32Array(n).fill(-1);
+  const after = new Int32Array(n).fill(-1);
+  let lastExact = -1;
+  let pending = 0;
+  for (let i = 0; i <= n; i++) {
+    const isEnd = i === n;
+    if (!isEnd && (u32[i * EVENT_WORDS + 2] & INHERITED_TIME) !== 0) {
+      inherited[i] = 1;
+      u32[i * EVENT_WORDS + 2] &= ~INHERITED_TIME;
+      before[i] = lastExact;
+      pending++;
+      continue;
+    }
+    if (pending > 0 && lastExact >= 0) {
+      const from = f64[lastExact * 3];
+      const to = isEnd ? from : f64[i * 3];
+      for (let k = 1; k <= pending; k++) {
+        f64[(lastExact + k) * 3] = Math.round(from + ((to - from) * k) / (pending + 1));
+        if (!isEnd) after[lastExact + k] = i;
+      }
+    }
+    pending = 0;
+    lastExact = i;
+    if (!isEnd) {
+      before[i] = i;
+      after[i] = i;
+    }
+  }
+  return { f64, u32, inherited, before, after };
+}
+
 interface LockEvent {
   tid: number;
   index: number;
 }
 
-/** Rewrite times in place; `lockIds` are the objects of kind Lock. */
-export function settleTimes(events: (Uint8Array | undefined)[], lockIds: Set<number>): void {
-  const interpolated: (Uint8Array | undefined)[] = [];
-  const times: (Float64Array | undefined)[] = [];
-  const words: (Uint32Array | undefined)[] = [];
-  events.forEach((bytes, tid) => {
-    if (!bytes || bytes.byteLength === 0) return;
-    // Chunks are whole copies made by the harness, 8-byte aligned.
-    const f64 = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
-    const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    const n = bytes.byteLength / (EVENT_WORDS * 4);
-    const flags = new Uint8Array(n);
-    let lastExact = -1;
-    let pending = 0;
-    for (let i = 0; i <= n; i++) {
-      const isEnd = i === n;
-      const inherited = !isEnd && (u32[i * EVENT_WORDS + 2] & INHERITED_TIME) !== 0;
-      if (inherited) {
-        flags[i] = 1;
-        u32[i * EVENT_WORDS + 2] &= ~INHERITED_TIME;
-        pending++;
-        continue;
-      }
-      if (pending > 0 && lastExact >= 0) {
-        const from = f64[lastExact * 3];
-        const to = isEnd ? from : f64[i * 3];
-        for (let k = 1; k <= pending; k++) f64[(lastExact + k) * 3] = Math.round(from + ((to - from) * k) / (pending + 1));
-      }
-      pending = 0;
-      lastExact = i;
-    }
-    interpolated[tid] = flags;
-    times[tid] = f64;
-    words[tid] = u32;
-  });
-  if (lockIds.size === 0) return;
-
-  // Per Lock: version → its acquisition and its release.
+/**
+ * The release of a Lock's version v-1 must not come after the acquisition of version v. When
+ * an estimated time breaks that, move the estimate — never past the clock reads around it.
+ */
+function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void {
   const acquired = new Map<number, Map<number, LockEvent>>();
   const released = new Map<number, Map<number, LockEvent>>();
-  words.forEach((u32, tid) => {
-    if (!u32) return;
+  threads.forEach((thread, tid) => {
+    if (!thread) return;
+    const { u32 } = thread;
     const n = u32.length / EVENT_WORDS;
     for (let i = 0; i < n; i++) {
       const kind = u32[i * EVENT_WORDS + 2] & 0xff;
       if (kind !== EventKind.Acquired && kind !== EventKind.Released) continue;
       const objectId = u32[i * EVENT_WORDS + 3];
       if (!lockIds.has(objectId)) continue;
-      const version = u32[i * EVENT_WORDS + 5];
       const table = kind === EventKind.Acquired ? acquired : released;
       let byVersion = table.get(objectId);
       if (!byVersion) table.set(objectId, (byVersion = new Map()));
-      byVersion.set(version, { tid, index: i });
+      byVersion.set(u32[i * EVENT_WORDS + 5], { tid, index: i });
     }
   });
+  const bounds = (e: LockEvent) => {
+    const t = threads[e.tid];
+    const lo = t.before[e.index] >= 0 ? t.f64[t.before[e.index] * 3] : -Infinity;
+    const hi = t.after[e.index] >= 0 ? t.f64[t.after[e.index] * 3] : Infinity;
+    return { lo, hi };
+  };
   for (const [objectId, acquisitions] of acquired) {
     const releases = released.get(objectId);
     if (!releases) continue;
     for (const [version, acquire] of acquisitions) {
       const release = releases.get(version - 1);
       if (!release) continue;
-      const at = times[acquire.tid]!;
-      const rt = times[release.tid]!;
-      const acquireTime = at[acquire.index * 3];
-      if (rt[release.index * 3] <= acquireTime) continue;
-      if (interpolated[release.tid]![release.index]) {
-        // Pull the release (and inherited times before it) back to the acquisition.
-        rt[release.index * 3] = acquireTime;
-        for (let j = release.index - 1; j >= 0 && interpolated[release.tid]![j] && rt[j * 3] > acquireTime; j--) rt[j * 3] = acquireTime;
-      } else if (interpolated[acquire.tid]![acquire.index]) {
-        const releaseTime = rt[release.index * 3];
-        at[acquire.index * 3] = releaseTime;
-        for (let j = acquire.index + 1; j < at.length / 3 && interpolated[acquire.tid]![j] && at[j * 3] < releaseTime; j++) at[j * 3] = releaseTime;
+      const at = threads[acquire.tid];
+      const rt = threads[release.tid];
+      let acquireTime = at.f64[acquire.index * 3];
+      let releaseTime = rt.f64[release.index * 3];
+      if (releaseTime <= acquireTime) continue;
+      if (rt.inherited[release.index]) {
+        releaseTime = Math.max(acquireTime, bounds(release).lo);
+        rt.f64[release.index * 3] = releaseTime;
+        for (let j = release.index - 1; j >= 0 && rt.inherited[j] && rt.f64[j * 3] > releaseTime; j--) rt.f64[j * 3] = releaseTime;
+      }
+      if (releaseTime > acquireTime && at.inherited[acquire.index]) {
+        acquireTime = Math.min(releaseTime, bounds(acquire).hi);
+        at.f64[acquire.index * 3] = acquireTime;
+        for (let j = acquire.index + 1; j < at.inherited.length && at.inherited[j] && at.f64[j * 3] < acquireTime; j++) at.f64[j * 3] = acquireTime;
       }
     }
   }

@@ -307,18 +307,23 @@ function poolWorker(work: Queue<WorkItem | null>, idle: Semaphore): void {
       work.put(null); // wake the next worker so it exits too
       return;
     }
-    if (item.future.setRunningOrNotifyCancel()) {
-      let value: unknown;
-      let failed = false;
-      try {
-        value = item.fn(...item.args);
-      } catch (error) {
-        failed = true;
-        item.future.setException(error);
-      }
-      if (!failed) item.future.setResult(value);
+    if (!item.future.setRunningOrNotifyCancel()) {
+      idle.release();
+      continue;
     }
+    let value: unknown;
+    let error: unknown;
+    let failed = false;
+    try {
+      value = item.fn(...item.args);
+    } catch (caught) {
+      failed = true;
+      error = caught;
+    }
+    // Idle before the result is visible: a submit that follows the result() reuses this thread.
     idle.release();
+    if (failed) item.future.setException(error);
+    else item.future.setResult(value);
   }
 }
 registerBuiltin('poolWorker', poolWorker);

@@ -22,7 +22,6 @@ export type WorkerNotice =
   | { type: 'exception'; tid: number; name: string; message: string; stack: string; line?: number; col?: number; usageSiteId?: number; timeNs: number }
   /** The thread's target returned or threw; the worker is about to exit. */
   | { type: 'done'; tid: number; failed: boolean }
-  | { type: 'rename'; tid: number; objectId: number; name: string }
   /** An internal object the snippet now uses directly (a Value's lock): show it. */
   | { type: 'reveal'; id: number }
   | { type: 'rpc'; tid: number; request: RpcRequest };
@@ -37,7 +36,9 @@ export type RpcRequest =
   /** Add a done-callback; the reply says whether to run it now (the future is already done). */
   | { op: 'callback-add'; id: number; fn: Wire }
   | { op: 'callbacks-take'; id: number }
-  | { op: 'threads' };
+  | { op: 'threads' }
+  | { op: 'thread-name'; objectId: number }
+  | { op: 'thread-rename'; objectId: number; name: string };
 
 export interface RpcReply {
   type: 'reply';

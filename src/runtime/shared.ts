@@ -23,6 +23,10 @@ export const H_FUTURES_MUTEX = 8;
 export const H_FUTURES_QUEUE = 10;
 /** A millisecond tick the harness's ticker advances; recorders read the clock when it moves. */
 export const H_TICK = 12;
+/** Bumped when MainThread is renamed (other Thread objects keep this in their own cells). */
+export const H_MAIN_NAME_VERSION = 13;
+/** MainThread's Thread object id; the harness starts allocating ids after it. */
+export const MAIN_OBJECT_ID = 1;
 /** Per-kind counters for default names ("Lock-1"), indexed by KIND_CODES. */
 export const H_NAME_COUNTERS = 16;
 export const HEADER_CELLS = 64;

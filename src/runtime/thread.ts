@@ -13,7 +13,8 @@ import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
 import { isBinding, takeBinding } from './locks';
 import { notify, rpc } from './rpc';
 import {
-  ctx, hasContext, threadBlockBase, ThreadState, H_NEXT_TID, H_THREAD_NAME_COUNTER, T_STATE, T_THREAD_OBJECT,
+  ctx, hasContext, threadBlockBase, ThreadState, H_MAIN_NAME_VERSION, H_NEXT_TID, H_THREAD_NAME_COUNTER, MAIN_OBJECT_ID,
+  T_STATE, T_THREAD_OBJECT,
 } from './shared';
 
 export interface ThreadOptions {
@@ -27,6 +28,8 @@ export interface ThreadOptions {
 }
 
 const O_TID_PLUS_1 = 0;
+/** Bumped at every rename, so other threads know to fetch the new name. */
+const O_NAME_VERSION = 1;
 
 interface ThreadState_ {
   id: number;
@@ -37,6 +40,11 @@ interface ThreadState_ {
   args: readonly unknown[];
   siteId: number;
   pool?: string;
+  nameVersion: number;
+}
+
+function mainNameVersion(heap: Int32Array): number {
+  return Atomics.load(heap, H_MAIN_NAME_VERSION);
 }
 
 const STATE = Symbol('threadlanes.thread');
@@ -64,7 +72,7 @@ export class Thread {
     if (!Array.isArray(args)) throw new TypeError('Thread args must be an array');
     this[STATE] = {
       id: handle.id, base: handle.base, name: handle.name, daemon, target: options.target, args, siteId,
-      pool: handle.extra?.pool as string | undefined,
+      pool: handle.extra?.pool as string | undefined, nameVersion: made.bound ? -1 : 0,
     };
     remember(handle.id, this as unknown as Thread & { [HANDLE](): Handle });
     publishIdentity(made, this);
@@ -91,7 +99,7 @@ export class Thread {
     const siteId = __tl.site;
     const s = this[STATE];
     const c = ctx();
-    if (s.id === 0) throw new RuntimeError('threads can only be started once');
+    if (s.id === MAIN_OBJECT_ID) throw new RuntimeError('threads can only be started once');
     if (c.initPhase && !c.isMain) {
       throw new ThreadlanesUsageError(
         `a thread is started at module top level (${siteText(siteId)}). Every thread re-runs the module's top-level code, so this would start it again in each thread. Put the code that starts threads in \`export function main() { … }\` or under \`if (isMainThread) { … }\`.`,
@@ -176,7 +184,7 @@ export class Thread {
 
   private tid(): number {
     const s = this[STATE];
-    if (s.id === 0) return 0;
+    if (s.id === MAIN_OBJECT_ID) return 0;
     return Atomics.load(ctx().heap, s.base + O_TID_PLUS_1) - 1;
   }
 
@@ -188,13 +196,23 @@ export class Thread {
   }
 
   get name(): string {
-    return this[STATE].name;
+    const s = this[STATE];
+    const heap = ctx().heap;
+    // Renamed in another thread? The harness has the name (a rename is rare; reading is cheap).
+    const version = s.base ? Atomics.load(heap, s.base + O_NAME_VERSION) : mainNameVersion(heap);
+    if (version !== s.nameVersion) {
+      s.nameVersion = version;
+      s.name = rpc({ op: 'thread-name', objectId: s.id }) as string;
+    }
+    return s.name;
   }
 
   set name(value: string) {
     const s = this[STATE];
     s.name = String(value);
-    notify({ type: 'rename', tid: this.tid(), objectId: s.id, name: s.name });
+    rpc({ op: 'thread-rename', objectId: s.id, name: s.name });
+    const heap = ctx().heap;
+    s.nameVersion = s.base ? Atomics.add(heap, s.base + O_NAME_VERSION, 1) + 1 : Atomics.add(heap, H_MAIN_NAME_VERSION, 1) + 1;
   }
 
   /** A number that identifies the started thread; null before start(). */
@@ -253,6 +271,7 @@ export function adoptThread(thread: Thread, handle: Handle, target?: unknown, ar
   (thread as unknown as Record<symbol, ThreadState_>)[STATE] = {
     id: handle.id, base: handle.base, name: handle.name, daemon: Boolean(handle.extra?.daemon),
     target: target as ThreadState_['target'], args: args ?? [], siteId: 0, pool: handle.extra?.pool as string | undefined,
+    nameVersion: -1,
   };
   remember(handle.id, thread as unknown as Thread & { [HANDLE](): Handle });
   return thread;
@@ -285,7 +304,7 @@ export function mainThread(): Thread {
   return threadFromHandle(MAIN_HANDLE);
 }
 
-export const MAIN_HANDLE: Handle = { kind: 'Thread', id: 0, base: 0, name: 'MainThread', extra: { daemon: false } };
+export const MAIN_HANDLE: Handle = { kind: 'Thread', id: MAIN_OBJECT_ID, base: 0, name: 'MainThread', extra: { daemon: false } };
 
 /** The Thread objects of all threads alive now (started and not finished), MainThread first. */
 export function enumerate(): Thread[] {

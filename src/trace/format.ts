@@ -16,7 +16,7 @@
  * Identifiers
  *   - `tid`: a small integer per thread, 0 = MainThread, allocated in start order.
  *   - `objectId`: one id space for every primitive *and* every Thread object (so a join
- *     names its thread as an object). 0 means "none".
+ *     names its thread as an object). 0 means "none"; 1 is MainThread.
  *   - `siteId`: index into `sites`; 0 means "unknown site". Sites are fixed when the snippet
  *     is bundled (the bundler numbers every call of the API in the user's file).
  *
@@ -133,7 +133,7 @@ export interface Site {
 export interface ThreadInfo {
   tid: number;
   name: string;
-  /** The Thread object's id (0 for MainThread). */
+  /** The Thread object's id (1 for MainThread). */
   objectId: number;
   daemon: boolean;
   /** Set for ThreadPoolExecutor workers. */

@@ -17,6 +17,8 @@ import * as path from 'node:path';
 import type { ExceptionInfo } from '../../src/trace/format';
 import type { RunOptions, RunResult } from '../../src/harness/types';
 
+export { lineOf } from '../helpers';
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST_FILES = ['harness.js', 'worker.js', 'runtime.js'].map((f) => path.join(ROOT, 'dist', f));
 
@@ -157,7 +159,7 @@ function errorName(fn: () => unknown): string {
 
 export interface SnippetRun {
   result: RunResult;
-  /** The snippet's stdout lines, in the order the harness received them. */
+  /** The snippet's stdout lines, all threads, in the order they were written. */
   lines: string[];
   /** The stdout lines that are JSON, parsed. */
   json: any[];
@@ -169,21 +171,17 @@ export interface SnippetRun {
 /** The run options that can cross to the harness process (no callbacks, no AbortSignal). */
 type SerializableRunOptions = Omit<RunOptions, 'source' | 'file' | 'signal' | 'onOutput' | 'onProgress'>;
 
-export interface SnippetOptions extends Partial<SerializableRunOptions> {
-  /** Do not append SNIPPET_HELPERS (for tests that count lines exactly). */
-  bare?: boolean;
-}
+export type SnippetOptions = Partial<SerializableRunOptions>;
 
 let snippetCounter = 0;
 
 /** Run `source` (a module that imports from "threadlanes") through the harness. */
 export async function runSnippet(source: string, options: SnippetOptions = {}): Promise<SnippetRun> {
-  const { bare, ...runOptions } = options;
   const file = path.join(os.tmpdir(), `tl-conf-${process.pid}-${++snippetCounter}.ts`);
-  const full = bare ? source : `${source}\n${SNIPPET_HELPERS}`;
+  const full = `${source}\n${SNIPPET_HELPERS}`;
   fs.writeFileSync(file, full);
   try {
-    const result = await runInHarness({ timeoutSeconds: 20, ...runOptions, file, source: full });
+    const result = await runInHarness({ timeoutSeconds: 20, ...options, file, source: full });
     const output = result.trace.header.output;
     const lines = output.filter((o) => o.stream === 'stdout').map((o) => o.text);
     const json: unknown[] = [];
@@ -241,11 +239,4 @@ export function assertTimeout(actual: number, expected: number, what = 'elapsed'
   assert.ok(typeof actual === 'number', `${what} is not a number: ${String(actual)}`);
   assert.ok(actual >= expected * 0.6, `${what} ${actual.toFixed(3)} s is shorter than 0.6 x ${expected} s`);
   assert.ok(actual < expected * 10, `${what} ${actual.toFixed(3)} s is longer than 10 x ${expected} s`);
-}
-
-/** The 1-based line of the first line of `source` that contains `marker`. */
-export function lineOf(source: string, marker: string): number {
-  const index = source.split('\n').findIndex((line) => line.includes(marker));
-  assert.ok(index >= 0, `marker "${marker}" is not in the snippet`);
-  return index + 1;
 }

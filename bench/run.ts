@@ -14,7 +14,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { run } from '../src/harness/run';
+// The built harness, as users run it (under tsx, src/ would measure tsx's module shims too).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { run } = require('../dist/harness.js') as typeof import('../src/harness/run');
 import { EventKind, decodeEvents, forEachEvent } from '../src/trace/format';
 import { encodeTraceBinary } from '../src/trace/file';
 

@@ -77,26 +77,54 @@ interface LockEvent {
   index: number;
 }
 
+/** For one Lock, by version: which thread and event index acquired and released it (-1: none). */
+interface VersionTable {
+  acquireTid: Int32Array;
+  acquireIndex: Int32Array;
+  releaseTid: Int32Array;
+  releaseIndex: Int32Array;
+}
+
 /**
  * The release of a Lock's version v-1 must not come after the acquisition of version v. When
  * an estimated time breaks that, move the estimate — never past the clock reads around it.
  */
 function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void {
-  const acquired = new Map<number, Map<number, LockEvent>>();
-  const released = new Map<number, Map<number, LockEvent>>();
-  threads.forEach((thread, tid) => {
-    if (!thread) return;
-    const { u32 } = thread;
-    const n = u32.length / EVENT_WORDS;
-    for (let i = 0; i < n; i++) {
-      const kind = u32[i * EVENT_WORDS + 2] & 0xff;
-      if (kind !== EventKind.Acquired && kind !== EventKind.Released) continue;
-      const objectId = u32[i * EVENT_WORDS + 3];
-      if (!lockIds.has(objectId)) continue;
-      const table = kind === EventKind.Acquired ? acquired : released;
-      let byVersion = table.get(objectId);
-      if (!byVersion) table.set(objectId, (byVersion = new Map()));
-      byVersion.set(u32[i * EVENT_WORDS + 5], { tid, index: i });
+  // Versions are dense (1, 2, 3, … per lock): typed arrays, not maps, for millions of them.
+  const maxVersion = new Map<number, number>();
+  const forEachLockEvent = (visit: (tid: number, index: number, acquire: boolean, objectId: number, version: number) => void) => {
+    threads.forEach((thread, tid) => {
+      if (!thread) return;
+      const { u32 } = thread;
+      const n = u32.length / EVENT_WORDS;
+      for (let i = 0; i < n; i++) {
+        const w = i * EVENT_WORDS;
+        const kind = u32[w + 2] & 0xff;
+        if (kind !== EventKind.Acquired && kind !== EventKind.Released) continue;
+        const objectId = u32[w + 3];
+        if (!lockIds.has(objectId)) continue;
+        visit(tid, i, kind === EventKind.Acquired, objectId, u32[w + 5]);
+      }
+    });
+  };
+  forEachLockEvent((_tid, _i, _acquire, objectId, version) => {
+    if (version > (maxVersion.get(objectId) ?? 0)) maxVersion.set(objectId, version);
+  });
+  const tables = new Map<number, VersionTable>();
+  for (const [objectId, max] of maxVersion) {
+    tables.set(objectId, {
+      acquireTid: new Int32Array(max + 1).fill(-1), acquireIndex: new Int32Array(max + 1),
+      releaseTid: new Int32Array(max + 1).fill(-1), releaseIndex: new Int32Array(max + 1),
+    });
+  }
+  forEachLockEvent((tid, index, acquire, objectId, version) => {
+    const table = tables.get(objectId)!;
+    if (acquire) {
+      table.acquireTid[version] = tid;
+      table.acquireIndex[version] = index;
+    } else {
+      table.releaseTid[version] = tid;
+      table.releaseIndex[version] = index;
     }
   });
   const bounds = (e: LockEvent) => {
@@ -105,12 +133,11 @@ function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void
     const hi = t.after[e.index] >= 0 ? t.f64[t.after[e.index] * 3] : Infinity;
     return { lo, hi };
   };
-  for (const [objectId, acquisitions] of acquired) {
-    const releases = released.get(objectId);
-    if (!releases) continue;
-    for (const [version, acquire] of acquisitions) {
-      const release = releases.get(version - 1);
-      if (!release) continue;
+  for (const table of tables.values()) {
+    for (let version = 2; version < table.acquireTid.length; version++) {
+      if (table.acquireTid[version] < 0 || table.releaseTid[version - 1] < 0) continue;
+      const acquire: LockEvent = { tid: table.acquireTid[version], index: table.acquireIndex[version] };
+      const release: LockEvent = { tid: table.releaseTid[version - 1], index: table.releaseIndex[version - 1] };
       const at = threads[acquire.tid];
       const rt = threads[release.tid];
       let acquireTime = at.f64[acquire.index * 3];

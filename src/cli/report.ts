@@ -45,7 +45,13 @@ export function toJsonReport(result: RunResult): JsonReport {
       waitMs: round(s.waitMs), maxWaitMs: round(s.maxWaitMs), maxHoldMs: round(s.maxHoldMs),
     })),
     ...(result.deadlock ? {
-      deadlock: { kind: result.deadlock.kind, explanation: result.deadlock.explanation, cycle: result.deadlock.cycle },
+      deadlock: {
+        kind: result.deadlock.kind,
+        explanation: result.deadlock.explanation,
+        cycle: result.deadlock.cycle.map((e) => ({
+          thread: e.thread, holds: e.holds, waitsFor: e.waitsFor, waitsForKind: e.waitsForKind, heldBy: e.heldBy, site: e.site,
+        })),
+      },
     } : {}),
     output: header.output.map((o) => ({ thread: o.thread, stream: o.stream, text: o.text })),
     ...(result.error ? { error: { message: result.error.message, site: result.error.site, kind: result.error.kind } } : {}),

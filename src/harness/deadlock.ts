@@ -148,8 +148,14 @@ export class DeadlockDetector {
         .map(objectName);
       const siteId = this.sources.blockSite(m.tid);
       const site = this.sources.sites[siteId];
+      const heldIds = this.sources.heldBy(m.tid).filter((id) => !this.sources.object(id)?.internal);
       return {
         thread: nameOfThread(m.tid),
+        tid: m.tid,
+        holdsIds: heldIds,
+        waitsForId: m.waitObject,
+        heldByTids: edges(m),
+        siteId,
         holds,
         waitsFor: objectName(m.waitObject),
         waitsForKind: WAIT_KIND_NAMES[m.waitKind & 0xff] ?? 'unknown',

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
   EventKind, EVENT_BYTES, EVENT_WORDS, RING_HEADER_BYTES, RING_HEAD, RING_TAIL, RING_WRITER_WAITING,
-  TRACE_FORMAT, TRACE_VERSION,
+  TRACE_FORMAT, TRACE_VERSION, WAIT_KIND_NAMES,
   type ExceptionInfo, type ObjectInfo, type ObjectKind, type OutputLine, type Outcome, type Site, type ThreadFinalState,
   type ThreadInfo, type Trace, type Truncation,
 } from '../trace/format';
@@ -639,11 +639,11 @@ class Coordinator {
       ...(deadlock ? { deadlock } : {}),
       ...(error ? { error } : {}),
       ...(this.truncated ? { truncated: this.truncated } : {}),
-      trace: this.buildTrace(outcome, durationMs),
+      trace: this.buildTrace(outcome, durationMs, error, deadlock),
     });
   }
 
-  private buildTrace(outcome: Outcome, durationMs: number): Trace {
+  private buildTrace(outcome: Outcome, durationMs: number, error?: SnippetError, deadlock?: DeadlockReport): Trace {
     const records = [...this.threads.values()].sort((a, b) => a.tid - b.tid);
     const threads: ThreadInfo[] = records.map((r) => ({
       tid: r.tid, name: r.name, objectId: r.objectId, daemon: r.daemon,
@@ -671,6 +671,15 @@ class Coordinator {
         durationMs, endNs: Math.round(durationMs * 1e6), startedAt: new Date(performance.timeOrigin + this.startedAt).toISOString(),
         threads, objects, sites: this.bundle.sites as Site[], output, exceptions: this.exceptions,
         ...(this.truncated ? { truncated: this.truncated } : {}),
+        ...(deadlock ? {
+          deadlock: {
+            kind: deadlock.kind, explanation: deadlock.explanation, detectedAtNs: deadlock.detectedAtNs,
+            cycle: deadlock.cycle.map((e) => ({
+              tid: e.tid, holds: e.holdsIds, waitsFor: e.waitsForId, waitKind: kindCode(e.waitsForKind), heldBy: e.heldByTids, siteId: e.siteId,
+            })),
+          },
+        } : {}),
+        ...(error ? { error: { message: error.message, site: error.site, kind: error.kind } } : {}),
         eventCounts,
       },
       events,
@@ -697,6 +706,11 @@ class Coordinator {
       default: return 'not-started';
     }
   }
+}
+
+function kindCode(name: string): number {
+  const entry = Object.entries(WAIT_KIND_NAMES).find(([, n]) => n === name);
+  return entry ? Number(entry[0]) : 0;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -42,6 +42,11 @@ export interface RunProgress {
 
 export interface DeadlockCycleEntry {
   thread: string;
+  tid: number;
+  holdsIds: number[];
+  waitsForId: number;
+  heldByTids: number[];
+  siteId: number;
   holds: string[];
   /** The primitive (or thread, for a join) it waits for. */
   waitsFor: string;

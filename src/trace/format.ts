@@ -182,6 +182,26 @@ export interface ExceptionInfo {
 /** Why recording stopped early, if it did. */
 export type Truncation = 'events' | 'output' | 'threads' | undefined;
 
+/** A deadlock the harness found, by ids (names are in threads/objects). */
+export interface TraceDeadlock {
+  /** 'cycle': a wait-for cycle; 'all-blocked': every live thread waits and none can wake another. */
+  kind: 'cycle' | 'all-blocked';
+  explanation: string;
+  detectedAtNs: number;
+  cycle: {
+    tid: number;
+    /** Objects it holds. */
+    holds: number[];
+    /** The object it waits for (a Thread object for a join). */
+    waitsFor: number;
+    waitKind: number;
+    /** Threads holding what it waits for. */
+    heldBy: number[];
+    /** The blocking call. */
+    siteId: number;
+  }[];
+}
+
 /** Everything except the event stream. Serialised as JSON in both file forms. */
 export interface TraceHeader {
   format: typeof TRACE_FORMAT;
@@ -200,6 +220,9 @@ export interface TraceHeader {
   output: OutputLine[];
   exceptions: ExceptionInfo[];
   truncated?: Truncation;
+  deadlock?: TraceDeadlock;
+  /** Why the run failed, when it did (outcome 'error' or 'timeout'). */
+  error?: { message: string; site: string; kind: string };
   /** When recording ended, on the events' clock (ns since epoch). */
   endNs?: number;
   /** Count of events in the stream, per tid. */

@@ -1,0 +1,200 @@
+/**
+ * The timeline model: what the panel draws, built from a trace once (DESIGN.md decision 8).
+ * The panel never reads raw events. Pure: no DOM, no Node.
+ *
+ * Coordinate space: every time is `…Ns`, nanoseconds since the run's epoch (as in the trace).
+ * Large runs: interval lists are columnar (typed arrays, sorted by start) and each lane has
+ * level-of-detail summaries, so drawing a lane costs time proportional to its width in pixels,
+ * not to its number of intervals.
+ *
+ * This file is the contract between the model (src/analysis/timeline.ts, `buildTimeline`) and
+ * the panel (src/webview/). Extend it; do not change the meaning of a field.
+ */
+import type { ObjectKind, Outcome, Site, ThreadFinalState, WaitKind } from '../trace/format';
+
+/** What a thread is doing; the panel gives each a colour *and* a pattern. */
+export const enum LaneState {
+  NotStarted = 0,
+  Starting = 1,
+  Running = 2,
+  /** Blocked on a lock (Lock, RLock). */
+  Blocked = 3,
+  /** Waiting on a condition, event, queue, join, barrier, semaphore or future (see waitKind). */
+  Waiting = 4,
+  Sleeping = 5,
+  Finished = 6,
+  Failed = 7,
+}
+
+export const LANE_STATE_COUNT = 8;
+
+/** Sorted, non-overlapping, contiguous intervals of one lane, column by column. */
+export interface StateColumns {
+  count: number;
+  startNs: Float64Array;
+  endNs: Float64Array;
+  state: Uint8Array;
+  /** The primitive waited on (Blocked/Waiting), else 0. */
+  objectId: Uint32Array;
+  /** WaitKind for Blocked/Waiting, else 0. */
+  waitKind: Uint8Array;
+  /** Site of the call that began the interval (0 = unknown). */
+  siteId: Uint32Array;
+}
+
+/**
+ * Level of detail: at level k a lane is cut into buckets of `baseNs * 2^k`; each bucket holds
+ * how long the lane spent in each LaneState (LANE_STATE_COUNT numbers per bucket). The panel
+ * picks the level whose bucket is just under a device pixel and draws one column per bucket.
+ */
+export interface LodLevel {
+  bucketNs: number;
+  /** bucket b, state s → time in ns at [b * LANE_STATE_COUNT + s]. */
+  timeInState: Float32Array;
+}
+
+export interface ThreadLane {
+  tid: number;
+  name: string;
+  daemon: boolean;
+  /** The ThreadPoolExecutor it belongs to. */
+  pool?: string;
+  target?: string;
+  finalState: ThreadFinalState;
+  /** When start() was called / the thread ended; undefined if it did not. */
+  startNs?: number;
+  endNs?: number;
+  states: StateColumns;
+  lod: LodLevel[];
+}
+
+/** One interval in which a thread owned a primitive. */
+export interface Hold {
+  objectId: number;
+  tid: number;
+  startNs: number;
+  /** The trace's end if still held then (heldAtEnd). */
+  endNs: number;
+  heldAtEnd: boolean;
+  /** RLock: the greatest depth during the hold. Semaphore: 1 (one hold per permit). */
+  depth: number;
+  /** The acquire call's site. */
+  siteId: number;
+  /** The release call's site (0 if held at end). */
+  releaseSiteId: number;
+}
+
+/** Columnar holds of one thread, sorted by start (several may overlap: different locks). */
+export interface HoldColumns {
+  count: number;
+  startNs: Float64Array;
+  endNs: Float64Array;
+  objectId: Uint32Array;
+  depth: Uint16Array;
+  siteId: Uint32Array;
+  heldAtEnd: Uint8Array;
+}
+
+/** A release that let a blocked thread acquire: who woke whom. */
+export interface Handoff {
+  objectId: number;
+  fromTid: number;
+  releaseNs: number;
+  toTid: number;
+  acquireNs: number;
+}
+
+export interface PrimitiveInfo {
+  id: number;
+  kind: ObjectKind;
+  name: string;
+  siteId: number;
+  /** Made by the runtime for itself (a pool's queue): listed only on request. */
+  internal: boolean;
+  /** Stable colour slot for this primitive's holds (0 … 11). */
+  colorIndex: number;
+  /** Semaphore initial value, Queue maxsize, Barrier parties. */
+  initial?: number;
+}
+
+export interface LockStatistics {
+  objectId: number;
+  acquisitions: number;
+  contended: number;
+  waitNs: number;
+  maxWaitNs: number;
+  maxHoldNs: number;
+  failed: number;
+}
+
+/** A point on a lane the panel marks: output, an exception. */
+export interface Marker {
+  tid: number;
+  timeNs: number;
+  kind: 'output' | 'stderr' | 'exception';
+  /** Shown as text, never as HTML. */
+  text: string;
+  siteId: number;
+}
+
+export interface WaitEdge {
+  /** The waiting thread. */
+  fromTid: number;
+  objectId: number;
+  waitKind: WaitKind;
+  /** The threads it waits for (owners of the lock, the joined thread); empty when anyone could wake it. */
+  toTids: number[];
+  siteId: number;
+}
+
+export interface DeadlockEntry {
+  tid: number;
+  holds: number[];
+  waitsFor: number;
+  waitKind: WaitKind;
+  heldBy: number[];
+  siteId: number;
+}
+
+export interface DeadlockView {
+  kind: 'cycle' | 'all-blocked';
+  /** In words, naming threads and primitives ("Plato holds fork 1 and waits for fork 2, …"). */
+  explanation: string;
+  entries: DeadlockEntry[];
+  detectedAtNs: number;
+}
+
+export interface TimelineModel {
+  file: string;
+  mode: 'free' | 'controlled' | 'gil';
+  outcome: Outcome;
+  durationMs: number;
+  events: number;
+  /** The first and last instant worth showing (first thread running … end of recording). */
+  startNs: number;
+  endNs: number;
+  /** MainThread first, then in start order. */
+  threads: ThreadLane[];
+  primitives: PrimitiveInfo[];
+  sites: Site[];
+  /** Holds per thread, index = position in `threads`. */
+  holds: HoldColumns[];
+  handoffs: Handoff[];
+  stats: LockStatistics[];
+  markers: Marker[];
+  deadlock?: DeadlockView;
+  truncated?: string;
+  error?: { message: string; site: string };
+}
+
+/** Queries the panel asks at an instant (hover); answered from the model, never raw events. */
+export interface TimelineQueries {
+  /** Threads holding the primitive at `timeNs`, with RLock depth / permits held. */
+  ownersAt(objectId: number, timeNs: number): { tid: number; count: number; sinceNs: number; siteId: number }[];
+  /** Threads blocked or waiting on the primitive at `timeNs`. */
+  waitersAt(objectId: number, timeNs: number): { tid: number; sinceNs: number; siteId: number }[];
+  /** The wait-for graph at `timeNs`. */
+  waitForAt(timeNs: number): WaitEdge[];
+  /** The state interval of lane `laneIndex` at `timeNs` (index into its StateColumns), or -1. */
+  stateAt(laneIndex: number, timeNs: number): number;
+}

@@ -188,16 +188,47 @@ export function main() {
     assert.match(result.error!.message, /argument 1/);
   });
 
-  it('a thread started at module top level is a usage error at that line', async () => {
-    const source = `import { Thread } from "threadlanes";
-function work() {}
+  it('top-level code runs once: a translation without main() works, its effects are not repeated by each thread', async () => {
+    const { result, lines } = await runSnippet(`import { Thread, Queue, Value, Lock, sleep } from "threadlanes";
+const work = new Queue<string>();
+for (const url of ["a", "b", "c"]) work.put(url);
+const balance = new Value(0);
+balance.value = 100;
+const lock = new Lock();
+function worker() {
+  for (;;) {
+    let item: string;
+    try { item = work.get(false); } catch { return; }
+    lock.withLock(() => { balance.value += 1; });
+    console.log("got", item);
+  }
+}
+const t1 = new Thread({ target: worker });
+const t2 = new Thread({ target: worker });
+t1.start(); t2.start();
+t1.join(); t2.join();
+sleep(0.01);
+console.log("balance", balance.value);
+`);
+    assert.equal(result.outcome, 'completed');
+    assert.deepEqual(lines.filter((l) => l.startsWith('got')).sort(), ['got a', 'got b', 'got c']);
+    assert.equal(lines[lines.length - 1], 'balance 103');
+    assert.equal(result.trace.header.threads.length, 3);
+  });
+
+  it('taking from a queue in top-level code that every thread reruns is a usage error at that line', async () => {
+    const source = `import { Thread, Queue } from "threadlanes";
+const q = new Queue<number>();
+q.put(1);
+const first = q.get(); // top-level get
+function work() { console.log("never"); }
 const t = new Thread({ target: work });
-t.start(); // top-level start
+t.start();
 `;
     const { result } = await runSnippet(source);
     assert.equal(result.outcome, 'error');
     assert.equal(result.error!.kind, 'usage');
-    assert.equal(result.error!.line, lineOf(source, 'top-level start'));
+    assert.equal(result.error!.line, lineOf(source, 'top-level get'));
   });
 
   it('module-level primitives are one object in every thread; module-level lets are not', async () => {

@@ -2,7 +2,7 @@
  * threadlanes — run a threading snippet and report what its threads did.
  *
  *   threadlanes run <file.ts> [--json] [--trace out.tltrace|out.threadlanes.json]
- *                   [--chrome-trace out.json] [--timeout s] [--max-threads n]
+ *                   [--chrome-trace out.json] [--html report.html] [--timeout s] [--max-threads n]
  *                   [--max-events n] [--heap-mb n] [--no-color]
  *
  * Exit codes: 0 completed, 1 error in the snippet, 2 deadlock, 3 timeout, 64 bad usage.
@@ -13,6 +13,7 @@ import { run } from '../harness/run';
 import type { RunOptions, RunResult } from '../harness/types';
 import { encodeTrace, traceFileForm } from '../trace/file';
 import { toChromeTrace, chromeTraceJsonChunks } from '../trace/chrome';
+import { readSnippetSource, writeHtmlReport } from './html';
 import { toJsonReport } from './report';
 import { textReport } from './text';
 
@@ -25,6 +26,7 @@ Options:
   --json                  print one JSON object (the report) on stdout, nothing else
   --trace <file>          write the native trace (.tltrace binary, or .threadlanes.json)
   --chrome-trace <file>   write Chrome Trace Event JSON (opens in Perfetto, chrome://tracing)
+  --html <file>           write the swimlanes as one self-contained HTML page (no network)
   --timeout <seconds>     stop the run after this long (default 10)
   --max-threads <n>       most threads that may start (default 256)
   --max-events <n>        most events recorded (default 20000000)
@@ -58,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         trace: { type: 'string' },
         'chrome-trace': { type: 'string' },
+        html: { type: 'string' },
         timeout: { type: 'string' },
         'max-threads': { type: 'string' },
         'max-events': { type: 'string' },
@@ -107,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
   options.signal = controller.signal;
   const result = await run(options);
   writeFiles(result, values.trace, values['chrome-trace']);
+  if (values.html) writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file) });
   if (json) {
     process.stdout.write(`${JSON.stringify(toJsonReport(result))}\n`);
   } else {

@@ -109,18 +109,28 @@ export function instrument(source: string, displayFile: string, loader: 'ts' | '
         callee.property.type === 'Identifier' && SITE_METHODS.has(callee.property.name as string) &&
         (callee.object as Node).type !== 'Super') {
         const object = callee.object as Node;
-        out.appendLeft(object.start, `(__tl.site=${siteFor(callee.property as Node)},`);
+        const id = siteFor(callee.property as Node);
+        out.appendLeft(object.start, `(__tl.site=${id},`);
         visitChildren(node);
         out.appendLeft(object.end, ')');
+        restoreSiteAfterArguments(node, id);
         return;
       }
       if (callee.type === 'Identifier' && SITE_FUNCTIONS.has(callee.name as string) && !node.typeParameters && !node.typeArguments) {
-        out.appendLeft(callee.start, `(__tl.site=${siteFor(callee)},`);
+        const id = siteFor(callee);
+        out.appendLeft(callee.start, `(__tl.site=${id},`);
         out.appendLeft(callee.end, ')');
+        visitChildren(node);
+        restoreSiteAfterArguments(node, id);
+        return;
       }
     } else if (node.type === 'NewExpression') {
-      out.appendLeft(node.start, `(__tl.site=${siteFor(node, declaredNameOf(parent, parentKey, node))},`);
-      suffixAt = node.end;
+      const id = siteFor(node, declaredNameOf(parent, parentKey, node));
+      out.appendLeft(node.start, `(__tl.site=${id},`);
+      visitChildren(node);
+      restoreSiteAfterArguments(node, id);
+      out.appendLeft(node.end, ')');
+      return;
     } else if (node.type === 'MemberExpression' && !node.computed && isNode(node.property) &&
       node.property.type === 'Identifier' && SITE_PROPERTIES.has(node.property.name as string) &&
       !(parent && (parent.type === 'CallExpression' || parent.type === 'OptionalCallExpression') && parentKey === 'callee') &&
@@ -134,6 +144,34 @@ export function instrument(source: string, displayFile: string, loader: 'ts' | '
     visitChildren(node);
     if (suffixAt >= 0) out.appendLeft(suffixAt, ')');
   };
+
+  /**
+   * `outq.put(inq.get())`: the inner call overwrote the site before put ran. When an argument
+   * holds a call of its own, the last one becomes `(__tl.t=arg,__tl.site=ID,__tl.t)`.
+   */
+  function restoreSiteAfterArguments(call: Node, id: number): void {
+    const args = call.arguments as Node[] | undefined;
+    if (!args || args.length === 0 || !args.some(containsSite)) return;
+    let last = args[args.length - 1];
+    if (last.type === 'SpreadElement') last = last.argument as Node;
+    out.prependLeft(last.start, '(__tl.t=');
+    out.appendLeft(last.end, `,__tl.site=${id},__tl.t)`);
+  }
+
+  function containsSite(node: Node): boolean {
+    if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') return true;
+    if (node.type === 'MemberExpression' && !node.computed && (node.property as Node)?.type === 'Identifier' && SITE_PROPERTIES.has((node.property as Node).name as string)) return true;
+    for (const key of Object.keys(node)) {
+      if (key === 'loc' || key === 'type') continue;
+      const value = node[key];
+      if (Array.isArray(value)) {
+        if (value.some((item) => isNode(item) && containsSite(item))) return true;
+      } else if (isNode(value) && containsSite(value)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   const parents = new WeakMap<Node, Node>();
   const visitChildren = (node: Node): void => {
@@ -203,10 +241,21 @@ export function instrument(source: string, displayFile: string, loader: 'ts' | '
       }
     }
   }
-  const registrations = registered.map((name) => `__tl.register(${JSON.stringify(name)},()=>${name});`).join('');
+  // Functions imported from the snippet's own modules can be targets too: each thread finds them
+  // by module and export name through a namespace import of the same module.
+  const namespaces: string[] = [];
+  for (const statement of ast.program.body as Node[]) {
+    if (statement.type !== 'ImportDeclaration' || statement.importKind === 'type') continue;
+    const from = (statement.source as Node).value as string;
+    if (from === 'threadlanes' || from.startsWith('node:')) continue;
+    if (!(statement.specifiers as Node[]).some((spec) => spec.importKind !== 'type')) continue;
+    if (!namespaces.includes(from)) namespaces.push(from);
+  }
+  const registrations = registered.map((name) => `__tl.register(${JSON.stringify(name)},()=>${name});`).join('') +
+    namespaces.map((from, i) => `__tl.registerModule(${JSON.stringify(from)},()=>__tl_ns${i});`).join('');
   const insertAt = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0;
   if (registrations) out.appendLeft(insertAt, registrations);
-  out.append(`\nimport { __tl } from "threadlanes";\n`);
+  out.append(`\nimport { __tl } from "threadlanes";${namespaces.map((from, i) => `import * as __tl_ns${i} from ${JSON.stringify(from)};`).join('')}\n`);
   const map = out.generateMap({ hires: true, source: displayFile, includeContent: true });
   return { code: out.toString(), map: map.toString(), sites, registered };
 }

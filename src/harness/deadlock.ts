@@ -3,15 +3,20 @@
  *
  * Every POLL the harness builds the wait-for graph: a thread blocked on a Lock or RLock points
  * at the owner; a thread joining points at the thread it joins. A cycle among threads in
- * untimed waits is a deadlock — at once for RLocks and joins (only the owner can release an
- * RLock), and for a cycle through a Lock once no thread outside it can run (Python lets any
- * thread release a Lock, and CPython's own tests rely on that). Waits on a Condition, Event, Queue, Barrier, Semaphore or Future
+ * untimed waits is a deadlock: at once through RLocks and joins, and through a plain Lock at
+ * once if no thread outside the cycle can run, else after it has lasted a second (Python lets
+ * any thread release a Lock, and CPython's own tests rely on that) — and never while others
+ * can run if the snippet has really released a Lock from a thread that did not own it. Waits on a Condition, Event, Queue, Barrier, Semaphore or Future
  * can be ended by any thread, so they are a deadlock only when *every* live thread is in an
  * untimed wait ("all threads blocked"). Either finding must hold on two polls in a row with the
  * same wait episodes, so a hand-off in progress is never mistaken for a deadlock.
  */
 import { WaitKind, WAIT_KIND_NAMES, WAIT_TIMED, type ObjectInfo, type Site } from '../trace/format';
+import { L_RELEASED_BY_OTHER } from '../runtime/locks';
 import { T_EPISODE, T_PARK, T_STATE, T_WAIT_KIND, T_WAIT_OBJECT, ThreadState, threadBlockBase } from '../runtime/shared';
+
+/** A cycle through a plain Lock while other threads can still run is reported once it lasts this long. */
+const LOCK_CYCLE_GRACE_NS = 1e9;
 
 /** Waits that park on the thread's own cell (runtime/condition.ts WaitQueue): T_PARK = 1 means woken. */
 const PARKING_KINDS = new Set<number>([WaitKind.Condition, WaitKind.Barrier, WaitKind.Queue, WaitKind.Future]);
@@ -48,6 +53,7 @@ interface Snapshot {
 
 export class DeadlockDetector {
   private previous = '';
+  private firstSeenNs = 0;
 
   constructor(private readonly heap: Int32Array, private readonly sources: DetectorSources) {}
 
@@ -70,6 +76,7 @@ export class DeadlockDetector {
       });
     }
     const byObject = new Map(threads.map((t) => [t.objectId, t.tid]));
+    const isPlainLock = (m: Snapshot) => (m.waitKind & 0xff) === WaitKind.Lock && this.sources.object(m.waitObject)?.kind === 'Lock';
     const stuck = (s: Snapshot | undefined) =>
       s !== undefined && (s.state === ThreadState.Blocked || s.state === ThreadState.Waiting) &&
       (s.waitKind & WAIT_TIMED) === 0 && s.waitObject !== 0 && !this.satisfied(s, byObject);
@@ -85,11 +92,18 @@ export class DeadlockDetector {
     };
 
     let cycle = findCycle([...snapshots.values()].filter(stuck), (s) => edges(s).map((tid) => snapshots.get(tid)).filter(stuck) as Snapshot[]);
-    if (cycle && cycle.some((m) => (m.waitKind & 0xff) === WaitKind.Lock && this.sources.object(m.waitObject)?.kind === 'Lock')) {
-      // Python lets any thread release a Lock, so a cycle through a Lock is only certain when
-      // no thread outside it is still able to run and release one.
+    /** How long the finding must hold before it is reported (ns). */
+    let grace = 0;
+    if (cycle && cycle.some((m) => isPlainLock(m))) {
+      // Python lets any thread release a Lock. A cycle through one is certain once no thread
+      // outside it can run; while one can, report it only if it lasts (LOCK_CYCLE_GRACE_NS),
+      // and never where the snippet has actually released a Lock from another thread.
       const inCycle = new Set(cycle.map((m) => m.tid));
-      if (![...snapshots.values()].every((s) => inCycle.has(s.tid) || stuck(s))) cycle = undefined;
+      const othersStuck = [...snapshots.values()].every((s) => inCycle.has(s.tid) || stuck(s));
+      if (!othersStuck) {
+        if (cycle.some((m) => this.releasedByOthers(m))) cycle = undefined;
+        else grace = LOCK_CYCLE_GRACE_NS;
+      }
     }
     let finding: { kind: 'cycle' | 'all-blocked'; members: Snapshot[] } | undefined;
     if (cycle) finding = { kind: 'cycle', members: cycle };
@@ -98,8 +112,10 @@ export class DeadlockDetector {
     const signature = `${finding.kind}|${finding.members.map((m) => `${m.tid}:${m.episode}:${m.waitObject}`).join(',')}`;
     if (signature !== this.previous) {
       this.previous = signature;
+      this.firstSeenNs = nowNs;
       return undefined;
     }
+    if (nowNs - this.firstSeenNs < grace) return undefined;
     return this.report(finding.kind, finding.members, threads, edges, nowNs);
   }
 
@@ -124,6 +140,13 @@ export class DeadlockDetector {
     if (kind === WaitKind.Event) return first === 1; // the flag is set
     if (kind === WaitKind.Semaphore) return first > 0; // a permit is free
     return false;
+  }
+
+  /** Waits on a Lock that some thread has released while another owned it. */
+  private releasedByOthers(s: Snapshot): boolean {
+    if ((s.waitKind & 0xff) !== WaitKind.Lock) return false;
+    const object = this.sources.object(s.waitObject);
+    return object?.kind === 'Lock' && object.base > 0 && Atomics.load(this.heap, object.base + L_RELEASED_BY_OTHER) === 1;
   }
 
   private reset(): undefined {

@@ -251,7 +251,7 @@ class Coordinator {
     warm.port.on('message', (notice: WorkerNotice) => this.onNotice(record, notice));
     worker.removeAllListeners('error');
     worker.on('error', (error) => this.onWorkerError(record, error));
-    worker.on('exit', () => this.onWorkerExit(record));
+    worker.on('exit', (code) => this.onWorkerExit(record, code));
     const assignment: ThreadAssignment = {
       tid: record.tid, name: record.name, ring: record.ring, bundlePath: this.bundle.bundlePath,
       sites: this.bundle.sites, initObjects: { ...this.initObjects }, target, threadHandle: handle, daemon: record.daemon,
@@ -420,14 +420,24 @@ class Coordinator {
     this.markDead(record);
   }
 
-  private onWorkerExit(record: ThreadRecord): void {
+  private onWorkerExit(record: ThreadRecord, code: number): void {
     if (this.stopping || record.done) return;
     // The worker may have exited on its own right after saying 'done': read what is still queued.
     for (let message = receiveMessageOnPort(record.port!); message; message = receiveMessageOnPort(record.port!)) {
       this.onNotice(record, message.message as WorkerNotice);
     }
     if (record.done) return;
-    this.onException(record, { type: 'exception', tid: record.tid, name: 'Error', message: 'the thread\'s worker exited unexpectedly', stack: '', timeNs: this.nowNs() });
+    if (code === 0) {
+      // process.exit(0) in the snippet: like sys.exit() in a Python thread, it just ends the thread.
+      this.recoverUnpublished(record);
+      record.done = true;
+      const cell = threadBlockBase(record.tid) + T_STATE;
+      Atomics.store(this.heap, cell, ThreadState.Finished);
+      Atomics.notify(this.heap, cell);
+      this.checkCompletion();
+      return;
+    }
+    this.onException(record, { type: 'exception', tid: record.tid, name: 'Error', message: `the thread's worker exited unexpectedly (exit code ${code})`, stack: '', timeNs: this.nowNs() });
     this.markDead(record);
   }
 

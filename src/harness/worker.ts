@@ -41,21 +41,37 @@ async function runThread(assignment: Assignment): Promise<void> {
 
   let failed = false;
   try {
-    const exports = require(assignment.bundlePath) as Record<string, unknown>;
-    context.initPhase = false;
+    // Other threads run the module body again only to define its functions and bind its
+    // primitives: what that code does to primitives already happened in MainThread.
+    I.replay.on = !isMain;
+    let exports: Record<string, unknown>;
+    try {
+      exports = require(assignment.bundlePath) as Record<string, unknown>;
+    } finally {
+      I.replay.on = false;
+      context.initPhase = false;
+    }
     if (isMain) {
       if (typeof exports.main === 'function') await (exports.main as () => unknown)();
     } else {
-      runTarget(assignment, handle);
+      await runTarget(assignment, handle);
     }
   } catch (error) {
     failed = true;
     reportException(context, error);
   }
+  // As Python does at exit: pools this thread made and never shut down are shut down now.
+  try {
+    I.shutdownExecutors(!failed);
+  } catch (error) {
+    if (!failed) reportException(context, error);
+    failed = true;
+  }
+  flushOutput();
   finish(context, handle, failed);
 }
 
-function runTarget(assignment: Assignment, handle: runtime.__internals.Handle): void {
+function runTarget(assignment: Assignment, handle: runtime.__internals.Handle): unknown {
   const payload = assignment.target as runtime.__internals.SpawnPayload;
   let thread: runtime.Thread;
   if (payload.mode === 'instance') {
@@ -66,7 +82,8 @@ function runTarget(assignment: Assignment, handle: runtime.__internals.Handle): 
     thread = I.adoptThread(Object.create(runtime.Thread.prototype) as runtime.Thread, handle, fn, args);
   }
   I.setCurrentThread(thread);
-  thread.run();
+  // An async target runs to its end, as MainThread's async main() does.
+  return thread.run();
 }
 
 function finish(context: runtime.__internals.Context, handle: runtime.__internals.Handle, failed: boolean): void {
@@ -114,6 +131,16 @@ function userStack(error: Error, assignment: Assignment): { text: string; top?: 
 }
 
 let outputCount = 0;
+const pendingOutput = { stdout: '', stderr: '' };
+
+/** Text written without a final newline is output too. */
+function flushOutput(): void {
+  const context = I.ctx();
+  for (const stream of ['stdout', 'stderr'] as const) {
+    if (pendingOutput[stream]) emitOutput(context, stream, pendingOutput[stream]);
+    pendingOutput[stream] = '';
+  }
+}
 
 function emitOutput(context: runtime.__internals.Context, stream: 'stdout' | 'stderr', text: string): void {
   // Top-level code runs again in every thread (spawn semantics); its output is MainThread's only.
@@ -132,7 +159,7 @@ function captureOutput(context: runtime.__internals.Context): void {
   console.warn = err;
   console.error = err;
   console.trace = (...args: unknown[]) => err(format(...args), new Error().stack?.split('\n').slice(2).join('\n'));
-  const pending = { stdout: '', stderr: '' };
+  const pending = pendingOutput;
   const writer = (stream: 'stdout' | 'stderr') => (chunk: unknown): boolean => {
     const text = pending[stream] + (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
     const lines = text.split('\n');

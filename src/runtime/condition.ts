@@ -9,7 +9,7 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, revive,
+  __tl, replay, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, revive,
   constructingParts, publishIdentity, HANDLE, type Handle, type Identity,
 } from './core';
 import { RuntimeError } from './errors';
@@ -147,6 +147,7 @@ export class Condition extends Scoped {
   /** Release the lock, wait for a notify or the timeout (seconds), re-acquire; true unless timed out. */
   wait(timeout?: number | null): boolean {
     const site = __tl.site;
+    if (replay.on) return true;
     if (!this.lock.isOwned()) throw new RuntimeError('cannot wait on un-acquired lock');
     this.waiters.enqueueSelf();
     const saved = this.lock.releaseSave(site);
@@ -162,6 +163,7 @@ export class Condition extends Scoped {
   /** Wait until `predicate()` is truthy or the timeout (seconds) passes; returns the last predicate value. */
   waitFor<T>(predicate: () => T, timeout?: number | null): T {
     const site = __tl.site;
+    if (replay.on) return predicate();
     const deadline = deadlineFor(timeout);
     let result = predicate();
     while (!result) {
@@ -180,6 +182,7 @@ export class Condition extends Scoped {
 
   notify(n: number = 1): void {
     const site = __tl.site;
+    if (replay.on) return;
     if (!this.lock.isOwned()) throw new RuntimeError('cannot notify on un-acquired lock');
     const woken = this.waiters.notify(n);
     rec(EventKind.Notify, this.id, site, woken);

@@ -23,10 +23,18 @@ type Getter = () => unknown;
  */
 export const __tl = {
   site: 0,
+  /** Temporary for the rewrite that restores a call's site after its arguments ran. */
+  t: undefined as unknown,
   register(name: string, get: Getter): void {
     registry.set(name, get);
   },
+  /** A module the snippet imports: its exported functions and classes can cross too. */
+  registerModule(from: string, get: Getter): void {
+    modules.set(from, get);
+  },
 };
+
+const modules = new Map<string, Getter>();
 
 const registry = new Map<string, Getter>();
 const namesByValue = new Map<unknown, string>();
@@ -52,11 +60,30 @@ export function registeredName(value: unknown): string | undefined {
     if (resolved !== undefined && !namesByValue.has(resolved)) namesByValue.set(resolved, name);
     if (resolved === value) return name;
   }
+  for (const [from, get] of modules) {
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = get() as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    for (const key of Object.keys(namespace ?? {})) {
+      if (namespace[key] === value) return `${from}#${key}`;
+    }
+  }
   return undefined;
 }
 
 export function lookupRegistered(name: string): unknown {
   if (builtins.has(name)) return builtins.get(name);
+  const hash = name.lastIndexOf('#');
+  if (hash > 0 && modules.has(name.slice(0, hash))) {
+    try {
+      return (modules.get(name.slice(0, hash))!() as Record<string, unknown>)[name.slice(hash + 1)];
+    } catch {
+      return undefined;
+    }
+  }
   const get = registry.get(name);
   if (!get) return undefined;
   try {
@@ -189,6 +216,51 @@ export function remember(id: number, object: Shared): void {
 let constructionDepth = 0;
 let internalDepth = 0;
 
+/**
+ * True while a worker other than MainThread re-evaluates the module body. Every thread runs the
+ * top-level code again (to define its functions and bind module-level primitives), but what that
+ * code *does* to shared primitives already happened once, in MainThread: so while replaying,
+ * operations on primitives have no effect (a put puts nothing, a start starts nothing, a wait
+ * returns at once, a sleep does not sleep).
+ */
+export const replay = { on: false };
+
+/** For operations that cannot be skipped while replaying (they must produce a value). */
+export function replayError(what: string, siteId: number): never {
+  throw new ThreadlanesUsageError(
+    `${what} at ${siteText(siteId)} runs at module top level. Every thread runs the module's top-level code again, and there it cannot produce a value. Move this into \`export function main() { … }\` (or under \`if (isMainThread)\`).`,
+    siteId,
+  );
+}
+
+/** Part keys: the n-th part of an object made at top level binds like the object itself. */
+let partScope: { key: string; next: number } | undefined;
+
+/** Make the parts of the object whose init key is `key` (Timer's event, a pool's queue). */
+export function partsOf<T>(key: string | undefined, make: () => T): T {
+  const saved = partScope;
+  partScope = key === undefined ? undefined : { key, next: partCounters.get(key) ?? 0 };
+  constructionDepth++;
+  try {
+    return make();
+  } finally {
+    if (key !== undefined && partScope) partCounters.set(key, partScope.next);
+    constructionDepth--;
+    partScope = saved;
+  }
+}
+const partCounters = new Map<string, number>();
+
+/** An init key for an object that is not itself shared (a ThreadPoolExecutor), made at top level. */
+export function claimInitKey(): string | undefined {
+  const c = ctx();
+  if (!c.initPhase || constructionDepth > 0) return undefined;
+  const siteId = __tl.site;
+  const occurrence = c.initOccurrences.get(siteId) ?? 0;
+  c.initOccurrences.set(siteId, occurrence + 1);
+  return `${siteId}:${occurrence}`;
+}
+
 /** Make the runtime's own helper objects (a pool's work queue): recorded, but hidden from summaries. */
 export function internalParts<T>(make: () => T): T {
   internalDepth++;
@@ -217,6 +289,8 @@ export interface Identity {
   bound: boolean;
   /** Set in MainThread's module body: publish the finished object under this key. */
   initKey?: string;
+  /** The object's init key (made at top level), for its parts. */
+  key?: string;
 }
 
 /** Call at the end of a constructor: lets other workers bind to an object made at top level. */
@@ -229,22 +303,29 @@ export function publishIdentity(identity: Identity, object: Shared): void {
 export function makeIdentity(
   kind: ObjectKind,
   cells: number,
-  name: string | undefined,
+  name: string | undefined | (() => string),
   details: { initial?: number; internal?: boolean } = {},
 ): Identity {
   const c = ctx();
   const siteId = __tl.site;
   const internal = details.internal || internalDepth > 0;
   const outermost = constructionDepth === 0 && !internal;
-  if (c.initPhase && outermost) {
-    const occurrence = c.initOccurrences.get(siteId) ?? 0;
-    c.initOccurrences.set(siteId, occurrence + 1);
-    const key = `${siteId}:${occurrence}`;
+  let key: string | undefined;
+  if (c.initPhase) {
+    if (constructionDepth === 0 && internalDepth === 0) {
+      const occurrence = c.initOccurrences.get(siteId) ?? 0;
+      c.initOccurrences.set(siteId, occurrence + 1);
+      key = `${siteId}:${occurrence}`;
+    } else if (partScope) {
+      key = `${partScope.key}/${partScope.next++}`;
+    }
+  }
+  if (key !== undefined) {
     if (!c.isMain) {
       const handle = c.assignment.initObjects[key] as Handle | undefined;
-      if (handle && handle.kind === kind) return { handle, bound: true };
+      if (handle && handle.kind === kind) return { handle, bound: true, key };
     } else {
-      return { handle: allocate(), bound: false, initKey: key };
+      return { handle: allocate(), bound: false, initKey: key, key };
     }
   }
   return { handle: allocate(), bound: false };
@@ -252,7 +333,8 @@ export function makeIdentity(
   function allocate(): Handle {
     const id = nextObjectId();
     const base = cells > 0 ? allocCells(cells) : 0;
-    const chosen = name ?? (outermost ? declaredName(siteId) : undefined) ?? nextDefaultName(kind);
+    const given = typeof name === 'function' ? name() : name;
+    const chosen = given ?? (outermost ? declaredName(siteId) : undefined) ?? nextDefaultName(kind);
     c.port.postMessage({
       type: 'define', id, kind, name: chosen, siteId, tid: c.tid, base,
       initial: details.initial, internal,

@@ -6,9 +6,9 @@
 import { EventKind, WaitKind } from '../trace/format';
 import {
   __tl, rec, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity, registerBuiltin,
-  toWire, fromWire, constructingParts, internalParts, revive, HANDLE, type Handle, type Identity, type Wire,
+  toWire, fromWire, constructingParts, internalParts, revive, replay, partsOf, claimInitKey, HANDLE, type Handle, type Identity, type Wire,
 } from './core';
-import { CancelledError, InvalidStateError, RuntimeError, TimeoutError, ValueError } from './errors';
+import { CancelledError, InvalidStateError, RuntimeError, ThreadlanesUsageError, TimeoutError, ValueError } from './errors';
 import { Mutex, bindTo, isBinding, takeBinding } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { Semaphore } from './signals';
@@ -316,14 +316,25 @@ function poolWorker(work: Queue<WorkItem | null>, idle: Semaphore): void {
     let failed = false;
     try {
       value = item.fn(...item.args);
+      if (value !== null && typeof (value as { then?: unknown })?.then === 'function') {
+        throw new ThreadlanesUsageError(
+          `the submitted function "${item.fn.name}" returned a Promise: pool tasks run synchronously, like Python's; submit a function that is not async.`,
+          0,
+        );
+      }
     } catch (caught) {
       failed = true;
       error = caught;
     }
     // Idle before the result is visible: a submit that follows the result() reuses this thread.
     idle.release();
-    if (failed) item.future.setException(error);
-    else item.future.setResult(value);
+    try {
+      if (failed) item.future.setException(error);
+      else item.future.setResult(value);
+    } catch (unsendable) {
+      // The result could not cross back to the caller (a closure, a Promise, …): that is the outcome.
+      item.future.setException(unsendable);
+    }
   }
 }
 registerBuiltin('poolWorker', poolWorker);
@@ -346,13 +357,16 @@ export class ThreadPoolExecutor {
   private shutdownDone = false;
 
   constructor(options: ThreadPoolExecutorOptions = {}) {
+    const key = claimInitKey();
     const cpus = ctx().setup.cpuCount;
     const maxWorkers = options.maxWorkers ?? Math.min(32, cpus + 4);
     if (!Number.isInteger(maxWorkers) || maxWorkers <= 0) throw new ValueError('maxWorkers must be greater than 0');
     this.maxWorkers = maxWorkers;
     this.prefix = options.threadNamePrefix ?? `ThreadPoolExecutor-${poolCounter++}`;
-    this.work = internalParts(() => new Queue<WorkItem | null>(0, `${this.prefix} work`));
-    this.idle = internalParts(() => new Semaphore(0, `${this.prefix} idle`));
+    // Made at top level, the pool's queue and semaphore are the same in every thread.
+    this.work = partsOf(key, () => internalParts(() => new Queue<WorkItem | null>(0, `${this.prefix} work`)));
+    this.idle = partsOf(key, () => internalParts(() => new Semaphore(0, `${this.prefix} idle`)));
+    if (!replay.on) liveExecutors.add(this);
   }
 
   /** Schedule `fn(...args)` on a pool thread; `fn` must be a module-level function. */
@@ -360,6 +374,12 @@ export class ThreadPoolExecutor {
     const site = __tl.site;
     if (this.shutdownDone) throw new RuntimeError('cannot schedule new futures after shutdown');
     if (typeof fn !== 'function') throw new TypeError('submit() takes a function');
+    if (replay.on) {
+      // Top-level code run again by a thread: the call happened in MainThread; hand back a done future.
+      const done = constructingParts(() => new Future<R>(`${fn.name || 'call'}()`));
+      done.setResult(undefined as R);
+      return done;
+    }
     // Check now, at the user's line, that the call can cross to a pool thread.
     toWire(fn, 'the submitted function', site);
     args.forEach((arg, i) => toWire(arg, `argument ${i + 1} of the submitted call`, site));
@@ -416,6 +436,11 @@ export class ThreadPoolExecutor {
   /** Stop taking work; with wait=true, wait for the pool threads to finish what was submitted. */
   shutdown(wait: boolean = true, options: { cancelFutures?: boolean } = {}): void {
     const site = __tl.site;
+    liveExecutors.delete(this);
+    if (replay.on) {
+      this.shutdownDone = true;
+      return;
+    }
     if (!this.shutdownDone) {
       this.shutdownDone = true;
       if (options.cancelFutures) {
@@ -443,6 +468,16 @@ export class ThreadPoolExecutor {
   [Symbol.dispose](): void {
     this.shutdown(true);
   }
+}
+
+const liveExecutors = new Set<ThreadPoolExecutor>();
+
+/**
+ * Python shuts every pool down (and waits) when the program ends; a thread that made pools and
+ * returns does the same here, so a pool nobody shut down does not keep the run alive.
+ */
+export function shutdownExecutors(wait: boolean): void {
+  for (const executor of [...liveExecutors]) executor.shutdown(wait);
 }
 
 registerReviver('Future', (handle) => bindTo(handle, () => new Future()));

@@ -1,7 +1,8 @@
 /** What the worker entry needs from the runtime; not part of the snippet API. */
 export { setContext, ctx, threadBlockBase, ThreadState, T_STATE } from './shared';
 export type { Context, WorkerSetup, ThreadAssignment } from './shared';
-export { setRecorder, setSiteTable, rec, publish, nowNs, fromWire, revive, type Handle } from './core';
+export { setRecorder, setSiteTable, rec, publish, nowNs, fromWire, revive, replay, type Handle } from './core';
+export { shutdownExecutors } from './futures';
 export { Recorder } from './recorder';
 export { ThreadlanesUsageError } from './errors';
 export { Thread, adoptThread, setCurrentThread, threadFromHandle, MAIN_HANDLE, type SpawnPayload } from './thread';

@@ -5,7 +5,7 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  __tl, replay, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, HANDLE, type Handle, type Shared, type Identity,
 } from './core';
 import { OverflowError, RuntimeError, ValueError } from './errors';
@@ -116,6 +116,8 @@ const L_STATE = 0;
 const L_OWNER = 1;
 /** Incremented at every acquisition (under the lock): orders a lock's events across threads. */
 const L_VERSION = 2;
+/** Set once any thread releases the Lock while another owns it (Python allows that). */
+export const L_RELEASED_BY_OTHER = 3;
 
 export class Lock extends Scoped implements ConditionLock {
   readonly id: number;
@@ -126,7 +128,7 @@ export class Lock extends Scoped implements ConditionLock {
 
   constructor(name?: string) {
     super();
-    const made: Identity = bindingHandle ? { handle: takeBinding(), bound: true } : makeIdentity('Lock', 3, name);
+    const made: Identity = bindingHandle ? { handle: takeBinding(), bound: true } : makeIdentity('Lock', 4, name);
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;
@@ -146,6 +148,7 @@ export class Lock extends Scoped implements ConditionLock {
     const site = __tl.site;
     const heap = this.heap;
     if (timeout !== -1) checkAcquireArgs(blocking, timeout);
+    if (replay.on) return true;
     if (Atomics.compareExchange(heap, this.base + L_STATE, 0, 1) === 0) {
       heap[this.base + L_OWNER] = this.me;
       recFast(EventKind.Acquired, this.id, site, ++heap[this.base + L_VERSION]);
@@ -174,8 +177,10 @@ export class Lock extends Scoped implements ConditionLock {
   release(): void {
     const site = __tl.site;
     const heap = this.heap;
+    if (replay.on) return;
     const state = Atomics.load(heap, this.base + L_STATE);
     if (state === 0) throw new RuntimeError('release unlocked lock');
+    if (heap[this.base + L_OWNER] !== this.me) heap[this.base + L_RELEASED_BY_OTHER] = 1;
     heap[this.base + L_OWNER] = 0;
     // Recorded before unlocking, so it comes before the next owner's acquisition; a hand-off
     // to a waiter (state 2) gets an exact time.
@@ -247,6 +252,7 @@ export class RLock extends Scoped implements ConditionLock {
     const heap = this.heap;
     const base = this.base;
     if (timeout !== -1) checkAcquireArgs(blocking, timeout);
+    if (replay.on) return true;
     if (heap[base + R_OWNER] === this.me) {
       const depth = ++heap[base + R_COUNT];
       recFast(EventKind.Acquired, this.id, site, depth);
@@ -278,6 +284,7 @@ export class RLock extends Scoped implements ConditionLock {
     const site = __tl.site;
     const heap = this.heap;
     const base = this.base;
+    if (replay.on) return;
     if (heap[base + R_OWNER] !== this.me || heap[base + R_COUNT] === 0) {
       throw new RuntimeError('cannot release un-acquired lock');
     }

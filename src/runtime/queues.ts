@@ -6,7 +6,7 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity,
+  __tl, replay, replayError, rec, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity,
   toWire, fromWire, HANDLE, type Handle, type Identity,
 } from './core';
 import { Empty, Full, ValueError } from './errors';
@@ -86,6 +86,7 @@ export class Queue<T = unknown> {
   /** Put an item; blocks while full (or raises Full when block=false or after `timeout` seconds). */
   put(item: T, block: boolean = true, timeout: number | null = null): void {
     const site = __tl.site;
+    if (replay.on) return;
     const wire = toWire(item, `the item put on queue "${this.name}"`, site);
     const heap = this.heap;
     const deadline = this.deadline(block, timeout);
@@ -112,6 +113,7 @@ export class Queue<T = unknown> {
   /** Remove and return an item; blocks while empty (or raises Empty when block=false or after `timeout` seconds). */
   get(block: boolean = true, timeout: number | null = null): T {
     const site = __tl.site;
+    if (replay.on) replayError(`Taking from queue "${this.name}"`, site);
     const heap = this.heap;
     const deadline = this.deadline(block, timeout);
     let wire: unknown;
@@ -143,6 +145,7 @@ export class Queue<T = unknown> {
   /** A consumer says a fetched item is fully processed. */
   taskDone(): void {
     const site = __tl.site;
+    if (replay.on) return;
     const heap = this.heap;
     this.mutex.lock();
     try {
@@ -159,6 +162,7 @@ export class Queue<T = unknown> {
   /** Block until every item put has been fetched and marked done with taskDone(). */
   join(): void {
     const site = __tl.site;
+    if (replay.on) return;
     this.mutex.lock();
     try {
       while (this.heap[this.base + Q_UNFINISHED] > 0) {

@@ -1,7 +1,7 @@
 /** Semaphore, BoundedSemaphore, Event and Barrier. */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  __tl, replay, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, toWire, fromWire, HANDLE, type Handle, type Identity,
 } from './core';
 import { BrokenBarrierError, RuntimeError, ValueError } from './errors';
@@ -50,6 +50,7 @@ export class Semaphore extends Scoped {
   acquire(blocking: boolean = true, timeout: number | null = null): boolean {
     const site = __tl.site;
     if (!blocking && timeout !== null && timeout !== undefined) throw new ValueError("can't specify timeout for non-blocking acquire");
+    if (replay.on) return true;
     const heap = this.heap;
     const cell = this.base + S_VALUE;
     if (this.tryTake(heap, cell)) return true;
@@ -99,6 +100,7 @@ export class Semaphore extends Scoped {
   release(n: number = 1): void {
     const site = __tl.site;
     if (n < 1) throw new ValueError('n must be one or more');
+    if (replay.on) return;
     this.checkRelease(n);
     // Recorded before the permits are visible, so it precedes the acquisitions they allow.
     const waiters = Atomics.load(this.heap, this.base + S_WAITERS) > 0;
@@ -176,6 +178,7 @@ export class Event {
 
   set(): void {
     const site = __tl.site;
+    if (replay.on) return;
     rec(EventKind.EventSet, this.id, site, 0);
     if (Atomics.compareExchange(this.heap, this.base + E_FLAG, 0, 1) === 0) {
       Atomics.add(this.heap, this.base + E_GENERATION, 1);
@@ -184,6 +187,7 @@ export class Event {
   }
 
   clear(): void {
+    if (replay.on) return;
     rec(EventKind.EventClear, this.id, __tl.site, 0);
     Atomics.store(this.heap, this.base + E_FLAG, 0);
   }
@@ -192,7 +196,7 @@ export class Event {
   wait(timeout?: number | null): boolean {
     const site = __tl.site;
     const heap = this.heap;
-    if (this.isSet()) return true;
+    if (this.isSet() || replay.on) return true;
     const generation = Atomics.load(heap, this.base + E_GENERATION);
     if (this.isSet()) return true;
     const deadline = deadlineFor(timeout);
@@ -277,6 +281,7 @@ export class Barrier {
   /** Wait for all parties; returns this thread's arrival index (0 … parties-1). */
   wait(timeout?: number | null): number {
     const site = __tl.site;
+    if (replay.on) return 0;
     const effective = timeout === undefined || timeout === null ? this.defaultTimeout : timeout;
     const deadline = deadlineFor(effective);
     const heap = this.heap;
@@ -308,8 +313,9 @@ export class Barrier {
   }
 
   /** Wait (mutex held) while a previous cycle drains or resets. */
-  private enter(deadline: number, site: number): void {
-    while (this.state() === DRAINING || this.state() === RESETTING) this.block(deadline, site);
+  private enter(_deadline: number, site: number): void {
+    // CPython waits here without a timeout: the previous cycle always finishes draining.
+    while (this.state() === DRAINING || this.state() === RESETTING) this.block(Infinity, site);
     if (this.state() < 0) throw new BrokenBarrierError('the barrier is broken');
   }
 
@@ -360,6 +366,7 @@ export class Barrier {
   /** Return to the empty state; threads waiting now get BrokenBarrierError. */
   reset(): void {
     const site = __tl.site;
+    if (replay.on) return;
     this.mutex.lock();
     try {
       if (this.heap[this.base + B_COUNT] > 0) {
@@ -378,6 +385,7 @@ export class Barrier {
   /** Break the barrier: current and future waiters get BrokenBarrierError until reset(). */
   abort(): void {
     const site = __tl.site;
+    if (replay.on) return;
     this.mutex.lock();
     try {
       this.breakBarrier(site);

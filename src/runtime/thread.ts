@@ -6,7 +6,7 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  __tl, replay, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Identity, type Wire,
 } from './core';
 import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
@@ -28,6 +28,8 @@ export interface ThreadOptions {
 }
 
 const O_TID_PLUS_1 = 0;
+/** O_TID_PLUS_1 while start() is claiming a thread id (reads as "not started yet"). */
+const CLAIMED = -1;
 /** Bumped at every rename, so other threads know to fetch the new name. */
 const O_NAME_VERSION = 1;
 
@@ -41,6 +43,8 @@ interface ThreadState_ {
   siteId: number;
   pool?: string;
   nameVersion: number;
+  /** Its init key when made at module top level (for its parts). */
+  key?: string;
 }
 
 function mainNameVersion(heap: Int32Array): number {
@@ -65,14 +69,14 @@ export class Thread {
     const c = ctx();
     const made: Identity = isBinding()
       ? { handle: takeBinding(), bound: true }
-      : makeIdentity('Thread', 2, options.name === undefined ? `Thread-${Atomics.add(c.heap, H_THREAD_NAME_COUNTER, 1) + 1}` : String(options.name));
+      : makeIdentity('Thread', 2, options.name === undefined ? () => `Thread-${Atomics.add(c.heap, H_THREAD_NAME_COUNTER, 1) + 1}` : String(options.name));
     const handle = made.handle;
     const daemon = made.bound ? Boolean(handle.extra?.daemon) : options.daemon ?? currentDaemon();
     const args = options.args ?? [];
     if (!Array.isArray(args)) throw new TypeError('Thread args must be an array');
     this[STATE] = {
       id: handle.id, base: handle.base, name: handle.name, daemon, target: options.target, args, siteId,
-      pool: handle.extra?.pool as string | undefined, nameVersion: made.bound ? -1 : 0,
+      pool: handle.extra?.pool as string | undefined, nameVersion: made.bound ? -1 : 0, key: made.key,
     };
     remember(handle.id, this as unknown as Thread & { [HANDLE](): Handle });
     publishIdentity(made, this);
@@ -100,21 +104,24 @@ export class Thread {
     const s = this[STATE];
     const c = ctx();
     if (s.id === MAIN_OBJECT_ID) throw new RuntimeError('threads can only be started once');
-    if (c.initPhase && !c.isMain) {
-      throw new ThreadlanesUsageError(
-        `a thread is started at module top level (${siteText(siteId)}). Every thread re-runs the module's top-level code, so this would start it again in each thread. Put the code that starts threads in \`export function main() { … }\` or under \`if (isMainThread) { … }\`.`,
-        siteId,
-      );
-    }
+    // Top-level code run again by another thread: MainThread started this thread already.
+    if (replay.on) return;
     if (Atomics.load(c.heap, s.base + O_TID_PLUS_1) !== 0) throw new RuntimeError('threads can only be started once');
     const payload = this.payload(siteId);
-    const tid = Atomics.add(c.heap, H_NEXT_TID, 1);
-    if (tid >= c.setup.maxThreads) {
-      throw new RuntimeError(`can't start new thread: the limit of ${c.setup.maxThreads} threads is reached (raise it with --max-threads)`);
-    }
-    if (Atomics.compareExchange(c.heap, s.base + O_TID_PLUS_1, 0, tid + 1) !== 0) {
+    // Claim the Thread object first (two racing start() calls: one wins), then a thread id below the limit.
+    if (Atomics.compareExchange(c.heap, s.base + O_TID_PLUS_1, 0, CLAIMED) !== 0) {
       throw new RuntimeError('threads can only be started once');
     }
+    let tid: number;
+    for (;;) {
+      tid = Atomics.load(c.heap, H_NEXT_TID);
+      if (tid >= c.setup.maxThreads) {
+        Atomics.store(c.heap, s.base + O_TID_PLUS_1, 0);
+        throw new RuntimeError(`can't start new thread: the limit of ${c.setup.maxThreads} threads is reached (raise it with --max-threads)`);
+      }
+      if (Atomics.compareExchange(c.heap, H_NEXT_TID, tid, tid + 1) === tid) break;
+    }
+    Atomics.store(c.heap, s.base + O_TID_PLUS_1, tid + 1);
     const block = threadBlockBase(tid);
     Atomics.store(c.heap, block + T_THREAD_OBJECT, s.id);
     Atomics.store(c.heap, block + T_STATE, ThreadState.Starting);
@@ -160,6 +167,7 @@ export class Thread {
     const site = __tl.site;
     const s = this[STATE];
     const c = ctx();
+    if (replay.on) return;
     const tid = this.tid();
     if (tid < 0) throw new RuntimeError('cannot join thread before it is started');
     if (tid === c.tid) throw new RuntimeError('cannot join current thread');
@@ -185,7 +193,7 @@ export class Thread {
   private tid(): number {
     const s = this[STATE];
     if (s.id === MAIN_OBJECT_ID) return 0;
-    return Atomics.load(ctx().heap, s.base + O_TID_PLUS_1) - 1;
+    return Math.max(-1, Atomics.load(ctx().heap, s.base + O_TID_PLUS_1) - 1);
   }
 
   isAlive(): boolean {
@@ -277,6 +285,10 @@ export function adoptThread(thread: Thread, handle: Handle, target?: unknown, ar
   return thread;
 }
 
+export function initKeyOf(thread: Thread): string | undefined {
+  return (thread as unknown as Record<symbol, ThreadState_>)[STATE].key;
+}
+
 export function setCurrentThread(thread: Thread): void {
   current = thread;
 }
@@ -300,8 +312,11 @@ export function currentThread(): Thread {
   return current;
 }
 
+let mainThreadObject: Thread | undefined;
+
 export function mainThread(): Thread {
-  return threadFromHandle(MAIN_HANDLE);
+  if (ctx().isMain) return currentThread();
+  return (mainThreadObject ??= threadFromHandle(MAIN_HANDLE));
 }
 
 export const MAIN_HANDLE: Handle = { kind: 'Thread', id: MAIN_OBJECT_ID, base: 0, name: 'MainThread', extra: { daemon: false } };
@@ -326,6 +341,7 @@ export function sleep(seconds: number): void {
   const site = __tl.site;
   if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw new TypeError('sleep() takes a number of seconds');
   if (seconds < 0) throw new ValueError('sleep length must be non-negative');
+  if (replay.on) return;
   const us = Math.min(0x7fffffff, Math.round(seconds * 1e6));
   const c = ctx();
   Atomics.store(c.heap, c.self + T_STATE, ThreadState.Sleeping);

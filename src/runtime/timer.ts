@@ -1,7 +1,7 @@
 /** Timer: a thread that calls a function after `interval` seconds unless cancelled first. */
-import { __tl, constructingParts, registerBuiltin, toWire } from './core';
+import { __tl, partsOf, registerBuiltin, toWire } from './core';
 import { Event } from './signals';
-import { Thread } from './thread';
+import { Thread, initKeyOf } from './thread';
 
 export class Timer extends Thread {
   interval: number;
@@ -16,7 +16,8 @@ export class Timer extends Thread {
     this.interval = interval;
     this.fn = fn;
     this.args = [...args];
-    this.finished = constructingParts(() => new Event(`${this.name}.finished`));
+    // A part of the timer: a Timer made at top level is cancelled by any thread.
+    this.finished = partsOf(initKeyOf(this), () => new Event(`${this.name}.finished`));
   }
 
   /** Stop the timer if it has not fired yet. */

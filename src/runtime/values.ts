@@ -7,7 +7,7 @@
  */
 import { EventKind } from '../trace/format';
 import {
-  __tl, recFast, makeIdentity, registerReviver, remember, publishIdentity, internalParts, revive,
+  __tl, replay, recFast, makeIdentity, registerReviver, remember, publishIdentity, internalParts, revive,
   HANDLE, type Handle, type Identity,
 } from './core';
 import { ValueError } from './errors';
@@ -55,6 +55,7 @@ export class Value {
   }
 
   set value(v: number) {
+    if (replay.on) return;
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, 0);
     this.f64[this.index] = v;
   }
@@ -142,6 +143,7 @@ class SharedArrayImpl {
 
   write(i: number, value: number): void {
     this.check(i);
+    if (replay.on) return;
     if (typeof value !== 'number') throw new ValueError('a SharedArray holds numbers');
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, i);
     this.f64[this.start + i] = value;

@@ -56,20 +56,15 @@ export function main() {
     assert.match(run.result.error!.message, /argument 1/, describeRun(run));
   });
 
-  it('a thread started at module top level is a usage error at the start() line', async () => {
-    const source = `import { Thread } from "threadlanes";
-function work() {}
+  it('a thread started at module top level runs once (other threads replay the top level without its effects)', async () => {
+    const run = await runCompleted(`import { Thread } from "threadlanes";
+function work() { console.log(JSON.stringify({ worked: true })); }
 const t = new Thread({ target: work });
-t.start(); // START
+t.start();
 t.join();
-export function main() {}`;
-    const run = await runSnippet(source);
-    const line = lineOf(source, '// START');
-    assert.equal(run.result.outcome, 'error', describeRun(run));
-    assert.equal(run.result.error?.kind, 'usage', describeRun(run));
-    assert.equal(run.result.error?.line, line, describeRun(run));
-    assert.match(run.result.error!.message, /top level/, describeRun(run));
-    assert.match(run.result.error!.message, /main\(\)|isMainThread/, describeRun(run));
+export function main() {}`);
+    assert.deepEqual(run.lines, ['{"worked":true}'], describeRun(run));
+    assert.equal(run.result.trace.header.threads.length, 2, describeRun(run));
   });
 
   it('starting threads under if (isMainThread) at top level is fine', async () => {

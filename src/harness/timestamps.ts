@@ -91,25 +91,19 @@ interface VersionTable {
  */
 function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void {
   // Versions are dense (1, 2, 3, … per lock): typed arrays, not maps, for millions of them.
+  // Two plain passes (no callback per event: this runs over every event of the run).
   const maxVersion = new Map<number, number>();
-  const forEachLockEvent = (visit: (tid: number, index: number, acquire: boolean, objectId: number, version: number) => void) => {
-    threads.forEach((thread, tid) => {
-      if (!thread) return;
-      const { u32 } = thread;
-      const n = u32.length / EVENT_WORDS;
-      for (let i = 0; i < n; i++) {
-        const w = i * EVENT_WORDS;
-        const kind = u32[w + 2] & 0xff;
-        if (kind !== EventKind.Acquired && kind !== EventKind.Released) continue;
+  for (const thread of threads) {
+    if (!thread) continue;
+    const { u32 } = thread;
+    for (let w = 0; w < u32.length; w += EVENT_WORDS) {
+      const kind = u32[w + 2] & 0xff;
+      if ((kind === EventKind.Acquired || kind === EventKind.Released) && lockIds.has(u32[w + 3])) {
         const objectId = u32[w + 3];
-        if (!lockIds.has(objectId)) continue;
-        visit(tid, i, kind === EventKind.Acquired, objectId, u32[w + 5]);
+        if (u32[w + 5] > (maxVersion.get(objectId) ?? 0)) maxVersion.set(objectId, u32[w + 5]);
       }
-    });
-  };
-  forEachLockEvent((_tid, _i, _acquire, objectId, version) => {
-    if (version > (maxVersion.get(objectId) ?? 0)) maxVersion.set(objectId, version);
-  });
+    }
+  }
   const tables = new Map<number, VersionTable>();
   for (const [objectId, max] of maxVersion) {
     tables.set(objectId, {
@@ -117,14 +111,22 @@ function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void
       releaseTid: new Int32Array(max + 1).fill(-1), releaseIndex: new Int32Array(max + 1),
     });
   }
-  forEachLockEvent((tid, index, acquire, objectId, version) => {
-    const table = tables.get(objectId)!;
-    if (acquire) {
-      table.acquireTid[version] = tid;
-      table.acquireIndex[version] = index;
-    } else {
-      table.releaseTid[version] = tid;
-      table.releaseIndex[version] = index;
+  threads.forEach((thread, tid) => {
+    if (!thread) return;
+    const { u32 } = thread;
+    for (let w = 0, index = 0; w < u32.length; w += EVENT_WORDS, index++) {
+      const kind = u32[w + 2] & 0xff;
+      if (kind !== EventKind.Acquired && kind !== EventKind.Released) continue;
+      const table = tables.get(u32[w + 3]);
+      if (!table) continue;
+      const version = u32[w + 5];
+      if (kind === EventKind.Acquired) {
+        table.acquireTid[version] = tid;
+        table.acquireIndex[version] = index;
+      } else {
+        table.releaseTid[version] = tid;
+        table.releaseIndex[version] = index;
+      }
     }
   });
   const bounds = (e: LockEvent) => {

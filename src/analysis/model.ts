@@ -28,7 +28,13 @@ export const enum LaneState {
 
 export const LANE_STATE_COUNT = 8;
 
-/** Sorted, non-overlapping, contiguous intervals of one lane, column by column. */
+/**
+ * Sorted, non-overlapping, contiguous intervals of one lane, column by column. From buildTimeline
+ * they cover the whole run: NotStarted from 0 until the thread was started, its states, then
+ * Finished / Failed until the model's endNs. Empty Running intervals are left out unless the trace
+ * ends there; an empty wait or sleep is kept (it happened, even if no time passed), and so is an
+ * empty Finished / Failed at the very end.
+ */
 export interface StateColumns {
   count: number;
   startNs: Float64Array;
@@ -51,11 +57,22 @@ export interface LodLevel {
   bucketNs: number;
   /** bucket b, state s → time in ns at [b * LANE_STATE_COUNT + s]. */
   timeInState: Float32Array;
+  /**
+   * Where bucket 0 begins: bucket b covers [originNs + b * bucketNs, originNs + (b + 1) * bucketNs).
+   * Always the model's startNs; every lane's levels share one grid (lod[0] is the finest, each next
+   * level doubles the bucket, the last has at most 64 buckets and spans [startNs, endNs]).
+   * Set by buildTimeline (optional only so that older builders still type-check).
+   */
+  originNs?: number;
+  /** timeInState.length / LANE_STATE_COUNT (set by buildTimeline). */
+  bucketCount?: number;
 }
 
 export interface ThreadLane {
   tid: number;
   name: string;
+  /** The Thread object's id: what a join waits on (a Block's objectId). Set by buildTimeline. */
+  objectId?: number;
   daemon: boolean;
   /** The ThreadPoolExecutor it belongs to. */
   pool?: string;
@@ -93,6 +110,10 @@ export interface HoldColumns {
   depth: Uint16Array;
   siteId: Uint32Array;
   heldAtEnd: Uint8Array;
+  /** The release call's site (0 if held at end). Set by buildTimeline. */
+  releaseSiteId?: Uint32Array;
+  /** The tid of the thread that released it (a Lock may be released by another thread); -1 if held at end. Set by buildTimeline. */
+  releasedBy?: Int32Array;
 }
 
 /** A release that let a blocked thread acquire: who woke whom. */
@@ -187,9 +208,17 @@ export interface TimelineModel {
   error?: { message: string; site: string };
 }
 
-/** Queries the panel asks at an instant (hover); answered from the model, never raw events. */
+/**
+ * Queries the panel asks at an instant (hover); answered from the model, never raw events.
+ * "At t" means start <= t < end, and also t = end for what was still open when the trace ended
+ * (so waitForAt(endNs) shows a deadlock). Each costs O(log n) per lane (src/analysis/timeline.ts).
+ */
 export interface TimelineQueries {
-  /** Threads holding the primitive at `timeNs`, with RLock depth / permits held. */
+  /**
+   * Threads holding the primitive at `timeNs`, with RLock depth / permits held (count: a semaphore's
+   * permits held then; an RLock's greatest depth during that hold; 1 for a Lock), since when, and
+   * the acquire site of the (oldest) hold.
+   */
   ownersAt(objectId: number, timeNs: number): { tid: number; count: number; sinceNs: number; siteId: number }[];
   /** Threads blocked or waiting on the primitive at `timeNs`. */
   waitersAt(objectId: number, timeNs: number): { tid: number; sinceNs: number; siteId: number }[];

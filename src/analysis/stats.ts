@@ -1,7 +1,9 @@
 /** Per-primitive statistics from a trace: acquisitions, contention, waiting and holding times. */
-import { EventKind, WaitKind, type ObjectInfo, type Trace } from '../trace/format';
-import { traceEndNs } from './states';
+import { WaitKind, type ObjectInfo, type Trace, type TraceHeader } from '../trace/format';
+import { ThreadActivity, deriveIntervals, traceEndNs, type TraceIntervals } from '../trace/intervals';
+import type { LockStatistics } from './model';
 
+/** The CLI's form (milliseconds, with names). */
 export interface LockStats {
   id: number;
   name: string;
@@ -19,93 +21,73 @@ export interface LockStats {
   failed: number;
 }
 
-const LOCK_KINDS = new Set(['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore']);
+const LOCK_KINDS = new Set<ObjectInfo['kind']>(['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore']);
 
-/** Statistics for every lock-like primitive the snippet made (not the runtime's own). */
-export function lockStats(trace: Trace): LockStats[] {
-  const { header } = trace;
-  const stats = new Map<number, LockStats>();
+/** Primitives that can be held: the ones with statistics. */
+export function isLockLike(kind: ObjectInfo['kind']): boolean {
+  return LOCK_KINDS.has(kind);
+}
+
+/**
+ * Statistics of every lock-like primitive in `header.objects` (internal ones too), in header
+ * order, from derived intervals. An acquisition is a hold (an RLock's outermost acquisitions, a
+ * semaphore's permits); a contended one followed a Block on the primitive; a wait is a Block
+ * on it (as a lock or a semaphore), to its Unblock or to the end of the trace; holds and waits
+ * still open at the end count until the end.
+ */
+export function lockStatistics(header: TraceHeader, intervals: TraceIntervals): LockStatistics[] {
+  const byId = new Map<number, LockStatistics>();
   for (const object of header.objects) {
-    if (!LOCK_KINDS.has(object.kind) || object.internal) continue;
-    stats.set(object.id, {
-      id: object.id, name: object.name, kind: object.kind, acquisitions: 0, contended: 0, waitMs: 0, maxWaitMs: 0,
-      maxHoldMs: 0, failed: 0,
+    if (!LOCK_KINDS.has(object.kind)) continue;
+    byId.set(object.id, {
+      objectId: object.id, acquisitions: 0, contended: 0, waitNs: 0, maxWaitNs: 0, maxHoldNs: 0,
+      failed: intervals.failedAcquires.get(object.id) ?? 0,
     });
   }
-  /** Lock holds can end in another thread, so hold starts are per object (Lock) or per object+thread. */
-  const holdStart = new Map<string, number>();
-  const permitStarts = new Map<number, number[]>();
-  type Pending = { objectId: number; start: number };
-  const timeline: { t: number; tid: number; kind: number; objectId: number; arg: number }[] = [];
-  const end = traceEndNs(trace);
-  const addWait = (objectId: number, waited: number, acquired: boolean) => {
-    const s = stats.get(objectId);
-    if (!s) return;
-    s.waitMs += waited;
-    s.maxWaitMs = Math.max(s.maxWaitMs, waited);
-    if (acquired) s.contended++;
+  let lastId = -1;
+  let last: LockStatistics | undefined;
+  const statsOf = (objectId: number) => {
+    if (objectId !== lastId) {
+      lastId = objectId;
+      last = byId.get(objectId);
+    }
+    return last;
   };
-  header.threads.forEach((thread) => {
-    const bytes = trace.events[thread.tid];
-    if (!bytes) return;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let pending: Pending | undefined;
-    for (let offset = 0; offset + 24 <= bytes.byteLength; offset += 24) {
-      const t = view.getFloat64(offset, true);
-      const kind = view.getUint32(offset + 8, true) & 0xff;
-      const objectId = view.getUint32(offset + 12, true);
-      const arg = view.getInt32(offset + 20, true);
-      if (kind === EventKind.Block && (arg & 0xff) === WaitKind.Lock || kind === EventKind.Block && (arg & 0xff) === WaitKind.Semaphore) {
-        pending = { objectId, start: t };
-      } else if (kind === EventKind.Unblock && pending) {
-        addWait(pending.objectId, (t - pending.start) / 1e6, arg === 1);
-        pending = undefined;
-      }
-      if (kind === EventKind.Acquired || kind === EventKind.Released || kind === EventKind.AcquireFailed) {
-        timeline.push({ t, tid: thread.tid, kind, objectId, arg });
-      }
+  for (const thread of intervals.threads) {
+    const holds = thread.holds;
+    for (let i = 0; i < holds.count; i++) {
+      const stats = statsOf(holds.objectId[i]);
+      if (!stats) continue;
+      stats.acquisitions++;
+      stats.contended += holds.contended[i];
+      stats.maxHoldNs = Math.max(stats.maxHoldNs, holds.endNs[i] - holds.startNs[i]);
     }
-    // Still waiting when recording ended (a deadlock, a timeout): it waited until the end.
-    if (pending) addWait(pending.objectId, (end - pending.start) / 1e6, false);
-  });
-  timeline.sort((a, b) => a.t - b.t);
-  for (const e of timeline) {
-    const s = stats.get(e.objectId);
-    if (!s) continue;
-    if (e.kind === EventKind.AcquireFailed) {
-      s.failed++;
-      continue;
-    }
-    if (s.kind === 'Semaphore' || s.kind === 'BoundedSemaphore') {
-      const starts = permitStarts.get(e.objectId) ?? [];
-      permitStarts.set(e.objectId, starts);
-      if (e.kind === EventKind.Acquired) {
-        s.acquisitions++;
-        starts.push(e.t);
-      } else {
-        for (let n = Math.max(1, e.arg); n > 0 && starts.length > 0; n--) s.maxHoldMs = Math.max(s.maxHoldMs, (e.t - starts.shift()!) / 1e6);
-      }
-      continue;
-    }
-    const key = s.kind === 'RLock' ? `${e.objectId}:${e.tid}` : `${e.objectId}`;
-    if (e.kind === EventKind.Acquired) {
-      if (s.kind === 'RLock' && e.arg > 1) continue;
-      s.acquisitions++;
-      holdStart.set(key, e.t);
-    } else if (s.kind !== 'RLock' || e.arg === 0) {
-      const start = holdStart.get(key);
-      if (start !== undefined) s.maxHoldMs = Math.max(s.maxHoldMs, (e.t - start) / 1e6);
-      holdStart.delete(key);
+    const states = thread.states;
+    for (let i = 0; i < states.count; i++) {
+      const state = states.state[i];
+      if (state !== ThreadActivity.Blocked && state !== ThreadActivity.Waiting) continue;
+      const waitKind = states.arg[i] & 0xff;
+      if (waitKind !== WaitKind.Lock && waitKind !== WaitKind.Semaphore) continue;
+      const stats = statsOf(states.objectId[i]);
+      if (!stats) continue;
+      const waitedNs = states.endNs[i] - states.startNs[i];
+      stats.waitNs += waitedNs;
+      stats.maxWaitNs = Math.max(stats.maxWaitNs, waitedNs);
     }
   }
-  // Holds still open at the end lasted until the end.
-  for (const [key, start] of holdStart) {
-    const s = stats.get(Number(key.split(':')[0]));
-    if (s) s.maxHoldMs = Math.max(s.maxHoldMs, (end - start) / 1e6);
-  }
-  for (const [objectId, starts] of permitStarts) {
-    const s = stats.get(objectId);
-    if (s) for (const start of starts) s.maxHoldMs = Math.max(s.maxHoldMs, (end - start) / 1e6);
-  }
-  return [...stats.values()];
+  return [...byId.values()];
+}
+
+/** Statistics for every lock-like primitive the snippet made (not the runtime's own), in ms. */
+export function lockStats(trace: Trace): LockStats[] {
+  const { header } = trace;
+  const intervals = deriveIntervals(trace, { endNs: traceEndNs(trace) });
+  const objects = new Map(header.objects.map((object) => [object.id, object]));
+  return lockStatistics(header, intervals)
+    .map((stats) => ({ stats, object: objects.get(stats.objectId)! }))
+    .filter(({ object }) => !object.internal)
+    .map(({ stats, object }) => ({
+      id: object.id, name: object.name, kind: object.kind, acquisitions: stats.acquisitions, contended: stats.contended,
+      waitMs: stats.waitNs / 1e6, maxWaitMs: stats.maxWaitNs / 1e6, maxHoldMs: stats.maxHoldNs / 1e6, failed: stats.failed,
+    }));
 }

@@ -45,7 +45,8 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
   const { header } = result.trace;
   const allLanes = lanes(result.trace);
   // The axis starts when the first thread runs: worker start-up before that is not the snippet's.
-  const origin = Math.min(...allLanes.flatMap((l) => l.intervals.filter((i) => i.state !== 'starting').map((i) => i.startNs)), Infinity);
+  let origin = Infinity;
+  for (const lane of allLanes) for (const i of lane.intervals) if (i.state !== 'starting' && i.startNs < origin) origin = i.startNs;
   const start = Number.isFinite(origin) ? origin : 0;
   const end = traceEndNs(result.trace) - start;
   if (end <= 0 || header.threads.length === 0) return [];

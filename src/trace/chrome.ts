@@ -14,18 +14,10 @@
  *     ends (a deadlocked thread's block, a timeout) lasts to the end of the trace.
  *   - Lock holds are nestable async slices ("b"/"e", cat "lock", named after the
  *     primitive, one unique id per hold) so holds by several threads, and nested holds of
- *     different locks, never get mangled the way nested B/E pairs would:
- *       Lock (and any primitive that is neither an RLock nor a semaphore): one owner at a
- *         time; a Released ends the oldest open hold of that object, whichever thread
- *         releases it (a Lock may be released by another thread).
- *       RLock: per (object, thread); the hold starts when the thread first acquires it and
- *         ends when the depth in Released's arg returns to 0. An Acquired at depth > 1
- *         with no open hold (Condition.wait restoring a saved depth) starts a hold.
- *       Semaphore / BoundedSemaphore: one slice per permit. A Released of n permits (its
- *         arg) ends the releasing thread's oldest open permits first (FIFO); permits it
- *         does not hold end other threads' oldest permits (a semaphore may be released by
- *         another thread); permits nobody holds just raise the value and end nothing.
- *     Holds still open when the trace ends close at the end with args { heldAtEnd: true }.
+ *     different locks, never get mangled the way nested B/E pairs would. One slice per hold
+ *     as intervals.ts matches them (a Lock released by another thread ends its owner's hold,
+ *     args { releasedBy }; an RLock hold spans its nesting; one slice per semaphore permit);
+ *     holds still open when the trace ends close at the end with args { heldAtEnd: true }.
  *   - Hand-offs are flow arrows ("s" → "f", cat "handoff"): from the release that freed a
  *     lock (or semaphore permit) to the Acquired that followed a Block on that same
  *     object in another thread, when the release happened while that thread was blocked.
@@ -37,25 +29,39 @@
  * last event's time, or the run's duration (header.durationMs) if that is later — except in
  * controlled mode, whose timestamps are virtual and unrelated to wall-clock duration.
  *
- * Events of different threads are merged by time (ties broken so that a release comes before
- * the acquire it made possible), and the output is sorted by ts, which also sorts it per
- * thread. Streams that break the invariants of format.ts do not throw: the exporter does the
- * sensible thing and lists what it had to forgive in metadata.warnings.
+ * States, holds and hand-offs come from src/trace/intervals.ts, which merges the threads'
+ * events by time (ties broken so that a release comes before the acquire it made possible);
+ * the output is sorted by ts, which also sorts it per thread. Streams that break the
+ * invariants of format.ts do not throw: the exporter does the sensible thing and lists what
+ * it had to forgive in metadata.warnings.
  *
  * Every user string (thread, lock and file names, output, exception messages) is a value in
  * the returned object; the caller serialises it with JSON.stringify, never by concatenation.
  */
 import {
-  EVENT_BYTES,
   EVENT_KIND_NAMES,
   EventKind,
   WAIT_KIND_NAMES,
   WAIT_TIMED,
   WaitKind,
+  forEachEvent,
   formatSiteShort,
   type ObjectInfo,
   type Trace,
 } from './format';
+import {
+  HoldRule,
+  IntervalEnd,
+  ThreadActivity,
+  deriveIntervals,
+  holdRuleOf,
+  lastEventNs,
+  objectNamer,
+  threadCount,
+  type HandoffIntervals,
+  type StateIntervals,
+  type ThreadIntervals,
+} from './intervals';
 
 export const CHROME_PID = 1;
 
@@ -90,41 +96,6 @@ export function chromeTid(tid: number): number {
 /** Keep at most this many warnings; the rest are counted. */
 const MAX_WARNINGS = 50;
 
-type HoldRule = 'exclusive' | 'reentrant' | 'permits';
-
-interface OpenHold {
-  id: number;
-  holderTid: number;
-  objectId: number;
-  name: string;
-  startNs: number;
-}
-
-interface OpenState {
-  name: string;
-  startNs: number;
-  args: Record<string, unknown>;
-  /** The state is a Block (ended by Unblock) or a sleep (ended by SleepEnd). */
-  kind: 'running' | 'block' | 'sleep';
-}
-
-interface Lane {
-  tid: number;
-  name: string;
-  state: OpenState | undefined;
-  /** Time of the lane's last event: a lane's clock never runs backwards here. */
-  lastNs: number;
-  /** Set while the lane is blocked trying to take a lock-like object (for hand-off arrows). */
-  acquireWait: { objectId: number; sinceNs: number } | undefined;
-}
-
-interface LastRelease {
-  tid: number;
-  timeNs: number;
-  /** A release feeds at most one hand-off arrow per permit it freed. */
-  handOffsLeft: number;
-}
-
 /** Converts a trace to a Chrome Trace Event JSON object (see the mapping above). */
 export function toChromeTrace(trace: Trace): ChromeTrace {
   return new ChromeExporter(trace).run();
@@ -154,41 +125,29 @@ export function* chromeTraceJsonChunks(chrome: ChromeTrace, eventsPerChunk = 10_
 class ChromeExporter {
   private readonly header: Trace['header'];
   private readonly objects = new Map<number, ObjectInfo>();
-  private readonly threadNameByObject = new Map<number, string>();
-  private readonly lanes: Lane[] = [];
+  private readonly objectName: (objectId: number) => string;
+  private readonly names: string[] = [];
   private readonly timed: ChromeTraceEvent[] = [];
   private readonly warnings: string[] = [];
   private warningCount = 0;
 
-  private nextHoldId = 1;
-  private nextFlowId = 1;
-  private readonly exclusiveHolds = new Map<number, OpenHold[]>();
-  private readonly reentrantHolds = new Map<number, Map<number, OpenHold>>();
-  private readonly permitHolds = new Map<number, OpenHold[]>();
-  private readonly lastRelease = new Map<number, LastRelease>();
-
   constructor(private readonly trace: Trace) {
     this.header = trace.header;
     for (const object of this.header.objects) this.objects.set(object.id, object);
-    for (const thread of this.header.threads) {
-      if (thread.objectId !== 0) this.threadNameByObject.set(thread.objectId, thread.name);
-    }
-    const laneCount = Math.max(trace.events.length, ...this.header.threads.map((thread) => thread.tid + 1));
-    for (let tid = 0; tid < laneCount; tid++) {
-      this.lanes.push({
-        tid,
-        name: this.header.threads.find((thread) => thread.tid === tid)?.name ?? `Thread-${tid}`,
-        state: undefined,
-        lastNs: 0,
-        acquireWait: undefined,
-      });
+    this.objectName = objectNamer(this.header);
+    for (let tid = 0; tid < threadCount(trace); tid++) {
+      this.names.push(this.header.threads.find((thread) => thread.tid === tid)?.name ?? `Thread-${tid}`);
     }
   }
 
   run(): ChromeTrace {
-    const endNs = this.replay();
-    for (const lane of this.lanes) this.closeState(lane, endNs, { stillOpenAtEnd: true });
-    this.closeAllHolds(endNs);
+    const derived = deriveIntervals(this.trace, { endNs: this.endNs(), onWarning: (message) => this.warn(message) });
+    derived.threads.forEach((thread) => {
+      this.stateSlices(thread.tid, thread.states);
+      this.instants(thread.tid);
+    });
+    this.holdSlices(derived.threads);
+    this.handOffArrows(derived.handoffs);
 
     // At equal ts, state slices come first so an instant or a flow end at the instant a
     // state begins lands inside that state; otherwise the (stable) sort keeps the order the
@@ -214,352 +173,221 @@ class ChromeExporter {
     };
   }
 
+  /** The last event, or the run's duration if later (not in controlled mode: virtual time). */
+  private endNs(): number {
+    let endNs = lastEventNs(this.trace);
+    const durationNs = this.header.durationMs * 1e6;
+    if (this.header.mode !== 'controlled' && Number.isFinite(durationNs)) endNs = Math.max(endNs, durationNs);
+    return endNs;
+  }
+
   private metadataEvents(): ChromeTraceEvent[] {
     const events: ChromeTraceEvent[] = [
       // tid = the MainThread lane: a tid of 0 would name Perfetto's idle thread.
       { ph: 'M', name: 'process_name', pid: CHROME_PID, tid: chromeTid(0), ts: 0, args: { name: `threadlanes: ${this.header.file}` } },
     ];
-    for (const lane of this.lanes) {
-      const tid = chromeTid(lane.tid);
+    this.names.forEach((name, laneTid) => {
+      const tid = chromeTid(laneTid);
       events.push(
-        { ph: 'M', name: 'thread_name', pid: CHROME_PID, tid, ts: 0, args: { name: lane.name } },
-        { ph: 'M', name: 'thread_sort_index', pid: CHROME_PID, tid, ts: 0, args: { sort_index: lane.tid } },
+        { ph: 'M', name: 'thread_name', pid: CHROME_PID, tid, ts: 0, args: { name } },
+        { ph: 'M', name: 'thread_sort_index', pid: CHROME_PID, tid, ts: 0, args: { sort_index: laneTid } },
       );
-    }
+    });
     return events;
-  }
-
-  /** Walks every thread's events in time order; returns the end of the trace in ns. */
-  private replay(): number {
-    const cursors = this.trace.events.map((bytes, tid) => new Cursor(tid, bytes)).filter((cursor) => !cursor.done);
-    const heap = new CursorHeap(cursors);
-    let lastNs = 0;
-    const tied: Cursor[] = [];
-    while (heap.size > 0) {
-      // Among the threads whose next event has the earliest time, take the first whose
-      // event can happen now (a release before the acquire it enables).
-      const first = heap.pop()!;
-      tied.length = 0;
-      tied.push(first);
-      while (heap.size > 0 && heap.peek()!.timeNs === first.timeNs) tied.push(heap.pop()!);
-      const chosen = tied.find((cursor) => this.canHappenNow(cursor)) ?? first;
-      for (const cursor of tied) if (cursor !== chosen) heap.push(cursor);
-
-      this.handle(chosen);
-      lastNs = Math.max(lastNs, this.lanes[chosen.tid].lastNs);
-      chosen.advance();
-      if (!chosen.done) heap.push(chosen);
-    }
-    const durationNs = this.header.durationMs * 1e6;
-    if (this.header.mode !== 'controlled' && Number.isFinite(durationNs)) lastNs = Math.max(lastNs, durationNs);
-    return lastNs;
-  }
-
-  private canHappenNow(cursor: Cursor): boolean {
-    const objectId = cursor.objectId;
-    if (cursor.kind === EventKind.Acquired) {
-      const rule = this.holdRule(objectId);
-      if (rule === 'exclusive') return (this.exclusiveHolds.get(objectId)?.length ?? 0) === 0;
-      if (rule === 'reentrant') {
-        const holders = this.reentrantHolds.get(objectId);
-        return !holders || holders.size === 0 || holders.has(cursor.tid);
-      }
-    } else if (cursor.kind === EventKind.Released) {
-      const rule = this.holdRule(objectId);
-      if (rule === 'exclusive') return (this.exclusiveHolds.get(objectId)?.length ?? 0) > 0;
-    }
-    return true;
-  }
-
-  private handle(cursor: Cursor): void {
-    const lane = this.lanes[cursor.tid];
-    // Per-thread time never goes backwards (invariant 1); clamp if a stream breaks it.
-    if (cursor.timeNs < lane.lastNs) {
-      this.warn(`${lane.name}: event ${cursor.index} goes back in time; clamped`);
-    }
-    const timeNs = Math.max(cursor.timeNs, lane.lastNs);
-    lane.lastNs = timeNs;
-    const { kind, objectId, siteId, arg } = cursor;
-
-    switch (kind) {
-      case EventKind.ThreadRunning:
-        this.setState(lane, timeNs, { name: 'running', startNs: timeNs, args: {}, kind: 'running' });
-        break;
-      case EventKind.ThreadFinished:
-        this.closeState(lane, timeNs, {});
-        lane.state = undefined;
-        break;
-      case EventKind.ThreadFailed: {
-        this.closeState(lane, timeNs, {});
-        lane.state = undefined;
-        const exception = this.header.exceptions[arg];
-        this.instant(lane, timeNs, exception ? `exception ${exception.name}` : 'exception', exception?.siteId || siteId, 'exception', {
-          ...(exception ? { name: exception.name, message: exception.message, stack: exception.stack } : { exceptionIndex: arg }),
-        });
-        break;
-      }
-      case EventKind.ThreadStart: {
-        const started = this.lanes[arg]?.name ?? this.objectName(objectId);
-        this.instant(lane, timeNs, `start ${started}`, siteId, 'thread', { thread: started, tid: arg });
-        break;
-      }
-
-      case EventKind.Acquired:
-        this.acquired(lane, timeNs, objectId, siteId, arg);
-        break;
-      case EventKind.Released:
-        this.released(lane, timeNs, objectId, siteId, arg);
-        break;
-      case EventKind.AcquireFailed:
-        if (lane.acquireWait?.objectId === objectId) lane.acquireWait = undefined;
-        this.instant(lane, timeNs, `acquire failed ${this.objectName(objectId)}`, siteId, 'lock', {});
-        break;
-
-      case EventKind.Block: {
-        const waitKind = arg & 0xff;
-        const objectName = this.objectName(objectId);
-        const name = waitKind === WaitKind.Lock
-          ? `blocked on ${objectName}`
-          : `waiting on ${WAIT_KIND_NAMES[waitKind] ?? 'something'} ${objectName}`;
-        const args: Record<string, unknown> = {
-          object: objectName,
-          objectId,
-          waitKind: WAIT_KIND_NAMES[waitKind] ?? waitKind,
-          timed: (arg & WAIT_TIMED) !== 0,
-        };
-        const site = this.site(siteId);
-        if (site) args.site = site;
-        if (lane.state?.kind === 'block') this.warn(`${lane.name}: Block while already blocked`);
-        this.setState(lane, timeNs, { name, startNs: timeNs, args, kind: 'block' });
-        lane.acquireWait = waitKind === WaitKind.Lock || waitKind === WaitKind.Semaphore
-          ? { objectId, sinceNs: timeNs }
-          : undefined;
-        break;
-      }
-      case EventKind.Unblock:
-        if (lane.state?.kind !== 'block') {
-          this.warn(`${lane.name}: Unblock without a Block`);
-        } else {
-          this.closeState(lane, timeNs, { endedBy: arg === 1 ? 'success' : 'timeout' });
-        }
-        if (arg !== 1) lane.acquireWait = undefined;
-        this.setState(lane, timeNs, { name: 'running', startNs: timeNs, args: {}, kind: 'running' });
-        break;
-      case EventKind.SleepBegin:
-        this.setState(lane, timeNs, { name: 'sleeping', startNs: timeNs, args: { requestedUs: arg }, kind: 'sleep' });
-        break;
-      case EventKind.SleepEnd:
-        if (lane.state?.kind !== 'sleep') this.warn(`${lane.name}: SleepEnd without a SleepBegin`);
-        this.setState(lane, timeNs, { name: 'running', startNs: timeNs, args: {}, kind: 'running' });
-        break;
-
-      case EventKind.Notify:
-        this.objectInstant(lane, timeNs, 'notify', objectId, siteId, 'condition', { woken: arg });
-        break;
-      case EventKind.EventSet:
-        this.objectInstant(lane, timeNs, 'set', objectId, siteId, 'event', {});
-        break;
-      case EventKind.EventClear:
-        this.objectInstant(lane, timeNs, 'clear', objectId, siteId, 'event', {});
-        break;
-      case EventKind.QueuePut:
-        this.objectInstant(lane, timeNs, 'put', objectId, siteId, 'queue', { sizeAfter: arg });
-        break;
-      case EventKind.QueueGet:
-        this.objectInstant(lane, timeNs, 'get', objectId, siteId, 'queue', { sizeAfter: arg });
-        break;
-      case EventKind.QueueTaskDone:
-        this.objectInstant(lane, timeNs, 'task_done', objectId, siteId, 'queue', {});
-        break;
-      case EventKind.BarrierPass:
-        this.objectInstant(lane, timeNs, 'pass', objectId, siteId, 'barrier', { arrivalIndex: arg });
-        break;
-      case EventKind.BarrierBroken:
-        this.objectInstant(lane, timeNs, 'broken', objectId, siteId, 'barrier', {});
-        break;
-      case EventKind.FutureDone:
-        this.objectInstant(lane, timeNs, 'done', objectId, siteId, 'future', {
-          result: (['result', 'exception', 'cancelled'] as const)[arg] ?? arg,
-        });
-        break;
-      case EventKind.SharedRead:
-        this.objectInstant(lane, timeNs, 'read', objectId, siteId, 'shared', { index: arg });
-        break;
-      case EventKind.SharedWrite:
-        this.objectInstant(lane, timeNs, 'write', objectId, siteId, 'shared', { index: arg });
-        break;
-      case EventKind.Output: {
-        const line = this.header.output[arg];
-        this.instant(lane, timeNs, line?.stream ?? 'output', siteId, 'output', line ? { text: line.text } : { outputIndex: arg });
-        break;
-      }
-      default:
-        this.instant(lane, timeNs, EVENT_KIND_NAMES[kind] ?? `event ${kind}`, siteId, 'other', { kind, objectId, arg });
-    }
   }
 
   // ── thread states ──────────────────────────────────────────────────────────────────────
 
-  private setState(lane: Lane, timeNs: number, next: OpenState): void {
-    this.closeState(lane, timeNs, {});
-    lane.state = next;
-  }
-
-  /** Ends the lane's open state at `endNs` and emits it as an X slice. */
-  private closeState(lane: Lane, endNs: number, endArgs: Record<string, unknown>): void {
-    const state = lane.state;
-    if (!state) return;
-    lane.state = undefined;
-    // An empty "running" between two events at the same instant says nothing; waits and
-    // sleeps are kept even when empty (virtual time may not advance while blocked).
-    if (endNs === state.startNs && state.kind === 'running') return;
-    const args = { ...state.args, ...endArgs };
-    this.timed.push({
-      ph: 'X',
-      cat: 'state',
-      name: state.name,
-      pid: CHROME_PID,
-      tid: chromeTid(lane.tid),
-      ts: state.startNs / 1000,
-      dur: safeDurationUs(state.startNs, endNs),
-      ...(Object.keys(args).length > 0 ? { args } : {}),
-    });
-  }
-
-  // ── holds ──────────────────────────────────────────────────────────────────────────────
-
-  private holdRule(objectId: number): HoldRule {
-    const kind = this.objects.get(objectId)?.kind;
-    if (kind === 'RLock') return 'reentrant';
-    if (kind === 'Semaphore' || kind === 'BoundedSemaphore') return 'permits';
-    return 'exclusive';
-  }
-
-  private acquired(lane: Lane, timeNs: number, objectId: number, siteId: number, arg: number): void {
-    const rule = this.holdRule(objectId);
-    const wasWaiting = lane.acquireWait?.objectId === objectId ? lane.acquireWait : undefined;
-    if (wasWaiting) lane.acquireWait = undefined;
-
-    if (rule === 'reentrant') {
-      const holders = mapFor(this.reentrantHolds, objectId);
-      if (holders.has(lane.tid)) return; // a deeper level of a hold already open
-      holders.set(lane.tid, this.openHold(lane, timeNs, objectId, siteId, { depth: arg }));
-    } else if (rule === 'permits') {
-      listFor(this.permitHolds, objectId).push(this.openHold(lane, timeNs, objectId, siteId, { valueAfter: arg }));
-    } else {
-      const holds = listFor(this.exclusiveHolds, objectId);
-      if (holds.length > 0) {
-        this.warn(`${this.objectName(objectId)}: acquired by ${lane.name} while ${this.lanes[holds[0].holderTid]?.name} holds it`);
+  private stateSlices(tid: number, states: StateIntervals): void {
+    for (let i = 0; i < states.count; i++) {
+      const state = states.state[i];
+      let name: string;
+      let args: Record<string, unknown>;
+      if (state === ThreadActivity.Running) {
+        // An empty running slice (the trace ended as the thread resumed) says nothing.
+        if (states.endNs[i] === states.startNs[i]) continue;
+        name = 'running';
+        args = {};
+      } else if (state === ThreadActivity.Blocked || state === ThreadActivity.Waiting) {
+        const waitKind = states.arg[i] & 0xff;
+        const objectName = this.objectName(states.objectId[i]);
+        name = waitKind === WaitKind.Lock
+          ? `blocked on ${objectName}`
+          : `waiting on ${WAIT_KIND_NAMES[waitKind] ?? 'something'} ${objectName}`;
+        args = {
+          object: objectName,
+          objectId: states.objectId[i],
+          waitKind: WAIT_KIND_NAMES[waitKind] ?? waitKind,
+          timed: (states.arg[i] & WAIT_TIMED) !== 0,
+        };
+        const site = this.site(states.siteId[i]);
+        if (site) args.site = site;
+      } else if (state === ThreadActivity.Sleeping) {
+        name = 'sleeping';
+        args = { requestedUs: states.arg[i] };
+      } else {
+        continue; // Starting is not drawn
       }
-      holds.push(this.openHold(lane, timeNs, objectId, siteId, {}));
-    }
-
-    const release = this.lastRelease.get(objectId);
-    if (wasWaiting && release && release.tid !== lane.tid && release.handOffsLeft > 0 && release.timeNs >= wasWaiting.sinceNs) {
-      release.handOffsLeft--;
-      this.handOff(release, lane, timeNs, objectId);
+      const ending = states.ending[i];
+      if (ending === IntervalEnd.Success) args.endedBy = 'success';
+      else if (ending === IntervalEnd.Failure) args.endedBy = 'timeout';
+      else if (ending === IntervalEnd.OpenAtEnd) args.stillOpenAtEnd = true;
+      this.timed.push({
+        ph: 'X',
+        cat: 'state',
+        name,
+        pid: CHROME_PID,
+        tid: chromeTid(tid),
+        ts: states.startNs[i] / 1000,
+        dur: safeDurationUs(states.startNs[i], states.endNs[i]),
+        ...(Object.keys(args).length > 0 ? { args } : {}),
+      });
     }
   }
 
-  private released(lane: Lane, timeNs: number, objectId: number, siteId: number, arg: number): void {
-    const rule = this.holdRule(objectId);
-    const endArgs: Record<string, unknown> = {};
-    if (siteId !== 0) endArgs.releaseSite = this.site(siteId);
+  // ── holds and hand-offs ────────────────────────────────────────────────────────────────
 
-    if (rule === 'reentrant') {
-      if (arg > 0) return; // still held, one level less deep
-      const holders = this.reentrantHolds.get(objectId);
-      const hold = holders?.get(lane.tid);
-      if (!hold) {
-        this.warn(`${this.objectName(objectId)}: released by ${lane.name}, which does not hold it`);
-        return;
-      }
-      holders!.delete(lane.tid);
-      this.closeHold(hold, timeNs, endArgs);
-      this.lastRelease.set(objectId, { tid: lane.tid, timeNs, handOffsLeft: 1 });
-    } else if (rule === 'permits') {
-      const permits = Math.max(1, arg);
-      const holds = listFor(this.permitHolds, objectId);
-      let ended = 0;
-      // The releasing thread's own permits first, oldest first; then other threads' oldest.
-      for (const mine of [true, false]) {
-        for (let i = 0; i < holds.length && ended < permits; ) {
-          if ((holds[i].holderTid === lane.tid) === mine) {
-            const [hold] = holds.splice(i, 1);
-            this.closeHold(hold, timeNs, hold.holderTid === lane.tid ? endArgs : { ...endArgs, releasedBy: lane.name });
-            ended++;
-          } else {
-            i++;
-          }
+  private holdSlices(threads: ThreadIntervals[]): void {
+    let nextId = 1;
+    for (const thread of threads) {
+      const holds = thread.holds;
+      const tid = chromeTid(thread.tid);
+      const holder = this.names[thread.tid];
+      for (let i = 0; i < holds.count; i++) {
+        const id = nextId++;
+        const objectId = holds.objectId[i];
+        const name = this.objectName(objectId);
+        const kind = this.objects.get(objectId)?.kind;
+        const rule = holdRuleOf(kind);
+        const beginArgs: Record<string, unknown> = { objectId, kind: kind ?? 'unknown', holder };
+        if (rule === HoldRule.Reentrant) beginArgs.depth = holds.acquireArg[i];
+        else if (rule === HoldRule.Permits) beginArgs.valueAfter = holds.acquireArg[i];
+        const site = this.site(holds.siteId[i]);
+        if (site) beginArgs.site = site;
+
+        const endArgs: Record<string, unknown> = {};
+        if (holds.heldAtEnd[i]) {
+          endArgs.heldAtEnd = true;
+        } else {
+          if (holds.releaseSiteId[i] !== 0) endArgs.releaseSite = this.site(holds.releaseSiteId[i]);
+          if (holds.releasedBy[i] !== thread.tid) endArgs.releasedBy = this.names[holds.releasedBy[i]];
         }
+        this.timed.push(
+          { ph: 'b', cat: 'lock', name, id, pid: CHROME_PID, tid, ts: holds.startNs[i] / 1000, args: beginArgs },
+          {
+            ph: 'e', cat: 'lock', name, id, pid: CHROME_PID, tid, ts: holds.endNs[i] / 1000,
+            ...(Object.keys(endArgs).length > 0 ? { args: endArgs } : {}),
+          },
+        );
       }
-      this.lastRelease.set(objectId, { tid: lane.tid, timeNs, handOffsLeft: permits });
-    } else {
-      const hold = this.exclusiveHolds.get(objectId)?.shift();
-      if (!hold) {
-        this.warn(`${this.objectName(objectId)}: released by ${lane.name} while nobody holds it`);
-        return;
-      }
-      this.closeHold(hold, timeNs, hold.holderTid === lane.tid ? endArgs : { ...endArgs, releasedBy: lane.name });
-      this.lastRelease.set(objectId, { tid: lane.tid, timeNs, handOffsLeft: 1 });
     }
   }
 
-  private openHold(lane: Lane, timeNs: number, objectId: number, siteId: number, extra: Record<string, unknown>): OpenHold {
-    const hold: OpenHold = { id: this.nextHoldId++, holderTid: lane.tid, objectId, name: this.objectName(objectId), startNs: timeNs };
-    const args: Record<string, unknown> = { objectId, kind: this.objects.get(objectId)?.kind ?? 'unknown', holder: lane.name, ...extra };
-    const site = this.site(siteId);
-    if (site) args.site = site;
-    this.timed.push({ ph: 'b', cat: 'lock', name: hold.name, id: hold.id, pid: CHROME_PID, tid: chromeTid(lane.tid), ts: timeNs / 1000, args });
-    return hold;
+  private handOffArrows(handoffs: HandoffIntervals): void {
+    for (let i = 0; i < handoffs.count; i++) {
+      const id = i + 1;
+      const name = `hand-off ${this.objectName(handoffs.objectId[i])}`;
+      const releaseNs = handoffs.releaseNs[i];
+      this.timed.push(
+        { ph: 's', cat: 'handoff', name, id, pid: CHROME_PID, tid: chromeTid(handoffs.fromTid[i]), ts: releaseNs / 1000 },
+        {
+          ph: 'f', bp: 'e', cat: 'handoff', name, id, pid: CHROME_PID, tid: chromeTid(handoffs.toTid[i]),
+          ts: Math.max(handoffs.acquireNs[i], releaseNs) / 1000,
+        },
+      );
+    }
   }
 
-  private closeHold(hold: OpenHold, timeNs: number, args: Record<string, unknown>): void {
-    // A release seen on another thread's clock can never end a hold before it began.
-    const endNs = Math.max(timeNs, hold.startNs);
-    this.timed.push({
-      ph: 'e',
-      cat: 'lock',
-      name: hold.name,
-      id: hold.id,
-      pid: CHROME_PID,
-      tid: chromeTid(hold.holderTid),
-      ts: endNs / 1000,
-      ...(Object.keys(args).length > 0 ? { args } : {}),
+  // ── instants ───────────────────────────────────────────────────────────────────────────
+
+  /** Instants for the thread's events that are neither states nor holds. */
+  private instants(tid: number): void {
+    const bytes = this.trace.events[tid];
+    if (!bytes) return;
+    let lastNs = 0;
+    forEachEvent(bytes, (eventNs, kind, objectId, siteId, arg) => {
+      // As in the derived states: a thread's clock never runs backwards.
+      const timeNs = Math.max(eventNs, lastNs);
+      lastNs = timeNs;
+      switch (kind) {
+        case EventKind.ThreadRunning:
+        case EventKind.ThreadFinished:
+        case EventKind.Acquired:
+        case EventKind.Released:
+        case EventKind.Block:
+        case EventKind.Unblock:
+        case EventKind.SleepBegin:
+        case EventKind.SleepEnd:
+          break;
+        case EventKind.ThreadFailed: {
+          const exception = this.header.exceptions[arg];
+          this.instant(tid, timeNs, exception ? `exception ${exception.name}` : 'exception', exception?.siteId || siteId, 'exception', {
+            ...(exception ? { name: exception.name, message: exception.message, stack: exception.stack } : { exceptionIndex: arg }),
+          });
+          break;
+        }
+        case EventKind.ThreadStart: {
+          const started = this.names[arg] ?? this.objectName(objectId);
+          this.instant(tid, timeNs, `start ${started}`, siteId, 'thread', { thread: started, tid: arg });
+          break;
+        }
+        case EventKind.AcquireFailed:
+          this.instant(tid, timeNs, `acquire failed ${this.objectName(objectId)}`, siteId, 'lock', {});
+          break;
+        case EventKind.Notify:
+          this.objectInstant(tid, timeNs, 'notify', objectId, siteId, 'condition', { woken: arg });
+          break;
+        case EventKind.EventSet:
+          this.objectInstant(tid, timeNs, 'set', objectId, siteId, 'event', {});
+          break;
+        case EventKind.EventClear:
+          this.objectInstant(tid, timeNs, 'clear', objectId, siteId, 'event', {});
+          break;
+        case EventKind.QueuePut:
+          this.objectInstant(tid, timeNs, 'put', objectId, siteId, 'queue', { sizeAfter: arg });
+          break;
+        case EventKind.QueueGet:
+          this.objectInstant(tid, timeNs, 'get', objectId, siteId, 'queue', { sizeAfter: arg });
+          break;
+        case EventKind.QueueTaskDone:
+          this.objectInstant(tid, timeNs, 'task_done', objectId, siteId, 'queue', {});
+          break;
+        case EventKind.BarrierPass:
+          this.objectInstant(tid, timeNs, 'pass', objectId, siteId, 'barrier', { arrivalIndex: arg });
+          break;
+        case EventKind.BarrierBroken:
+          this.objectInstant(tid, timeNs, 'broken', objectId, siteId, 'barrier', {});
+          break;
+        case EventKind.FutureDone:
+          this.objectInstant(tid, timeNs, 'done', objectId, siteId, 'future', {
+            result: (['result', 'exception', 'cancelled'] as const)[arg] ?? arg,
+          });
+          break;
+        case EventKind.SharedRead:
+          this.objectInstant(tid, timeNs, 'read', objectId, siteId, 'shared', { index: arg });
+          break;
+        case EventKind.SharedWrite:
+          this.objectInstant(tid, timeNs, 'write', objectId, siteId, 'shared', { index: arg });
+          break;
+        case EventKind.Output: {
+          const line = this.header.output[arg];
+          this.instant(tid, timeNs, line?.stream ?? 'output', siteId, 'output', line ? { text: line.text } : { outputIndex: arg });
+          break;
+        }
+        default:
+          this.instant(tid, timeNs, EVENT_KIND_NAMES[kind] ?? `event ${kind}`, siteId, 'other', { kind, objectId, arg });
+      }
     });
   }
-
-  private closeAllHolds(endNs: number): void {
-    const open: OpenHold[] = [];
-    for (const holds of this.exclusiveHolds.values()) open.push(...holds);
-    for (const holders of this.reentrantHolds.values()) open.push(...holders.values());
-    for (const holds of this.permitHolds.values()) open.push(...holds);
-    open.sort((a, b) => a.id - b.id);
-    for (const hold of open) this.closeHold(hold, endNs, { heldAtEnd: true });
-    this.exclusiveHolds.clear();
-    this.reentrantHolds.clear();
-    this.permitHolds.clear();
-  }
-
-  private handOff(release: LastRelease, to: Lane, acquiredNs: number, objectId: number): void {
-    const id = this.nextFlowId++;
-    const name = `hand-off ${this.objectName(objectId)}`;
-    this.timed.push(
-      { ph: 's', cat: 'handoff', name, id, pid: CHROME_PID, tid: chromeTid(release.tid), ts: release.timeNs / 1000 },
-      { ph: 'f', bp: 'e', cat: 'handoff', name, id, pid: CHROME_PID, tid: chromeTid(to.tid), ts: Math.max(acquiredNs, release.timeNs) / 1000 },
-    );
-  }
-
-  // ── instants and names ─────────────────────────────────────────────────────────────────
 
   private objectInstant(
-    lane: Lane, timeNs: number, verb: string, objectId: number, siteId: number, category: string, args: Record<string, unknown>,
+    tid: number, timeNs: number, verb: string, objectId: number, siteId: number, category: string, args: Record<string, unknown>,
   ): void {
     const objectName = this.objectName(objectId);
-    this.instant(lane, timeNs, `${verb} ${objectName}`, siteId, category, { object: objectName, ...args });
+    this.instant(tid, timeNs, `${verb} ${objectName}`, siteId, category, { object: objectName, ...args });
   }
 
-  private instant(lane: Lane, timeNs: number, name: string, siteId: number, category: string, args: Record<string, unknown>): void {
+  private instant(tid: number, timeNs: number, name: string, siteId: number, category: string, args: Record<string, unknown>): void {
     const site = this.site(siteId);
     this.timed.push({
       ph: 'i',
@@ -567,14 +395,10 @@ class ChromeExporter {
       cat: category,
       name,
       pid: CHROME_PID,
-      tid: chromeTid(lane.tid),
+      tid: chromeTid(tid),
       ts: timeNs / 1000,
       args: site ? { ...args, site } : args,
     });
-  }
-
-  private objectName(objectId: number): string {
-    return this.objects.get(objectId)?.name ?? this.threadNameByObject.get(objectId) ?? `#${objectId}`;
   }
 
   /** "file:line", or undefined for the unknown site. */
@@ -609,110 +433,4 @@ export function safeDurationUs(startNs: number, endNs: number): number {
     if (fits || durNs === 0) return durUs;
   }
   return Math.max(0, endNs - startNs - 4) / 1000;
-}
-
-// ── reading several threads' streams in time order ─────────────────────────────────────────
-
-/** A position in one thread's event stream, with the current event's fields decoded. */
-class Cursor {
-  index = 0;
-  timeNs = 0;
-  kind = 0;
-  objectId = 0;
-  siteId = 0;
-  arg = 0;
-  private readonly view: DataView;
-  private readonly count: number;
-
-  constructor(readonly tid: number, bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.count = Math.floor(bytes.byteLength / EVENT_BYTES);
-    this.read();
-  }
-
-  get done(): boolean {
-    return this.index >= this.count;
-  }
-
-  advance(): void {
-    this.index++;
-    this.read();
-  }
-
-  private read(): void {
-    if (this.done) return;
-    const offset = this.index * EVENT_BYTES;
-    this.timeNs = this.view.getFloat64(offset, true);
-    this.kind = this.view.getUint32(offset + 8, true) & 0xff;
-    this.objectId = this.view.getUint32(offset + 12, true);
-    this.siteId = this.view.getUint32(offset + 16, true);
-    this.arg = this.view.getInt32(offset + 20, true);
-  }
-}
-
-/** A binary min-heap of cursors by (timeNs, tid). */
-class CursorHeap {
-  private readonly items: Cursor[] = [];
-
-  constructor(cursors: Cursor[]) {
-    for (const cursor of cursors) this.push(cursor);
-  }
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): Cursor | undefined {
-    return this.items[0];
-  }
-
-  push(cursor: Cursor): void {
-    const items = this.items;
-    items.push(cursor);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
-  }
-
-  pop(): Cursor | undefined {
-    const items = this.items;
-    if (items.length === 0) return undefined;
-    const top = items[0];
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < items.length && before(items[left], items[smallest])) smallest = left;
-        if (right < items.length && before(items[right], items[smallest])) smallest = right;
-        if (smallest === i) break;
-        [items[i], items[smallest]] = [items[smallest], items[i]];
-        i = smallest;
-      }
-    }
-    return top;
-  }
-}
-
-function before(a: Cursor, b: Cursor): boolean {
-  return a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.tid < b.tid);
-}
-
-function mapFor<K, V>(map: Map<number, Map<K, V>>, key: number): Map<K, V> {
-  let inner = map.get(key);
-  if (!inner) map.set(key, (inner = new Map()));
-  return inner;
-}
-
-function listFor<T>(map: Map<number, T[]>, key: number): T[] {
-  let list = map.get(key);
-  if (!list) map.set(key, (list = []));
-  return list;
 }

@@ -56,9 +56,9 @@ export const enum EventKind {
   /** This thread called start() on Thread object `objectId`; `arg` = the new thread's tid. */
   ThreadStart = 4,
 
-  /** Acquired `objectId` (Lock, RLock, Semaphore permit). `arg` = RLock depth after / Semaphore value after. */
+  /** Acquired `objectId` (Lock, RLock, Semaphore permit). `arg` = Lock: its version (1, 2, … per acquisition, orders a lock's events across threads exactly); RLock: depth after; Semaphore: value after. */
   Acquired = 10,
-  /** Released `objectId`. `arg` = Lock: 0; RLock: depth after; Semaphore: permits released. */
+  /** Released `objectId`. `arg` = Lock: the version of the hold it ends; RLock: depth after; Semaphore: permits released. */
   Released = 11,
   /** A non-blocking or timed acquire of `objectId` failed. */
   AcquireFailed = 12,

@@ -14,7 +14,7 @@ const lockB = new Lock();
 
 function takeAThenB(): void {
   lockA.withLock(() => {
-    sleep(0.2);
+    sleep(0.5);
     lockB.withLock(() => {
       console.log("worker-1 has both locks");
     });
@@ -23,7 +23,7 @@ function takeAThenB(): void {
 
 function takeBThenA(): void {
   lockB.withLock(() => {
-    sleep(0.2);
+    sleep(0.5);
     lockA.withLock(() => {
       console.log("worker-2 has both locks");
     });

@@ -68,15 +68,28 @@ export function main() { const t = new Thread({ target: hi, args: ["you"], name:
   });
 
   it('writes the native trace and a Chrome trace that read back', () => {
+    // Deadlocks for certain: both threads hold their first lock before either takes the second.
+    const abba = snippet('abba.ts', `import { Thread, Lock, Barrier } from "threadlanes";
+const a = new Lock("A");
+const b = new Lock("B");
+const both = new Barrier(2);
+function ab() { a.withLock(() => { both.wait(); b.withLock(() => {}); }); }
+function ba() { b.withLock(() => { both.wait(); a.withLock(() => {}); }); }
+export function main() {
+  const ts = [new Thread({ target: ab }), new Thread({ target: ba })];
+  ts.forEach((t) => t.start());
+  ts.forEach((t) => t.join());
+}
+`);
     const tracePath = path.join(dir, 'run.tltrace');
     const jsonTracePath = path.join(dir, 'run.threadlanes.json');
     const chromePath = path.join(dir, 'run.chrome.json');
-    const { code } = cli('run', 'examples/abba-deadlock.ts', '--json', '--trace', tracePath, '--chrome-trace', chromePath);
+    const { code } = cli('run', abba, '--json', '--trace', tracePath, '--chrome-trace', chromePath);
     assert.equal(code, 2);
     const trace = decodeTrace(fs.readFileSync(tracePath), tracePath);
     assert.equal(trace.header.outcome, 'deadlock');
     assert.ok(trace.header.threads.length >= 3);
-    assert.equal(cli('run', 'examples/abba-deadlock.ts', '--json', '--trace', jsonTracePath).code, 2);
+    assert.equal(cli('run', abba, '--json', '--trace', jsonTracePath).code, 2);
     assert.equal(decodeTrace(fs.readFileSync(jsonTracePath), jsonTracePath).header.outcome, 'deadlock');
     const chrome = JSON.parse(fs.readFileSync(chromePath, 'utf8'));
     const names = chrome.traceEvents.filter((e: { ph: string; name: string }) => e.ph === 'M' && e.name === 'thread_name').map((e: { args: { name: string } }) => e.args.name);

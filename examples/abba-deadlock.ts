@@ -1,6 +1,6 @@
 // abba-deadlock.ts — the smallest deadlock: two locks taken in opposite orders.
 //
-// worker-1 takes lockA then lockB; worker-2 takes lockB then lockA. Each pauses 0.2 s while
+// worker-1 takes lockA then lockB; worker-2 takes lockB then lockA. Each pauses 0.5 s while
 // holding its first lock, so both hold one and wait for the other: A→B against B→A ("ABBA").
 // `lock.withLock(fn)` is Python's `with lock:`.
 // Expect: outcome "deadlock" (exit code 2). The cycle: worker-1 holds lockA and waits for lockB

@@ -37,6 +37,24 @@ async function main() {
       banner: name === 'cli' ? { js: '#!/usr/bin/env node' } : undefined,
     }),
   );
+  // The panel app: a browser bundle (iife) and its stylesheet, always minified because the
+  // HTML report (src/cli/html.ts) inlines both; the VS Code webview loads them from dist/.
+  builds.push(
+    esbuild.context({
+      bundle: true,
+      platform: 'browser',
+      target: ['chrome110', 'firefox115', 'safari16'],
+      format: 'iife',
+      minify: true,
+      sourcemap: production ? false : 'external',
+      logLevel: 'warning',
+      entryPoints: [
+        { in: 'src/webview/main.ts', out: 'webview' },
+        { in: 'media/webview.css', out: 'webview' },
+      ],
+      outdir: 'dist',
+    }),
+  );
   const contexts = await Promise.all(builds);
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

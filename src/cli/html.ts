@@ -3,9 +3,10 @@
  * network, opens by double-click. It holds the panel app (dist/webview.js and .css, built by
  * esbuild.js), the run's trace and the snippet's source, under a strict CSP with a nonce.
  *
- * The trace goes in as the binary .tltrace form (src/trace/file.ts), gzip-compressed, base64 in
- * parts of 4 MiB of text (the layout is described in src/webview/standalone.ts). It is written
- * part by part, so even a multi-million-event trace never becomes one big string.
+ * The trace goes in as the binary .tltrace form (src/trace/file.ts), packed so gzip compresses
+ * it well (src/webview/packing.ts), gzip-compressed, base64 in parts of 4 MiB of text (the
+ * layout is described in src/webview/standalone.ts). It is written part by part, so even a
+ * multi-million-event trace never becomes one big string.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,6 +14,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { Trace } from '../trace/format';
 import { encodeTraceBinary } from '../trace/file';
+import { packTrace } from '../webview/packing';
 import { META_ID, TRACE_PART_CLASS, type EmbeddedMeta, type SourceText } from '../webview/protocol';
 
 /** Raw bytes per part: a multiple of 3, so each part is whole base64 (4 MiB of text). */
@@ -25,6 +27,8 @@ export interface HtmlReportOptions {
   sources?: SourceText[];
   /** Where dist/webview.js and dist/webview.css are (default: found next to this module). */
   assetsDir?: string;
+  /** The run's error, for a trace whose header does not carry it (a snippet that did not bundle). */
+  error?: { message: string; site: string; kind: string };
 }
 
 export interface HtmlReportResult {
@@ -68,15 +72,19 @@ export function readSnippetSource(file: string, displayName = file): SourceText[
   }
 }
 
-export function writeHtmlReport(outputPath: string, trace: Trace, options: HtmlReportOptions = {}): HtmlReportResult {
+export function writeHtmlReport(outputPath: string, runTrace: Trace, options: HtmlReportOptions = {}): HtmlReportResult {
   const { script, style } = findAssets(options.assetsDir);
+  const trace = options.error && !runTrace.header.error ? { ...runTrace, header: { ...runTrace.header, error: options.error } } : runTrace;
   const nonce = crypto.randomBytes(18).toString('base64');
   const traceBytes = encodeTraceBinary(trace);
-  const compressed = zlib.gzipSync(traceBytes, { level: 6 });
+  const packed = packTrace(traceBytes);
+  const compressed = zlib.gzipSync(packed.packed, { level: 6 });
   const parts = Math.ceil(compressed.byteLength / PART_BYTES);
   const meta: EmbeddedMeta = {
     encoding: 'gzip',
-    bytes: traceBytes.byteLength,
+    packing: { timeDelta: packed.timeDelta, constantPlanes: packed.constantPlanes },
+    traceBytes: traceBytes.byteLength,
+    bytes: packed.packed.byteLength,
     encodedBytes: compressed.byteLength,
     parts,
     sources: (options.sources ?? []).filter((s) => Buffer.byteLength(s.text) <= MAX_SOURCE_BYTES),

@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
   options.signal = controller.signal;
   const result = await run(options);
   writeFiles(result, values.trace, values['chrome-trace']);
-  if (values.html) writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file) });
+  if (values.html) writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file), error: result.error });
   if (json) {
     process.stdout.write(`${JSON.stringify(toJsonReport(result))}\n`);
   } else {

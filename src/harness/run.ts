@@ -97,6 +97,7 @@ function failedBeforeRun(options: RunOptions, error: SnippetError, durationMs: n
         format: TRACE_FORMAT, version: TRACE_VERSION, file: options.file, mode: options.mode ?? 'free', outcome: 'error',
         durationMs, startedAt: new Date().toISOString(), threads: [], objects: [], sites: [{ file: options.file, line: 0, col: 0 }],
         output: [], exceptions: [], eventCounts: [],
+        error: { message: error.message, site: error.site, kind: error.kind },
       },
       events: [],
     },

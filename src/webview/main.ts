@@ -1,0 +1,119 @@
+/**
+ * The panel's entry point (bundled by esbuild into dist/webview.js, an iife for the browser).
+ * In a VS Code webview it talks to the extension through acquireVsCodeApi(); in the standalone
+ * HTML report it reads the inlined trace and plays the host's part itself. Both paths go
+ * through the same validated message handler.
+ */
+import { MessageHandler, parseToPanel, parseViewState, type FromPanel, type ToPanel, type ViewState } from './protocol';
+import { loadRun } from './load';
+import { Panel, type PanelHost } from './ui/panel';
+import { readEmbeddedMeta, readEmbeddedTrace, readTimings } from './standalone';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** What tests and the bench read in the page (window.__threadlanes). */
+interface TestHook {
+  ready: boolean;
+  error?: string;
+  timings: { scriptStartAtMs?: number; decodeMs?: number; modelMs?: number; setModelMs?: number; readMs?: number; firstFrameAtMs?: number; loadStartAtMs?: number; read?: typeof readTimings };
+  /** Messages the panel posted (the standalone report has no host to receive them). */
+  posted: FromPanel[];
+  panel?: Panel;
+}
+
+declare global {
+  interface Window {
+    __threadlanes: TestHook;
+  }
+}
+
+function main(): void {
+  const root = document.getElementById('app') ?? document.body;
+  const hook: TestHook = { ready: false, timings: { scriptStartAtMs: performance.now() }, posted: [] };
+  window.__threadlanes = hook;
+  const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
+  const host: PanelHost = vscode
+    ? {
+        kind: 'vscode',
+        post: (message) => vscode.postMessage(message),
+        saveState: (state) => vscode.setState(state),
+      }
+    : {
+        kind: 'standalone',
+        post: (message) => hook.posted.push(message),
+        saveState: () => undefined,
+      };
+  const saved: ViewState | undefined = vscode ? parseViewState(vscode.getState()) : undefined;
+  const panel = new Panel(root, host, saved);
+  hook.panel = panel;
+
+  const handler = new MessageHandler<ToPanel, FromPanel>(parseToPanel, (message) => host.post(message), (raw) => {
+    const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type) : typeof raw;
+    host.post({ type: 'log', level: 'warn', message: `panel ignored a malformed or unknown message (${type.slice(0, 60)})` });
+  });
+  handler.registerHandler('load', (message) => {
+    panel.showProgress('Reading the trace…');
+    // Let the progress text paint before the (synchronous) model build.
+    requestAnimationFrame(() => setTimeout(() => {
+      try {
+        const loaded = loadRun(message.trace);
+        hook.timings.decodeMs = loaded.decodeMs;
+        hook.timings.modelMs = loaded.modelMs;
+        const setModelStart = performance.now();
+        panel.setModel(loaded.model, message.sources ?? [], saved);
+        hook.timings.setModelMs = performance.now() - setModelStart;
+        void panel.nextFrame().then(() => {
+          hook.timings.firstFrameAtMs = panel.stats.firstFrameAtMs;
+          hook.ready = true;
+        });
+        handler.send({ type: 'loaded', requestId: message.requestId, ok: true, threads: loaded.model.threads.length, events: loaded.model.events });
+      } catch (error) {
+        const text = (error as Error).message;
+        panel.showError(text);
+        hook.error = text;
+        handler.send({ type: 'loaded', requestId: message.requestId, ok: false, message: text });
+      }
+    }, 0));
+  });
+  handler.registerHandler('progress', (message) => {
+    panel.showProgress(`${message.phase === 'bundling' ? 'Bundling' : message.phase === 'running' ? 'Running' : 'Stopping'}… ${(message.elapsedMs / 1000).toFixed(1)} s · ${message.threads} threads · ${message.events.toLocaleString('en-US')} events`);
+  });
+  handler.registerHandler('highlight', (message) => panel.highlightByName(message.primitiveName));
+  handler.registerHandler('restoreView', (message) => panel.restoreView(message.state));
+
+  if (vscode) {
+    window.addEventListener('message', (event: MessageEvent) => handler.handle(event.data));
+    handler.send({ type: 'ready' });
+    return;
+  }
+  void loadEmbedded(panel, handler, hook);
+}
+
+async function loadEmbedded(panel: Panel, handler: MessageHandler<ToPanel, FromPanel>, hook: TestHook): Promise<void> {
+  try {
+    const meta = readEmbeddedMeta(document);
+    if (!meta) {
+      panel.showError('This page carries no run. Open a report written by `threadlanes run <file> --html report.html`.');
+      return;
+    }
+    panel.showProgress(`Reading the trace (${(meta.bytes / 1048576).toFixed(1)} MiB)…`);
+    hook.timings.loadStartAtMs = performance.now();
+    const bytes = await readEmbeddedTrace(document, meta);
+    hook.timings.readMs = performance.now() - hook.timings.loadStartAtMs;
+    hook.timings.read = { ...readTimings };
+    // The same path a host's message takes, validation included.
+    handler.handle({ type: 'load', requestId: 0, trace: bytes, sources: meta.sources });
+  } catch (error) {
+    const text = (error as Error).message;
+    panel.showError(text);
+    hook.error = text;
+  }
+}
+
+main();

@@ -1,0 +1,245 @@
+/**
+ * The host ↔ panel protocol: one typed module both sides import (STYLE.md, after
+ * vscode-hexeditor's shared/protocol.ts). Messages are discriminated unions keyed on `type`.
+ * The host is the VS Code extension (src/extension/) or, in the standalone HTML report, a
+ * small in-page stand-in. Pure: no DOM, no vscode.
+ *
+ * Requests carry a `requestId`; the answer names the same id (`MessageHandler.request`).
+ */
+
+/** The view the user has (zoom, scroll, selection): the host may persist it (vscode.setState). */
+export interface ViewState {
+  version: 1;
+  /** The visible time range, ns since the run's epoch. */
+  startNs: number;
+  endNs: number;
+  /** Vertical scroll of the lanes. */
+  scrollTopCssPx: number;
+  /** A primitive picked in the locks list or the deadlock graph (its holds stay highlighted). */
+  selectedObjectId?: number;
+  /** A deadlock site picked in the inspector (index into the deadlock's entries). */
+  selectedSiteIndex?: number;
+  /** Lanes shown: name substring and a state filter (see LANE_FILTERS in view/lanes). */
+  filterText: string;
+  laneFilter: string;
+  showHandoffs: boolean;
+  lockSort: { key: string; descending: boolean };
+}
+
+/** A source file's text, so the standalone report can show a site without an editor. */
+export interface SourceText {
+  file: string;
+  text: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// The standalone report: the CLI (src/cli/html.ts) inlines the trace; src/webview/standalone.ts reads it.
+
+/** Described by <script type="application/json" id="threadlanes-meta">. */
+export interface EmbeddedMeta {
+  /** How the (packed) trace was compressed. */
+  encoding: 'gzip' | 'none';
+  /** How the trace was packed (src/webview/packing.ts), or null: the bytes are the .tltrace itself. */
+  packing: { timeDelta: boolean; constantPlanes: number[] } | null;
+  /** Size of the .tltrace. */
+  traceBytes: number;
+  /** Size after decompression (the packed trace). */
+  bytes: number;
+  /** Size of the compressed bytes (before base64). */
+  encodedBytes: number;
+  parts: number;
+  sources: SourceText[];
+}
+
+export const META_ID = 'threadlanes-meta';
+export const TRACE_PART_CLASS = 'threadlanes-trace';
+
+// ---------------------------------------------------------------------------------------
+// Host → panel
+
+export type ToPanel =
+  /** Show this run: the trace in the binary `.tltrace` form (src/trace/file.ts). Answered by `loaded`. */
+  | { type: 'load'; requestId: number; trace: Uint8Array; sources?: SourceText[] }
+  /** A run is under way (the panel shows progress until the next `load`). */
+  | { type: 'progress'; phase: 'bundling' | 'running' | 'stopping'; elapsedMs: number; threads: number; events: number }
+  /** Highlight a primitive's holds, by name (hovering a lock in the editor). Empty name: none. */
+  | { type: 'highlight'; primitiveName: string }
+  /** Restore a view the host kept (when the webview cannot keep it itself). */
+  | { type: 'restoreView'; state: ViewState };
+
+// ---------------------------------------------------------------------------------------
+// Panel → host
+
+export type FromPanel =
+  /** The panel has started and can take messages. */
+  | { type: 'ready' }
+  /** The answer to `load`: ok, or why the trace could not be shown. */
+  | { type: 'loaded'; requestId: number; ok: boolean; message?: string; threads?: number; events?: number }
+  /** Open the editor at a site (a deadlock's blocking call, an acquire site). 1-based. */
+  | { type: 'reveal'; file: string; line: number; col: number }
+  /** The view changed (debounced); the host may keep it. */
+  | { type: 'viewState'; state: ViewState }
+  /** Something the host should log (unknown messages, load errors). */
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+export type MessageOf<Union extends { type: string }, Type extends Union['type']> = Extract<Union, { type: Type }>;
+
+// ---------------------------------------------------------------------------------------
+// Validation: messages cross a trust boundary; check every field before use.
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const integer = (value: unknown): value is number => Number.isSafeInteger(value);
+
+export function parseViewState(value: unknown): ViewState | undefined {
+  if (!isRecord(value) || value.version !== 1) return undefined;
+  const { startNs, endNs, scrollTopCssPx, selectedObjectId, selectedSiteIndex, filterText, laneFilter, showHandoffs, lockSort } = value;
+  if (!finite(startNs) || !finite(endNs) || !(endNs > startNs) || !finite(scrollTopCssPx)) return undefined;
+  if (selectedObjectId !== undefined && !integer(selectedObjectId)) return undefined;
+  if (selectedSiteIndex !== undefined && !integer(selectedSiteIndex)) return undefined;
+  if (typeof filterText !== 'string' || typeof laneFilter !== 'string' || typeof showHandoffs !== 'boolean') return undefined;
+  if (!isRecord(lockSort) || typeof lockSort.key !== 'string' || typeof lockSort.descending !== 'boolean') return undefined;
+  return {
+    version: 1, startNs, endNs, scrollTopCssPx: Math.max(0, scrollTopCssPx),
+    ...(selectedObjectId !== undefined ? { selectedObjectId } : {}),
+    ...(selectedSiteIndex !== undefined ? { selectedSiteIndex } : {}),
+    filterText: filterText.slice(0, 200), laneFilter: laneFilter.slice(0, 40), showHandoffs,
+    lockSort: { key: lockSort.key.slice(0, 40), descending: lockSort.descending },
+  };
+}
+
+function toBytes(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return undefined;
+}
+
+/** A message from the host, checked field by field; undefined (and logged by the caller) if malformed. */
+export function parseToPanel(value: unknown): ToPanel | undefined {
+  if (!isRecord(value) || typeof value.type !== 'string') return undefined;
+  switch (value.type) {
+    case 'load': {
+      const trace = toBytes(value.trace);
+      if (!integer(value.requestId) || !trace) return undefined;
+      let sources: SourceText[] | undefined;
+      if (value.sources !== undefined) {
+        if (!Array.isArray(value.sources)) return undefined;
+        sources = [];
+        for (const source of value.sources as unknown[]) {
+          if (!isRecord(source) || typeof source.file !== 'string' || typeof source.text !== 'string') return undefined;
+          sources.push({ file: source.file, text: source.text });
+        }
+      }
+      return { type: 'load', requestId: value.requestId, trace, ...(sources ? { sources } : {}) };
+    }
+    case 'progress': {
+      const { phase, elapsedMs, threads, events } = value;
+      if (phase !== 'bundling' && phase !== 'running' && phase !== 'stopping') return undefined;
+      if (!finite(elapsedMs) || !integer(threads) || !integer(events)) return undefined;
+      return { type: 'progress', phase, elapsedMs, threads, events };
+    }
+    case 'highlight':
+      return typeof value.primitiveName === 'string' ? { type: 'highlight', primitiveName: value.primitiveName } : undefined;
+    case 'restoreView': {
+      const state = parseViewState(value.state);
+      return state ? { type: 'restoreView', state } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A message from the panel, checked (the extension validates too: the webview runs user strings). */
+export function parseFromPanel(value: unknown): FromPanel | undefined {
+  if (!isRecord(value) || typeof value.type !== 'string') return undefined;
+  switch (value.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'loaded': {
+      if (!integer(value.requestId) || typeof value.ok !== 'boolean') return undefined;
+      const message = typeof value.message === 'string' ? value.message : undefined;
+      return {
+        type: 'loaded', requestId: value.requestId, ok: value.ok,
+        ...(message !== undefined ? { message } : {}),
+        ...(integer(value.threads) ? { threads: value.threads } : {}),
+        ...(integer(value.events) ? { events: value.events } : {}),
+      };
+    }
+    case 'reveal': {
+      const { file, line, col } = value;
+      if (typeof file !== 'string' || !integer(line) || !integer(col) || line < 1 || col < 1) return undefined;
+      return { type: 'reveal', file, line, col };
+    }
+    case 'viewState': {
+      const state = parseViewState(value.state);
+      return state ? { type: 'viewState', state } : undefined;
+    }
+    case 'log': {
+      const { level, message } = value;
+      if ((level !== 'info' && level !== 'warn' && level !== 'error') || typeof message !== 'string') return undefined;
+      return { type: 'log', level, message };
+    }
+    default:
+      return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Dispatch, the same shape on both sides
+
+type Handler<Union extends { type: string }, Type extends Union['type']> = (message: MessageOf<Union, Type>) => void;
+
+/**
+ * Dispatches validated messages to handlers registered per type, and matches answers to
+ * requests by `requestId`. Unknown or malformed messages go to `onUnknown` (logged, never
+ * silently dropped).
+ */
+export class MessageHandler<In extends { type: string }, Out extends { type: string }> {
+  private readonly handlers = new Map<string, (message: In) => void>();
+  private readonly pending = new Map<number, (message: In) => void>();
+  private nextRequestId = 1;
+
+  constructor(
+    private readonly parse: (raw: unknown) => In | undefined,
+    private readonly post: (message: Out) => void,
+    private readonly onUnknown: (raw: unknown) => void,
+  ) {}
+
+  registerHandler<Type extends In['type']>(type: Type, handler: Handler<In, Type>): void {
+    this.handlers.set(type, handler as (message: In) => void);
+  }
+
+  send(message: Out): void {
+    this.post(message);
+  }
+
+  /** Sends a request and resolves with the answer that names the same requestId. */
+  request<Answer extends In>(make: (requestId: number) => Out): Promise<Answer> {
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve) => {
+      this.pending.set(requestId, resolve as (message: In) => void);
+      this.post(make(requestId));
+    });
+  }
+
+  handle(raw: unknown): void {
+    const message = this.parse(raw);
+    if (!message) {
+      this.onUnknown(raw);
+      return;
+    }
+    const requestId = (message as { requestId?: unknown }).requestId;
+    if (typeof requestId === 'number' && this.pending.has(requestId)) {
+      const resolve = this.pending.get(requestId)!;
+      this.pending.delete(requestId);
+      resolve(message);
+      return;
+    }
+    const handler = this.handlers.get(message.type);
+    if (handler) handler(message);
+    else this.onUnknown(raw);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Colours and patterns for the canvas, read from the page's CSS variables (media/webview.css
+ * maps VS Code's theme variables to --tl-*, with light and dark fallbacks for the standalone
+ * report). Every thread state has a colour *and* a pattern or shape, so colour is never the
+ * only cue.
+ */
+import { LANE_STATE_COUNT, LaneState } from '../../analysis/model';
+
+export const HOLD_COLOR_COUNT = 12;
+
+export interface Theme {
+  background: string;
+  foreground: string;
+  muted: string;
+  border: string;
+  focus: string;
+  error: string;
+  widgetBackground: string;
+  stateColor: string[];
+  /** A fill per state (a pattern, or the plain colour). */
+  stateFill: (string | CanvasPattern)[];
+  holdColor: string[];
+  /** Text colour that reads on each hold colour. */
+  holdText: string[];
+  font: string;
+  monoFont: string;
+  fontSizeCssPx: number;
+  dark: boolean;
+}
+
+function cssVariable(style: CSSStyleDeclaration, name: string, fallback: string): string {
+  const value = style.getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+/** Parses #rgb, #rrggbb, rgb() and rgba() into 0…255 channels (others: mid grey). */
+export function parseColor(color: string): [number, number, number] {
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(color);
+  if (hex) {
+    const digits = hex[1];
+    if (digits.length === 3 || digits.length === 4) return [0, 1, 2].map((i) => parseInt(digits[i] + digits[i], 16)) as [number, number, number];
+    return [0, 2, 4].map((i) => parseInt(digits.slice(i, i + 2), 16)) as [number, number, number];
+  }
+  const rgb = /rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/i.exec(color);
+  if (rgb) return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
+  return [128, 128, 128];
+}
+
+export function luminance(color: string): number {
+  const [r, g, b] = parseColor(color).map((c) => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+export function withAlpha(color: string, alpha: number): string {
+  const [r, g, b] = parseColor(color);
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
+type TileDrawer = (tile: CanvasRenderingContext2D, size: number, base: string, ink: string) => void;
+
+/** How each state's tile is drawn: solid, cross-hatched, striped, dotted. */
+const TILES: Partial<Record<LaneState, TileDrawer>> = {
+  [LaneState.Blocked]: (tile, size, base, ink) => {
+    tile.fillStyle = base;
+    tile.fillRect(0, 0, size, size);
+    tile.strokeStyle = ink;
+    tile.lineWidth = size / 6;
+    tile.beginPath();
+    tile.moveTo(0, 0); tile.lineTo(size, size);
+    tile.moveTo(size, 0); tile.lineTo(0, size);
+    tile.stroke();
+  },
+  [LaneState.Waiting]: (tile, size, base, ink) => {
+    tile.fillStyle = base;
+    tile.fillRect(0, 0, size, size);
+    tile.strokeStyle = ink;
+    tile.lineWidth = size / 4;
+    tile.beginPath();
+    tile.moveTo(-1, size + 1); tile.lineTo(size + 1, -1);
+    tile.moveTo(-1, 1); tile.lineTo(1, -1);
+    tile.moveTo(size - 1, size + 1); tile.lineTo(size + 1, size - 1);
+    tile.stroke();
+  },
+  [LaneState.Sleeping]: (tile, size, base, ink) => {
+    tile.fillStyle = base;
+    tile.fillRect(0, 0, size, size);
+    tile.fillStyle = ink;
+    tile.beginPath();
+    tile.arc(size / 2, size / 2, size / 6, 0, Math.PI * 2);
+    tile.fill();
+  },
+  // Before start: a dashed line (after the end: a solid one).
+  [LaneState.NotStarted]: (tile, size, _base, ink) => {
+    tile.clearRect(0, 0, size, size);
+    tile.fillStyle = ink;
+    tile.fillRect(0, 0, size / 2, size);
+  },
+  [LaneState.Starting]: (tile, size, base, ink) => {
+    tile.fillStyle = base;
+    tile.fillRect(0, 0, size, size);
+    tile.fillStyle = ink;
+    tile.fillRect(0, 0, size / 4, size);
+  },
+};
+
+export function readTheme(root: HTMLElement, context: CanvasRenderingContext2D, devicePixelRatio: number): Theme {
+  const style = getComputedStyle(root);
+  const v = (name: string, fallback: string) => cssVariable(style, name, fallback);
+  const background = v('--tl-bg', '#ffffff');
+  const dark = luminance(background) < 0.3;
+  const stateColor: string[] = new Array<string>(LANE_STATE_COUNT);
+  stateColor[LaneState.NotStarted] = v('--tl-idle', '#8c959f');
+  stateColor[LaneState.Starting] = v('--tl-starting', '#8250df');
+  stateColor[LaneState.Running] = v('--tl-running', '#2da44e');
+  stateColor[LaneState.Blocked] = v('--tl-blocked', '#cf222e');
+  stateColor[LaneState.Waiting] = v('--tl-waiting', '#d4760b');
+  stateColor[LaneState.Sleeping] = v('--tl-sleeping', '#218bff');
+  stateColor[LaneState.Finished] = v('--tl-idle', '#8c959f');
+  stateColor[LaneState.Failed] = v('--tl-blocked', '#cf222e');
+  const size = Math.max(6, Math.round(8 * devicePixelRatio));
+  const stateFill = stateColor.map((color, state) => {
+    const draw = TILES[state as LaneState];
+    if (!draw) return color;
+    const tile = document.createElement('canvas');
+    tile.width = size;
+    tile.height = size;
+    const tileContext = tile.getContext('2d');
+    if (!tileContext) return color;
+    const light = state === LaneState.Sleeping || state === LaneState.Starting || state === LaneState.NotStarted;
+    draw(tileContext, size, light ? withAlpha(color, 0.45) : color, light ? color : withAlpha(background, 0.55));
+    return context.createPattern(tile, 'repeat') ?? color;
+  });
+  const holdColor = Array.from({ length: HOLD_COLOR_COUNT }, (_, i) => v(`--tl-hold-${i}`, '#4e79a7'));
+  return {
+    background,
+    foreground: v('--tl-fg', '#1f2328'),
+    muted: v('--tl-muted', '#59636e'),
+    border: v('--tl-border', '#d0d7de'),
+    focus: v('--tl-focus', '#0969da'),
+    error: v('--tl-error', '#cf222e'),
+    widgetBackground: v('--tl-widget-bg', '#f6f8fa'),
+    stateColor,
+    stateFill,
+    holdColor,
+    holdText: holdColor.map((c) => (luminance(c) > 0.35 ? '#111111' : '#ffffff')),
+    font: v('--tl-font', 'system-ui, sans-serif'),
+    monoFont: v('--tl-mono', 'monospace'),
+    fontSizeCssPx: parseFloat(v('--tl-canvas-font-size', '12')) || 12,
+    dark,
+  };
+}
+
+/** Words for a state, as the legend and the tooltips say them. */
+export const STATE_WORDS: string[] = [];
+STATE_WORDS[LaneState.NotStarted] = 'not started';
+STATE_WORDS[LaneState.Starting] = 'starting';
+STATE_WORDS[LaneState.Running] = 'running';
+STATE_WORDS[LaneState.Blocked] = 'blocked on a lock';
+STATE_WORDS[LaneState.Waiting] = 'waiting';
+STATE_WORDS[LaneState.Sleeping] = 'sleeping';
+STATE_WORDS[LaneState.Finished] = 'finished';
+STATE_WORDS[LaneState.Failed] = 'failed';
+
+/**
+ * How tall a state's bar is (fraction of the state bar), so state reads by shape too: work
+ * and waiting fill the bar, sleeping and starting half of it, before and after a line.
+ */
+export function stateBarShare(state: LaneState): number {
+  switch (state) {
+    case LaneState.Running:
+    case LaneState.Blocked:
+    case LaneState.Waiting:
+      return 1;
+    case LaneState.Sleeping:
+    case LaneState.Starting:
+      return 0.5;
+    default:
+      return 0.12;
+  }
+}

@@ -146,7 +146,7 @@ class Coordinator {
       epochOrigin: performance.timeOrigin,
       epochOffsetMs: 0,
       record: options.record ?? true,
-      recordShared: false,
+      recordShared: options.recordShared ?? false,
       cpuCount: os.availableParallelism?.() ?? os.cpus().length,
       mode: options.mode ?? 'free',
     };

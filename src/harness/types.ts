@@ -23,6 +23,8 @@ export interface RunOptions {
   outputCapBytes?: number;
   /** Record events (default true). Off only for measuring the recorder's own cost. */
   record?: boolean;
+  /** Also record every Value/SharedArray read and write (for race detection; default false). */
+  recordShared?: boolean;
   /** Events each thread's ring holds before the writer waits for the harness (default 65,536). */
   ringEvents?: number;
   /** Stops the run at once; the outcome is 'error' with message "cancelled". */

@@ -32,7 +32,10 @@ import { DEFAULTS, type DeadlockReport, type RunOptions, type RunResult, type Sn
 /** Int32 cells for primitives' state (16 MiB). */
 const PRIMITIVE_CELLS = 4 << 20;
 /** Spare workers kept started, so Thread.start() does not wait for a worker to boot. */
-const WARM_WORKERS = 2;
+const WARM_WORKERS = 6;
+/** Longest wait for the spares before starting anyway. */
+const WARM_UP_LIMIT_MS = 3000;
+const REFILL_DELAY_MS = 100;
 const POLL_MS = 20;
 /** Lock and RLock keep their owner (tid + 1) in their second cell (runtime/locks.ts). */
 const LOCK_OWNER_CELL = 1;
@@ -130,6 +133,7 @@ class Coordinator {
   private timers: NodeJS.Timeout[] = [];
   private mainError?: SnippetError;
   private doorbellWaiting = false;
+  private refillTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: RunOptions, private readonly bundle: BundleResult) {
     this.maxThreads = options.maxThreads ?? DEFAULTS.maxThreads;
@@ -144,7 +148,6 @@ class Coordinator {
       heap: this.heapBuffer,
       maxThreads: this.maxThreads,
       epochOrigin: performance.timeOrigin,
-      epochOffsetMs: 0,
       record: options.record ?? true,
       recordShared: options.recordShared ?? false,
       cpuCount: os.availableParallelism?.() ?? os.cpus().length,
@@ -165,24 +168,40 @@ class Coordinator {
   run(): Promise<Omit<RunResult, 'bundleMs'>> {
     return new Promise((resolve) => {
       this.resolve = resolve;
-      this.setup.epochOffsetMs = performance.now();
-      this.startedAt = this.setup.epochOffsetMs;
-      this.startTicker();
-      this.warm.push(this.spawnWorker());
-      this.assign({
-        tid: 0, name: 'MainThread', objectId: MAIN_OBJECT_ID, daemon: false, ring: this.newRing(), chunks: [], events: 0,
-        done: false, failed: false, outputOrdinals: [], scannedChunks: 0,
-      }, undefined, undefined);
-      const timeoutMs = (this.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000;
-      this.timers.push(setTimeout(() => this.stop('timeout'), timeoutMs));
-      this.timers.push(setInterval(() => this.poll(), POLL_MS));
-      this.waitForDoorbell();
-      const signal = this.options.signal;
-      if (signal) {
-        if (signal.aborted) this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' });
-        else signal.addEventListener('abort', () => this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' }), { once: true });
-      }
+      void this.warmUp().then(() => this.begin());
     });
+  }
+
+  /**
+   * Start MainThread's worker and the spares before the run's clock starts: a worker takes
+   * ~35 ms to boot (much more when several boot at once on two cores), and that time is not the
+   * snippet's. With spares ready, Thread.start() costs a message, not a boot.
+   */
+  private async warmUp(): Promise<void> {
+    this.startTicker();
+    for (let i = 0; i < WARM_WORKERS + 1; i++) this.warm.push(this.spawnWorker());
+    const online = this.warm.map((w) => new Promise<void>((resolve) => {
+      w.worker.once('online', () => resolve());
+      w.worker.once('exit', () => resolve());
+    }));
+    await Promise.race([Promise.all(online), new Promise((resolve) => setTimeout(resolve, WARM_UP_LIMIT_MS))]);
+  }
+
+  private begin(): void {
+    this.startedAt = performance.now();
+    this.assign({
+      tid: 0, name: 'MainThread', objectId: MAIN_OBJECT_ID, daemon: false, ring: this.newRing(), chunks: [], events: 0,
+      done: false, failed: false, outputOrdinals: [], scannedChunks: 0,
+    }, undefined, undefined);
+    const timeoutMs = (this.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000;
+    this.timers.push(setTimeout(() => this.stop('timeout'), timeoutMs));
+    this.timers.push(setInterval(() => this.poll(), POLL_MS));
+    this.waitForDoorbell();
+    const signal = this.options.signal;
+    if (signal) {
+      if (signal.aborted) this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' });
+      else signal.addEventListener('abort', () => this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' }), { once: true });
+    }
   }
 
   // ── Workers ──────────────────────────────────────────────────────────────────────────────
@@ -232,10 +251,21 @@ class Coordinator {
     let warm = this.warm.shift();
     while (warm && warm.exited) warm = this.warm.shift();
     const taken = warm ?? this.spawnWorker();
-    // Spares start once this worker is up, so they do not slow MainThread's own start.
-    taken.worker.once('online', () => this.refillWarm());
-    if (this.threads.size > 0) this.refillWarm();
+    this.scheduleRefill();
     return taken;
+  }
+
+  /**
+   * Replace taken spares a little later: booting a worker takes a core for tens of ms, and the
+   * threads that were just started (often several at once) should have the cores first. If the
+   * spares run out meanwhile, takeWarm() boots one on demand.
+   */
+  private scheduleRefill(): void {
+    if (this.refillTimer || this.stopping) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = undefined;
+      this.refillWarm();
+    }, REFILL_DELAY_MS);
   }
 
   private refillWarm(): void {
@@ -254,7 +284,7 @@ class Coordinator {
     worker.on('error', (error) => this.onWorkerError(record, error));
     worker.on('exit', (code) => this.onWorkerExit(record, code));
     const assignment: ThreadAssignment = {
-      tid: record.tid, name: record.name, ring: record.ring, bundlePath: this.bundle.bundlePath,
+      tid: record.tid, name: record.name, ring: record.ring, bundlePath: this.bundle.bundlePath, epochOffsetMs: this.startedAt,
       sites: this.bundle.sites, initObjects: { ...this.initObjects }, target, threadHandle: handle, daemon: record.daemon,
     };
     worker.postMessage({ type: 'assign', assignment });
@@ -627,6 +657,7 @@ class Coordinator {
     this.stopping = true;
     const durationMs = performance.now() - this.startedAt;
     for (const timer of this.timers) clearTimeout(timer);
+    if (this.refillTimer) clearTimeout(this.refillTimer);
     this.options.onProgress?.({ phase: 'stopping', elapsedMs: durationMs, threads: this.threads.size, events: this.totalEvents });
     void this.finish(outcome, durationMs, error ?? (outcome === 'error' || outcome === 'completed' ? this.mainError : undefined), deadlock);
   }

@@ -27,7 +27,7 @@ async function runThread(assignment: Assignment): Promise<void> {
     self: I.threadBlockBase(tid), port, initPhase: true, isMain, assignment, initOccurrences: new Map(),
   };
   I.setContext(context);
-  I.setRecorder(new I.Recorder(assignment.ring, heap, setup.epochOrigin, setup.epochOffsetMs, setup.record));
+  I.setRecorder(new I.Recorder(assignment.ring, heap, setup.epochOrigin, assignment.epochOffsetMs, setup.record));
   I.setSiteTable(assignment.sites);
   runtime.__refreshIsMainThread();
   captureOutput(context);

@@ -79,8 +79,6 @@ export interface WorkerSetup {
   maxThreads: number;
   /** performance.timeOrigin of the harness; every worker converts its clock to this epoch. */
   epochOrigin: number;
-  /** The run's epoch on the harness clock (ms, performance.now() there). */
-  epochOffsetMs: number;
   record: boolean;
   /** Record every Value/SharedArray read and write (for race detection). */
   recordShared: boolean;
@@ -90,6 +88,8 @@ export interface WorkerSetup {
 
 export interface ThreadAssignment {
   tid: number;
+  /** The run's epoch on the harness clock (ms, performance.now() there), fixed once workers are warm. */
+  epochOffsetMs: number;
   name: string;
   ring: SharedArrayBuffer;
   bundlePath: string;

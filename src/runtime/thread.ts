@@ -76,7 +76,7 @@ export class Thread {
     if (!Array.isArray(args)) throw new TypeError('Thread args must be an array');
     this[STATE] = {
       id: handle.id, base: handle.base, name: handle.name, daemon, target: options.target, args, siteId,
-      pool: handle.extra?.pool as string | undefined, nameVersion: made.bound ? -1 : 0, key: made.key,
+      pool: handle.extra?.pool as string | undefined, nameVersion: 0, key: made.key,
     };
     remember(handle.id, this as unknown as Thread & { [HANDLE](): Handle });
     publishIdentity(made, this);
@@ -279,7 +279,8 @@ export function adoptThread(thread: Thread, handle: Handle, target?: unknown, ar
   (thread as unknown as Record<symbol, ThreadState_>)[STATE] = {
     id: handle.id, base: handle.base, name: handle.name, daemon: Boolean(handle.extra?.daemon),
     target: target as ThreadState_['target'], args: args ?? [], siteId: 0, pool: handle.extra?.pool as string | undefined,
-    nameVersion: -1,
+    // The handle's name is current unless the thread was renamed since (rare: then ask).
+    nameVersion: 0,
   };
   remember(handle.id, thread as unknown as Thread & { [HANDLE](): Handle });
   return thread;

@@ -78,18 +78,23 @@ export async function run(options: RunOptions): Promise<RunResult> {
   try {
     bundle = await bundleSnippet(options.file, source, options.file);
   } catch (error) {
-    if (error instanceof BundleError) return { ...failedBeforeRun(options, error.snippetError, performance.now() - started), bundleMs: performance.now() - started };
+    if (error instanceof BundleError) {
+      const elapsed = performance.now() - started;
+      return { ...failedBeforeRun(options, error.snippetError, elapsed), bundleMs: elapsed, startupMs: elapsed };
+    }
     throw error;
   }
   const bundleMs = performance.now() - started;
   try {
-    return { ...(await new Coordinator(options, bundle).run()), bundleMs };
+    const coordinator = new Coordinator(options, bundle);
+    const result = await coordinator.run();
+    return { ...result, bundleMs, startupMs: coordinator.epochMs - started };
   } finally {
     fs.rmSync(bundle.workDir, { recursive: true, force: true });
   }
 }
 
-function failedBeforeRun(options: RunOptions, error: SnippetError, durationMs: number): Omit<RunResult, 'bundleMs'> {
+function failedBeforeRun(options: RunOptions, error: SnippetError, durationMs: number): Omit<RunResult, 'bundleMs' | 'startupMs'> {
   return {
     outcome: 'error',
     durationMs,
@@ -129,7 +134,7 @@ class Coordinator {
   private startedAt = 0;
   private stopping = false;
   private truncated: Truncation;
-  private resolve!: (result: Omit<RunResult, 'bundleMs'>) => void;
+  private resolve!: (result: Omit<RunResult, 'bundleMs' | 'startupMs'>) => void;
   private timers: NodeJS.Timeout[] = [];
   private mainError?: SnippetError;
   private doorbellWaiting = false;
@@ -165,7 +170,12 @@ class Coordinator {
     });
   }
 
-  run(): Promise<Omit<RunResult, 'bundleMs'>> {
+  /** The run's epoch on this process's clock (performance.now()). */
+  get epochMs(): number {
+    return this.startedAt;
+  }
+
+  run(): Promise<Omit<RunResult, 'bundleMs' | 'startupMs'>> {
     return new Promise((resolve) => {
       this.resolve = resolve;
       void this.warmUp().then(() => this.begin());

@@ -89,6 +89,8 @@ export interface RunResult {
   trace: Trace;
   /** How long bundling took before the run's epoch (ms). */
   bundleMs: number;
+  /** From the call of run() to the run's epoch (bundling + booting the workers), ms. */
+  startupMs: number;
 }
 
 export const DEFAULTS = {

@@ -13,6 +13,9 @@ const nodeEntries = {
   runtime: 'src/runtime/index.ts',
   worker: 'src/harness/worker.ts',
   harness: 'src/harness/index.ts',
+  // The VS Code extension (vscode is external) and the child process it runs snippets in.
+  extension: 'src/extension/extension.ts',
+  'harness-runner': 'src/extension/harnessRunner.ts',
 };
 
 async function main() {

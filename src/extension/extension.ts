@@ -1,0 +1,359 @@
+/**
+ * The VS Code extension: "Visualise threads" runs the editor's current contents in a child
+ * process (src/extension/runner.ts), shows the run in the swimlane panel, and puts what went
+ * wrong where the user reads code: Problems, decorations on the blocking lines, and hovers
+ * that say who owns a lock.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { Mode } from '../harness/types';
+import { ThreadlanesPanel, type PanelCallbacks } from './panel';
+import { startRun, type RunHandle, type RunOutcome } from './runner';
+import { blockingLineNotes, describeAtEnd, primitivesDeclaredAt, problemsOf, samePath, type RunSummary } from './summary';
+import { EXAMPLE_SNIPPET, importsThreadlanes } from './snippets';
+import { ensureWorkspaceTypes } from './types';
+
+const LANGUAGES = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
+
+/** What tests read through the `threadlanes._state` command. */
+export interface ExtensionTestState {
+  runs: { file: string; outcome: string; durationMs: number }[];
+  activeRunPids: number[];
+  panels: string[];
+}
+
+class Threadlanes implements vscode.Disposable {
+  private readonly output = vscode.window.createOutputChannel('Threadlanes');
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('threadlanes');
+  private readonly blockingDecoration = vscode.window.createTextEditorDecorationType({
+    backgroundColor: new vscode.ThemeColor('editorError.background'),
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.errorForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Right,
+    isWholeLine: true,
+    after: { color: new vscode.ThemeColor('editorError.foreground'), margin: '0 0 0 2em', fontStyle: 'italic' },
+  });
+  /** The last run of each snippet, by file path. */
+  private readonly lastRuns = new Map<string, RunSummary>();
+  private readonly activeRuns = new Map<string, RunHandle>();
+  private readonly panelCallbacks: PanelCallbacks;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.panelCallbacks = {
+      reveal: (file, line, col) => void this.reveal(file, line, col),
+      log: (line) => this.output.appendLine(line),
+      storedTrace: (file) => this.storedTrace(file),
+      fileForTitle: (title) => this.context.workspaceState.get<Record<string, string>>('threadlanes.panelFiles', {})[title],
+    };
+    this.disposables.push(
+      this.output, this.diagnostics, this.blockingDecoration,
+      vscode.commands.registerCommand('threadlanes.visualise', (uri?: vscode.Uri) => this.visualise(uri)),
+      vscode.commands.registerCommand('threadlanes.rerun', () => this.rerun()),
+      vscode.commands.registerCommand('threadlanes.newSnippet', () => this.newSnippet()),
+      vscode.commands.registerCommand('threadlanes.stop', () => this.activeRuns.forEach((run) => run.cancel())),
+      vscode.commands.registerCommand('threadlanes.showPrimitive', (file: string, name: string) => this.showPrimitive(file, name)),
+      vscode.commands.registerCommand('threadlanes._state', (): ExtensionTestState => ({
+        runs: [...this.lastRuns.values()].map((s) => ({ file: s.file, outcome: s.outcome, durationMs: s.durationMs })),
+        activeRunPids: [...this.activeRuns.values()].map((r) => r.pid ?? -1),
+        panels: ThreadlanesPanel.all().map((p) => p.file),
+      })),
+      vscode.window.registerWebviewPanelSerializer(ThreadlanesPanel.viewType, {
+        deserializeWebviewPanel: async (panel) => ThreadlanesPanel.revive(panel, this.context.extensionUri, this.panelCallbacks),
+      }),
+      vscode.languages.registerHoverProvider(LANGUAGES.map((language) => ({ language })), {
+        provideHover: (document, position, token) => this.hover(document, position, token),
+      }),
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.updateContext(editor)),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.document === vscode.window.activeTextEditor?.document) this.updateContext(vscode.window.activeTextEditor);
+      }),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((editor) => this.decorate(editor))),
+    );
+    this.updateContext(vscode.window.activeTextEditor);
+  }
+
+  private setting<T>(key: string, fallback: T): T {
+    return vscode.workspace.getConfiguration('threadlanes').get<T>(key, fallback);
+  }
+
+  private updateContext(editor: vscode.TextEditor | undefined): void {
+    const imports = !!editor && LANGUAGES.includes(editor.document.languageId) && importsThreadlanes(editor.document.getText());
+    void vscode.commands.executeCommand('setContext', 'threadlanes.importsRuntime', imports);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Running
+
+  private async visualise(uri?: vscode.Uri): Promise<RunOutcome | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      const choice = await vscode.window.showWarningMessage(
+        'Threadlanes runs the snippet as a program on this machine, so it does not run code in an untrusted workspace. Trust this workspace (Manage Workspace Trust) to visualise its snippets.',
+        'Manage Workspace Trust');
+      if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+      return undefined;
+    }
+    const document = uri
+      ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? await vscode.workspace.openTextDocument(uri)
+      : vscode.window.activeTextEditor?.document;
+    if (!document) {
+      void vscode.window.showInformationMessage('Threadlanes: open a TypeScript or JavaScript snippet first.');
+      return undefined;
+    }
+    return this.runDocument(document);
+  }
+
+  private async rerun(): Promise<RunOutcome | undefined> {
+    const active = ThreadlanesPanel.all().find((p) => p.panel.active) ?? ThreadlanesPanel.all()[0];
+    if (!active) return this.visualise();
+    const document = vscode.workspace.textDocuments.find((d) => samePath(this.snippetPath(d), active.file))
+      ?? await vscode.workspace.openTextDocument(vscode.Uri.file(active.file));
+    return this.visualise(document.uri);
+  }
+
+  /** The path the harness runs: the file itself, or a temporary copy for an untitled buffer. */
+  private snippetPath(document: vscode.TextDocument): string {
+    if (document.uri.scheme === 'file') return document.uri.fsPath;
+    const name = document.languageId.startsWith('javascript') ? 'snippet.js' : 'snippet.ts';
+    const hash = crypto.createHash('sha1').update(document.uri.toString()).digest('hex').slice(0, 10);
+    return path.join(os.tmpdir(), 'threadlanes-untitled', hash, name);
+  }
+
+  private async runDocument(document: vscode.TextDocument): Promise<RunOutcome | undefined> {
+    const file = this.snippetPath(document);
+    const source = document.getText();
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+    if (folder && importsThreadlanes(source)) this.addTypes(folder.uri.fsPath);
+    // The harness resolves the snippet's imports from its path, so an untitled buffer gets a file.
+    if (document.uri.scheme !== 'file' || !fs.existsSync(file)) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, source);
+    }
+    this.activeRuns.get(file)?.cancel();
+    const mode = this.setting<Mode>('mode', 'free');
+    const request = {
+      file, source,
+      mode: mode === 'free' ? mode : 'free' as Mode, // controlled and gil modes are not built yet
+      timeoutSeconds: this.setting('timeoutSeconds', 10),
+      maxEvents: this.setting('maxEvents', 20_000_000),
+      ...(this.setting<number | null>('seed', null) !== null ? { seed: this.setting<number>('seed', 0) } : {}),
+    };
+    if (mode !== 'free') this.output.appendLine(`threadlanes.mode "${mode}" is not available yet; running in free mode.`);
+    const panel = ThreadlanesPanel.createOrShow(this.context.extensionUri, file, this.panelCallbacks);
+    await this.rememberPanel(file);
+    const name = path.basename(file);
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Threadlanes: running ${name}`, cancellable: true },
+      async (progress, token) => {
+        const distDir = vscode.Uri.joinPath(this.context.extensionUri, 'dist').fsPath;
+        const handle = startRun(distDir, request, (p) => {
+          progress.report({ message: `${(p.elapsedMs / 1000).toFixed(1)} s · ${p.threads} threads · ${p.events.toLocaleString('en-US')} events` });
+          panel.progress({ type: 'progress', ...p });
+        }, (line) => this.output.appendLine(line));
+        this.activeRuns.set(file, handle);
+        const cancel = token.onCancellationRequested(() => handle.cancel());
+        try {
+          return await handle.done;
+        } catch (error) {
+          this.output.appendLine(String((error as Error).stack ?? error));
+          void vscode.window.showErrorMessage(`Threadlanes could not run ${name}: ${(error as Error).message}`);
+          return undefined;
+        } finally {
+          cancel.dispose();
+          if (this.activeRuns.get(file) === handle) this.activeRuns.delete(file);
+        }
+      });
+    if (!outcome) {
+      this.output.appendLine(`${name}: run cancelled`);
+      return undefined;
+    }
+    this.lastRuns.set(file, outcome.summary);
+    this.showProblems(outcome.summary, file, document);
+    panel.show(outcome.trace, [{ file, text: source }]);
+    void this.storeTrace(file, outcome.trace);
+    this.report(outcome.summary, name);
+    return outcome;
+  }
+
+  private report(summary: RunSummary, name: string): void {
+    const seconds = `${(summary.durationMs / 1000).toFixed(2)} s`;
+    this.output.appendLine(`${name}: ${summary.outcome} after ${seconds}, ${summary.events} events`);
+    if (summary.outcome === 'deadlock') {
+      void vscode.window.showWarningMessage(`Threadlanes: ${name} deadlocked. ${summary.deadlock?.explanation ?? ''}`.slice(0, 400));
+    } else if (summary.outcome === 'error' && summary.error) {
+      void vscode.window.showErrorMessage(`Threadlanes: ${name} failed: ${summary.error.message}`.slice(0, 400));
+    } else if (summary.outcome === 'timeout') {
+      void vscode.window.showWarningMessage(`Threadlanes: ${name} was stopped after ${seconds} (threadlanes.timeoutSeconds).`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Problems, decorations, hovers
+
+  private showProblems(summary: RunSummary, file: string, document: vscode.TextDocument): void {
+    const byUri = new Map<string, vscode.Diagnostic[]>();
+    const uriOf = (problemFile: string) => (samePath(problemFile, file) ? document.uri : vscode.Uri.file(problemFile));
+    // A run replaces what the last run of this snippet said.
+    this.diagnostics.delete(document.uri);
+    for (const problem of problemsOf(summary)) {
+      const uri = uriOf(problem.file);
+      const line = Math.max(0, problem.line - 1);
+      const col = Math.max(0, problem.col - 1);
+      const range = new vscode.Range(line, col, line, Number.MAX_SAFE_INTEGER);
+      const diagnostic = new vscode.Diagnostic(range, problem.message, problem.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+      diagnostic.source = 'threadlanes';
+      diagnostic.code = problem.code;
+      const list = byUri.get(uri.toString()) ?? [];
+      list.push(diagnostic);
+      byUri.set(uri.toString(), list);
+    }
+    for (const [uri, list] of byUri) this.diagnostics.set(vscode.Uri.parse(uri), list);
+    vscode.window.visibleTextEditors.forEach((editor) => this.decorate(editor));
+  }
+
+  private summaryFor(document: vscode.TextDocument): RunSummary | undefined {
+    const file = this.snippetPath(document);
+    return this.lastRuns.get(file) ?? [...this.lastRuns.values()].find((s) => samePath(s.file, file));
+  }
+
+  private decorate(editor: vscode.TextEditor): void {
+    const summary = this.summaryFor(editor.document);
+    const file = this.snippetPath(editor.document);
+    const notes = summary ? blockingLineNotes(summary).filter((note) => samePath(note.file, file)) : [];
+    editor.setDecorations(this.blockingDecoration, notes
+      .filter((note) => note.line <= editor.document.lineCount)
+      .map((note) => ({
+        range: editor.document.lineAt(note.line - 1).range,
+        renderOptions: { after: { contentText: `⟵ ${note.text}` } },
+        hoverMessage: note.text,
+      })));
+  }
+
+  private async hover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const summary = this.summaryFor(document);
+    const wordRange = document.getWordRangeAtPosition(position, /[A-Za-z_$][\w$]*/);
+    if (!summary || !wordRange) return undefined;
+    const file = this.snippetPath(document);
+    // Resolve through the declaration (the language server's answer), never by the text of the name.
+    const declarations: vscode.Position[] = [];
+    try {
+      const found = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', document.uri, position);
+      for (const location of found ?? []) {
+        const uri = 'targetUri' in location ? location.targetUri : location.uri;
+        if (uri.toString() !== document.uri.toString()) continue;
+        declarations.push('targetUri' in location ? (location.targetSelectionRange ?? location.targetRange).start : location.range.start);
+      }
+    } catch {
+      // no definition provider: only the declaration itself can be hovered
+    }
+    if (declarations.length === 0) declarations.push(wordRange.start);
+    if (token.isCancellationRequested) return undefined;
+    const primitives = declarations.flatMap((d) => primitivesDeclaredAt(summary, file, { line: d.line + 1, col: d.character + 1 }));
+    if (primitives.length === 0) return undefined;
+    const markdown = new vscode.MarkdownString(undefined, true);
+    markdown.isTrusted = { enabledCommands: ['threadlanes.showPrimitive'] };
+    for (const primitive of primitives.slice(0, 8)) {
+      markdown.appendMarkdown(describeAtEnd(summary, primitive).map(escapeForHover).join('\n') + '\n\n');
+      const args = encodeURIComponent(JSON.stringify([file, primitive.name]));
+      markdown.appendMarkdown(`[Show in the Threadlanes panel](command:threadlanes.showPrimitive?${args})\n\n`);
+    }
+    if (primitives.length > 8) markdown.appendMarkdown(`…and ${primitives.length - 8} more made at this line.\n`);
+    return new vscode.Hover(markdown, wordRange);
+  }
+
+  private showPrimitive(file: string, name: string): void {
+    const panel = ThreadlanesPanel.get(file) ?? ThreadlanesPanel.createOrShow(this.context.extensionUri, file, this.panelCallbacks);
+    panel.highlight(name);
+  }
+
+  private async reveal(file: string, line: number, col: number): Promise<void> {
+    const open = vscode.window.visibleTextEditors.find((editor) => samePath(this.snippetPath(editor.document), file));
+    const document = open?.document ?? await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    const position = new vscode.Position(Math.max(0, line - 1), Math.max(0, col - 1));
+    await vscode.window.showTextDocument(document, {
+      viewColumn: open?.viewColumn ?? vscode.ViewColumn.One,
+      selection: new vscode.Range(position, position),
+      preserveFocus: false,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Keeping the last trace for a reloaded window
+
+  private traceFile(file: string): vscode.Uri {
+    const hash = crypto.createHash('sha1').update(file).digest('hex').slice(0, 16);
+    return vscode.Uri.joinPath(this.context.globalStorageUri, 'traces', `${hash}.tltrace`);
+  }
+
+  private async storeTrace(file: string, trace: Uint8Array): Promise<void> {
+    try {
+      await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(this.context.globalStorageUri, 'traces'));
+      await vscode.workspace.fs.writeFile(this.traceFile(file), trace);
+    } catch (error) {
+      this.output.appendLine(`could not keep the trace for a reload: ${(error as Error).message}`);
+    }
+  }
+
+  private async storedTrace(file: string): Promise<Uint8Array | undefined> {
+    try {
+      return await vscode.workspace.fs.readFile(this.traceFile(file));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async rememberPanel(file: string): Promise<void> {
+    const known = this.context.workspaceState.get<Record<string, string>>('threadlanes.panelFiles', {});
+    await this.context.workspaceState.update('threadlanes.panelFiles', { ...known, [ThreadlanesPanel.title(file)]: file });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // A new snippet
+
+  private async newSnippet(): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    let document: vscode.TextDocument;
+    if (folder && folder.uri.scheme === 'file') {
+      let target = path.join(folder.uri.fsPath, 'threads.ts');
+      for (let n = 2; fs.existsSync(target); n++) target = path.join(folder.uri.fsPath, `threads-${n}.ts`);
+      fs.writeFileSync(target, EXAMPLE_SNIPPET);
+      document = await vscode.workspace.openTextDocument(vscode.Uri.file(target));
+      this.addTypes(folder.uri.fsPath);
+    } else {
+      document = await vscode.workspace.openTextDocument({ language: 'typescript', content: EXAMPLE_SNIPPET });
+    }
+    await vscode.window.showTextDocument(document);
+  }
+
+  /** Makes `import … from "threadlanes"` type-check in this workspace (see types.ts). */
+  private addTypes(folder: string): void {
+    if (!this.setting('addTypesToWorkspace', true)) return;
+    try {
+      const wrote = ensureWorkspaceTypes(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'types').fsPath, folder, String(this.context.extension.packageJSON.version));
+      if (wrote) this.output.appendLine(`wrote the snippet API's types to ${wrote}`);
+    } catch (error) {
+      this.output.appendLine(`could not write the snippet API's types: ${(error as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    for (const run of this.activeRuns.values()) run.cancel();
+    ThreadlanesPanel.all().forEach((panel) => panel.dispose());
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+}
+
+/** Markdown in a hover is trusted for one command: escape the names and messages that come from the run. */
+function escapeForHover(line: string): string {
+  return line.replace(/[\\`[\]<>]/g, (c) => `\\${c}`);
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(new Threadlanes(context));
+}
+
+export function deactivate(): void {
+  // Disposables in context.subscriptions cancel runs and close panels.
+}

@@ -1,0 +1,68 @@
+/**
+ * Runs a snippet in a child Node process (never in the extension host) and resolves with its
+ * summary and trace. Cancelling kills the child, which takes its worker threads with it.
+ */
+import { fork } from 'node:child_process';
+import * as path from 'node:path';
+import type { RunProgress } from '../harness/types';
+import type { FromRunner, RunRequest } from './runnerProtocol';
+import type { RunSummary } from './summary';
+
+export interface RunOutcome {
+  summary: RunSummary;
+  trace: Uint8Array;
+}
+
+export interface RunHandle {
+  /** Resolves with the run, or undefined if it was cancelled. Rejects if the runner failed. */
+  done: Promise<RunOutcome | undefined>;
+  cancel(): void;
+  /** The child's pid (tests check it is gone after cancel). */
+  pid: number | undefined;
+}
+
+export function startRun(distDir: string, request: Omit<RunRequest, 'type'>, onProgress: (progress: RunProgress) => void, log: (line: string) => void): RunHandle {
+  const child = fork(path.join(distDir, 'harness-runner.js'), [], {
+    // In desktop VS Code process.execPath is Electron: make it behave as plain Node.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    cwd: path.dirname(request.file),
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    execArgv: [],
+  });
+  let cancelled = false;
+  child.stdout?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
+  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
+  const done = new Promise<RunOutcome | undefined>((resolve, reject) => {
+    let settled = false;
+    child.on('message', (message: FromRunner) => {
+      if (message.type === 'progress') onProgress(message.progress);
+      else if (message.type === 'done') {
+        settled = true;
+        resolve({ summary: message.summary, trace: message.trace });
+      } else if (message.type === 'failed') {
+        settled = true;
+        reject(new Error(message.message));
+      }
+    });
+    child.on('error', (error) => {
+      if (!settled) reject(error);
+      settled = true;
+    });
+    child.on('exit', (code, signal) => {
+      if (settled) return;
+      settled = true;
+      if (cancelled) resolve(undefined);
+      else reject(new Error(`the Threadlanes runner stopped unexpectedly (${signal ?? `exit code ${code}`})`));
+    });
+  });
+  child.send({ type: 'run', ...request });
+  return {
+    done,
+    pid: child.pid,
+    cancel() {
+      cancelled = true;
+      child.kill('SIGKILL');
+    },
+  };
+}

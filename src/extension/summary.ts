@@ -1,0 +1,280 @@
+/**
+ * What the extension keeps of a run: a small summary the child runner computes from the trace
+ * (so the extension host never derives intervals from millions of events), and the pure
+ * functions that turn it into Problems, decorations and hovers. No `vscode` here: the
+ * extension maps these plain records onto its API, and test/extension/ tests them directly.
+ */
+import { WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
+import { deriveIntervals, ThreadActivity, IntervalEnd } from '../trace/intervals';
+
+/** A place in a file; line and col are 1-based. */
+export interface SourcePlace {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface HolderAtEnd {
+  thread: string;
+  /** RLock depth or semaphore permits; 1 for a Lock. */
+  count: number;
+  /** Where it acquired the primitive. */
+  site?: SourcePlace;
+  sinceNs: number;
+}
+
+export interface WaiterAtEnd {
+  thread: string;
+  /** What kind of wait (lock, condition, queue, …). */
+  waitKind: string;
+  /** The blocking call. */
+  site?: SourcePlace;
+  sinceNs: number;
+}
+
+/** A primitive and who owned and waited for it when the run ended (or deadlocked). */
+export interface PrimitiveAtEnd {
+  id: number;
+  name: string;
+  kind: string;
+  /** Where it was constructed. */
+  constructedAt?: SourcePlace;
+  /** The variable or property the constructor's result was assigned to. */
+  declaredAs?: string;
+  holders: HolderAtEnd[];
+  waiters: WaiterAtEnd[];
+}
+
+export interface DeadlockedThread {
+  thread: string;
+  holds: string[];
+  waitsFor: string;
+  waitsForKind: string;
+  heldBy: string[];
+  site?: SourcePlace;
+}
+
+export interface SnippetProblem {
+  kind: string;
+  message: string;
+  place?: SourcePlace;
+}
+
+export interface RunSummary {
+  file: string;
+  outcome: Outcome;
+  durationMs: number;
+  events: number;
+  /** ns since the run's epoch at which the end state holds. */
+  endNs: number;
+  primitives: PrimitiveAtEnd[];
+  deadlock?: { kind: 'cycle' | 'all-blocked'; explanation: string; threads: DeadlockedThread[] };
+  /** Why the run failed (syntax, an exception in MainThread, a usage error, a limit). */
+  error?: SnippetProblem;
+  /** Exceptions that ended other threads. */
+  threadExceptions: (SnippetProblem & { thread: string })[];
+  truncated?: string;
+}
+
+/** Parses "file:line:col" or "file:line" (the file may itself contain colons). */
+export function parseSite(site: string): SourcePlace | undefined {
+  const match = /^(.*?):(\d+)(?::(\d+))?$/.exec(site);
+  if (!match) return undefined;
+  const line = Number(match[2]);
+  if (!(line >= 1)) return undefined;
+  return { file: match[1]!, line, col: match[3] ? Math.max(1, Number(match[3])) : 1 };
+}
+
+/** The kinds the hover explains (threads and plain values have no owner). */
+const OWNABLE = new Set(['Lock', 'RLock', 'Condition', 'Semaphore', 'BoundedSemaphore', 'Event', 'Barrier', 'Queue', 'LifoQueue', 'PriorityQueue', 'Future']);
+
+export interface SummaryInput {
+  trace: Trace;
+  durationMs: number;
+  events: number;
+  error?: { message: string; site: string; kind: string; line?: number; col?: number };
+}
+
+export function summarize({ trace, durationMs, events, error }: SummaryInput): RunSummary {
+  const { header } = trace;
+  const placeOf = (siteId: number): SourcePlace | undefined => {
+    const site = siteId > 0 ? header.sites[siteId] : undefined;
+    return site && site.line >= 1 ? { file: site.file, line: site.line, col: Math.max(1, site.col) } : undefined;
+  };
+  const threadName = (tid: number) => header.threads.find((t) => t.tid === tid)?.name ?? `thread ${tid}`;
+  const objectName = (id: number) => header.objects.find((o) => o.id === id)?.name ?? `#${id}`;
+
+  const primitives = new Map<number, PrimitiveAtEnd>();
+  for (const object of header.objects) {
+    if (!OWNABLE.has(object.kind) || object.internal) continue;
+    const site = header.sites[object.siteId];
+    primitives.set(object.id, {
+      id: object.id, name: object.name, kind: object.kind,
+      constructedAt: placeOf(object.siteId),
+      ...(site?.declaredAs ? { declaredAs: site.declaredAs } : {}),
+      holders: [], waiters: [],
+    });
+  }
+
+  let endNs = 0;
+  try {
+    const intervals = deriveIntervals(trace);
+    endNs = intervals.endNs;
+    for (const thread of intervals.threads) {
+      if (!thread) continue;
+      const name = threadName(thread.tid);
+      const { holds, states } = thread;
+      for (let i = 0; i < holds.count; i++) {
+        if (!holds.heldAtEnd[i]) continue;
+        const primitive = primitives.get(holds.objectId[i]!);
+        primitive?.holders.push({ thread: name, count: Math.max(1, holds.depth[i]!), site: placeOf(holds.siteId[i]!), sinceNs: holds.startNs[i]! });
+      }
+      const last = states.count - 1;
+      if (last >= 0 && states.ending[last] === IntervalEnd.OpenAtEnd &&
+          (states.state[last] === ThreadActivity.Blocked || states.state[last] === ThreadActivity.Waiting)) {
+        const primitive = primitives.get(states.objectId[last]!);
+        primitive?.waiters.push({
+          thread: name, waitKind: WAIT_KIND_NAMES[states.arg[last]! & 0xff] ?? 'wait',
+          site: placeOf(states.siteId[last]!), sinceNs: states.startNs[last]!,
+        });
+      }
+    }
+  } catch {
+    // A trace that breaks its invariants still gets Problems and the panel; only hovers lose owners.
+  }
+
+  const summary: RunSummary = {
+    file: header.file, outcome: header.outcome, durationMs, events, endNs,
+    primitives: [...primitives.values()],
+    threadExceptions: header.exceptions
+      .filter((exception) => exception.tid !== 0)
+      .map((exception) => ({
+        thread: threadName(exception.tid), kind: 'exception',
+        message: `${exception.name}: ${exception.message}`, place: placeOf(exception.siteId),
+      })),
+    ...(header.truncated ? { truncated: header.truncated } : {}),
+  };
+  if (header.deadlock) {
+    summary.deadlock = {
+      kind: header.deadlock.kind,
+      explanation: header.deadlock.explanation,
+      threads: header.deadlock.cycle.map((entry) => ({
+        thread: threadName(entry.tid),
+        holds: entry.holds.map(objectName),
+        waitsFor: objectName(entry.waitsFor),
+        waitsForKind: WAIT_KIND_NAMES[entry.waitKind & 0xff] ?? 'wait',
+        heldBy: entry.heldBy.map(threadName),
+        site: placeOf(entry.siteId),
+      })),
+    };
+  }
+  const failure: SummaryInput['error'] = error ?? header.error;
+  if (failure) {
+    const place = failure.line ? { file: header.file, line: failure.line, col: failure.col ?? 1 } : parseSite(failure.site);
+    summary.error = { kind: failure.kind, message: failure.message, ...(place ? { place } : {}) };
+  }
+  return summary;
+}
+
+// ---------------------------------------------------------------------------------------
+// Problems and decorations
+
+export type ProblemSeverity = 'error' | 'warning';
+
+export interface ProblemEntry {
+  file: string;
+  line: number;
+  col: number;
+  severity: ProblemSeverity;
+  message: string;
+  code: string;
+}
+
+const ERROR_WORDS: Record<string, string> = {
+  syntax: 'The snippet does not compile',
+  exception: 'MainThread raised an exception',
+  usage: 'Threadlanes cannot run this',
+  limit: 'The run hit a limit',
+  internal: 'Threadlanes failed',
+};
+
+/** One Problems entry per snippet error, per blocked thread of a deadlock, per thread that died. */
+export function problemsOf(summary: RunSummary): ProblemEntry[] {
+  const problems: ProblemEntry[] = [];
+  const { error } = summary;
+  if (error && error.kind !== 'cancelled') {
+    const place = error.place ?? { file: summary.file, line: 1, col: 1 };
+    problems.push({ ...place, severity: 'error', code: error.kind, message: `${ERROR_WORDS[error.kind] ?? 'Error'}: ${error.message}` });
+  }
+  for (const entry of summary.deadlock?.threads ?? []) {
+    if (!entry.site) continue;
+    problems.push({ ...entry.site, severity: 'error', code: 'deadlock', message: deadlockLine(entry) });
+  }
+  for (const exception of summary.threadExceptions) {
+    if (!exception.place) continue;
+    problems.push({ ...exception.place, severity: 'warning', code: 'thread-exception', message: `${exception.thread} ended with ${exception.message}` });
+  }
+  return problems;
+}
+
+/** "Kant waits here for fork 3, held by Descartes (deadlock)". */
+export function deadlockLine(entry: DeadlockedThread): string {
+  const heldBy = entry.heldBy.length ? `, held by ${entry.heldBy.join(', ')}` : '';
+  const holds = entry.holds.length ? ` while holding ${entry.holds.join(', ')}` : '';
+  return `Deadlock: ${entry.thread} waits here for ${entry.waitsFor}${heldBy}${holds}.`;
+}
+
+/** The text decorations show after the blocking lines (one per line; several threads share a line). */
+export function blockingLineNotes(summary: RunSummary): { file: string; line: number; text: string }[] {
+  const byLine = new Map<string, { file: string; line: number; parts: string[] }>();
+  for (const entry of summary.deadlock?.threads ?? []) {
+    if (!entry.site) continue;
+    const key = `${entry.site.file}\n${entry.site.line}`;
+    const note = byLine.get(key) ?? { file: entry.site.file, line: entry.site.line, parts: [] };
+    note.parts.push(`${entry.thread} waits here for ${entry.waitsFor}${entry.heldBy.length ? `, held by ${entry.heldBy.join(', ')}` : ''}`);
+    byLine.set(key, note);
+  }
+  return [...byLine.values()].map(({ file, line, parts }) => ({ file, line, text: parts.join(' · ') }));
+}
+
+// ---------------------------------------------------------------------------------------
+// Hovers
+
+/**
+ * The primitives an identifier names, found through its declaration: the construction site
+ * the trace records lies in the declaration's initializer, on the declaration's line after the
+ * declared name (`const fork1 = new Lock("fork 1")`, `lock = new Lock()` in a class). A name
+ * that merely reads the same elsewhere is never matched: only the position counts.
+ */
+export function primitivesDeclaredAt(summary: RunSummary, file: string, declaration: { line: number; col: number }): PrimitiveAtEnd[] {
+  const onLine = summary.primitives.filter((p) =>
+    p.constructedAt && samePath(p.constructedAt.file, file) && p.constructedAt.line === declaration.line && p.constructedAt.col > declaration.col);
+  if (onLine.length === 0) return [];
+  // Several constructions on one line (`const a = new Lock(), b = new Lock()`): the nearest after the name.
+  const nearestCol = Math.min(...onLine.map((p) => p.constructedAt!.col));
+  return onLine.filter((p) => p.constructedAt!.col === nearestCol);
+}
+
+export function samePath(a: string, b: string): boolean {
+  const normalise = (p: string) => p.replace(/\\/g, '/').replace(/^([a-z]):/i, (_, d: string) => `${d.toLowerCase()}:`);
+  return normalise(a) === normalise(b);
+}
+
+const place = (p?: SourcePlace) => (p ? `line ${p.line}` : 'an unknown line');
+const sinceMs = (summary: RunSummary, sinceNs: number) => `${((summary.endNs - sinceNs) / 1e6).toFixed(1)} ms`;
+
+/** Markdown lines for one primitive at the end of the run (the hover's body). */
+export function describeAtEnd(summary: RunSummary, primitive: PrimitiveAtEnd): string[] {
+  const when = summary.outcome === 'deadlock' ? 'at the deadlock' : 'when the run ended';
+  const lines = [`**${primitive.kind} "${primitive.name}"** ${when} (${summary.outcome}, ${summary.durationMs.toFixed(0)} ms):`, ''];
+  if (primitive.holders.length === 0) lines.push('- owner: nobody');
+  for (const holder of primitive.holders) {
+    const count = holder.count > 1 ? ` (${primitive.kind === 'RLock' ? 'depth' : 'permits'} ${holder.count})` : '';
+    lines.push(`- owner: **${holder.thread}**${count}, acquired at ${place(holder.site)}, held for ${sinceMs(summary, holder.sinceNs)}`);
+  }
+  if (primitive.waiters.length === 0) lines.push('- waiting: nobody');
+  for (const waiter of primitive.waiters) {
+    lines.push(`- waiting: **${waiter.thread}** (${waiter.waitKind}) at ${place(waiter.site)}, for ${sinceMs(summary, waiter.sinceNs)}`);
+  }
+  return lines;
+}

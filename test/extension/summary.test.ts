@@ -1,0 +1,96 @@
+/** The extension's pure mapping from a run to Problems, decorations and hovers (no VS Code needed). */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { run } from '../../src/harness/run';
+import { blockingLineNotes, describeAtEnd, parseSite, primitivesDeclaredAt, problemsOf, summarize, type RunSummary } from '../../src/extension/summary';
+import { importsThreadlanes, EXAMPLE_SNIPPET } from '../../src/extension/snippets';
+import { ensureWorkspaceTypes } from '../../src/extension/types';
+
+const philosophers = path.resolve(__dirname, '../../examples/dining-philosophers.ts');
+
+async function summaryOf(file: string, source?: string): Promise<RunSummary> {
+  const result = await run({ file, ...(source !== undefined ? { source } : {}), timeoutSeconds: 10 });
+  return summarize({ trace: result.trace, durationMs: result.durationMs, events: result.events, error: result.error });
+}
+
+describe('extension: run summary', function () {
+  this.timeout(30_000);
+  let deadlock: RunSummary;
+  before(async () => {
+    deadlock = await summaryOf(philosophers);
+  });
+
+  it('has a Problem and a decoration at the blocking line of each deadlocked thread', () => {
+    assert.equal(deadlock.outcome, 'deadlock');
+    const problems = problemsOf(deadlock).filter((p) => p.code === 'deadlock');
+    assert.equal(problems.length, 5);
+    for (const problem of problems) {
+      assert.equal(problem.line, 31); // right.acquire()
+      assert.match(problem.message, /^Deadlock: \w+ waits here for fork \d, held by \w+ while holding fork \d\.$/);
+    }
+    const notes = blockingLineNotes(deadlock);
+    assert.equal(notes.length, 1);
+    assert.match(notes[0]!.text, /Plato waits here for fork 2, held by Kant/);
+  });
+
+  it('resolves a primitive through its declaration position, not its name', () => {
+    // `const fork1 = new Lock("fork 1");` is line 16; the name starts at col 7.
+    const [fork1] = primitivesDeclaredAt(deadlock, philosophers, { line: 16, col: 7 });
+    assert.equal(fork1?.name, 'fork 1');
+    assert.deepEqual(fork1!.holders.map((h) => h.thread), ['Plato']);
+    assert.deepEqual(fork1!.waiters.map((w) => w.thread), ['Confucius']);
+    // Another line, or a position after the constructor, names nothing.
+    assert.deepEqual(primitivesDeclaredAt(deadlock, philosophers, { line: 21, col: 7 }), []);
+    assert.deepEqual(primitivesDeclaredAt(deadlock, philosophers, { line: 16, col: 30 }), []);
+    const text = describeAtEnd(deadlock, fork1!).join('\n');
+    assert.match(text, /owner: \*\*Plato\*\*, acquired at line 28/);
+    assert.match(text, /waiting: \*\*Confucius\*\* \(lock\) at line 31/);
+    assert.match(text, /at the deadlock/);
+  });
+
+  it('puts snippet errors at their line: syntax, an exception in main, a usage error', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-ext-'));
+    const file = path.join(dir, 'snippet.ts');
+    fs.writeFileSync(file, '');
+    const cases: [string, number, string][] = [
+      ['import { Lock } from "threadlanes";\nconst l = new Lock(;\n', 2, 'syntax'],
+      ['import { Lock } from "threadlanes";\nexport function main() {\n  throw new Error("boom");\n}\n', 3, 'exception'],
+      ['import { Thread } from "threadlanes";\nexport function main() {\n  new Thread({ target: () => 1 }).start();\n}\n', 3, 'usage'],
+    ];
+    for (const [source, line, kind] of cases) {
+      const summary = await summaryOf(file, source);
+      const [problem] = problemsOf(summary);
+      assert.equal(problem?.code, kind, source);
+      assert.equal(problem?.line, line, source);
+      assert.equal(problem?.severity, 'error');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('parses sites whose file has colons', () => {
+    assert.deepEqual(parseSite('C:/x/a.ts:3:4'), { file: 'C:/x/a.ts', line: 3, col: 4 });
+    assert.deepEqual(parseSite('/a.ts:31'), { file: '/a.ts', line: 31, col: 1 });
+    assert.equal(parseSite('/a.ts'), undefined);
+  });
+});
+
+describe('extension: snippets and types', () => {
+  it('recognises files that import threadlanes', () => {
+    assert.ok(importsThreadlanes(EXAMPLE_SNIPPET));
+    assert.ok(importsThreadlanes('const t = require("threadlanes");'));
+    assert.ok(!importsThreadlanes('import { Lock } from "threadlanes-extra";'));
+  });
+
+  it('writes the types stub once and never over a real install', () => {
+    const typesDir = path.resolve(__dirname, '../../dist/types');
+    if (!fs.existsSync(path.join(typesDir, 'runtime', 'index.d.ts'))) return; // built by `npm run package`
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-types-'));
+    assert.ok(ensureWorkspaceTypes(typesDir, folder, '1.0.0'));
+    assert.equal(ensureWorkspaceTypes(typesDir, folder, '1.0.0'), undefined);
+    fs.writeFileSync(path.join(folder, 'node_modules/threadlanes/package.json'), '{"name":"threadlanes","version":"9.9.9"}');
+    assert.equal(ensureWorkspaceTypes(typesDir, folder, '1.0.0'), undefined);
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+});

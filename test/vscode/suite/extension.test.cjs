@@ -1,0 +1,101 @@
+// The extension in a real VS Code extension host (code-server 1.139): commands, the panel,
+// Problems, hovers, cancel, responsiveness. The workspace is a temporary copy of examples/.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const vscode = require('vscode');
+
+const folder = () => vscode.workspace.workspaceFolders[0].uri.fsPath;
+const state = () => vscode.commands.executeCommand('threadlanes._state');
+const ours = (uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'threadlanes');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function open(name, text) {
+  const file = path.join(folder(), name);
+  if (text !== undefined) fs.writeFileSync(file, text);
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  await vscode.window.showTextDocument(document);
+  return document;
+}
+
+describe('Threadlanes in VS Code', () => {
+  before(async () => {
+    const extension = vscode.extensions.all.find((e) => e.packageJSON.name === 'threadlanes');
+    assert.ok(extension, 'the extension is installed');
+    await extension.activate();
+  });
+
+  it('registers its commands and puts Visualise threads in the TypeScript editor context menu', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['threadlanes.visualise', 'threadlanes.rerun', 'threadlanes.newSnippet']) assert.ok(commands.includes(id), id);
+    const extension = vscode.extensions.all.find((e) => e.packageJSON.name === 'threadlanes');
+    const menu = extension.packageJSON.contributes.menus['editor/context'];
+    assert.ok(menu.some((m) => m.command === 'threadlanes.visualise' && /typescript/.test(m.when)));
+  });
+
+  it('runs the dining philosophers into a panel, with a Problem per deadlocked thread', async () => {
+    const document = await open('dining-philosophers.ts');
+    const outcome = await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
+    assert.equal(outcome.summary.outcome, 'deadlock');
+    const s = await state();
+    assert.ok(s.panels.includes(document.uri.fsPath), JSON.stringify(s));
+    const problems = ours(document.uri);
+    assert.equal(problems.length, 5, JSON.stringify(problems));
+    assert.ok(problems.every((p) => p.range.start.line === 30 && /waits here for fork/.test(p.message)));
+  });
+
+  it('hovers a lock identifier, at a use, with its owner and waiters at the deadlock', async () => {
+    const document = await open('dining-philosophers.ts');
+    // `const forks = [fork1, …]` (line 21): the use of fork1 resolves through its declaration on line 16.
+    const line = document.lineAt(20).text;
+    const at = new vscode.Position(20, line.indexOf('fork1') + 2);
+    let text = '';
+    for (let i = 0; i < 40 && !/owner/.test(text); i++) { // the TS server may still be starting
+      const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', document.uri, at);
+      text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      if (!/owner/.test(text)) await sleep(500);
+    }
+    assert.match(text, /Lock "fork 1"/);
+    assert.match(text, /owner: \*\*Plato\*\*/);
+    assert.match(text, /waiting: \*\*Confucius\*\*/);
+  });
+
+  it('shows a syntax error as a Problem at its line, and clears it after the fix (unsaved)', async () => {
+    const document = await open('broken.ts', 'import { Lock } from "threadlanes";\nconst l = new Lock(;\nexport function main() {}\n');
+    await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
+    const [problem] = ours(document.uri);
+    assert.equal(problem?.code, 'syntax');
+    assert.equal(problem.range.start.line, 1);
+    const editor = vscode.window.activeTextEditor;
+    await editor.edit((edit) => edit.replace(new vscode.Range(1, 0, 1, 100), 'const l = new Lock();'));
+    assert.ok(document.isDirty);
+    const outcome = await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
+    assert.equal(outcome.summary.outcome, 'completed');
+    assert.deepEqual(ours(document.uri), []);
+  });
+
+  it('stays responsive while a snippet spins, and cancel kills the run', async () => {
+    const document = await open('spin.ts', 'import { Thread } from "threadlanes";\nfunction spin() { for (;;) {} }\nexport function main() {\n  const t = new Thread({ target: spin });\n  t.start();\n  t.join();\n}\n');
+    const running = vscode.commands.executeCommand('threadlanes.visualise', document.uri);
+    let pids = [];
+    for (let i = 0; i < 100 && pids.length === 0; i++) { await sleep(50); pids = (await state()).activeRunPids; }
+    assert.equal(pids.length, 1);
+    await sleep(1500); // well into the run
+    const roundTrips = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await state();
+      roundTrips.push(performance.now() - t);
+      await sleep(100);
+    }
+    console.log(`[ext-tests] command round-trips during the spin: max ${Math.max(...roundTrips).toFixed(1)} ms`);
+    assert.ok(Math.max(...roundTrips) < 250, JSON.stringify(roundTrips));
+    const t = performance.now();
+    await vscode.commands.executeCommand('threadlanes.stop');
+    assert.equal(await running, undefined);
+    assert.ok(performance.now() - t < 2000);
+    await sleep(200);
+    assert.throws(() => process.kill(pids[0], 0), 'the runner process is gone');
+    assert.deepEqual((await state()).activeRunPids, []);
+  });
+});

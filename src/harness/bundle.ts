@@ -316,7 +316,8 @@ export async function bundleSnippet(file: string, source: string, displayFile = 
   const inlineMap = `\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(instrumented.map).toString('base64')}`;
   try {
     await esbuild.build({
-      entryPoints: [absolute],
+      // The entry comes from memory: the editor's unsaved buffer runs even if the file is not on disk.
+      stdin: { contents: instrumented.code + inlineMap, loader, resolveDir: path.dirname(absolute), sourcefile: displayFile },
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -332,10 +333,6 @@ export async function bundleSnippet(file: string, source: string, displayFile = 
         name: 'threadlanes-snippet',
         setup(build) {
           build.onResolve({ filter: /^threadlanes$/ }, () => ({ path: runtime, external: true }));
-          build.onLoad({ filter: /.*/ }, (args) => {
-            if (path.resolve(args.path) !== absolute) return undefined;
-            return { contents: instrumented.code + inlineMap, loader, resolveDir: path.dirname(absolute) };
-          });
         },
       }],
     });

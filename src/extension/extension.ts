@@ -11,10 +11,12 @@ import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Mode } from '../harness/types';
 import { ThreadlanesPanel, type PanelCallbacks } from './panel';
-import { startRun, type RunHandle, type RunOutcome } from './runner';
-import { blockingLineNotes, describeAtEnd, primitivesDeclaredAt, problemsOf, samePath, type RunSummary } from './summary';
+import { exportInChild, startRun, type RunHandle, type RunOutcome } from './runner';
+import { arrayElementColumns, blockingLineNotes, describeAtEnd, primitivesDeclaredAt, primitivesUsedAt, problemsOf, samePath, type PrimitiveAtEnd, type RunSummary } from './summary';
 import { EXAMPLE_SNIPPET, importsThreadlanes } from './snippets';
 import { ensureWorkspaceTypes } from './types';
+import { exportFileName } from './export';
+import { EXPORT_FORMATS, type ExportFormat } from '../webview/protocol';
 
 const LANGUAGES = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
 
@@ -23,7 +25,11 @@ export interface ExtensionTestState {
   runs: { file: string; outcome: string; durationMs: number }[];
   activeRunPids: number[];
   panels: string[];
+  trusted: boolean;
+  refusals: string[];
 }
+
+export const UNTRUSTED_MESSAGE = 'Threadlanes runs the snippet as a program on this machine, so it does not run code in an untrusted workspace. Trust this workspace (Manage Workspace Trust) to visualise its snippets.';
 
 class Threadlanes implements vscode.Disposable {
   private readonly output = vscode.window.createOutputChannel('Threadlanes');
@@ -38,6 +44,8 @@ class Threadlanes implements vscode.Disposable {
   /** The last run of each snippet, by file path. */
   private readonly lastRuns = new Map<string, RunSummary>();
   private readonly activeRuns = new Map<string, RunHandle>();
+  /** Why a command refused to run (shown to the user; tests read it). */
+  private readonly refusals: string[] = [];
   private readonly panelCallbacks: PanelCallbacks;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -47,6 +55,7 @@ class Threadlanes implements vscode.Disposable {
       log: (line) => this.output.appendLine(line),
       storedTrace: (file) => this.storedTrace(file),
       fileForTitle: (title) => this.context.workspaceState.get<Record<string, string>>('threadlanes.panelFiles', {})[title],
+      exportRun: (panel, format) => void this.exportPanel(panel, format),
     };
     this.disposables.push(
       this.output, this.diagnostics, this.blockingDecoration,
@@ -54,11 +63,18 @@ class Threadlanes implements vscode.Disposable {
       vscode.commands.registerCommand('threadlanes.rerun', () => this.rerun()),
       vscode.commands.registerCommand('threadlanes.newSnippet', () => this.newSnippet()),
       vscode.commands.registerCommand('threadlanes.stop', () => this.activeRuns.forEach((run) => run.cancel())),
+      // What the panel's Export buttons do; with a target (tests) no dialog is shown.
+      vscode.commands.registerCommand('threadlanes.exportRun', (format: ExportFormat, file?: string, target?: vscode.Uri) => {
+        const panel = (file ? ThreadlanesPanel.get(file) : undefined) ?? ThreadlanesPanel.all().find((p) => p.panel.active) ?? ThreadlanesPanel.all()[0];
+        return panel ? this.exportPanel(panel, format, target) : undefined;
+      }),
       vscode.commands.registerCommand('threadlanes.showPrimitive', (file: string, name: string) => this.showPrimitive(file, name)),
       vscode.commands.registerCommand('threadlanes._state', (): ExtensionTestState => ({
         runs: [...this.lastRuns.values()].map((s) => ({ file: s.file, outcome: s.outcome, durationMs: s.durationMs })),
         activeRunPids: [...this.activeRuns.values()].map((r) => r.pid ?? -1),
         panels: ThreadlanesPanel.all().map((p) => p.file),
+        trusted: vscode.workspace.isTrusted,
+        refusals: [...this.refusals],
       })),
       vscode.window.registerWebviewPanelSerializer(ThreadlanesPanel.viewType, {
         deserializeWebviewPanel: async (panel) => ThreadlanesPanel.revive(panel, this.context.extensionUri, this.panelCallbacks),
@@ -89,10 +105,12 @@ class Threadlanes implements vscode.Disposable {
 
   private async visualise(uri?: vscode.Uri): Promise<RunOutcome | undefined> {
     if (!vscode.workspace.isTrusted) {
-      const choice = await vscode.window.showWarningMessage(
-        'Threadlanes runs the snippet as a program on this machine, so it does not run code in an untrusted workspace. Trust this workspace (Manage Workspace Trust) to visualise its snippets.',
-        'Manage Workspace Trust');
-      if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+      // Refuse at once (the command's caller is not kept waiting for the user's answer).
+      this.refusals.push(UNTRUSTED_MESSAGE);
+      this.output.appendLine(UNTRUSTED_MESSAGE);
+      void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
       return undefined;
     }
     const document = uri
@@ -236,7 +254,60 @@ class Threadlanes implements vscode.Disposable {
     const wordRange = document.getWordRangeAtPosition(position, /[A-Za-z_$][\w$]*/);
     if (!summary || !wordRange) return undefined;
     const file = this.snippetPath(document);
-    // Resolve through the declaration (the language server's answer), never by the text of the name.
+    const found = new Map<number, PrimitiveAtEnd>();
+    const add = (list: PrimitiveAtEnd[]) => list.forEach((p) => found.set(p.id, p));
+    // 1. Through the declaration (the language server's answer), never by the text of the name:
+    //    `const fork1 = new Lock()`, `lock = new Lock()` in a class.
+    const declarations = await this.definitionsAt(document, position);
+    if (declarations.length === 0) declarations.push(wordRange.start);
+    if (token.isCancellationRequested) return undefined;
+    for (const d of declarations) add(primitivesDeclaredAt(summary, file, { line: d.line + 1, col: d.character + 1 }));
+    let how = '';
+    // 2. An array of primitives made at top level (`const forks = [fork1, fork2]`): its elements.
+    if (found.size === 0) {
+      for (const d of declarations) {
+        for (const col of arrayElementColumns(document.lineAt(d.line).text, d.character)) {
+          for (const e of await this.definitionsAt(document, new vscode.Position(d.line, col))) add(primitivesDeclaredAt(summary, file, { line: e.line + 1, col: e.character + 1 }));
+        }
+      }
+      if (found.size) how = 'the primitives the array holds';
+    }
+    // 3. Not a construction (a parameter, `this.lock` assigned in a constructor): what the run's
+    //    calls through this identifier used — this call, or else every call through the symbol.
+    if (found.size === 0) {
+      add(primitivesUsedAt(summary, file, wordRange.start.line + 1, document.lineAt(wordRange.start.line).text, wordRange.end.character));
+      if (found.size === 0) {
+        let references: vscode.Location[] = [];
+        try {
+          references = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeReferenceProvider', document.uri, position) ?? [];
+        } catch {
+          // no reference provider
+        }
+        for (const reference of references) {
+          if (reference.uri.toString() !== document.uri.toString()) continue;
+          const { end } = reference.range;
+          add(primitivesUsedAt(summary, file, end.line + 1, document.lineAt(end.line).text, end.character));
+        }
+      }
+      if (found.size) how = `what \`${document.getText(wordRange)}\` referred to at its calls during the run`;
+    }
+    if (token.isCancellationRequested) return undefined;
+    const primitives = [...found.values()];
+    if (primitives.length === 0) return undefined;
+    const markdown = new vscode.MarkdownString(undefined, true);
+    markdown.isTrusted = { enabledCommands: ['threadlanes.showPrimitive'] };
+    if (how) markdown.appendMarkdown(`*Threadlanes: ${how}.*\n\n`);
+    for (const primitive of primitives.slice(0, 8)) {
+      markdown.appendMarkdown(describeAtEnd(summary, primitive).map(escapeForHover).join('\n') + '\n\n');
+      const args = encodeURIComponent(JSON.stringify([file, primitive.name]));
+      markdown.appendMarkdown(`[Show in the Threadlanes panel](command:threadlanes.showPrimitive?${args})\n\n`);
+    }
+    if (primitives.length > 8) markdown.appendMarkdown(`…and ${primitives.length - 8} more.\n`);
+    return new vscode.Hover(markdown, wordRange);
+  }
+
+  /** Where the symbol at `position` is declared, in this document (the language server's answer). */
+  private async definitionsAt(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Position[]> {
     const declarations: vscode.Position[] = [];
     try {
       const found = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', document.uri, position);
@@ -248,19 +319,7 @@ class Threadlanes implements vscode.Disposable {
     } catch {
       // no definition provider: only the declaration itself can be hovered
     }
-    if (declarations.length === 0) declarations.push(wordRange.start);
-    if (token.isCancellationRequested) return undefined;
-    const primitives = declarations.flatMap((d) => primitivesDeclaredAt(summary, file, { line: d.line + 1, col: d.character + 1 }));
-    if (primitives.length === 0) return undefined;
-    const markdown = new vscode.MarkdownString(undefined, true);
-    markdown.isTrusted = { enabledCommands: ['threadlanes.showPrimitive'] };
-    for (const primitive of primitives.slice(0, 8)) {
-      markdown.appendMarkdown(describeAtEnd(summary, primitive).map(escapeForHover).join('\n') + '\n\n');
-      const args = encodeURIComponent(JSON.stringify([file, primitive.name]));
-      markdown.appendMarkdown(`[Show in the Threadlanes panel](command:threadlanes.showPrimitive?${args})\n\n`);
-    }
-    if (primitives.length > 8) markdown.appendMarkdown(`…and ${primitives.length - 8} more made at this line.\n`);
-    return new vscode.Hover(markdown, wordRange);
+    return declarations;
   }
 
   private showPrimitive(file: string, name: string): void {
@@ -277,6 +336,49 @@ class Threadlanes implements vscode.Disposable {
       selection: new vscode.Range(position, position),
       preserveFocus: false,
     });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Export
+
+  /** Asks where to save (unless given) and writes the panel's run; resolves with the file written. */
+  private async exportPanel(panel: ThreadlanesPanel, format: ExportFormat, target?: vscode.Uri): Promise<string | undefined> {
+    if (!EXPORT_FORMATS.includes(format)) return undefined;
+    const run = panel.run ?? (panel.file ? { trace: await this.storedTrace(panel.file), sources: [] } : undefined);
+    if (!run?.trace) {
+      void vscode.window.showInformationMessage('Threadlanes: this panel shows no run to export yet.');
+      return undefined;
+    }
+    const what = format === 'chrome' ? 'Chrome trace' : 'HTML report';
+    const folder = panel.file && path.isAbsolute(panel.file) && !panel.file.startsWith(os.tmpdir()) ? path.dirname(panel.file) : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir();
+    const uri = target ?? await vscode.window.showSaveDialog({
+      title: format === 'chrome' ? 'Export the run as a Chrome trace' : 'Export the run as an HTML report',
+      saveLabel: 'Export',
+      defaultUri: vscode.Uri.file(path.join(folder, exportFileName(panel.file, format))),
+      filters: format === 'chrome' ? { 'Chrome trace (JSON)': ['json'] } : { 'HTML report': ['html'] },
+    });
+    if (!uri) return undefined;
+    if (uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage(`Threadlanes can export only to a file on this machine (not ${uri.scheme}:).`);
+      return undefined;
+    }
+    try {
+      const distDir = vscode.Uri.joinPath(this.context.extensionUri, 'dist').fsPath;
+      // In a child process: a big run's export takes seconds the extension host should not spend.
+      const bytes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Threadlanes: writing the ${what}…` },
+        () => exportInChild(distDir, { format, trace: run.trace!, outputPath: uri.fsPath, sources: run.sources, assetsDir: distDir }, (line) => this.output.appendLine(line)));
+      this.output.appendLine(`exported the ${what} of ${path.basename(panel.file)} to ${uri.fsPath} (${bytes.toLocaleString('en-US')} bytes)`);
+      if (!target) {
+        void vscode.window.showInformationMessage(`Threadlanes: wrote ${path.basename(uri.fsPath)}.`, 'Reveal').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('revealFileInOS', uri);
+        });
+      }
+      return uri.fsPath;
+    } catch (error) {
+      this.output.appendLine(String((error as Error).stack ?? error));
+      void vscode.window.showErrorMessage(`Threadlanes could not export the ${what}: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   // -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { MessageHandler, parseFromPanel, type FromPanel, type SourceText, type ToPanel } from '../webview/protocol';
+import { MessageHandler, parseFromPanel, type ExportFormat, type FromPanel, type SourceText, type ToPanel } from '../webview/protocol';
 
 export interface PanelCallbacks {
   /** The panel asked to show a site in the editor. */
@@ -16,6 +16,8 @@ export interface PanelCallbacks {
   storedTrace(file: string): Promise<Uint8Array | undefined>;
   /** The snippet a revived panel showed (the app's own state holds only its view, so panels are found by title). */
   fileForTitle(title: string): string | undefined;
+  /** The panel's Export button: save the run it shows. */
+  exportRun(panel: ThreadlanesPanel, format: ExportFormat): void;
 }
 
 export class ThreadlanesPanel {
@@ -27,6 +29,8 @@ export class ThreadlanesPanel {
   private ready = false;
   /** The newest message that shows a run, sent once the app says it is ready. */
   private pendingLoad?: { trace: Uint8Array; sources: SourceText[] };
+  /** The run the panel shows (or is about to), for the export buttons. */
+  private shown?: { trace: Uint8Array; sources: SourceText[] };
 
   /** The panel of `file`, created beside the editor or brought forward. */
   static createOrShow(extensionUri: vscode.Uri, file: string, callbacks: PanelCallbacks): ThreadlanesPanel {
@@ -89,6 +93,7 @@ export class ThreadlanesPanel {
     this.handler.registerHandler('reveal', (message) => callbacks.reveal(message.file, message.line, message.col));
     this.handler.registerHandler('viewState', () => undefined); // the app keeps it with vscode.setState
     this.handler.registerHandler('log', (message) => callbacks.log(`[panel ${message.level}] ${message.message}`));
+    this.handler.registerHandler('export', (message) => callbacks.exportRun(this, message.format));
 
     this.panel.webview.options = ThreadlanesPanel.webviewOptions(extensionUri);
     this.panel.webview.html = this.html();
@@ -101,7 +106,13 @@ export class ThreadlanesPanel {
   /** Show a run (replaces what the panel shows). */
   show(trace: Uint8Array, sources: SourceText[]): void {
     this.pendingLoad = { trace, sources };
+    this.shown = { trace, sources };
     this.flush();
+  }
+
+  /** The run shown, as the binary .tltrace and the sources sent with it. */
+  get run(): { trace: Uint8Array; sources: SourceText[] } | undefined {
+    return this.shown;
   }
 
   progress(message: Extract<ToPanel, { type: 'progress' }>): void {

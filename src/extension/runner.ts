@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import type { RunProgress } from '../harness/types';
-import type { FromRunner, RunRequest } from './runnerProtocol';
+import type { ExportRequest, FromRunner, RunRequest } from './runnerProtocol';
 import type { RunSummary } from './summary';
 
 export interface RunOutcome {
@@ -65,4 +65,37 @@ export function startRun(distDir: string, request: Omit<RunRequest, 'type'>, onP
       child.kill('SIGKILL');
     },
   };
+}
+
+/** Writes an export in a child process (the same runner); resolves with the bytes written. */
+export function exportInChild(distDir: string, request: Omit<ExportRequest, 'type'>, log: (line: string) => void): Promise<number> {
+  const child = fork(path.join(distDir, 'harness-runner.js'), [], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    execArgv: [],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
+  child.stderr?.on('data', (chunk: Buffer) => log(chunk.toString().trimEnd()));
+  return new Promise<number>((resolve, reject) => {
+    let settled = false;
+    child.on('message', (message: FromRunner) => {
+      if (message.type === 'exported') {
+        settled = true;
+        resolve(message.bytes);
+      } else if (message.type === 'failed') {
+        settled = true;
+        reject(new Error(message.message.split('\n')[0]));
+      }
+    });
+    child.on('error', (error) => {
+      if (!settled) reject(error);
+      settled = true;
+    });
+    child.on('exit', (code, signal) => {
+      if (!settled) reject(new Error(`the Threadlanes exporter stopped unexpectedly (${signal ?? `exit code ${code}`})`));
+      settled = true;
+    });
+    child.send({ type: 'export', ...request });
+  });
 }

@@ -4,7 +4,7 @@
  * functions that turn it into Problems, decorations and hovers. No `vscode` here: the
  * extension maps these plain records onto its API, and test/extension/ tests them directly.
  */
-import { WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
+import { forEachEvent, WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
 import { deriveIntervals, ThreadActivity, IntervalEnd } from '../trace/intervals';
 
 /** A place in a file; line and col are 1-based. */
@@ -74,6 +74,16 @@ export interface RunSummary {
   /** Exceptions that ended other threads. */
   threadExceptions: (SnippetProblem & { thread: string })[];
   truncated?: string;
+  /**
+   * Each API call site (`left.acquire()`: the site is at `acquire`) and the primitives its
+   * events named during the run: what the receiver expression referred to, whatever its text.
+   */
+  callSites: CallSiteObjects[];
+}
+
+export interface CallSiteObjects extends SourcePlace {
+  /** Ids of the ownable primitives (PrimitiveAtEnd.id) the call used, in id order. */
+  objectIds: number[];
 }
 
 /** Parses "file:line:col" or "file:line" (the file may itself contain colons). */
@@ -143,9 +153,28 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
     // A trace that breaks its invariants still gets Problems and the panel; only hovers lose owners.
   }
 
+  // Which primitives each call site used (construction sites are the declarations' business).
+  const constructionSites = new Set(header.objects.map((o) => o.siteId));
+  const usedAt = new Map<number, Set<number>>();
+  for (const bytes of trace.events) {
+    if (!bytes) continue;
+    forEachEvent(bytes, (_timeNs, _kind, objectId, siteId) => {
+      if (siteId <= 0 || constructionSites.has(siteId) || !primitives.has(objectId)) return;
+      let ids = usedAt.get(siteId);
+      if (!ids) usedAt.set(siteId, ids = new Set());
+      ids.add(objectId);
+    });
+  }
+  const callSites: CallSiteObjects[] = [];
+  for (const [siteId, ids] of usedAt) {
+    const where = placeOf(siteId);
+    if (where) callSites.push({ ...where, objectIds: [...ids].sort((a, b) => a - b) });
+  }
+
   const summary: RunSummary = {
     file: header.file, outcome: header.outcome, durationMs, events, endNs,
     primitives: [...primitives.values()],
+    callSites,
     threadExceptions: header.exceptions
       .filter((exception) => exception.tid !== 0)
       .map((exception) => ({
@@ -253,6 +282,42 @@ export function primitivesDeclaredAt(summary: RunSummary, file: string, declarat
   // Several constructions on one line (`const a = new Lock(), b = new Lock()`): the nearest after the name.
   const nearestCol = Math.min(...onLine.map((p) => p.constructedAt!.col));
   return onLine.filter((p) => p.constructedAt!.col === nearestCol);
+}
+
+/**
+ * The primitives an identifier referred to at a call, from the run: `left` in `left.acquire()`,
+ * `forks` in `forks[i].acquire()` (the elements it used), `lock` in `this.lock.release()`. The
+ * call's site (at the method name) must follow the identifier on its line with only index
+ * accesses and a dot between; the events at that site name the objects the call used.
+ * `lineText` is the line's text; `wordEnd` is the 0-based column just after the identifier.
+ */
+export function primitivesUsedAt(summary: RunSummary, file: string, line: number, lineText: string, wordEnd: number): PrimitiveAtEnd[] {
+  const ids = new Set<number>();
+  for (const site of summary.callSites ?? []) {
+    if (site.line !== line || !samePath(site.file, file) || site.col - 1 <= wordEnd) continue;
+    const between = lineText.slice(wordEnd, site.col - 1);
+    if (!/^(\s*\[[^\[\]]*\])*\s*\??\.\s*$/.test(between)) continue;
+    for (const id of site.objectIds) ids.add(id);
+  }
+  return summary.primitives.filter((p) => ids.has(p.id));
+}
+
+/**
+ * `const forks = [fork1, fork2, fork3];` — the 0-based columns of the identifiers an array
+ * literal initializer lists on the declaration's line (each one resolved through its own
+ * declaration by the caller). Empty when the line declares something else.
+ */
+export function arrayElementColumns(lineText: string, nameCol: number): number[] {
+  const match = /^[A-Za-z_$][\w$]*\s*(?::[^=]*)?=\s*\[/.exec(lineText.slice(nameCol));
+  if (!match) return [];
+  const start = nameCol + match[0].length;
+  const end = lineText.indexOf(']', start);
+  const body = lineText.slice(start, end < 0 ? undefined : end);
+  const columns: number[] = [];
+  for (const element of body.matchAll(/(^|,)\s*([A-Za-z_$][\w$]*)\s*(?=,|$)/g)) {
+    columns.push(start + element.index! + element[0].length - element[2]!.length);
+  }
+  return columns;
 }
 
 export function samePath(a: string, b: string): boolean {

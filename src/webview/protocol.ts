@@ -80,7 +80,12 @@ export type FromPanel =
   /** The view changed (debounced); the host may keep it. */
   | { type: 'viewState'; state: ViewState }
   /** Something the host should log (unknown messages, load errors). */
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** Save the shown run as a file (VS Code only): Chrome Trace Event JSON (Perfetto) or the standalone HTML report. */
+  | { type: 'export'; format: ExportFormat };
+
+export type ExportFormat = 'chrome' | 'html';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['chrome', 'html'];
 
 export type MessageOf<Union extends { type: string }, Type extends Union['type']> = Extract<Union, { type: Type }>;
 
@@ -182,6 +187,8 @@ export function parseFromPanel(value: unknown): FromPanel | undefined {
       if ((level !== 'info' && level !== 'warn' && level !== 'error') || typeof message !== 'string') return undefined;
       return { type: 'log', level, message };
     }
+    case 'export':
+      return (EXPORT_FORMATS as readonly unknown[]).includes(value.format) ? { type: 'export', format: value.format as ExportFormat } : undefined;
     default:
       return undefined;
   }

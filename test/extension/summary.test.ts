@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../../src/harness/run';
-import { blockingLineNotes, describeAtEnd, parseSite, primitivesDeclaredAt, problemsOf, summarize, type RunSummary } from '../../src/extension/summary';
+import { arrayElementColumns, blockingLineNotes, describeAtEnd, parseSite, primitivesDeclaredAt, primitivesUsedAt, problemsOf, summarize, type RunSummary } from '../../src/extension/summary';
 import { importsThreadlanes, EXAMPLE_SNIPPET } from '../../src/extension/snippets';
 import { ensureWorkspaceTypes } from '../../src/extension/types';
 
@@ -48,6 +48,65 @@ describe('extension: run summary', function () {
     assert.match(text, /owner: \*\*Plato\*\*, acquired at line 28/);
     assert.match(text, /waiting: \*\*Confucius\*\* \(lock\) at line 31/);
     assert.match(text, /at the deadlock/);
+  });
+
+  it('resolves a parameter at a call through the objects the call used (left.acquire())', () => {
+    const lines = fs.readFileSync(philosophers, 'utf8').split('\n');
+    // Line 28: `    left.acquire();` — `left` ends at col 8 (0-based). Each philosopher's left fork.
+    const left = primitivesUsedAt(deadlock, philosophers, 28, lines[27]!, 8);
+    assert.deepEqual(left.map((p) => p.name).sort(), ['fork 1', 'fork 2', 'fork 3', 'fork 4', 'fork 5']);
+    const right = primitivesUsedAt(deadlock, philosophers, 31, lines[30]!, lines[30]!.indexOf('right') + 5);
+    assert.equal(right.length, 5);
+    assert.ok(right.every((p) => p.waiters.length === 1), 'each fork has a philosopher waiting for it at the deadlock');
+    // `me` on line 29 is followed by no call of the API.
+    assert.deepEqual(primitivesUsedAt(deadlock, philosophers, 29, lines[28]!, lines[28]!.indexOf('me') + 2), []);
+    // `const forks = [fork1, …]`: the elements, each resolved through its own declaration.
+    const columns = arrayElementColumns(lines[20]!, lines[20]!.indexOf('forks'));
+    assert.deepEqual(columns.map((c) => lines[20]!.slice(c, c + 5)), ['fork1', 'fork2', 'fork3', 'fork4', 'fork5']);
+    assert.deepEqual(arrayElementColumns('const n = 3;', 6), []);
+    assert.deepEqual(arrayElementColumns('const xs: Lock[] = [a, new Lock()];', 6), [20]);
+  });
+
+  it('resolves this.lock and forks[i] through the calls that used them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-ext-'));
+    const file = path.join(dir, 'bank.ts');
+    const source = [
+      'import { Lock, Thread } from "threadlanes";',
+      'class Account {',
+      '  private readonly lock: Lock;',
+      '  constructor(name: string) {',
+      '    this.lock = new Lock(name);',
+      '  }',
+      '  hold(): void {',
+      '    this.lock.acquire();',
+      '  }',
+      '}',
+      'const accounts = [new Account("account a"), new Account("account b")];',
+      'const forks = [new Lock("f0"), new Lock("f1")];',
+      'function work(i: number): void {',
+      '  accounts[i].hold();',
+      '  forks[i].acquire();',
+      '}',
+      'export function main(): void {',
+      '  const threads = [0, 1].map((i) => new Thread({ target: work, args: [i], name: `worker ${i}` }));',
+      '  for (const t of threads) t.start();',
+      '  for (const t of threads) t.join();',
+      '}',
+      '',
+    ].join('\n');
+    fs.writeFileSync(file, source);
+    const summary = await summaryOf(file, source);
+    const lines = source.split('\n');
+    const lock = primitivesUsedAt(summary, file, 8, lines[7]!, lines[7]!.indexOf('lock') + 4);
+    assert.deepEqual(lock.map((p) => p.name).sort(), ['account a', 'account b']);
+    assert.ok(lock.every((p) => p.holders.length === 1 && /^worker \d$/.test(p.holders[0]!.thread)), JSON.stringify(lock));
+    // `this` is not the lock: nothing.
+    assert.deepEqual(primitivesUsedAt(summary, file, 8, lines[7]!, lines[7]!.indexOf('this') + 4), []);
+    const forks = primitivesUsedAt(summary, file, 15, lines[14]!, lines[14]!.indexOf('forks') + 5);
+    assert.deepEqual(forks.map((p) => p.name).sort(), ['f0', 'f1']);
+    // `i` inside the brackets is an index, not a primitive.
+    assert.deepEqual(primitivesUsedAt(summary, file, 15, lines[14]!, lines[14]!.indexOf('i]') + 1), []);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('puts snippet errors at their line: syntax, an exception in main, a usage error', async () => {

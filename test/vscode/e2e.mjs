@@ -1,10 +1,12 @@
 // UI end-to-end in the real workbench: open the dining philosophers, right-click → Visualise
 // threads, and check inside the panel's webview (outer iframe.webview → inner #active-frame) that
 // the lanes and the deadlock banner are there, that hovering a lock bar names its owner, and that
-// clicking a deadlock site moves the editor's cursor to that line. Called by run.mjs.
+// clicking a deadlock site moves the editor's cursor to that line, and that the Export button asks
+// where to save (the workbench's save dialog) and writes the Chrome trace. Called by run.mjs.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export async function endToEnd(context, url, results, log) {
+export async function endToEnd(context, url, results, log, workspace) {
   const page = context.pages()[0] ?? await context.newPage();
   const shot = (name) => page.screenshot({ path: path.join(results, name) });
   await page.goto(url);
@@ -60,4 +62,23 @@ export async function endToEnd(context, url, results, log) {
   await page.waitForFunction(() => /Ln 31,/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
   log(`cursor after clicking the site: ${(await status.innerText()).trim()}`);
   await shot('e2e-4-reveal.png');
+
+  // Export the run from the panel's button: the save dialog proposes dining-philosophers.trace.json
+  // next to the snippet; accepting it writes the Chrome trace.
+  await webview.getByRole('button', { name: /Chrome Trace Event JSON/ }).click();
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  // The simple dialog fills in the proposed path a moment after it opens.
+  for (let i = 0; i < 50 && !/\.trace\.json$/.test(await input.inputValue()); i++) await new Promise((r) => setTimeout(r, 100));
+  log(`save dialog: ${await input.inputValue()}`);
+  await shot('e2e-5-export-dialog.png');
+  await input.press('Enter');
+  const target = path.join(workspace, 'dining-philosophers.trace.json');
+  let json;
+  for (let i = 0; i < 150 && !json; i++) { // written by a child process: wait for the whole file
+    try { json = JSON.parse(fs.readFileSync(target, 'utf8')); } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  if (!json) throw new Error(`no export (or not JSON) at ${target}`);
+  if (!json.traceEvents.some((e) => e.name === 'thread_name' && e.args.name === 'Kant')) throw new Error('the exported trace has no lane for Kant');
+  log(`exported ${path.basename(target)}: ${fs.statSync(target).size} bytes, ${json.traceEvents.length} trace events`);
 }

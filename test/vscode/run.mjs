@@ -3,7 +3,9 @@
 // Debian's Chromium. Runs (a) the mocha suite test/vscode/suite/ in the Node extension host,
 // loaded through the workbench's `payload` (needs --enable-smoke-test-driver), then (b) the UI
 // end-to-end test (test/vscode/e2e.mjs). Screenshots and logs go to test-results/vscode/.
-// Usage: node test/vscode/run.mjs [--only=ext|e2e]
+// (c) runs a small suite (test/vscode/suite/untrusted.cjs) in a second code-server with Workspace
+// Trust on, whose folder is untrusted.
+// Usage: node test/vscode/run.mjs [--only=ext|e2e|untrusted]
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,45 +35,63 @@ if (!fs.existsSync(vsix)) {
 }
 fs.mkdirSync(results, { recursive: true });
 
-// Fresh state: user data, extensions, and a workspace that is a copy of examples/.
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-vscode-'));
-const workspace = path.join(stateDir, 'workspace');
-fs.cpSync(path.join(repo, 'examples'), workspace, { recursive: true });
-const userData = path.join(stateDir, 'user-data');
-fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({
-  'telemetry.telemetryLevel': 'off', 'workbench.startupEditor': 'none', 'workbench.enableExperiments': false,
-  'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'workbench.welcomePage.walkthroughs.openOnInstall': false, 'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none',
-  'chat.disableAIFeatures': true, 'git.enabled': false, 'npm.fetchOnlinePackageInfo': false,
-  'typescript.disableAutomaticTypeAcquisition': true, 'security.workspace.trust.enabled': false,
-}));
-const env = { ...process.env, XDG_CONFIG_HOME: path.join(stateDir, 'xdg-config'), XDG_DATA_HOME: path.join(stateDir, 'xdg-data') };
-const common = ['--user-data-dir', userData, '--extensions-dir', path.join(stateDir, 'extensions')];
+// Fresh state per server: user data, extensions, and a workspace that is a copy of examples/.
+const stateDirs = [];
+const servers = [];
+process.on('exit', () => {
+  for (const server of servers) { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const dir of stateDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
-let t = performance.now();
-execFileSync(node24, [entry, ...common, '--install-extension', vsix], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-log(`installed threadlanes.vsix in ${Math.round(performance.now() - t)} ms`);
+/** A code-server with the .vsix installed; `trust`: Workspace Trust on (the folder starts untrusted). */
+async function startServer({ trust = false, name = 'code-server' } = {}) {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-vscode-'));
+  stateDirs.push(stateDir);
+  const workspace = path.join(stateDir, 'workspace');
+  fs.cpSync(path.join(repo, 'examples'), workspace, { recursive: true });
+  const userData = path.join(stateDir, 'user-data');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({
+    'telemetry.telemetryLevel': 'off', 'workbench.startupEditor': 'none', 'workbench.enableExperiments': false,
+    'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'workbench.welcomePage.walkthroughs.openOnInstall': false, 'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none',
+    'chat.disableAIFeatures': true, 'git.enabled': false, 'npm.fetchOnlinePackageInfo': false,
+    'typescript.disableAutomaticTypeAcquisition': true, 'security.workspace.trust.enabled': trust,
+    // With trust on, no start-up prompt: the folder simply stays untrusted (restricted mode).
+    ...(trust ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}),
+  }));
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(stateDir, 'xdg-config'), XDG_DATA_HOME: path.join(stateDir, 'xdg-data') };
+  const common = ['--user-data-dir', userData, '--extensions-dir', path.join(stateDir, 'extensions')];
 
-const port = 20000 + Math.floor(Math.random() * 20000);
-const serverLog = fs.openSync(path.join(results, 'code-server.log'), 'w');
-const server = spawn(node24, [entry, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-  '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-  '--ignore-last-opened', '--reconnection-grace-time', '10', '--vscode-option', 'enable-smoke-test-driver', workspace],
-  { env, stdio: ['ignore', serverLog, serverLog], detached: true });
-const stop = () => { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } };
-process.on('exit', () => { stop(); fs.rmSync(stateDir, { recursive: true, force: true }); });
-t = performance.now();
-for (let i = 0; ; i++) {
-  try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
-  if (i > 600 || server.exitCode !== null) { console.error('code-server did not start; see test-results/vscode/code-server.log'); process.exit(1); }
-  await new Promise((r) => setTimeout(r, 100));
+  let t = performance.now();
+  execFileSync(node24, [entry, ...common, '--install-extension', vsix], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  log(`installed threadlanes.vsix in ${Math.round(performance.now() - t)} ms`);
+
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const serverLog = fs.openSync(path.join(results, `${name}.log`), 'w');
+  const server = spawn(node24, [entry, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
+    '--disable-telemetry', '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
+    '--ignore-last-opened', '--reconnection-grace-time', '10', '--vscode-option', 'enable-smoke-test-driver', workspace],
+    { env, stdio: ['ignore', serverLog, serverLog], detached: true });
+  servers.push(server);
+  t = performance.now();
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
+    if (i > 600 || server.exitCode !== null) { console.error(`code-server did not start; see test-results/vscode/${name}.log`); process.exit(1); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  log(`${name} ready on port ${port} in ${Math.round(performance.now() - t)} ms${trust ? ' (Workspace Trust on, folder untrusted)' : ''}`);
+  return {
+    port, workspace,
+    origin: `http://127.0.0.1:${port}`,
+    folderQuery: `folder=${encodeURIComponent(workspace).replaceAll('%2F', '/')}`,
+  };
 }
-log(`code-server ready on port ${port} in ${Math.round(performance.now() - t)} ms`);
 
 async function browser() {
-  const profile = fs.mkdtempSync(path.join(stateDir, 'chromium-'));
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-chromium-'));
+  stateDirs.push(profile);
   return chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -83,18 +103,17 @@ async function browser() {
   });
 }
 
-const origin = `http://127.0.0.1:${port}`;
-const folderQuery = `folder=${encodeURIComponent(workspace).replaceAll('%2F', '/')}`;
 let failed = 0;
 
-if (only !== 'e2e') {
-  // (a) mocha in the extension host. The workbench reads extensionDevelopmentPath/TestsPath from the
-  // `payload` query and calls window.codeAutomationExit(code) when the suite settles.
-  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
-  const payload = [['extensionDevelopmentPath', remote(repo)], ['extensionTestsPath', remote(path.join(repo, 'test/vscode/suite/index.cjs'))],
+/** Runs a mocha suite (its index: test/vscode/suite/<index>) in the extension host; resolves with its exit code. */
+async function extensionHostSuite(server, index, label, screenshot) {
+  // The workbench reads extensionDevelopmentPath/TestsPath from the `payload` query and calls
+  // window.codeAutomationExit(code) when the suite settles.
+  const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+  const payload = [['extensionDevelopmentPath', remote(repo)], ['extensionTestsPath', remote(path.join(repo, 'test/vscode/suite', index))],
     ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
   const context = await browser();
-  t = performance.now();
+  const t = performance.now();
   try {
     const page = context.pages()[0] ?? await context.newPage();
     const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
@@ -104,21 +123,33 @@ if (only !== 'e2e') {
       const text = format(...values);
       if (/\[ext-tests\]|passing|failing|pending|✔|✓|^\s+\d+\) |Error|Threadlanes in VS Code/.test(text)) console.log('  [exthost]', text);
     });
-    await page.goto(`${origin}/?${folderQuery}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.goto(`${server.origin}/?${server.folderQuery}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240_000))]);
-    await page.screenshot({ path: path.join(results, 'ext-tests.png') }).catch(() => undefined);
-    log(`extension-host suite: exit ${code} in ${Math.round(performance.now() - t)} ms`);
-    if (code !== 0) failed++;
+    await page.screenshot({ path: path.join(results, screenshot) }).catch(() => undefined);
+    log(`${label}: exit ${code} in ${Math.round(performance.now() - t)} ms`);
+    return code;
   } finally {
     await context.close();
   }
 }
 
-if (only !== 'ext') {
+const main = only === 'untrusted' ? undefined : await startServer();
+
+if (main && only !== 'e2e') {
+  if (await extensionHostSuite(main, 'index.cjs', 'extension-host suite', 'ext-tests.png') !== 0) failed++;
+}
+
+if (only === undefined || only === 'untrusted') {
+  // A second server with Workspace Trust on: the folder is untrusted, and nothing may run.
+  const untrusted = await startServer({ trust: true, name: 'code-server-untrusted' });
+  if (await extensionHostSuite(untrusted, 'untrusted.cjs', 'untrusted-workspace suite', 'untrusted-tests.png') !== 0) failed++;
+}
+
+if (main && only !== 'ext') {
   const context = await browser();
-  t = performance.now();
+  const t = performance.now();
   try {
-    await endToEnd(context, `${origin}/?${folderQuery}`, results, log);
+    await endToEnd(context, `${main.origin}/?${main.folderQuery}`, results, log, main.workspace);
     log(`UI end-to-end: passed in ${Math.round(performance.now() - t)} ms`);
   } catch (error) {
     failed++;

@@ -120,6 +120,13 @@ export class Panel {
       el('span', { className: 'spacer' }),
       this.filterInput,
       this.filterSelect,
+      // Only a host with an extension behind it can save files (the HTML report is already one).
+      ...(host.kind === 'vscode' ? [
+        el('span', { className: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
+        el('span', { className: 'muted', text: 'Export', attrs: { 'aria-hidden': 'true' } }),
+        button('Chrome trace', 'Export the run as Chrome Trace Event JSON (opens in Perfetto, chrome://tracing)', () => this.host.post({ type: 'export', format: 'chrome' })),
+        button('HTML report', 'Export the run as one self-contained HTML page', () => this.host.post({ type: 'export', format: 'html' })),
+      ] : []),
     ]);
     this.canvas = el('canvas', {
       className: 'lanes',

@@ -10,6 +10,11 @@ const state = () => vscode.commands.executeCommand('threadlanes._state');
 const ours = (uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'threadlanes');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+async function hoverText(document, at) {
+  const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', document.uri, at);
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
 async function open(name, text) {
   const file = path.join(folder(), name);
   if (text !== undefined) fs.writeFileSync(file, text);
@@ -44,6 +49,22 @@ describe('Threadlanes in VS Code', () => {
     assert.ok(problems.every((p) => p.range.start.line === 30 && /waits here for fork/.test(p.message)));
   });
 
+  it('exports the panel\'s run as a Chrome trace and as an HTML report (the Export buttons, without the save dialog)', async () => {
+    const document = await open('dining-philosophers.ts');
+    const chrome = vscode.Uri.file(path.join(folder(), 'out', 'philosophers.trace.json'));
+    const html = vscode.Uri.file(path.join(folder(), 'out', 'philosophers.html'));
+    fs.mkdirSync(path.dirname(chrome.fsPath), { recursive: true });
+    assert.equal(await vscode.commands.executeCommand('threadlanes.exportRun', 'chrome', document.uri.fsPath, chrome), chrome.fsPath);
+    const json = JSON.parse(fs.readFileSync(chrome.fsPath, 'utf8'));
+    const names = json.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args.name);
+    for (const name of ['Plato', 'Kant', 'Confucius']) assert.ok(names.includes(name), JSON.stringify(names));
+    assert.equal(await vscode.commands.executeCommand('threadlanes.exportRun', 'html', document.uri.fsPath, html), html.fsPath);
+    const page = fs.readFileSync(html.fsPath, 'utf8');
+    assert.match(page, /<title>Threadlanes — dining-philosophers\.ts \(deadlock\)<\/title>/);
+    assert.ok(page.includes('right.acquire()'), 'the snippet is inlined');
+    assert.equal(await vscode.commands.executeCommand('threadlanes.exportRun', 'pdf', document.uri.fsPath, html), undefined);
+  });
+
   it('hovers a lock identifier, at a use, with its owner and waiters at the deadlock', async () => {
     const document = await open('dining-philosophers.ts');
     // `const forks = [fork1, …]` (line 21): the use of fork1 resolves through its declaration on line 16.
@@ -58,6 +79,21 @@ describe('Threadlanes in VS Code', () => {
     assert.match(text, /Lock "fork 1"/);
     assert.match(text, /owner: \*\*Plato\*\*/);
     assert.match(text, /waiting: \*\*Confucius\*\*/);
+  });
+
+  it('hovers forks[i] (an array of locks) and a parameter (left) through the run\'s calls', async () => {
+    const document = await open('dining-philosophers.ts');
+    // `args: [forks[i], …]` on line 42: the array's elements, each through its declaration.
+    const line42 = document.lineAt(41).text;
+    const forks = await hoverText(document, new vscode.Position(41, line42.indexOf('forks[i]') + 2));
+    for (const n of [1, 2, 3, 4, 5]) assert.match(forks, new RegExp(`Lock "fork ${n}"`), forks);
+    assert.match(forks, /the primitives the array holds/);
+    // `function philosopher(left: Lock, right: Lock)` (line 25): what `left` was at its calls.
+    const line25 = document.lineAt(24).text;
+    const left = await hoverText(document, new vscode.Position(24, line25.indexOf('left') + 1));
+    assert.match(left, /what `left` referred to at its calls during the run/, left);
+    for (const n of [1, 2, 3, 4, 5]) assert.match(left, new RegExp(`Lock "fork ${n}"`), left);
+    assert.match(left, /owner: \*\*Plato\*\*/);
   });
 
   it('shows a syntax error as a Problem at its line, and clears it after the fix (unsaved)', async () => {

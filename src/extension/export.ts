@@ -1,0 +1,42 @@
+/**
+ * The panel's export buttons: the run the panel shows, written as Chrome Trace Event JSON (for
+ * Perfetto and chrome://tracing, src/trace/chrome.ts) or as the standalone HTML report (the
+ * CLI's writer, src/cli/html.ts). No `vscode` here: the extension asks where to save, and the
+ * child runner (harnessRunner.ts) calls this, off the extension host; test/extension/ calls it
+ * with a path.
+ */
+import * as fs from 'node:fs';
+import { chromeTraceJsonChunks, toChromeTrace } from '../trace/chrome';
+import { decodeTraceBinary } from '../trace/file';
+import { writeHtmlReport } from '../cli/html';
+import type { ExportFormat, SourceText } from '../webview/protocol';
+
+export interface ExportOptions {
+  /** The snippet's text, so the HTML report can show the blocking lines. */
+  sources?: SourceText[];
+  /** Where dist/webview.js and dist/webview.css are (the HTML report inlines them). */
+  assetsDir?: string;
+}
+
+/** File name suggested in the save dialog, next to the snippet: `dining-philosophers.trace.json`. */
+export function exportFileName(snippet: string, format: ExportFormat): string {
+  const base = (snippet.split(/[\\/]/).pop() || 'snippet').replace(/\.[cm]?[jt]sx?$/i, '');
+  return format === 'chrome' ? `${base}.trace.json` : `${base}.threads.html`;
+}
+
+/** Writes the run (its binary .tltrace bytes) to `outputPath`; resolves with the bytes written. */
+export function exportRun(format: ExportFormat, traceBytes: Uint8Array, outputPath: string, options: ExportOptions = {}): number {
+  const trace = decodeTraceBinary(traceBytes);
+  if (format === 'html') {
+    return writeHtmlReport(outputPath, trace, { ...(options.sources ? { sources: options.sources } : {}), ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}) }).bytes;
+  }
+  // Written in chunks: a big trace never becomes one string.
+  const fd = fs.openSync(outputPath, 'w');
+  let written = 0;
+  try {
+    for (const chunk of chromeTraceJsonChunks(toChromeTrace(trace))) written += fs.writeSync(fd, chunk);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return written;
+}

@@ -194,7 +194,9 @@ class Coordinator {
       w.worker.once('online', () => resolve());
       w.worker.once('exit', () => resolve());
     }));
-    await Promise.race([Promise.all(online), new Promise((resolve) => setTimeout(resolve, WARM_UP_LIMIT_MS))]);
+    let limit: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(online), new Promise((resolve) => (limit = setTimeout(resolve, WARM_UP_LIMIT_MS)))]);
+    clearTimeout(limit);
   }
 
   private begin(): void {

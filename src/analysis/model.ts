@@ -11,6 +11,8 @@
  * the panel (src/webview/). Extend it; do not change the meaning of a field.
  */
 import type { ObjectKind, Outcome, Site, ThreadFinalState, WaitKind } from '../trace/format';
+import type { LockOrderInversion } from './lockorder';
+import type { DataRace } from './races';
 
 /** What a thread is doing; the panel gives each a colour *and* a pattern. */
 export const enum LaneState {
@@ -204,6 +206,13 @@ export interface TimelineModel {
   stats: LockStatistics[];
   markers: Marker[];
   deadlock?: DeadlockView;
+  /**
+   * Lock-order inversions (potential deadlocks, src/analysis/lockorder.ts `lockOrderInversions`)
+   * and data races (src/analysis/races.ts `findRaces`), when the host ran those analyses;
+   * buildTimeline does not. Names and sites are resolved; ids (`lockIds`, `tid`, `siteId`) match the model's.
+   */
+  lockOrder?: LockOrderInversion[];
+  races?: DataRace[];
   truncated?: string;
   error?: { message: string; site: string };
 }

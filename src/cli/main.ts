@@ -3,7 +3,7 @@
  *
  *   threadlanes run <file.ts> [--json] [--trace out.tltrace|out.threadlanes.json]
  *                   [--chrome-trace out.json] [--html report.html] [--timeout s] [--max-threads n]
- *                   [--max-events n] [--heap-mb n] [--no-color]
+ *                   [--max-events n] [--heap-mb n] [--record-shared] [--no-color]
  *
  * Exit codes: 0 completed, 1 error in the snippet, 2 deadlock, 3 timeout, 64 bad usage.
  */
@@ -31,6 +31,7 @@ Options:
   --max-threads <n>       most threads that may start (default 256)
   --max-events <n>        most events recorded (default 20000000)
   --heap-mb <n>           heap limit per thread in MiB (default 512)
+  --record-shared         record every Value / SharedArray read and write, and report data races
   --width <columns>       width of the text swimlane (default: the terminal's, or 100)
   --no-color              plain text
   -h, --help              this help
@@ -65,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
         'max-threads': { type: 'string' },
         'max-events': { type: 'string' },
         'heap-mb': { type: 'string' },
+        'record-shared': { type: 'boolean' },
         width: { type: 'string' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -92,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       maxThreads: positiveNumber('max-threads', values['max-threads'], true),
       maxEvents: positiveNumber('max-events', values['max-events'], true),
       heapLimitMb: positiveNumber('heap-mb', values['heap-mb'], true),
+      recordShared: Boolean(values['record-shared']),
     };
     positiveNumber('width', values.width, true);
   } catch (error) {
@@ -112,10 +115,10 @@ async function main(argv: string[]): Promise<number> {
   writeFiles(result, values.trace, values['chrome-trace']);
   if (values.html) writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file), error: result.error });
   if (json) {
-    process.stdout.write(`${JSON.stringify(toJsonReport(result))}\n`);
+    process.stdout.write(`${JSON.stringify(toJsonReport(result, { recordShared: options.recordShared }))}\n`);
   } else {
     const width = positiveNumber('width', values.width, true) ?? Math.max(60, Math.min(160, process.stdout.columns ?? 100));
-    process.stdout.write(textReport(result, { width, color }));
+    process.stdout.write(textReport(result, { width, color, recordShared: options.recordShared }));
   }
   return EXIT[result.outcome];
 }

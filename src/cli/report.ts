@@ -2,9 +2,13 @@
  * The CLI's JSON report — a contract other tools depend on (see README "CLI"):
  * { outcome, durationMs, events, threads: [{ name, finalState, exception? }],
  *   locks: [{ name, kind, acquisitions, contended, waitMs }], deadlock?: { cycle: [...] },
+ *   lockOrder: [{ locks, edges: [{ from, to, thread, holdSite, acquireSite }], explanation }],
+ *   races: [{ object, index, kinds, accesses: [{ thread, site, access }], count, explanation }], racesChecked,
  *   output: [{ thread, text }], error?: { message, site } }
  * Extra fields may be added; none of these is ever removed or renamed.
  */
+import { lockOrderInversions } from '../analysis/lockorder';
+import { findRaces } from '../analysis/races';
 import { lockStats } from '../analysis/stats';
 import { formatSite } from '../trace/format';
 import type { RunResult } from '../harness/types';
@@ -16,6 +20,24 @@ export interface JsonReport {
   threads: { name: string; finalState: string; daemon?: boolean; pool?: string; exception?: { name: string; message: string; site: string } }[];
   locks: { name: string; kind: string; acquisitions: number; contended: number; waitMs: number; maxWaitMs: number; maxHoldMs: number }[];
   deadlock?: { kind: string; explanation: string; cycle: { thread: string; holds: string[]; waitsFor: string; waitsForKind: string; heldBy: string[]; site: string }[] };
+  /** Lock-order inversions: potential deadlocks, also when this run did not deadlock. Always present. */
+  lockOrder: {
+    locks: string[];
+    edges: { from: string; to: string; thread: string; holdSite: string; acquireSite: string }[];
+    explanation: string;
+    deadlockedInThisRun: boolean;
+  }[];
+  /** Data races on Value / SharedArray, one per pair of sites. Always present; empty when not checked. */
+  races: {
+    object: string;
+    index: number;
+    kinds: string[];
+    accesses: { thread: string; site: string; access: 'read' | 'write' }[];
+    count: number;
+    explanation: string;
+  }[];
+  /** False when the run did not record shared accesses (run it with --record-shared). */
+  racesChecked: boolean;
   output: { thread: string; stream: string; text: string }[];
   error?: { message: string; site: string; kind: string };
   truncated?: string;
@@ -23,8 +45,15 @@ export interface JsonReport {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-export function toJsonReport(result: RunResult): JsonReport {
+export interface JsonReportOptions {
+  /** The run recorded Value / SharedArray accesses (`recordShared`); unknown: checked if any access was recorded. */
+  recordShared?: boolean;
+}
+
+export function toJsonReport(result: RunResult, options: JsonReportOptions = {}): JsonReport {
   const { header } = result.trace;
+  const raceReport = options.recordShared === false ? undefined : findRaces(result.trace);
+  const racesChecked = raceReport !== undefined && (options.recordShared === true || raceReport.accesses > 0);
   const exceptionOf = new Map(header.exceptions.map((e) => [e.tid, e]));
   return {
     outcome: result.outcome,
@@ -53,6 +82,21 @@ export function toJsonReport(result: RunResult): JsonReport {
         })),
       },
     } : {}),
+    lockOrder: lockOrderInversions(result.trace).map((inversion) => ({
+      locks: inversion.locks,
+      edges: inversion.edges.map((e) => ({ from: e.from, to: e.to, thread: e.thread, holdSite: e.holdSite, acquireSite: e.acquireSite })),
+      explanation: inversion.explanation,
+      deadlockedInThisRun: inversion.deadlockedInThisRun,
+    })),
+    races: (racesChecked ? raceReport!.races : []).map((race) => ({
+      object: race.object,
+      index: race.index,
+      kinds: race.kinds,
+      accesses: race.accesses.map((a) => ({ thread: a.thread, site: a.site, access: a.access })),
+      count: race.count,
+      explanation: race.explanation,
+    })),
+    racesChecked,
     output: header.output.map((o) => ({ thread: o.thread, stream: o.stream, text: o.text })),
     ...(result.error ? { error: { message: result.error.message, site: result.error.site, kind: result.error.kind } } : {}),
     ...(result.truncated ? { truncated: result.truncated } : {}),

@@ -1,4 +1,6 @@
-/** The CLI's human-readable report: summary, deadlock in words, lock table, text swimlane. */
+/** The CLI's human-readable report: summary, deadlock in words, potential deadlocks, data races, lock table, text swimlane. */
+import { lockOrderInversions } from '../analysis/lockorder';
+import { findRaces } from '../analysis/races';
 import { lanes, traceEndNs, type LaneState } from '../analysis/states';
 import { lockStats } from '../analysis/stats';
 import { formatSite } from '../trace/format';
@@ -9,7 +11,10 @@ const GLYPH: Record<LaneState | 'none' | 'failed', string> = {
 };
 const PRIORITY: (LaneState)[] = ['blocked', 'waiting', 'running', 'sleeping', 'starting'];
 
-export function textReport(result: RunResult, options: { width: number; color: boolean }): string {
+/** Most potential deadlocks and races listed in full; the rest are counted. */
+const MOST_FINDINGS = 10;
+
+export function textReport(result: RunResult, options: { width: number; color: boolean; recordShared?: boolean }): string {
   const { header } = result.trace;
   const paint = (code: string, text: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const out: string[] = [''];
@@ -29,6 +34,21 @@ export function textReport(result: RunResult, options: { width: number; color: b
   for (const e of header.exceptions) {
     const thread = header.threads.find((t) => t.tid === e.tid)?.name ?? `thread ${e.tid}`;
     out.push(paint('31', `${thread}: ${e.name}: ${e.message}${e.siteId ? ` (at ${formatSite(header.sites, e.siteId)})` : ''}`));
+  }
+  // The run's own deadlock is explained above; other lock-order cycles could deadlock another run.
+  const inversions = lockOrderInversions(result.trace).filter((inversion) => !inversion.deadlockedInThisRun);
+  if (inversions.length) {
+    out.push('', paint('33;1', `Potential deadlocks (${inversions.length})`));
+    for (const inversion of inversions.slice(0, MOST_FINDINGS)) out.push(`  ${inversion.explanation}`);
+    if (inversions.length > MOST_FINDINGS) out.push(`  … and ${inversions.length - MOST_FINDINGS} more (see --json)`);
+  }
+  if (options.recordShared !== false) {
+    const races = findRaces(result.trace).races;
+    if (races.length) {
+      out.push('', paint('33;1', `Data races (${races.length})`));
+      for (const race of races.slice(0, MOST_FINDINGS)) out.push(`  ${race.explanation}`);
+      if (races.length > MOST_FINDINGS) out.push(`  … and ${races.length - MOST_FINDINGS} more (see --json)`);
+    }
   }
   const locks = lockStats(result.trace).filter((s) => s.acquisitions > 0 || s.failed > 0);
   if (locks.length) {

@@ -43,6 +43,7 @@
  */
 import { EVENT_BYTES, EventKind, WaitKind, formatSiteShort, type ObjectKind, type Trace, type TraceHeader } from '../trace/format';
 import { objectNamer, threadCount } from '../trace/intervals';
+import { MinHeap } from '../trace/heap';
 
 export type RaceKind = 'write-write' | 'read-write';
 
@@ -397,7 +398,7 @@ class RaceCheck {
   }
 
   run(): RaceReport {
-    const heap = new ReaderHeap();
+    const heap = new MinHeap<ThreadReader>(before);
     for (const reader of this.readers) {
       reader.advance();
       if (!reader.done) heap.push(reader);
@@ -911,64 +912,6 @@ function joinInto(into: Int32Array | undefined, from: Int32Array): Int32Array {
   return into;
 }
 
-/** A binary min-heap of readers by (time of the pending event, tid). */
-class ReaderHeap {
-  private readonly items: ThreadReader[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): ThreadReader {
-    return this.items[0];
-  }
-
-  push(reader: ThreadReader): void {
-    const items = this.items;
-    items.push(reader);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
-  }
-
-  /** Pops the top and pushes `reader` in its place. */
-  replaceTop(reader: ThreadReader): ThreadReader {
-    const top = this.items[0];
-    this.items[0] = reader;
-    this.siftDown(0);
-    return top;
-  }
-
-  pop(): ThreadReader {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      this.siftDown(0);
-    }
-    return top;
-  }
-
-  private siftDown(start: number): void {
-    const items = this.items;
-    let i = start;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < items.length && before(items[left], items[smallest])) smallest = left;
-      if (right < items.length && before(items[right], items[smallest])) smallest = right;
-      if (smallest === i) break;
-      [items[i], items[smallest]] = [items[smallest], items[i]];
-      i = smallest;
-    }
-  }
-}
 
 function before(a: ThreadReader, b: ThreadReader): boolean {
   return a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.tid < b.tid);

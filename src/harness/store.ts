@@ -3,63 +3,46 @@
  * Values arrive already encoded for the wire (see runtime/core.ts) and leave unchanged.
  */
 import type { Wire } from '../runtime/core';
+import { MinHeap } from '../trace/heap';
 
 type QueueKind = 'Queue' | 'LifoQueue' | 'PriorityQueue';
 
+interface Entry {
+  item: Wire;
+  seq: number;
+}
+
 export class ItemStore {
   private readonly queues = new Map<number, Wire[]>();
+  private readonly heaps = new Map<number, MinHeap<Entry>>();
   private readonly boxes = new Map<number, Wire>();
   private readonly callbacks = new Map<number, Wire[]>();
   private readonly finished = new Set<number>();
   /** Insertion counter, so equal priorities come out first in, first out. */
   private sequence = 0;
-  private readonly order = new WeakMap<object, number>();
 
   put(id: number, kind: QueueKind, item: Wire): void {
-    let items = this.queues.get(id);
-    if (!items) {
-      items = [];
-      this.queues.set(id, items);
-    }
-    if (kind !== 'PriorityQueue') {
-      items.push(item);
+    if (kind === 'PriorityQueue') {
+      // Smallest first, like heapq.
+      let heap = this.heaps.get(id);
+      if (!heap) this.heaps.set(id, (heap = new MinHeap<Entry>((a, b) => (compareValues(a.item, b.item) || a.seq - b.seq) < 0)));
+      heap.push({ item, seq: this.sequence++ });
       return;
     }
-    // A binary heap, smallest first, like heapq.
-    const entry = { item, seq: this.sequence++ };
-    this.order.set(entry, entry.seq);
-    items.push(entry);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (compareEntries(items[i], items[parent]) >= 0) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
+    let items = this.queues.get(id);
+    if (!items) this.queues.set(id, (items = []));
+    items.push(item);
   }
 
   get(id: number, kind: QueueKind): Wire {
+    if (kind === 'PriorityQueue') {
+      const heap = this.heaps.get(id);
+      if (!heap || heap.size === 0) throw new Error(`queue ${id} is empty in the store`);
+      return heap.pop().item;
+    }
     const items = this.queues.get(id);
     if (!items || items.length === 0) throw new Error(`queue ${id} is empty in the store`);
-    if (kind === 'Queue') return items.shift();
-    if (kind === 'LifoQueue') return items.pop();
-    const top = items[0] as { item: Wire };
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < items.length && compareEntries(items[left], items[smallest]) < 0) smallest = left;
-        if (right < items.length && compareEntries(items[right], items[smallest]) < 0) smallest = right;
-        if (smallest === i) break;
-        [items[i], items[smallest]] = [items[smallest], items[i]];
-        i = smallest;
-      }
-    }
-    return top.item;
+    return kind === 'Queue' ? items.shift() : items.pop();
   }
 
   setBox(id: number, value: Wire): void {
@@ -87,12 +70,6 @@ export class ItemStore {
     this.callbacks.delete(id);
     return list;
   }
-}
-
-function compareEntries(a: unknown, b: unknown): number {
-  const x = a as { item: Wire; seq: number };
-  const y = b as { item: Wire; seq: number };
-  return compareValues(x.item, y.item) || x.seq - y.seq;
 }
 
 /** Python's ordering for the values people put in a PriorityQueue: numbers, strings, tuples. */

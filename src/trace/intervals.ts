@@ -40,6 +40,7 @@
  * invariants of format.ts do not throw: the sensible thing is done and `onWarning` hears it.
  */
 import { EVENT_BYTES, EventKind, WaitKind, type ObjectInfo, type Trace, type TraceHeader } from './format';
+import { MinHeap } from './heap';
 
 // Local copies of imported constants: a module-level const is read directly in hot loops, where
 // an import may be a property read through a getter (unbundled CommonJS, as under tsx).
@@ -306,7 +307,7 @@ class Derivation {
   }
 
   run(): TraceIntervals {
-    const heap = new ReaderHeap();
+    const heap = new MinHeap<ThreadReader>(before);
     for (const reader of this.readers) {
       reader.advance();
       if (!reader.done) heap.push(reader);
@@ -905,51 +906,6 @@ class HandoffBuilder {
   }
 }
 
-/** A binary min-heap of readers by (timeNs of the pending event, tid). */
-class ReaderHeap {
-  private readonly items: ThreadReader[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): ThreadReader {
-    return this.items[0];
-  }
-
-  push(reader: ThreadReader): void {
-    const items = this.items;
-    items.push(reader);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
-  }
-
-  pop(): ThreadReader {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < items.length && before(items[left], items[smallest])) smallest = left;
-        if (right < items.length && before(items[right], items[smallest])) smallest = right;
-        if (smallest === i) break;
-        [items[i], items[smallest]] = [items[smallest], items[i]];
-        i = smallest;
-      }
-    }
-    return top;
-  }
-}
 
 function before(a: ThreadReader, b: ThreadReader): boolean {
   return a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.tid < b.tid);

@@ -102,7 +102,6 @@ export function instrument(source: string, displayFile: string, loader: 'ts' | '
   };
 
   const visit = (node: Node, parent: Node | undefined, parentKey: string): void => {
-    let suffixAt = -1;
     if (node.type === 'CallExpression' || node.type === 'OptionalCallExpression') {
       const callee = node.callee as Node;
       if ((callee.type === 'MemberExpression') && !callee.computed && isNode(callee.property) &&
@@ -142,7 +141,6 @@ export function instrument(source: string, displayFile: string, loader: 'ts' | '
       return;
     }
     visitChildren(node);
-    if (suffixAt >= 0) out.appendLeft(suffixAt, ')');
   };
 
   /**

@@ -166,23 +166,21 @@ export class DeadlockDetector {
       return this.sources.object(id)?.name ?? `object ${id}`;
     };
     const cycle: DeadlockCycleEntry[] = members.map((m) => {
-      const holds = this.sources.heldBy(m.tid)
-        .filter((id) => !this.sources.object(id)?.internal)
-        .map(objectName);
+      const heldIds = this.sources.heldBy(m.tid).filter((id) => !this.sources.object(id)?.internal);
+      const waitedFor = edges(m);
       const siteId = this.sources.blockSite(m.tid);
       const site = this.sources.sites[siteId];
-      const heldIds = this.sources.heldBy(m.tid).filter((id) => !this.sources.object(id)?.internal);
       return {
         thread: nameOfThread(m.tid),
         tid: m.tid,
         holdsIds: heldIds,
         waitsForId: m.waitObject,
-        heldByTids: edges(m),
+        heldByTids: waitedFor,
         siteId,
-        holds,
+        holds: heldIds.map(objectName),
         waitsFor: objectName(m.waitObject),
         waitsForKind: WAIT_KIND_NAMES[m.waitKind & 0xff] ?? 'unknown',
-        heldBy: edges(m).map(nameOfThread),
+        heldBy: waitedFor.map(nameOfThread),
         site: site && siteId ? `${site.file}:${site.line}` : '?',
       };
     });

@@ -785,4 +785,3 @@ function nextPowerOfTwo(n: number): number {
   return p;
 }
 
-export type { ObjectKind };

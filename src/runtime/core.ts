@@ -467,7 +467,3 @@ export function fromWire(wire: Wire): unknown {
   }
   throw new Error('threadlanes: malformed value from another thread');
 }
-
-export function currentSite(): number {
-  return __tl.site;
-}

@@ -100,8 +100,7 @@ export class Queue<T = unknown> {
         }
       }
       rpc({ op: 'queue-put', id: this.id, kind: this.kind(), item: wire });
-      const size = ++heap[this.base + Q_SIZE];
-      Atomics.store(heap, this.base + Q_SIZE, size);
+      const size = Atomics.add(heap, this.base + Q_SIZE, 1) + 1;
       heap[this.base + Q_UNFINISHED]++;
       this.notEmpty.notify(1);
       rec(EventKind.QueuePut, this.id, site, size);

@@ -4,7 +4,7 @@ import {
   __tl, replay, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, toWire, fromWire, HANDLE, type Handle, type Identity,
 } from './core';
-import { BrokenBarrierError, RuntimeError, ValueError } from './errors';
+import { BrokenBarrierError, ValueError } from './errors';
 import { Scoped, Mutex, bindTo, isBinding, takeBinding } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { ctx } from './shared';
@@ -287,7 +287,7 @@ export class Barrier {
     const heap = this.heap;
     this.mutex.lock();
     try {
-      this.enter(deadline, site);
+      this.enter(site);
       const index = heap[this.base + B_COUNT];
       heap[this.base + B_COUNT] = index + 1;
       try {
@@ -313,7 +313,7 @@ export class Barrier {
   }
 
   /** Wait (mutex held) while a previous cycle drains or resets. */
-  private enter(_deadline: number, site: number): void {
+  private enter(site: number): void {
     // CPython waits here without a timeout: the previous cycle always finishes draining.
     while (this.state() === DRAINING || this.state() === RESETTING) this.block(Infinity, site);
     if (this.state() < 0) throw new BrokenBarrierError('the barrier is broken');
@@ -412,4 +412,3 @@ registerReviver('BoundedSemaphore', (handle) => bindTo(handle, () => new Bounded
 registerReviver('Event', (handle) => bindTo(handle, () => new Event()));
 registerReviver('Barrier', (handle) => bindTo(handle, () => new Barrier((handle.extra?.parties as number) ?? 1)));
 
-export { RuntimeError };

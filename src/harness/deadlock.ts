@@ -57,7 +57,8 @@ export class DeadlockDetector {
 
   constructor(private readonly heap: Int32Array, private readonly sources: DetectorSources) {}
 
-  check(nowNs: number): DeadlockReport | undefined {
+  /** `settled`: nothing can change any more (controlled mode's scheduler says so): report at once. */
+  check(nowNs: number, settled = false): DeadlockReport | undefined {
     const threads = [...this.sources.threads()];
     const known = new Set(threads.map((t) => t.tid));
     const started = this.sources.nextTid();
@@ -108,7 +109,9 @@ export class DeadlockDetector {
     let finding: { kind: 'cycle' | 'all-blocked'; members: Snapshot[] } | undefined;
     if (cycle) finding = { kind: 'cycle', members: cycle };
     else if ([...snapshots.values()].every(stuck)) finding = { kind: 'all-blocked', members: [...snapshots.values()] };
+    if (!finding && settled) finding = { kind: 'all-blocked', members: [...snapshots.values()] };
     if (!finding) return this.reset();
+    if (settled) return this.report(finding.kind, finding.members, threads, edges, nowNs);
     const signature = `${finding.kind}|${finding.members.map((m) => `${m.tid}:${m.episode}:${m.waitObject}`).join(',')}`;
     if (signature !== this.previous) {
       this.previous = signature;

@@ -2,3 +2,4 @@
 export { run } from './run';
 export { bundleSnippet, instrument, BundleError } from './bundle';
 export * from './types';
+export { explore, findingOf, type ExploreOptions, type ExploreResult, type Finding } from './explore';

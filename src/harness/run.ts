@@ -17,17 +17,21 @@ import {
   type ThreadInfo, type Trace, type Truncation,
 } from '../trace/format';
 import {
-  H_DOORBELL, H_TICK, H_NEXT_CELL, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
+  H_DOORBELL, H_TICK, H_NEXT_CELL, H_S_RNG, H_S_LOW_PRIORITY, H_S_STATUS, H_S_STEP, H_S_TURN, H_VCLOCK_F64,
+  T_S_GO, T_S_PRIORITY, T_S_STATE, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
   ThreadState, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup,
 } from '../runtime/shared';
 import type { Handle } from '../runtime/core';
+import { SCHED_STUCK, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
 import { HoldTracker } from '../analysis/holds';
 import { bundleSnippet, builtFile, BundleError, type BundleResult } from './bundle';
 import { DeadlockDetector } from './deadlock';
 import { ItemStore } from './store';
 import { settleTimes } from './timestamps';
-import { DEFAULTS, type DeadlockReport, type RunOptions, type RunResult, type SnippetError } from './types';
+import {
+  DEFAULTS, type DeadlockReport, type RunOptions, type RunResult, type ScheduleInfo, type SnippetError,
+} from './types';
 
 /** Int32 cells for primitives' state (16 MiB). */
 const PRIMITIVE_CELLS = 4 << 20;
@@ -36,6 +40,8 @@ const WARM_WORKERS = 6;
 /** Longest wait for the spares before starting anyway. */
 const WARM_UP_LIMIT_MS = 3000;
 const REFILL_DELAY_MS = 100;
+/** Workers a hunt keeps booted and idle before each schedule. */
+const POOL_WARM_WORKERS = 3;
 const POLL_MS = 20;
 /** Lock and RLock keep their owner (tid + 1) in their second cell (runtime/locks.ts). */
 const LOCK_OWNER_CELL = 1;
@@ -58,6 +64,9 @@ interface ThreadRecord {
   outputOrdinals: number[];
   /** Chunks already replayed into the hold tracker. */
   scannedChunks: number;
+  warm?: WarmWorker;
+  /** Drop this run's listeners from the worker (before it goes back to the pool). */
+  detach?: () => void;
 }
 
 interface WarmWorker {
@@ -66,11 +75,101 @@ interface WarmWorker {
   exited: boolean;
 }
 
+/**
+ * Workers kept from one run to the next (schedule hunting runs hundreds of schedules): a worker
+ * boots in tens of ms, a reused one loads a fresh runtime and snippet in about one.
+ */
+export class WorkerPool {
+  private readonly idle: WarmWorker[] = [];
+  private readonly all = new Set<WarmWorker>();
+
+  constructor(private readonly heapLimitMb: number = DEFAULTS.heapLimitMb) {}
+
+  /** An idle worker (booted, or booting), or undefined. */
+  take(): WarmWorker | undefined {
+    let warm = this.idle.pop();
+    while (warm && warm.exited) warm = this.idle.pop();
+    return warm;
+  }
+
+  spawn(): WarmWorker {
+    const warm = spawnWorker(this.heapLimitMb);
+    this.all.add(warm);
+    warm.worker.once('exit', () => this.all.delete(warm));
+    return warm;
+  }
+
+  /** A worker whose thread ended normally: ready for another assignment. */
+  give(warm: WarmWorker): void {
+    if (warm.exited) return;
+    warm.port.removeAllListeners('message');
+    this.idle.push(warm);
+  }
+
+  /** Boot workers until `count` are idle, and wait until they are up. */
+  async fill(count: number): Promise<void> {
+    const booting: Promise<void>[] = [];
+    while (this.idle.filter((w) => !w.exited).length < count) {
+      const warm = this.spawn();
+      this.idle.push(warm);
+      booting.push(new Promise((resolve) => {
+        warm.worker.once('online', () => resolve());
+        warm.worker.once('exit', () => resolve());
+      }));
+    }
+    await Promise.all(booting);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.all].map((w) => w.worker.terminate().catch(() => undefined)));
+    for (const w of this.all) w.port.close();
+  }
+}
+
+function spawnWorker(heapLimitMb: number): WarmWorker {
+  const channel = new MessageChannel();
+  const worker = new Worker(workerScriptPath(), {
+    workerData: { port: channel.port2 },
+    transferList: [channel.port2],
+    resourceLimits: { maxOldGenerationSizeMb: heapLimitMb },
+    // Not the host's flags (a test runner's loaders, an inspector): workers run built code only.
+    execArgv: [],
+    stdout: true,
+    stderr: true,
+  });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  const warm: WarmWorker = { worker, port: channel.port1, exited: false };
+  worker.on('exit', () => {
+    warm.exited = true;
+  });
+  // An unassigned worker that fails to boot is replaced when taken.
+  worker.on('error', () => undefined);
+  return warm;
+}
+
 export function workerScriptPath(): string {
   return builtFile('worker.js');
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {
+  return withBundle(options, async (bundle, started, bundleMs) => {
+    const schedule = options.mode === 'controlled' ? await resolveSchedule(options, bundle) : undefined;
+    const coordinator = new Coordinator(options, bundle, schedule);
+    const result = await coordinator.run();
+    return { ...result, bundleMs, startupMs: coordinator.epochMs - started };
+  });
+}
+
+/**
+ * Bundle the snippet, call `use` with it, and remove it afterwards. A snippet that does not
+ * bundle (a syntax error) gives a failed result at once, with its line.
+ */
+export async function withBundle<R extends RunResult>(
+  options: RunOptions,
+  use: (bundle: BundleResult, started: number, bundleMs: number) => Promise<R>,
+  failed: (result: RunResult) => R = (result) => result as R,
+): Promise<R> {
   const source = options.source ?? fs.readFileSync(options.file, 'utf8');
   const started = performance.now();
   options.onProgress?.({ phase: 'bundling', elapsedMs: 0, threads: 0, events: 0 });
@@ -80,24 +179,41 @@ export async function run(options: RunOptions): Promise<RunResult> {
   } catch (error) {
     if (error instanceof BundleError) {
       const elapsed = performance.now() - started;
-      return { ...failedBeforeRun(options, error.snippetError, elapsed), bundleMs: elapsed, startupMs: elapsed };
+      return failed({ ...failedBeforeRun(options, error.snippetError, elapsed), bundleMs: elapsed, startupMs: elapsed });
     }
     throw error;
   }
-  const bundleMs = performance.now() - started;
   try {
-    const coordinator = new Coordinator(options, bundle);
-    const result = await coordinator.run();
-    return { ...result, bundleMs, startupMs: coordinator.epochMs - started };
+    return await use(bundle, started, performance.now() - started);
   } finally {
     fs.rmSync(bundle.workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The schedule a controlled run follows. PCT draws its change points from the steps a run
+ * takes; unless given a bound, it measures them once on the round-robin schedule (which does
+ * not depend on any seed), so a seed alone replays the same PCT schedule.
+ */
+export async function resolveSchedule(options: RunOptions, bundle: BundleResult, pool?: WorkerPool): Promise<ScheduleInfo> {
+  const strategy = options.strategy ?? DEFAULTS.strategy;
+  const seed = options.seed ?? 0;
+  if (strategy !== 'pct') return { strategy, seed, steps: 0 };
+  const depth = options.depth ?? DEFAULTS.depth;
+  let bound = options.bound;
+  if (bound === undefined) {
+    const calibration = new Coordinator({ ...options, record: false, onOutput: undefined, onProgress: undefined }, bundle, { strategy: 'rr', seed: 0, steps: 0 }, pool);
+    const result = await calibration.run();
+    bound = Math.max(1, result.schedule?.steps ?? 1);
+  }
+  return { strategy, seed, depth, bound, steps: 0 };
 }
 
 function failedBeforeRun(options: RunOptions, error: SnippetError, durationMs: number): Omit<RunResult, 'bundleMs' | 'startupMs'> {
   return {
     outcome: 'error',
     durationMs,
+    wallMs: durationMs,
     events: 0,
     error,
     trace: {
@@ -112,7 +228,7 @@ function failedBeforeRun(options: RunOptions, error: SnippetError, durationMs: n
   };
 }
 
-class Coordinator {
+export class Coordinator {
   private readonly heapBuffer: SharedArrayBuffer;
   private readonly heap: Int32Array;
   private readonly maxThreads: number;
@@ -139,13 +255,23 @@ class Coordinator {
   private mainError?: SnippetError;
   private doorbellWaiting = false;
   private refillTimer?: NodeJS.Timeout;
+  private readonly controlled: boolean;
+  private readonly heapF64: Float64Array;
+  /** Controlled mode: the scheduler said no thread can run; waiting for finished threads' last words. */
+  private stuck = false;
+  private wallMs = 0;
 
-  constructor(private readonly options: RunOptions, private readonly bundle: BundleResult) {
+  constructor(
+    private readonly options: RunOptions, private readonly bundle: BundleResult, private readonly schedule?: ScheduleInfo,
+    private readonly pool?: WorkerPool,
+  ) {
     this.maxThreads = options.maxThreads ?? DEFAULTS.maxThreads;
     this.ringEvents = nextPowerOfTwo(options.ringEvents ?? DEFAULTS.ringEvents);
     const cells = HEADER_CELLS + this.maxThreads * THREAD_STRIDE + PRIMITIVE_CELLS;
     this.heapBuffer = new SharedArrayBuffer(cells * 4);
     this.heap = new Int32Array(this.heapBuffer);
+    this.heapF64 = new Float64Array(this.heapBuffer);
+    this.controlled = schedule !== undefined;
     this.heap[H_NEXT_OBJECT_ID] = MAIN_OBJECT_ID + 1;
     this.heap[H_NEXT_TID] = 1;
     this.heap[H_NEXT_CELL] = cellsBase(this.maxThreads);
@@ -156,8 +282,15 @@ class Coordinator {
       record: options.record ?? true,
       recordShared: options.recordShared ?? false,
       cpuCount: os.availableParallelism?.() ?? os.cpus().length,
-      mode: options.mode ?? 'free',
+      mode: schedule ? 'controlled' : options.mode ?? 'free',
+      ...(schedule ? {
+        schedule: {
+          strategy: schedule.strategy, seed: schedule.seed,
+          changePoints: schedule.strategy === 'pct' ? pctChangePoints(schedule.seed, schedule.depth!, schedule.bound!) : [],
+        },
+      } : {}),
     };
+    if (schedule) this.initScheduler(schedule);
     this.holds = new HoldTracker((id) => this.objects.get(id)?.kind);
     this.detector = new DeadlockDetector(this.heap, {
       threads: () => this.threads.values(),
@@ -168,6 +301,19 @@ class Coordinator {
       holdersOf: (id) => this.holdersOf(id),
       sites: this.bundle.sites,
     });
+  }
+
+  /** Controlled mode: MainThread holds the baton first; the clock starts at 0. */
+  private initScheduler(schedule: ScheduleInfo): void {
+    const heap = this.heap;
+    heap[H_S_RNG] = seedState(schedule.seed);
+    heap[H_S_LOW_PRIORITY] = (schedule.depth ?? 1) - 1;
+    heap[H_S_TURN] = 0;
+    this.heapF64[H_VCLOCK_F64] = 0;
+    const main = threadBlockBase(0);
+    heap[main + T_S_PRIORITY] = initialPriority(heap, schedule.depth ?? 1);
+    heap[main + T_S_STATE] = 1; // SchedState.Runnable
+    heap[main + T_S_GO] = 1;
   }
 
   /** The run's epoch on this process's clock (performance.now()). */
@@ -188,7 +334,16 @@ class Coordinator {
    * snippet's. With spares ready, Thread.start() costs a message, not a boot.
    */
   private async warmUp(): Promise<void> {
-    this.startTicker();
+    if (this.pool) {
+      // Reused workers are up already; the first run of a hunt boots a few.
+      await this.pool.fill(POOL_WARM_WORKERS);
+      for (let warm = this.pool.take(); warm; warm = this.pool.take()) {
+        this.warm.push(warm);
+        this.allWorkers.add(warm.worker);
+      }
+      return;
+    }
+    if (!this.controlled) this.startTicker();
     for (let i = 0; i < WARM_WORKERS + 1; i++) this.warm.push(this.spawnWorker());
     const online = this.warm.map((w) => new Promise<void>((resolve) => {
       w.worker.once('online', () => resolve());
@@ -219,26 +374,9 @@ class Coordinator {
   // ── Workers ──────────────────────────────────────────────────────────────────────────────
 
   private spawnWorker(): WarmWorker {
-    const channel = new MessageChannel();
-    const worker = new Worker(workerScriptPath(), {
-      workerData: { setup: this.setup, port: channel.port2 },
-      transferList: [channel.port2],
-      resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb ?? DEFAULTS.heapLimitMb },
-      // Not the host's flags (a test runner's loaders, an inspector): workers run built code only.
-      execArgv: [],
-      stdout: true,
-      stderr: true,
-    });
-    worker.stdout.resume();
-    worker.stderr.resume();
-    this.allWorkers.add(worker);
-    const warm: WarmWorker = { worker, port: channel.port1, exited: false };
-    worker.on('exit', () => {
-      warm.exited = true;
-      this.allWorkers.delete(worker);
-    });
-    // An unassigned worker that fails to boot is replaced when taken.
-    worker.on('error', () => undefined);
+    const warm = this.pool ? this.pool.spawn() : spawnWorker(this.options.heapLimitMb ?? DEFAULTS.heapLimitMb);
+    this.allWorkers.add(warm.worker);
+    warm.worker.once('exit', () => this.allWorkers.delete(warm.worker));
     return warm;
   }
 
@@ -273,7 +411,7 @@ class Coordinator {
    * spares run out meanwhile, takeWarm() boots one on demand.
    */
   private scheduleRefill(): void {
-    if (this.refillTimer || this.stopping) return;
+    if (this.refillTimer || this.stopping || this.pool) return;
     this.refillTimer = setTimeout(() => {
       this.refillTimer = undefined;
       this.refillWarm();
@@ -290,16 +428,24 @@ class Coordinator {
     record.worker = warm.worker;
     record.port = warm.port;
     this.threads.set(record.tid, record);
+    record.warm = warm;
     const worker = warm.worker;
+    warm.port.removeAllListeners('message');
     warm.port.on('message', (notice: WorkerNotice) => this.onNotice(record, notice));
     worker.removeAllListeners('error');
     worker.on('error', (error) => this.onWorkerError(record, error));
-    worker.on('exit', (code) => this.onWorkerExit(record, code));
+    const onExit = (code: number) => this.onWorkerExit(record, code);
+    worker.on('exit', onExit);
+    record.detach = () => {
+      worker.off('exit', onExit);
+      worker.removeAllListeners('error');
+      worker.on('error', () => undefined);
+    };
     const assignment: ThreadAssignment = {
       tid: record.tid, name: record.name, ring: record.ring, bundlePath: this.bundle.bundlePath, epochOffsetMs: this.startedAt,
       sites: this.bundle.sites, initObjects: { ...this.initObjects }, target, threadHandle: handle, daemon: record.daemon,
     };
-    worker.postMessage({ type: 'assign', assignment });
+    worker.postMessage({ type: 'assign', setup: this.setup, assignment, reusable: this.pool !== undefined });
   }
 
   // ── Messages from workers ────────────────────────────────────────────────────────────────
@@ -330,7 +476,12 @@ class Coordinator {
         record.failed = notice.failed;
         this.drainRing(record);
         // The worker is finished with the snippet; its remaining messages were sent before this one.
-        void record.worker?.terminate();
+        if (this.pool && record.warm && !record.failed) {
+          record.detach?.();
+          this.warm.push(record.warm);
+        } else {
+          void record.worker?.terminate();
+        }
         this.checkCompletion();
         return;
       case 'rpc':
@@ -516,6 +667,10 @@ class Coordinator {
 
   private drainAll(): void {
     for (const record of this.threads.values()) this.drainRing(record);
+    if (this.controlled && !this.stuck && Atomics.load(this.heap, H_S_STATUS) === SCHED_STUCK) {
+      this.stuck = true;
+      setImmediate(() => this.onStuck());
+    }
     const limit = this.options.maxEvents ?? DEFAULTS.maxEvents;
     if (this.totalEvents > limit && !this.stopping) {
       this.truncated = 'events';
@@ -636,11 +791,39 @@ class Coordinator {
 
   // ── Watching ─────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Controlled mode: no thread can ever run again. Once every thread that ended has said so,
+   * either the run is complete (only daemons wait) or it is deadlocked: report it now.
+   */
+  private onStuck(): void {
+    if (this.stopping) return;
+    for (const record of this.threads.values()) {
+      for (let m = record.port && receiveMessageOnPort(record.port); m; m = receiveMessageOnPort(record.port!)) {
+        this.onNotice(record, m.message as WorkerNotice);
+      }
+    }
+    if (this.stopping) return;
+    this.checkCompletion();
+    if (this.stopping) return;
+    for (const record of this.threads.values()) {
+      const state = Atomics.load(this.heap, threadBlockBase(record.tid) + T_STATE);
+      if (!record.done && (state === ThreadState.Finished || state === ThreadState.Failed)) {
+        setTimeout(() => this.onStuck(), 1); // its 'done' is on the way
+        return;
+      }
+    }
+    this.drainAll();
+    const report = this.detector.check(this.nowNs(), true);
+    if (report) this.stop('deadlock', undefined, report);
+    else this.stop('error', { kind: 'internal', message: 'no thread can run, but the deadlock detector found no wait it could explain', site: '' });
+  }
+
   private poll(): void {
     if (this.stopping) return;
     this.drainAll();
     if (this.stopping) return;
     this.options.onProgress?.({ phase: 'running', elapsedMs: performance.now() - this.startedAt, threads: this.threads.size, events: this.totalEvents });
+    if (this.controlled) return; // the scheduler says when no thread can run
     const report = this.detector.check(this.nowNs());
     if (report) this.stop('deadlock', undefined, report);
   }
@@ -659,6 +842,7 @@ class Coordinator {
   }
 
   private nowNs(): number {
+    if (this.controlled) return this.heapF64[H_VCLOCK_F64];
     return Math.round((performance.now() - this.startedAt) * 1e6);
   }
 
@@ -667,7 +851,9 @@ class Coordinator {
   private stop(outcome: Outcome, error?: SnippetError, deadlock?: DeadlockReport): void {
     if (this.stopping) return;
     this.stopping = true;
-    const durationMs = performance.now() - this.startedAt;
+    const wallMs = performance.now() - this.startedAt;
+    const durationMs = this.controlled ? this.heapF64[H_VCLOCK_F64] / 1e6 : wallMs;
+    this.wallMs = wallMs;
     for (const timer of this.timers) clearTimeout(timer);
     if (this.refillTimer) clearTimeout(this.refillTimer);
     this.options.onProgress?.({ phase: 'stopping', elapsedMs: durationMs, threads: this.threads.size, events: this.totalEvents });
@@ -675,20 +861,31 @@ class Coordinator {
   }
 
   private async finish(outcome: Outcome, durationMs: number, error: SnippetError | undefined, deadlock: DeadlockReport | undefined): Promise<void> {
-    // Stop every worker, then collect everything they recorded (published or not).
-    const workers = [...this.allWorkers];
+    // Stop every worker, then collect everything they recorded (published or not). In a hunt,
+    // workers whose thread ended normally and spares go back to the pool instead.
+    const kept = new Set<Worker>();
+    if (this.pool) {
+      for (const warm of this.warm) {
+        if (warm.exited || kept.has(warm.worker)) continue;
+        kept.add(warm.worker);
+        this.pool.give(warm);
+      }
+    }
+    const workers = [...this.allWorkers].filter((w) => !kept.has(w));
     await Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
     // Messages already queued on the ports (output, exceptions) are delivered before we read them.
     await new Promise((resolve) => setImmediate(resolve));
     for (const record of this.threads.values()) this.recoverUnpublished(record);
-    for (const record of this.threads.values()) record.port?.close();
-    for (const w of this.warm) w.port.close();
+    for (const record of this.threads.values()) if (!kept.has(record.worker!)) record.port?.close();
+    for (const w of this.warm) if (!kept.has(w.worker)) w.port.close();
     if (outcome === 'timeout') {
       error = { kind: 'limit', message: `the run did not finish within ${this.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds} s (the timeout); threads still running were stopped`, site: '' };
     }
     this.resolve({
       outcome,
       durationMs,
+      wallMs: this.wallMs,
+      ...(this.schedule ? { schedule: { ...this.schedule, steps: Atomics.load(this.heap, H_S_STEP) } } : {}),
       events: this.totalEvents,
       ...(deadlock ? { deadlock } : {}),
       ...(error ? { error } : {}),

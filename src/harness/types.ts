@@ -4,6 +4,7 @@
 import type { Outcome, OutputLine, Trace, Truncation } from '../trace/format';
 
 export type Mode = 'free' | 'controlled' | 'gil';
+export type Strategy = 'random' | 'pct' | 'rr';
 
 export interface RunOptions {
   /** Path of the snippet; used for sites and for resolving relative imports. */
@@ -11,6 +12,17 @@ export interface RunOptions {
   /** The snippet's text; read from `file` when absent (the editor passes its unsaved buffer). */
   source?: string;
   mode?: Mode;
+  /** Controlled mode: how the next thread is picked at each scheduling point (default 'random'). */
+  strategy?: Strategy;
+  /** Controlled mode: the schedule's seed (default 0). The same seed gives the same run. */
+  seed?: number;
+  /** PCT: the bug depth d (d-1 priority change points; default 2). */
+  depth?: number;
+  /**
+   * PCT: the step range the change points are drawn from. Default: the steps of the
+   * round-robin schedule of the same snippet (measured once, deterministic).
+   */
+  bound?: number;
   /** Wall-clock limit in seconds (default 10). */
   timeoutSeconds?: number;
   /** Most threads that may ever start, MainThread included (default 256). */
@@ -80,8 +92,12 @@ export interface SnippetError {
 
 export interface RunResult {
   outcome: Outcome;
-  /** Wall-clock duration of the run, ms. */
+  /** Duration of the run on its own clock, ms: wall time in free mode, virtual time in controlled mode. */
   durationMs: number;
+  /** Wall-clock duration of the run, ms. */
+  wallMs: number;
+  /** Controlled mode: the schedule that ran (enough to replay it). */
+  schedule?: ScheduleInfo;
   events: number;
   deadlock?: DeadlockReport;
   error?: SnippetError;
@@ -93,6 +109,17 @@ export interface RunResult {
   startupMs: number;
 }
 
+export interface ScheduleInfo {
+  strategy: Strategy;
+  seed: number;
+  /** PCT only. */
+  depth?: number;
+  /** PCT only. */
+  bound?: number;
+  /** Scheduling steps the run took. */
+  steps: number;
+}
+
 export const DEFAULTS = {
   timeoutSeconds: 10,
   maxThreads: 256,
@@ -100,4 +127,6 @@ export const DEFAULTS = {
   heapLimitMb: 512,
   outputCapBytes: 1 << 20,
   ringEvents: 1 << 16,
+  strategy: 'random' as Strategy,
+  depth: 2,
 } as const;

@@ -15,6 +15,7 @@ import {
 import { RuntimeError } from './errors';
 import { RLock, Scoped, bindTo, isBinding, takeBinding, type ConditionLock } from './locks';
 import { ctx, threadBlockBase, T_PARK, T_COND_NEXT } from './shared';
+import { waitCell, wakeCell } from './schedule';
 
 const C_HEAD = 0;
 const C_TAIL = 1;
@@ -47,7 +48,7 @@ export class WaitQueue {
       if (Atomics.load(this.heap, cell) === 1) return true;
       const wait = remainingMs(deadline);
       if (wait <= 0) return false;
-      Atomics.wait(this.heap, cell, 0, wait);
+      waitCell(this.heap, cell, 0, wait);
     }
   }
 
@@ -86,7 +87,7 @@ export class WaitQueue {
       if (next === 0) heap[this.base + C_TAIL] = 0;
       heap[block + T_COND_NEXT] = 0;
       Atomics.store(heap, block + T_PARK, 1);
-      Atomics.notify(heap, block + T_PARK);
+      wakeCell(heap, block + T_PARK);
       woken++;
     }
     return woken;

@@ -6,6 +6,7 @@
 import { EventKind, WaitKind, WAIT_TIMED, type ObjectKind } from '../trace/format';
 import { ThreadlanesUsageError, ERROR_CLASSES } from './errors';
 import type { Recorder } from './recorder';
+import { point, clockMs } from './schedule';
 import {
   ctx, allocCells, nextObjectId, nextDefaultName, ThreadState,
   T_STATE, T_WAIT_OBJECT, T_WAIT_KIND, T_EPISODE,
@@ -121,13 +122,21 @@ export function setRecorder(r: Recorder): void {
   recorder = r;
 }
 
+/** Record an operation; in controlled mode it is also a scheduling point. */
 export function rec(kind: EventKind, objectId: number, siteId: number, arg: number): void {
   recorder!.emit(kind, objectId, siteId, arg);
+  point();
 }
 
 /** For uncontended operations: the time may be interpolated (see Recorder.emitFast). */
 export function recFast(kind: EventKind, objectId: number, siteId: number, arg: number): void {
   recorder!.emitFast(kind, objectId, siteId, arg);
+  point();
+}
+
+/** Record without a scheduling point (the operation is not finished yet). */
+export function recOnly(kind: EventKind, objectId: number, siteId: number, arg: number): void {
+  recorder!.emit(kind, objectId, siteId, arg);
 }
 
 export function publish(): void {
@@ -164,12 +173,12 @@ export function endBlock(success: boolean, siteId: number): void {
 /** ms until the deadline, or Infinity. `timeout` is seconds; null/undefined/-1 mean forever. */
 export function deadlineFor(timeout: number | null | undefined): number {
   if (timeout === undefined || timeout === null || timeout === -1) return Infinity;
-  return performance.now() + Math.max(0, timeout) * 1000;
+  return clockMs() + Math.max(0, timeout) * 1000;
 }
 
 export function remainingMs(deadline: number): number {
   if (deadline === Infinity) return Infinity;
-  return Math.max(0, deadline - performance.now());
+  return Math.max(0, deadline - clockMs());
 }
 
 // ── Objects that live in shared memory ────────────────────────────────────────────────────

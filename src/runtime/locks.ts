@@ -13,20 +13,21 @@ import { OverflowError, RuntimeError, ValueError } from './errors';
 /** Python's threading.TIMEOUT_MAX on 64-bit Linux, in seconds. */
 export const TIMEOUT_MAX = 9223372036;
 import { ctx } from './shared';
+import { sched, waitCell, wakeCell, enterInternal, leaveInternal } from './schedule';
 
 const SPINS = 64;
 
 /** Lock the futex at `cell`; false if the deadline passed. Never called for an uncontended lock. */
 export function futexLockSlow(heap: Int32Array, cell: number, deadline: number): boolean {
   // A short bounded spin first: a hand-off between two running threads is then microseconds, not a sleep.
-  for (let i = 0; i < SPINS; i++) {
+  for (let i = sched.on ? SPINS : 0; i < SPINS; i++) {
     if (Atomics.load(heap, cell) === 0 && Atomics.compareExchange(heap, cell, 0, 1) === 0) return true;
   }
   let state = Atomics.exchange(heap, cell, 2);
   while (state !== 0) {
     const wait = remainingMs(deadline);
     if (wait <= 0) return false;
-    Atomics.wait(heap, cell, 2, wait);
+    waitCell(heap, cell, 2, wait);
     state = Atomics.exchange(heap, cell, 2);
   }
   return true;
@@ -35,7 +36,7 @@ export function futexLockSlow(heap: Int32Array, cell: number, deadline: number):
 export function futexUnlock(heap: Int32Array, cell: number): void {
   if (Atomics.sub(heap, cell, 1) !== 1) {
     Atomics.store(heap, cell, 0);
-    Atomics.notify(heap, cell, 1);
+    wakeCell(heap, cell, 1);
   }
 }
 
@@ -47,10 +48,12 @@ export function futexTryLock(heap: Int32Array, cell: number): boolean {
 export class Mutex {
   constructor(private readonly heap: Int32Array, private readonly cell: number) {}
   lock(): void {
+    enterInternal();
     if (!futexTryLock(this.heap, this.cell)) futexLockSlow(this.heap, this.cell, Infinity);
   }
   unlock(): void {
     futexUnlock(this.heap, this.cell);
+    leaveInternal();
   }
 }
 

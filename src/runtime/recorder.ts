@@ -11,6 +11,7 @@ import {
   type EventKind,
 } from '../trace/format';
 import { H_DOORBELL, H_TICK } from './shared';
+import { virtualEventNs } from './schedule';
 
 /**
  * Set in the kind byte of an event whose time was not read but inherited from the thread's last
@@ -44,6 +45,8 @@ export class Recorder {
     epochOrigin: number,
     epochOffsetMs: number,
     public enabled: boolean,
+    /** Controlled mode: events take their time from the scheduler's virtual clock. */
+    private readonly virtual = false,
   ) {
     this.u32 = new Uint32Array(ring);
     this.i32 = new Int32Array(ring);
@@ -59,6 +62,7 @@ export class Recorder {
 
   /** Nanoseconds since the run's epoch (an integer in a float64). */
   nowNs(): number {
+    if (this.virtual) return virtualEventNs();
     return Math.round((performance.now() + this.clockOffsetMs) * 1e6);
   }
 
@@ -67,7 +71,7 @@ export class Recorder {
     const head = this.head;
     if (head - this.tailSeen >= this.capacity) this.waitForSpace();
     const word = BASE_WORDS + (head & this.mask) * EVENT_WORDS;
-    const timeNs = Math.round((performance.now() + this.clockOffsetMs) * 1e6);
+    const timeNs = this.virtual ? virtualEventNs() : Math.round((performance.now() + this.clockOffsetMs) * 1e6);
     this.lastTimeNs = timeNs;
     this.sinceClock = 0;
     this.f64[word >> 1] = timeNs;
@@ -92,7 +96,9 @@ export class Recorder {
     const word = BASE_WORDS + (head & this.mask) * EVENT_WORDS;
     const tick = this.heap[H_TICK];
     let flag = 0;
-    if (tick !== this.lastTick || ++this.sinceClock >= CLOCK_EVERY) {
+    if (this.virtual) {
+      this.lastTimeNs = virtualEventNs();
+    } else if (tick !== this.lastTick || ++this.sinceClock >= CLOCK_EVERY) {
       this.lastTick = tick;
       this.sinceClock = 0;
       this.lastTimeNs = Math.round((performance.now() + this.clockOffsetMs) * 1e6);

@@ -25,10 +25,25 @@ export const H_FUTURES_QUEUE = 10;
 export const H_TICK = 12;
 /** Bumped when MainThread is renamed (other Thread objects keep this in their own cells). */
 export const H_MAIN_NAME_VERSION = 13;
+/** Controlled mode's virtual clock, ns since the epoch: a float64 over cells 14–15 (heapF64 index). */
+export const H_VCLOCK_F64 = 7;
 /** MainThread's Thread object id; the harness starts allocating ids after it. */
 export const MAIN_OBJECT_ID = 1;
 /** Per-kind counters for default names ("Lock-1"), indexed by KIND_CODES. */
 export const H_NAME_COUNTERS = 16;
+// Controlled mode's scheduler (runtime/schedule.ts); only the thread holding the baton writes them.
+/** The tid holding the baton. */
+export const H_S_TURN = 48;
+/** Scheduling steps taken so far. */
+export const H_S_STEP = 49;
+/** The random generator's state. */
+export const H_S_RNG = 50;
+/** Orders waits, so a wake picks the longest-waiting thread first. */
+export const H_S_WAIT_SEQ = 51;
+/** SCHED_STUCK once no thread can ever run again. */
+export const H_S_STATUS = 52;
+/** PCT: the priority the next change point gives (depth-1, then one less each time). */
+export const H_S_LOW_PRIORITY = 53;
 export const HEADER_CELLS = 64;
 
 // ── Per-thread block ──────────────────────────────────────────────────────────────────────
@@ -46,6 +61,21 @@ export const T_COND_NEXT = 5;
 /** Synchronous request/response doorbell with the harness. */
 export const T_RPC = 6;
 export const T_THREAD_OBJECT = 7;
+// Controlled mode: the thread as the scheduler sees it (runtime/schedule.ts).
+/** SchedState: unused, runnable, waiting, finished. */
+export const T_S_STATE = 8;
+/** The heap cell it waits on (-1: a sleep). */
+export const T_S_CELL = 9;
+/** Its wait's place in line. */
+export const T_S_SEQ = 10;
+/** How its wait ended: 1 woken, 2 timed out. */
+export const T_S_WOKEN = 11;
+/** Virtual deadline of its wait, ns: a float64 over cells 12–13. */
+export const T_S_DEADLINE = 12;
+/** PCT priority. */
+export const T_S_PRIORITY = 14;
+/** Set to 1 to give it the baton; it waits on this cell. */
+export const T_S_GO = 15;
 
 /** Thread states as stored in T_STATE (the live view; the trace has the full history). */
 export const enum ThreadState {
@@ -84,6 +114,15 @@ export interface WorkerSetup {
   recordShared: boolean;
   cpuCount: number;
   mode: 'free' | 'controlled' | 'gil';
+  /** Controlled mode: how the scheduler picks the next thread. */
+  schedule?: ScheduleSetup;
+}
+
+export interface ScheduleSetup {
+  strategy: 'random' | 'pct' | 'rr';
+  seed: number;
+  /** PCT: the steps at which the running thread's priority drops. */
+  changePoints: number[];
 }
 
 export interface ThreadAssignment {

@@ -8,6 +8,7 @@ import { BrokenBarrierError, ValueError } from './errors';
 import { Scoped, Mutex, bindTo, isBinding, takeBinding } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { ctx } from './shared';
+import { waitCell, wakeCell } from './schedule';
 
 function identity(kind: Handle['kind'], cells: number, name: string | undefined, initial?: number): Identity {
   return isBinding() ? { handle: takeBinding(), bound: true } : makeIdentity(kind, cells, name, { initial });
@@ -66,7 +67,7 @@ export class Semaphore extends Scoped {
       const value = Atomics.load(heap, cell);
       if (value <= 0) {
         const wait = remainingMs(deadline);
-        if (wait > 0) Atomics.wait(heap, cell, value, wait);
+        if (wait > 0) waitCell(heap, cell, value, wait);
       }
       Atomics.sub(heap, this.base + S_WAITERS, 1);
       if (this.tryTake(heap, cell, true)) {
@@ -107,7 +108,7 @@ export class Semaphore extends Scoped {
     if (waiters) rec(EventKind.Released, this.id, site, n);
     else recFast(EventKind.Released, this.id, site, n);
     this.addPermits(n);
-    if (waiters || Atomics.load(this.heap, this.base + S_WAITERS) > 0) Atomics.notify(this.heap, this.base + S_VALUE, n);
+    if (waiters || Atomics.load(this.heap, this.base + S_WAITERS) > 0) wakeCell(this.heap, this.base + S_VALUE, n);
   }
 
   protected checkRelease(_n: number): void {}
@@ -182,7 +183,7 @@ export class Event {
     rec(EventKind.EventSet, this.id, site, 0);
     if (Atomics.compareExchange(this.heap, this.base + E_FLAG, 0, 1) === 0) {
       Atomics.add(this.heap, this.base + E_GENERATION, 1);
-      Atomics.notify(this.heap, this.base + E_GENERATION);
+      wakeCell(this.heap, this.base + E_GENERATION);
     }
   }
 
@@ -210,7 +211,7 @@ export class Event {
       }
       const wait = remainingMs(deadline);
       if (wait <= 0) break;
-      Atomics.wait(heap, this.base + E_GENERATION, generation, wait);
+      waitCell(heap, this.base + E_GENERATION, generation, wait);
     }
     endBlock(signalled, site);
     return signalled;

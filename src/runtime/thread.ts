@@ -6,12 +6,13 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  __tl, replay, rec, recOnly, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Identity, type Wire,
 } from './core';
 import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
 import { isBinding, takeBinding } from './locks';
 import { notify, rpc } from './rpc';
+import { point, sleepMs, threadStarted, waitCell } from './schedule';
 import {
   ctx, hasContext, threadBlockBase, ThreadState, H_MAIN_NAME_VERSION, H_NEXT_TID, H_THREAD_NAME_COUNTER, MAIN_OBJECT_ID,
   T_STATE, T_THREAD_OBJECT,
@@ -125,13 +126,15 @@ export class Thread {
     const block = threadBlockBase(tid);
     Atomics.store(c.heap, block + T_THREAD_OBJECT, s.id);
     Atomics.store(c.heap, block + T_STATE, ThreadState.Starting);
-    rec(EventKind.ThreadStart, s.id, siteId, tid);
+    threadStarted(tid);
+    recOnly(EventKind.ThreadStart, s.id, siteId, tid);
     publish();
     notify({
       type: 'spawn', tid, objectId: s.id, name: s.name, daemon: s.daemon,
       target: payload.mode === 'instance' ? registeredName(Object.getPrototypeOf(this).constructor) ?? '?' : registeredName(s.target) ?? '',
       payload, handle: this[HANDLE](), pool: s.pool,
     });
+    point();
   }
 
   private payload(siteId: number): SpawnPayload {
@@ -185,7 +188,7 @@ export class Thread {
       }
       const wait = remainingMs(deadline);
       if (wait <= 0) break;
-      Atomics.wait(c.heap, cell, state, wait);
+      waitCell(c.heap, cell, state, wait);
     }
     endBlock(done, site);
   }
@@ -348,12 +351,7 @@ export function sleep(seconds: number): void {
   Atomics.store(c.heap, c.self + T_STATE, ThreadState.Sleeping);
   rec(EventKind.SleepBegin, 0, site, us);
   publish();
-  const deadline = performance.now() + seconds * 1000;
-  for (;;) {
-    const left = deadline - performance.now();
-    if (left <= 0) break;
-    Atomics.wait(sleepCell, 0, 0, left);
-  }
+  sleepMs(seconds * 1000, sleepCell);
   rec(EventKind.SleepEnd, 0, site, 0);
   Atomics.store(c.heap, c.self + T_STATE, ThreadState.Running);
 }

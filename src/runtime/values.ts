@@ -14,6 +14,7 @@ import { ValueError } from './errors';
 import { RLock, bindTo, isBinding, takeBinding } from './locks';
 import { ctx } from './shared';
 import { notify } from './rpc';
+import { point } from './schedule';
 
 export class Value {
   readonly id: number;
@@ -51,12 +52,14 @@ export class Value {
 
   get value(): number {
     if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, 0);
+    else point();
     return this.f64[this.index];
   }
 
   set value(v: number) {
     if (replay.on) return;
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, 0);
+    else point();
     this.f64[this.index] = v;
   }
 
@@ -138,6 +141,7 @@ class SharedArrayImpl {
   read(i: number): number {
     this.check(i);
     if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, i);
+    else point();
     return this.f64[this.start + i];
   }
 
@@ -146,6 +150,7 @@ class SharedArrayImpl {
     if (replay.on) return;
     if (typeof value !== 'number') throw new ValueError('a SharedArray holds numbers');
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, i);
+    else point();
     this.f64[this.start + i] = value;
   }
 

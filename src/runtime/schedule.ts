@@ -1,0 +1,346 @@
+/**
+ * Controlled mode (DESIGN.md decision 4): exactly one thread of the snippet runs at a time, and
+ * a seeded scheduler decides which one at every scheduling point. Time is virtual.
+ *
+ * There is no scheduler thread. The thread that runs holds the baton; at a scheduling point it
+ * makes the decision itself, from state kept in the shared heap (which threads can run, what
+ * the others wait for, the random generator, the virtual clock), and hands the baton over by
+ * setting the chosen thread's "go" cell. Only the baton holder touches that state, so every
+ * decision is a pure function of the seed and the snippet: the same seed gives the same
+ * schedule, output and trace on any machine.
+ *
+ * Blocking: every wait in the runtime is a futex wait on a heap cell (`waitCell`) and every
+ * wake a futex wake (`wakeCell`). In free mode they are Atomics.wait/notify. In controlled mode
+ * a wait marks the thread as waiting on that cell (with a virtual deadline) and passes the
+ * baton; a wake makes the waiters on the cell runnable again, first come first served. When no
+ * thread can run, the clock jumps to the earliest deadline (sleeps, timeouts); when there is
+ * none either, the run is stuck and the harness is told at once.
+ */
+import {
+  ctx, threadBlockBase, H_DOORBELL, H_NEXT_TID, H_S_TURN, H_S_STEP, H_S_RNG, H_S_WAIT_SEQ, H_S_STATUS, H_S_LOW_PRIORITY,
+  H_VCLOCK_F64, T_S_STATE, T_S_CELL, T_S_SEQ, T_S_WOKEN, T_S_DEADLINE, T_S_PRIORITY, T_S_GO,
+  type ScheduleSetup,
+} from './shared';
+
+/** Virtual time one scheduling step takes (ns); recorded events between steps are 1 ns apart. */
+export const STEP_NS = 1000;
+
+export const enum SchedState {
+  Unused = 0,
+  Runnable = 1,
+  Waiting = 2,
+  Finished = 3,
+}
+
+/** H_S_STATUS: the run goes on, or no thread can ever run again. */
+export const SCHED_STUCK = 1;
+
+/** Set once per worker by the worker entry; free mode leaves it off (every hook returns at once). */
+export const sched = { on: false };
+
+let heap: Int32Array;
+let heapF64: Float64Array;
+let me = 0;
+let self = 0;
+let strategy: ScheduleSetup['strategy'] = 'random';
+let changePoints: number[] = [];
+/** Nesting of the runtime's own internal mutexes: no scheduling point inside them. */
+let internalHeld = 0;
+
+/** The clock is virtual (stays so after this thread has passed the baton on for good). */
+let virtualTime = false;
+/** The real clock, whatever the snippet does to performance.now. */
+const realNow = performance.now.bind(performance);
+
+export function startScheduling(setup: ScheduleSetup | undefined, tid: number): void {
+  if (!setup) {
+    sched.on = false;
+    virtualTime = false;
+    return;
+  }
+  virtualTime = true;
+  const c = ctx();
+  heap = c.heap;
+  heapF64 = c.heapF64;
+  me = tid;
+  self = threadBlockBase(tid);
+  strategy = setup.strategy;
+  changePoints = setup.changePoints;
+  internalHeld = 0;
+  sched.on = true;
+}
+
+// ── The random generator (xorshift32, state in the heap so every thread draws from one stream) ──
+
+/** The generator's first state for `seed` (never 0). */
+export function seedState(seed: number): number {
+  let x = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x5bd1e995) | 0;
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x2c1b3c6d);
+  x ^= x >>> 12;
+  return x === 0 ? 0x1234567 : x;
+}
+
+export function nextRandom(cells: Int32Array, at: number): number {
+  let x = cells[at];
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  cells[at] = x;
+  return x >>> 0;
+}
+
+/** A PCT priority for a new thread: above every change-point priority (1 … depth-1). */
+export function initialPriority(cells: Int32Array, depth: number): number {
+  return depth + (nextRandom(cells, H_S_RNG) % 0x3fffffff);
+}
+
+/**
+ * PCT's d-1 priority change points: distinct steps drawn uniformly from 1 … bound, with their
+ * own generator (so they do not depend on what the run draws later).
+ */
+export function pctChangePoints(seed: number, depth: number, bound: number): number[] {
+  const cells = new Int32Array([seedState(seed ^ 0x51ed270b)]);
+  const points = new Set<number>();
+  const wanted = Math.min(Math.max(0, depth - 1), Math.max(1, bound));
+  while (points.size < wanted) points.add(1 + (nextRandom(cells, 0) % Math.max(1, bound)));
+  return [...points];
+}
+
+// ── Time ──────────────────────────────────────────────────────────────────────────────────
+
+/** The run's clock in ms: virtual in controlled mode, performance.now() otherwise. */
+export function clockMs(): number {
+  return virtualTime ? heapF64[H_VCLOCK_F64] / 1e6 : realNow();
+}
+
+/** The virtual clock (ns since the epoch) for the next recorded event; events are 1 ns apart. */
+export function virtualEventNs(): number {
+  const t = heapF64[H_VCLOCK_F64];
+  heapF64[H_VCLOCK_F64] = t + 1;
+  return t;
+}
+
+function deadlineCell(tid: number): number {
+  return (threadBlockBase(tid) + T_S_DEADLINE) >> 1;
+}
+
+// ── Scheduling points ─────────────────────────────────────────────────────────────────────
+
+export function enterInternal(): void {
+  internalHeld++;
+}
+
+export function leaveInternal(): void {
+  if (--internalHeld === 0) point();
+}
+
+/**
+ * A scheduling point: the running thread may be preempted here. Called after every recorded
+ * operation, at every Value/SharedArray access and at thread start.
+ */
+export function point(): void {
+  if (!sched.on || internalHeld > 0) return;
+  heapF64[H_VCLOCK_F64] = Math.floor(heapF64[H_VCLOCK_F64] / STEP_NS) * STEP_NS + STEP_NS;
+  step();
+  wakeExpired();
+  const next = choose();
+  if (next !== me && next >= 0) {
+    handOff(next);
+    waitForTurn();
+  }
+}
+
+function step(): void {
+  const n = ++heap[H_S_STEP];
+  if (changePoints.length > 0) {
+    const at = changePoints.indexOf(n);
+    // PCT: at the i-th change point the running thread drops below every other priority.
+    if (at >= 0) heap[self + T_S_PRIORITY] = heap[H_S_LOW_PRIORITY]--;
+  }
+}
+
+/** Make threads whose virtual deadline has passed runnable again (timed out). */
+function wakeExpired(): void {
+  const now = heapF64[H_VCLOCK_F64];
+  const count = Atomics.load(heap, H_NEXT_TID);
+  for (let tid = 0; tid < count; tid++) {
+    const block = threadBlockBase(tid);
+    if (heap[block + T_S_STATE] === SchedState.Waiting && heapF64[deadlineCell(tid)] <= now) {
+      heap[block + T_S_STATE] = SchedState.Runnable;
+      heap[block + T_S_WOKEN] = 2;
+    }
+  }
+}
+
+/** The strategy's pick among runnable threads, or -1 if none can run. */
+function choose(): number {
+  const count = Atomics.load(heap, H_NEXT_TID);
+  let runnable = 0;
+  let best = -1;
+  let bestPriority = -1;
+  let afterMe = -1;
+  let first = -1;
+  for (let tid = 0; tid < count; tid++) {
+    const block = threadBlockBase(tid);
+    if (heap[block + T_S_STATE] !== SchedState.Runnable) continue;
+    runnable++;
+    if (first < 0) first = tid;
+    if (afterMe < 0 && tid > me) afterMe = tid;
+    const priority = heap[block + T_S_PRIORITY];
+    if (priority > bestPriority) {
+      bestPriority = priority;
+      best = tid;
+    }
+  }
+  if (runnable === 0) return -1;
+  switch (strategy) {
+    case 'pct':
+      return best;
+    case 'rr':
+      return afterMe >= 0 ? afterMe : first;
+    default: {
+      let k = nextRandom(heap, H_S_RNG) % runnable;
+      for (let tid = 0; tid < count; tid++) {
+        if (heap[threadBlockBase(tid) + T_S_STATE] !== SchedState.Runnable) continue;
+        if (k-- === 0) return tid;
+      }
+      return first;
+    }
+  }
+}
+
+function handOff(next: number): void {
+  heap[H_S_TURN] = next;
+  const go = threadBlockBase(next) + T_S_GO;
+  Atomics.store(heap, go, 1);
+  Atomics.notify(heap, go, 1);
+}
+
+function waitForTurn(): void {
+  const go = self + T_S_GO;
+  while (Atomics.load(heap, go) === 0) Atomics.wait(heap, go, 0);
+  Atomics.store(heap, go, 0);
+}
+
+/**
+ * Hand the baton to the next thread when this one cannot go on (it waits, or it has ended).
+ * 'none' if no thread can ever run again.
+ */
+function passOn(): 'self' | 'other' | 'none' {
+  for (;;) {
+    const next = choose();
+    if (next === me) return 'self';
+    if (next >= 0) {
+      handOff(next);
+      return 'other';
+    }
+    // Nobody can run: jump the clock to the earliest deadline.
+    let earliest = Infinity;
+    const count = Atomics.load(heap, H_NEXT_TID);
+    for (let tid = 0; tid < count; tid++) {
+      if (heap[threadBlockBase(tid) + T_S_STATE] === SchedState.Waiting) earliest = Math.min(earliest, heapF64[deadlineCell(tid)]);
+    }
+    if (earliest === Infinity) return 'none';
+    heapF64[H_VCLOCK_F64] = Math.max(heapF64[H_VCLOCK_F64], earliest);
+    wakeExpired();
+  }
+}
+
+function anyWaiting(): boolean {
+  const count = Atomics.load(heap, H_NEXT_TID);
+  for (let tid = 0; tid < count; tid++) if (heap[threadBlockBase(tid) + T_S_STATE] === SchedState.Waiting) return true;
+  return false;
+}
+
+/** Tell the harness no thread can run (a deadlock, or only daemons left waiting). */
+function reportStuck(): void {
+  Atomics.store(heap, H_S_STATUS, SCHED_STUCK);
+  Atomics.add(heap, H_DOORBELL, 1);
+  Atomics.notify(heap, H_DOORBELL);
+}
+
+// ── Blocking ──────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Atomics.wait(heap, cell, expected, ms) in free mode. In controlled mode: wait until a
+ * wakeCell on `cell` or until `ms` of virtual time pass (cell -1: a pure sleep).
+ */
+export function waitCell(cells: Int32Array, cell: number, expected: number, ms: number): 'ok' | 'not-equal' | 'timed-out' {
+  if (!sched.on) return Atomics.wait(cells, cell, expected, ms);
+  if (cell >= 0 && Atomics.load(cells, cell) !== expected) return 'not-equal';
+  if (ms <= 0) return 'timed-out';
+  heap[self + T_S_STATE] = SchedState.Waiting;
+  heap[self + T_S_CELL] = cell;
+  heap[self + T_S_SEQ] = ++heap[H_S_WAIT_SEQ];
+  heap[self + T_S_WOKEN] = 0;
+  heapF64[deadlineCell(me)] = ms === Infinity ? Infinity : heapF64[H_VCLOCK_F64] + Math.max(1, Math.round(ms * 1e6));
+  step();
+  const passed = passOn();
+  if (passed === 'none') {
+    // Nothing will ever wake this thread: the harness reports the deadlock and ends the run.
+    reportStuck();
+    for (;;) Atomics.wait(heap, self + T_S_GO, 0);
+  }
+  if (passed === 'other') waitForTurn();
+  return heap[self + T_S_WOKEN] === 1 ? 'ok' : 'timed-out';
+}
+
+/** Atomics.notify in free mode; in controlled mode, make up to `count` waiters on `cell` runnable. */
+export function wakeCell(cells: Int32Array, cell: number, count = Infinity): number {
+  if (!sched.on) return Atomics.notify(cells, cell, count);
+  let woken = 0;
+  const threads = Atomics.load(heap, H_NEXT_TID);
+  while (woken < count) {
+    let oldest = -1;
+    let oldestSeq = Infinity;
+    for (let tid = 0; tid < threads; tid++) {
+      const block = threadBlockBase(tid);
+      if (heap[block + T_S_STATE] === SchedState.Waiting && heap[block + T_S_CELL] === cell && heap[block + T_S_SEQ] < oldestSeq) {
+        oldest = tid;
+        oldestSeq = heap[block + T_S_SEQ];
+      }
+    }
+    if (oldest < 0) break;
+    const block = threadBlockBase(oldest);
+    heap[block + T_S_STATE] = SchedState.Runnable;
+    heap[block + T_S_WOKEN] = 1;
+    woken++;
+  }
+  return woken;
+}
+
+/** Sleep `ms` on the run's clock (virtual in controlled mode). */
+export function sleepMs(ms: number, idle: Int32Array): void {
+  const deadline = clockMs() + ms;
+  for (;;) {
+    const left = deadline - clockMs();
+    if (left <= 0) return;
+    if (sched.on) waitCell(heap, -1, 0, left);
+    else Atomics.wait(idle, 0, 0, left);
+  }
+}
+
+// ── Thread life ───────────────────────────────────────────────────────────────────────────
+
+/** In start(): the new thread can be scheduled from now on. */
+export function threadStarted(tid: number): void {
+  if (!sched.on) return;
+  const block = threadBlockBase(tid);
+  heap[block + T_S_PRIORITY] = initialPriority(heap, changePoints.length + 1);
+  heap[block + T_S_STATE] = SchedState.Runnable;
+}
+
+/** First thing a thread does: wait for the baton. */
+export function threadEntered(): void {
+  if (!sched.on) return;
+  waitForTurn();
+}
+
+/** Last thing a thread does: pass the baton on for good. */
+export function threadExited(): void {
+  if (!sched.on) return;
+  heap[self + T_S_STATE] = SchedState.Finished;
+  if (passOn() === 'none' && anyWaiting()) reportStuck();
+  sched.on = false;
+}

@@ -603,5 +603,22 @@ describe('examples (run through the CLI)', function () {
       assertSite(worker1.site, file, lineOf(file, 'lockB.withLock(', 'function takeAThenB'));
       assertSite(worker2.site, file, lineOf(file, 'lockA.withLock(', 'function takeBThenA'));
     });
+
+    it('abba-rare.ts: --explore finds the deadlock the free run rarely shows, and --replay plays it again', async function () {
+      const file = 'abba-rare.ts';
+      const hunt = await run(file, ['--explore', '30', '--strategy', 'pct']);
+      assertOutcome(hunt, 'deadlock');
+      const found = (hunt.report as Report & { found?: { seed: number; strategy: string; depth?: number; outcome: string } }).found;
+      const explored = (hunt.report as Report & { explored?: number }).explored ?? 0;
+      assert.ok(found, describeRun(hunt));
+      assert.equal(found.outcome, 'deadlock');
+      assert.equal(found.strategy, 'pct');
+      assert.ok(explored >= 1 && explored <= 30, `explored ${explored}`);
+      assert.deepEqual((hunt.report.deadlock?.cycle ?? []).map((e) => e.thread).sort(), ['worker-1', 'worker-2']);
+      const replay = await run(file, ['--replay', String(found.seed), '--strategy', 'pct', '--depth', String(found.depth ?? 2)]);
+      assertOutcome(replay, 'deadlock');
+      assert.deepEqual(replay.report.deadlock, hunt.report.deadlock);
+      assert.deepEqual(replay.report.output, hunt.report.output);
+    });
   });
 });

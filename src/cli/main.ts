@@ -4,13 +4,16 @@
  *   threadlanes run <file.ts> [--json] [--trace out.tltrace|out.threadlanes.json]
  *                   [--chrome-trace out.json] [--html report.html] [--timeout s] [--max-threads n]
  *                   [--max-events n] [--heap-mb n] [--record-shared] [--no-color]
+ *                   [--mode free|controlled] [--strategy random|pct|rr] [--seed n] [--depth d]
+ *                   [--explore n] [--replay seed]
  *
  * Exit codes: 0 completed, 1 error in the snippet, 2 deadlock, 3 timeout, 64 bad usage.
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { run } from '../harness/run';
-import type { RunOptions, RunResult } from '../harness/types';
+import { explore, type ExploreResult } from '../harness/explore';
+import type { Mode, RunOptions, RunResult, Strategy } from '../harness/types';
 import { encodeTrace, traceFileForm } from '../trace/file';
 import { toChromeTrace, chromeTraceJsonChunks } from '../trace/chrome';
 import { readSnippetSource, writeHtmlReport } from './html';
@@ -32,11 +35,23 @@ Options:
   --max-events <n>        most events recorded (default 20000000)
   --heap-mb <n>           heap limit per thread in MiB (default 512)
   --record-shared         record every Value / SharedArray read and write, and report data races
+  --mode <mode>           free (default: real parallel threads) or controlled (one thread at a
+                          time, chosen by a seeded scheduler; sleeps and timeouts on a virtual
+                          clock, so the same seed gives the same run every time)
+  --strategy <s>          controlled mode's scheduler: random (default), pct, rr (round-robin)
+  --seed <n>              controlled mode's seed (default 0); with --explore, the first seed
+  --depth <d>             PCT's bug depth (default 2)
+  --explore <n>           hunt: run up to n schedules (seeds seed, seed+1, …) in controlled mode
+                          and stop at the first deadlock, uncaught exception or failed assert;
+                          prints the seed that replays it and reports that run
+  --replay <seed>         run the schedule with this seed again (controlled mode; add the
+                          --strategy and --depth the hunt printed)
   --width <columns>       width of the text swimlane (default: the terminal's, or 100)
   --no-color              plain text
   -h, --help              this help
 
-Exit codes: 0 completed, 1 error in the snippet, 2 deadlock, 3 timeout, 64 bad usage.`;
+Exit codes: 0 completed, 1 error in the snippet, 2 deadlock, 3 timeout, 64 bad usage.
+A hunt exits 2 if it found a deadlock, 1 if it found an exception, 0 if it found nothing.`;
 
 const EXIT = { completed: 0, error: 1, deadlock: 2, timeout: 3, usage: 64 } as const;
 
@@ -69,6 +84,12 @@ async function main(argv: string[]): Promise<number> {
         'record-shared': { type: 'boolean' },
         width: { type: 'string' },
         'no-color': { type: 'boolean' },
+        mode: { type: 'string' },
+        strategy: { type: 'string' },
+        seed: { type: 'string' },
+        depth: { type: 'string' },
+        explore: { type: 'string' },
+        replay: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -95,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
       maxEvents: positiveNumber('max-events', values['max-events'], true),
       heapLimitMb: positiveNumber('heap-mb', values['heap-mb'], true),
       recordShared: Boolean(values['record-shared']),
+      ...scheduleOptions(values),
     };
     positiveNumber('width', values.width, true);
   } catch (error) {
@@ -111,16 +133,75 @@ async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   options.signal = controller.signal;
-  const result = await run(options);
+  const schedules = positiveNumber('explore', values.explore, true);
+  let hunt: ExploreResult | undefined;
+  if (schedules !== undefined) {
+    const { onOutput: _quiet, ...quiet } = options;
+    if (!json) process.stderr.write(`exploring up to ${schedules} schedules (strategy ${options.strategy ?? 'random'}, from seed ${options.seed ?? 0})…\n`);
+    hunt = await explore({ ...quiet, schedules });
+    if (!json) for (const line of hunt.trace.header.output) (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
+  }
+  const result = hunt ?? await run(options);
   writeFiles(result, values.trace, values['chrome-trace']);
   if (values.html) writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file), error: result.error });
   if (json) {
-    process.stdout.write(`${JSON.stringify(toJsonReport(result, { recordShared: options.recordShared }))}\n`);
+    process.stdout.write(`${JSON.stringify(toJsonReport(result, { recordShared: options.recordShared, hunt }))}\n`);
   } else {
     const width = positiveNumber('width', values.width, true) ?? Math.max(60, Math.min(160, process.stdout.columns ?? 100));
+    if (hunt) process.stdout.write(huntSummary(hunt, file));
     process.stdout.write(textReport(result, { width, color, recordShared: options.recordShared }));
   }
+  if (hunt) return hunt.found ? (hunt.found.outcome === 'deadlock' ? EXIT.deadlock : EXIT.error) : EXIT.completed;
   return EXIT[result.outcome];
+}
+
+const MODES: readonly Mode[] = ['free', 'controlled'];
+const STRATEGIES: readonly Strategy[] = ['random', 'pct', 'rr'];
+
+/** --mode, --strategy, --seed, --depth, --replay, --explore → run options (controlled implied by the last four). */
+function scheduleOptions(values: Record<string, string | boolean | undefined>): Partial<RunOptions> {
+  const mode = values.mode as string | undefined;
+  if (mode === 'gil') throw new UsageError('--mode gil is not available yet; use free or controlled');
+  if (mode !== undefined && !MODES.includes(mode as Mode)) throw new UsageError(`--mode takes free or controlled, not "${mode}"`);
+  const strategy = values.strategy as string | undefined;
+  if (strategy !== undefined && !STRATEGIES.includes(strategy as Strategy)) {
+    throw new UsageError(`--strategy takes random, pct or rr, not "${strategy}"`);
+  }
+  if (values.replay !== undefined && values.explore !== undefined) throw new UsageError('--replay and --explore do not go together: replay the seed a hunt printed');
+  if (values.replay !== undefined && values.seed !== undefined) throw new UsageError('--replay already gives the seed; drop --seed');
+  const seedText = (values.replay ?? values.seed) as string | undefined;
+  const seed = seedText === undefined ? undefined : Number(seedText);
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff)) {
+    throw new UsageError(`--${values.replay !== undefined ? 'replay' : 'seed'} takes a whole number from 0 to 2147483647, not "${seedText}"`);
+  }
+  const depth = positiveNumber('depth', values.depth as string | undefined, true);
+  const controlled = mode === 'controlled' || values.replay !== undefined || values.explore !== undefined ||
+    (mode === undefined && (strategy !== undefined || seed !== undefined || depth !== undefined));
+  if (mode === 'free' && (values.replay !== undefined || values.explore !== undefined)) {
+    throw new UsageError(`--${values.replay !== undefined ? 'replay' : 'explore'} runs in controlled mode; drop --mode free`);
+  }
+  if (mode === 'free' && (strategy !== undefined || seed !== undefined || depth !== undefined)) {
+    throw new UsageError('--strategy, --seed and --depth choose controlled mode\'s schedule; drop --mode free');
+  }
+  if (depth !== undefined && strategy !== 'pct') throw new UsageError('--depth is PCT\'s: add --strategy pct');
+  if (!controlled) return {};
+  return {
+    mode: 'controlled',
+    ...(strategy ? { strategy: strategy as Strategy } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(depth !== undefined ? { depth } : {}),
+  };
+}
+
+function huntSummary(hunt: ExploreResult, file: string): string {
+  const found = hunt.found;
+  const rate = hunt.huntMs > 0 ? ` in ${(hunt.huntMs / 1000).toFixed(2)} s (${(hunt.explored / (hunt.huntMs / 1000)).toFixed(0)} schedules/s)` : '';
+  if (!found) {
+    const first = hunt.schedule?.seed ?? 0;
+    return `\nexplored ${hunt.explored} schedule${hunt.explored === 1 ? '' : 's'}${rate}: no deadlock or exception (strategy ${hunt.schedule?.strategy ?? 'random'}, seeds ${first - hunt.explored + 1}–${first})\n`;
+  }
+  const replay = `threadlanes run ${file} --replay ${found.seed}${found.strategy !== 'random' ? ` --strategy ${found.strategy}` : ''}${found.depth !== undefined ? ` --depth ${found.depth}` : ''}`;
+  return `\nfound ${found.outcome === 'deadlock' ? 'a deadlock' : 'an exception'} after ${hunt.explored} schedule${hunt.explored === 1 ? '' : 's'}${rate}: seed ${found.seed}, strategy ${found.strategy}${found.depth !== undefined ? `, depth ${found.depth}` : ''}\nreplay it: ${replay}\n`;
 }
 
 function writeFiles(result: RunResult, tracePath?: string, chromePath?: string): void {

@@ -11,11 +11,21 @@ import { lockOrderInversions } from '../analysis/lockorder';
 import { findRaces } from '../analysis/races';
 import { lockStats } from '../analysis/stats';
 import { formatSite } from '../trace/format';
-import type { RunResult } from '../harness/types';
+import type { RunResult, ScheduleInfo } from '../harness/types';
+import type { ExploreResult, Finding } from '../harness/explore';
 
 export interface JsonReport {
   outcome: RunResult['outcome'];
+  /** The run's duration on its clock: virtual in controlled mode. */
   durationMs: number;
+  /** Real (wall-clock) duration of the run. */
+  wallMs: number;
+  mode: string;
+  /** Controlled mode: the schedule (strategy, seed, depth, bound, steps) — enough to replay it. */
+  schedule?: ScheduleInfo;
+  /** A hunt (--explore): schedules run, and the first failing one. */
+  explored?: number;
+  found?: Pick<Finding, 'seed' | 'strategy' | 'outcome'> & Partial<Finding>;
   events: number;
   threads: { name: string; finalState: string; daemon?: boolean; pool?: string; exception?: { name: string; message: string; site: string } }[];
   locks: { name: string; kind: string; acquisitions: number; contended: number; waitMs: number; maxWaitMs: number; maxHoldMs: number }[];
@@ -48,6 +58,8 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 export interface JsonReportOptions {
   /** The run recorded Value / SharedArray accesses (`recordShared`); unknown: checked if any access was recorded. */
   recordShared?: boolean;
+  /** The report is of a hunt's result. */
+  hunt?: ExploreResult;
 }
 
 export function toJsonReport(result: RunResult, options: JsonReportOptions = {}): JsonReport {
@@ -58,6 +70,10 @@ export function toJsonReport(result: RunResult, options: JsonReportOptions = {})
   return {
     outcome: result.outcome,
     durationMs: round(result.durationMs),
+    wallMs: round(result.wallMs),
+    mode: header.mode ?? 'free',
+    ...(result.schedule ? { schedule: result.schedule } : {}),
+    ...(options.hunt ? { explored: options.hunt.explored, ...(options.hunt.found ? { found: options.hunt.found } : {}) } : {}),
     events: result.events,
     threads: header.threads.map((t) => {
       const e = exceptionOf.get(t.tid);

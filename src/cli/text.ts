@@ -14,6 +14,11 @@ const PRIORITY: (LaneState)[] = ['blocked', 'waiting', 'running', 'sleeping', 's
 /** Most potential deadlocks and races listed in full; the rest are counted. */
 const MOST_FINDINGS = 10;
 
+function scheduleText(result: RunResult): string {
+  const s = result.schedule!;
+  return `controlled, ${s.strategy} seed ${s.seed}${s.depth !== undefined ? ` depth ${s.depth}` : ''}, ${s.steps.toLocaleString('en-US')} steps`;
+}
+
 export function textReport(result: RunResult, options: { width: number; color: boolean; recordShared?: boolean }): string {
   const { header } = result.trace;
   const paint = (code: string, text: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -22,7 +27,10 @@ export function textReport(result: RunResult, options: { width: number; color: b
     completed: paint('32', 'completed'), deadlock: paint('31;1', 'DEADLOCK'), timeout: paint('33', 'timed out'),
     error: paint('31', 'error'),
   }[result.outcome];
-  out.push(`${verdict} · ${result.durationMs.toFixed(1)} ms · ${header.threads.length} thread${header.threads.length === 1 ? '' : 's'} · ${result.events.toLocaleString('en-US')} events`);
+  const clock = result.schedule
+    ? `${result.durationMs.toFixed(1)} ms virtual (${result.wallMs.toFixed(0)} ms real) · ${scheduleText(result)}`
+    : `${result.durationMs.toFixed(1)} ms`;
+  out.push(`${verdict} · ${clock} · ${header.threads.length} thread${header.threads.length === 1 ? '' : 's'} · ${result.events.toLocaleString('en-US')} events`);
   if (result.error) out.push(paint('31', `${result.error.site ? `${result.error.site}: ` : ''}${result.error.message}`));
   if (result.truncated) out.push(paint('33', `recording was cut short by the ${result.truncated} limit; the trace keeps what came before`));
   if (result.deadlock) {

@@ -17,12 +17,12 @@ import {
   type ThreadInfo, type Trace, type Truncation,
 } from '../trace/format';
 import {
-  H_DOORBELL, H_TICK, H_NEXT_CELL, H_S_RNG, H_S_LOW_PRIORITY, H_S_STATUS, H_S_STEP, H_S_TURN, H_VCLOCK_F64,
+  H_DOORBELL, H_TICK, H_NEXT_CELL, H_S_CHOICES, H_S_RNG, H_S_LOW_PRIORITY, H_S_STATUS, H_S_STEP, H_S_TURN, H_VCLOCK_F64,
   T_S_GO, T_S_PRIORITY, T_S_STATE, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
   ThreadState, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup,
 } from '../runtime/shared';
 import type { Handle } from '../runtime/core';
-import { SCHED_STUCK, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
+import { SCHED_STUCK, STEP_NS, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
 import { HoldTracker } from '../analysis/holds';
 import { bundleSnippet, builtFile, BundleError, type BundleResult } from './bundle';
@@ -204,7 +204,7 @@ export async function resolveSchedule(options: RunOptions, bundle: BundleResult,
   if (bound === undefined) {
     const calibration = new Coordinator({ ...options, record: false, onOutput: undefined, onProgress: undefined }, bundle, { strategy: 'rr', seed: 0, steps: 0 }, pool);
     const result = await calibration.run();
-    bound = Math.max(1, result.schedule?.steps ?? 1);
+    bound = Math.max(1, result.schedule?.choices ?? 1);
   }
   return { strategy, seed, depth, bound, steps: 0 };
 }
@@ -306,7 +306,10 @@ export class Coordinator {
   /** Controlled mode: MainThread holds the baton first; the clock starts at 0. */
   private initScheduler(schedule: ScheduleInfo): void {
     const heap = this.heap;
-    heap[H_S_RNG] = seedState(schedule.seed);
+    // PCT: seeds in a row share their threads' priorities for `bound` seeds while the first
+    // change point sweeps every step (runtime/schedule.ts pctChangePoints), so a hunt tries
+    // each preemption point under one priority order before drawing another.
+    heap[H_S_RNG] = seedState(schedule.strategy === 'pct' ? Math.floor(schedule.seed / Math.max(1, schedule.bound ?? 1)) : schedule.seed);
     heap[H_S_LOW_PRIORITY] = (schedule.depth ?? 1) - 1;
     heap[H_S_TURN] = 0;
     this.heapF64[H_VCLOCK_F64] = 0;
@@ -852,7 +855,12 @@ export class Coordinator {
     if (this.stopping) return;
     this.stopping = true;
     const wallMs = performance.now() - this.startedAt;
-    const durationMs = this.controlled ? this.heapF64[H_VCLOCK_F64] / 1e6 : wallMs;
+    let durationMs = wallMs;
+    if (this.controlled) {
+      // Virtual time stops when no thread can run; give a deadlock's blocked lanes some length.
+      const vclock = this.heapF64[H_VCLOCK_F64];
+      durationMs = (outcome === 'deadlock' ? vclock + Math.max(STEP_NS, vclock / 4) : vclock) / 1e6;
+    }
     this.wallMs = wallMs;
     for (const timer of this.timers) clearTimeout(timer);
     if (this.refillTimer) clearTimeout(this.refillTimer);
@@ -885,7 +893,9 @@ export class Coordinator {
       outcome,
       durationMs,
       wallMs: this.wallMs,
-      ...(this.schedule ? { schedule: { ...this.schedule, steps: Atomics.load(this.heap, H_S_STEP) } } : {}),
+      ...(this.schedule ? {
+        schedule: { ...this.schedule, steps: Atomics.load(this.heap, H_S_STEP), choices: Atomics.load(this.heap, H_S_CHOICES) },
+      } : {}),
       events: this.totalEvents,
       ...(deadlock ? { deadlock } : {}),
       ...(error ? { error } : {}),

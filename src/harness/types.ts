@@ -118,6 +118,8 @@ export interface ScheduleInfo {
   bound?: number;
   /** Scheduling steps the run took. */
   steps: number;
+  /** Of those, the steps where more than one thread could run (PCT draws its change points from these). */
+  choices?: number;
 }
 
 export const DEFAULTS = {

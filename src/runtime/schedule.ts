@@ -18,7 +18,7 @@
  */
 import {
   ctx, threadBlockBase, H_DOORBELL, H_NEXT_TID, H_S_TURN, H_S_STEP, H_S_RNG, H_S_WAIT_SEQ, H_S_STATUS, H_S_LOW_PRIORITY,
-  H_VCLOCK_F64, T_S_STATE, T_S_CELL, T_S_SEQ, T_S_WOKEN, T_S_DEADLINE, T_S_PRIORITY, T_S_GO,
+  H_VCLOCK_F64, H_S_SLICE_LEFT, H_S_CHOICES, T_S_STATE, T_S_CELL, T_S_SEQ, T_S_WOKEN, T_S_DEADLINE, T_S_PRIORITY, T_S_GO,
   type ScheduleSetup,
 } from './shared';
 
@@ -44,6 +44,8 @@ let me = 0;
 let self = 0;
 let strategy: ScheduleSetup['strategy'] = 'random';
 let changePoints: number[] = [];
+/** Round-robin: scheduling steps per time slice (1 to 5, from the seed). */
+let slice = 1;
 /** Nesting of the runtime's own internal mutexes: no scheduling point inside them. */
 let internalHeld = 0;
 
@@ -66,6 +68,7 @@ export function startScheduling(setup: ScheduleSetup | undefined, tid: number): 
   self = threadBlockBase(tid);
   strategy = setup.strategy;
   changePoints = setup.changePoints;
+  slice = rrSlice(setup.seed);
   internalHeld = 0;
   sched.on = true;
 }
@@ -96,15 +99,24 @@ export function initialPriority(cells: Int32Array, depth: number): number {
 }
 
 /**
- * PCT's d-1 priority change points: distinct steps drawn uniformly from 1 … bound, with their
- * own generator (so they do not depend on what the run draws later).
+ * PCT's d-1 priority change points: distinct steps in 1 … bound. The first is stratified —
+ * seed mod bound — so consecutive seeds (a hunt) try every step in turn instead of drawing
+ * the same ones again; the others are drawn from the seed's own generator (so they do not
+ * depend on what the run draws later).
  */
 export function pctChangePoints(seed: number, depth: number, bound: number): number[] {
+  const range = Math.max(1, bound);
+  const wanted = Math.min(Math.max(0, depth - 1), range);
+  if (wanted === 0) return [];
+  const points = new Set<number>([1 + (Math.abs(seed | 0) % range)]);
   const cells = new Int32Array([seedState(seed ^ 0x51ed270b)]);
-  const points = new Set<number>();
-  const wanted = Math.min(Math.max(0, depth - 1), Math.max(1, bound));
-  while (points.size < wanted) points.add(1 + (nextRandom(cells, 0) % Math.max(1, bound)));
+  while (points.size < wanted) points.add(1 + (nextRandom(cells, 0) % range));
   return [...points];
+}
+
+/** Round-robin's time slice for a seed: seeds 0, 1, 2, … give slices of 1, 2, 3, 4, 5, 1, … steps. */
+export function rrSlice(seed: number): number {
+  return 1 + (Math.abs(seed | 0) % 5);
 }
 
 // ── Time ──────────────────────────────────────────────────────────────────────────────────
@@ -142,22 +154,24 @@ export function leaveInternal(): void {
 export function point(): void {
   if (!sched.on || internalHeld > 0) return;
   heapF64[H_VCLOCK_F64] = Math.floor(heapF64[H_VCLOCK_F64] / STEP_NS) * STEP_NS + STEP_NS;
-  step();
+  heap[H_S_STEP]++;
   wakeExpired();
-  const next = choose();
+  const next = choose(true);
   if (next !== me && next >= 0) {
     handOff(next);
     waitForTurn();
   }
 }
 
-function step(): void {
-  const n = ++heap[H_S_STEP];
-  if (changePoints.length > 0) {
-    const at = changePoints.indexOf(n);
-    // PCT: at the i-th change point the running thread drops below every other priority.
-    if (at >= 0) heap[self + T_S_PRIORITY] = heap[H_S_LOW_PRIORITY]--;
-  }
+/**
+ * A scheduling step where more than one thread could run: PCT's unit. Its change points fall
+ * only on such steps (a step with one runnable thread has nothing to reorder), which keeps the
+ * range they are drawn from — and so the chance of missing a bug — small.
+ */
+function choiceStep(): void {
+  const n = ++heap[H_S_CHOICES];
+  // PCT: at the i-th change point the running thread drops below every other priority.
+  if (changePoints.length > 0 && changePoints.includes(n)) heap[self + T_S_PRIORITY] = heap[H_S_LOW_PRIORITY]--;
 }
 
 /** Make threads whose virtual deadline has passed runnable again (timed out). */
@@ -173,8 +187,8 @@ function wakeExpired(): void {
   }
 }
 
-/** The strategy's pick among runnable threads, or -1 if none can run. */
-function choose(): number {
+/** The strategy's pick among runnable threads, or -1 if none can run. `preemptible`: a point in the running thread. */
+function choose(preemptible = false): number {
   const count = Atomics.load(heap, H_NEXT_TID);
   let runnable = 0;
   let best = -1;
@@ -194,10 +208,17 @@ function choose(): number {
     }
   }
   if (runnable === 0) return -1;
+  if (preemptible && runnable > 1) {
+    choiceStep();
+    if (strategy === 'pct') return bestRunnable(count);
+  }
   switch (strategy) {
     case 'pct':
       return best;
     case 'rr':
+      // Keep the running thread for its slice, then the next runnable thread in tid order.
+      if (heap[self + T_S_STATE] === SchedState.Runnable && --heap[H_S_SLICE_LEFT] > 0) return me;
+      heap[H_S_SLICE_LEFT] = slice;
       return afterMe >= 0 ? afterMe : first;
     default: {
       let k = nextRandom(heap, H_S_RNG) % runnable;
@@ -208,6 +229,20 @@ function choose(): number {
       return first;
     }
   }
+}
+
+/** The runnable thread with the highest priority (after a change point lowered the running one). */
+function bestRunnable(count: number): number {
+  let best = -1;
+  let bestPriority = -Infinity;
+  for (let tid = 0; tid < count; tid++) {
+    const block = threadBlockBase(tid);
+    if (heap[block + T_S_STATE] === SchedState.Runnable && heap[block + T_S_PRIORITY] > bestPriority) {
+      bestPriority = heap[block + T_S_PRIORITY];
+      best = tid;
+    }
+  }
+  return best;
 }
 
 function handOff(next: number): void {
@@ -275,7 +310,7 @@ export function waitCell(cells: Int32Array, cell: number, expected: number, ms: 
   heap[self + T_S_SEQ] = ++heap[H_S_WAIT_SEQ];
   heap[self + T_S_WOKEN] = 0;
   heapF64[deadlineCell(me)] = ms === Infinity ? Infinity : heapF64[H_VCLOCK_F64] + Math.max(1, Math.round(ms * 1e6));
-  step();
+  heap[H_S_STEP]++;
   const passed = passOn();
   if (passed === 'none') {
     // Nothing will ever wake this thread: the harness reports the deadlock and ends the run.

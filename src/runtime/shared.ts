@@ -44,6 +44,10 @@ export const H_S_WAIT_SEQ = 51;
 export const H_S_STATUS = 52;
 /** PCT: the priority the next change point gives (depth-1, then one less each time). */
 export const H_S_LOW_PRIORITY = 53;
+/** Round-robin: steps left in the running thread's time slice. */
+export const H_S_SLICE_LEFT = 54;
+/** Scheduling steps at which more than one thread could run (PCT counts these). */
+export const H_S_CHOICES = 55;
 export const HEADER_CELLS = 64;
 
 // ── Per-thread block ──────────────────────────────────────────────────────────────────────

@@ -1,0 +1,266 @@
+/**
+ * Controlled mode (issue 5): one thread at a time under a seeded scheduler, virtual time, and
+ * the schedule hunt. Every assertion here is on what a user sees: the same seed gives the same
+ * trace and output; the hunt finds the ABBA deadlock with each strategy and its seed replays
+ * it; sleeps take virtual, not real, time.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { explore } from '../src/harness/explore';
+import { run } from '../src/harness/run';
+import type { RunResult, Strategy } from '../src/harness/types';
+import { lockOrderInversions } from '../src/analysis/lockorder';
+import { findRaces } from '../src/analysis/races';
+import { runSnippet, lineOf } from './helpers';
+
+const examples = path.join(__dirname, '..', 'examples');
+const example = (name: string) => path.join(examples, name);
+
+/** Everything a user could compare between two runs: events, output, who ended how, the clock. */
+function fingerprint(result: RunResult): string {
+  const { header, events } = result.trace;
+  return JSON.stringify({
+    outcome: result.outcome,
+    durationMs: result.durationMs,
+    threads: header.threads.map((t) => [t.tid, t.name, t.finalState]),
+    objects: header.objects.map((o) => [o.id, o.kind, o.name]),
+    output: header.output.map((o) => [o.tid, o.timeNs, o.text]),
+    events: events.map((e) => (e ? Buffer.from(e.buffer, e.byteOffset, e.byteLength).toString('base64') : '')),
+    deadlock: result.deadlock?.explanation,
+  });
+}
+
+const CONTENDED = `
+import { Lock, Thread, Value, Queue, sleep } from "threadlanes";
+
+const lock = new Lock();
+const total = new Value(0);
+const q = new Queue<number>(2);
+
+function producer(n: number): void {
+  for (let i = 0; i < 6; i++) {
+    lock.withLock(() => { total.value += 1; });
+    q.put(n * 100 + i);
+    if (Math.random() < 0.5) sleep(0.01);
+  }
+}
+
+function consumer(): void {
+  for (let i = 0; i < 12; i++) {
+    const item = q.get();
+    console.log("got", item, "at", Date.now() % 100000);
+  }
+}
+
+export function main(): void {
+  const threads = [new Thread({ target: producer, args: [1] }), new Thread({ target: producer, args: [2] }), new Thread({ target: consumer })];
+  for (const t of threads) t.start();
+  for (const t of threads) t.join();
+  console.log("total", total.value);
+}
+`;
+
+describe('controlled mode', function () {
+  this.timeout(120_000);
+
+  for (const strategy of ['random', 'pct', 'rr'] as Strategy[]) {
+    it(`${strategy}: the same seed gives the same trace, output and virtual timestamps, twice`, async () => {
+      const first = await runSnippet(CONTENDED, { mode: 'controlled', strategy, seed: 11 });
+      const second = await run({ file: first.file, mode: 'controlled', strategy, seed: 11 });
+      assert.equal(first.result.outcome, 'completed', first.result.error?.message);
+      assert.equal(first.lines.at(-1), 'total 12');
+      assert.equal(fingerprint(second), fingerprint(first.result));
+      assert.equal(first.result.schedule?.strategy, strategy);
+      assert.equal(first.result.schedule?.seed, 11);
+      assert.ok((first.result.schedule?.steps ?? 0) > 20);
+    });
+  }
+
+  it('different seeds give different schedules', async () => {
+    const base = await runSnippet(CONTENDED, { mode: 'controlled', seed: 1 });
+    const outputs = new Set([base.lines.join('\n')]);
+    for (let seed = 2; seed <= 6; seed++) {
+      const other = await run({ file: base.file, mode: 'controlled', seed });
+      outputs.add(other.trace.header.output.map((o) => o.text).join('\n'));
+    }
+    assert.ok(outputs.size >= 2, 'six seeds all gave the same interleaving');
+  });
+
+  it('runs one thread at a time: no two threads are ever running at the same virtual instant', async () => {
+    const { events, result } = await runSnippet(CONTENDED, { mode: 'controlled', seed: 3 });
+    assert.equal(result.outcome, 'completed');
+    const times = events().map((e) => e.timeNs);
+    assert.equal(new Set(times).size, times.length, 'two events share a timestamp');
+  });
+
+  it('virtual time: the sleeping loops span 4 s on the timeline and in durationMs, but not in real time', async () => {
+    const result = await run({ file: example('mtsleep3.ts'), mode: 'controlled' });
+    assert.equal(result.outcome, 'completed');
+    assert.ok(result.durationMs >= 4000 && result.durationMs < 4001, `virtual duration ${result.durationMs}`);
+    assert.ok((result.trace.header.endNs ?? 0) >= 4e9);
+    const done = result.trace.header.output.find((o) => o.text.startsWith('loop 0 done'));
+    assert.ok(done && done.timeNs >= 4e9, 'loop 0 ends at 4 s of virtual time');
+    assert.match(done.text, /Sat Jan 01 00:00:04 2000/, 'Date follows the virtual clock');
+    console.log(`      (virtual ${result.durationMs.toFixed(0)} ms took ${result.wallMs.toFixed(0)} ms of wall time)`);
+  });
+
+  it('timeouts are virtual too: a 2 s acquire timeout expires at 2 s of virtual time', async () => {
+    const source = `
+import { Lock, Thread, sleep } from "threadlanes";
+const lock = new Lock();
+function holder(): void { lock.acquire(); sleep(5); lock.release(); }
+export function main(): void {
+  const t = new Thread({ target: holder });
+  t.start();
+  sleep(0.1);
+  const got = lock.acquire(true, 2);
+  console.log("got", got);
+  t.join();
+}
+`;
+    const { result, lines } = await runSnippet(source, { mode: 'controlled' });
+    assert.equal(result.outcome, 'completed');
+    assert.deepEqual(lines, ['got false']);
+    const at = result.trace.header.output[0].timeNs;
+    assert.ok(at >= 2.1e9 && at < 2.2e9, `timed out at ${at} ns`);
+    assert.ok(result.durationMs >= 5000 && result.durationMs < 5001);
+  });
+
+  it('reports a deadlock at once, with the cycle, and gives the blocked lanes some length', async () => {
+    const result = await run({ file: example('dining-philosophers.ts'), mode: 'controlled', seed: 5 });
+    assert.equal(result.outcome, 'deadlock');
+    assert.equal(result.deadlock?.kind, 'cycle');
+    assert.equal(result.deadlock?.cycle.length, 5);
+    const lastEvent = Math.max(...result.trace.header.output.map((o) => o.timeNs));
+    assert.ok((result.trace.header.endNs ?? 0) > lastEvent, 'the timeline goes on past the last event');
+  });
+
+  it('a daemon left waiting when MainThread ends is not a deadlock', async () => {
+    const source = `
+import { Event, Thread } from "threadlanes";
+const never = new Event();
+function forever(): void { never.wait(); }
+export function main(): void {
+  new Thread({ target: forever, daemon: true }).start();
+  console.log("main done");
+}
+`;
+    const { result, lines } = await runSnippet(source, { mode: 'controlled' });
+    assert.equal(result.outcome, 'completed');
+    assert.deepEqual(lines, ['main done']);
+  });
+
+  it('all threads waiting on a condition nobody notifies is a deadlock ("all blocked")', async () => {
+    const result = await run({ file: example('condition-lost-notify.ts'), mode: 'controlled' });
+    assert.equal(result.outcome, 'deadlock');
+    assert.equal(result.deadlock?.kind, 'all-blocked');
+  });
+
+  it('the racy counter loses updates under the scheduler, and the race is reported; the locked one does not', async () => {
+    const racy = `
+import { Thread, Value } from "threadlanes";
+const counter = new Value(0);
+function bump(): void { for (let i = 0; i < 200; i++) counter.value += 1; }
+export function main(): void {
+  const ts = [new Thread({ target: bump }), new Thread({ target: bump })];
+  for (const t of ts) t.start();
+  for (const t of ts) t.join();
+  console.log("counter", counter.value);
+}
+`;
+    const lost = await runSnippet(racy, { mode: 'controlled', seed: 2, recordShared: true });
+    assert.notEqual(lost.lines[0], 'counter 400', 'random switches between read and write lose updates');
+    const races = findRaces(lost.result.trace).races;
+    assert.equal(races.length, 1);
+    assert.match(races[0].accesses[0].site, new RegExp(`:${lineOf(racy, 'counter.value += 1')}\\b`));
+    const locked = racy.replace('counter.value += 1', 'counter.getLock().withLock(() => { counter.value += 1; })');
+    const safe = await runSnippet(locked, { mode: 'controlled', seed: 2, recordShared: true });
+    assert.equal(safe.lines[0], 'counter 400');
+    assert.equal(findRaces(safe.result.trace).races.length, 0);
+  });
+});
+
+describe('the schedule hunt', function () {
+  this.timeout(180_000);
+
+  for (const strategy of ['random', 'pct', 'rr'] as Strategy[]) {
+    it(`${strategy} finds the rare ABBA deadlock, and its seed replays the same run`, async () => {
+      const file = example('abba-rare.ts');
+      const hunt = await explore({ file, schedules: 50, strategy, seed: 100 });
+      assert.ok(hunt.found, `no deadlock in ${hunt.explored} schedules`);
+      assert.equal(hunt.found.outcome, 'deadlock');
+      assert.equal(hunt.found.strategy, strategy);
+      assert.equal(hunt.outcome, 'deadlock');
+      assert.equal(hunt.explored, hunt.found.seed - 100 + 1);
+      const replay = await run({ file, mode: 'controlled', strategy, seed: hunt.found.seed, depth: hunt.found.depth });
+      assert.equal(replay.outcome, 'deadlock');
+      assert.equal(fingerprint(replay), fingerprint(hunt));
+    });
+  }
+
+  it('PCT with depth 2 finds the ABBA deadlock within 20 schedules, for 20 seeds out of 20', async () => {
+    const file = example('abba-rare.ts');
+    const counts: number[] = [];
+    for (let s = 0; s < 20; s++) {
+      const hunt = await explore({ file, schedules: 20, strategy: 'pct', depth: 2, seed: s * 1000 });
+      assert.ok(hunt.found, `PCT from seed ${s * 1000} found nothing in 20 schedules`);
+      counts.push(hunt.explored);
+    }
+    console.log(`      (schedules needed: ${counts.join(' ')})`);
+  });
+
+  it('finds nothing in the fixed philosophers, and they show no potential deadlock', async () => {
+    const hunt = await explore({ file: example('dining-philosophers-fixed.ts'), schedules: 15 });
+    assert.equal(hunt.found, undefined);
+    assert.equal(hunt.explored, 15);
+    assert.equal(hunt.outcome, 'completed');
+    assert.deepEqual(lockOrderInversions(hunt.trace), []);
+  });
+
+  it('a run that did not deadlock still reports the lock-order inversion', async () => {
+    // rr with seed 0 (one-step slices) runs abba-rare to completion.
+    const result = await run({ file: example('abba-rare.ts'), mode: 'controlled', strategy: 'rr', seed: 0 });
+    assert.equal(result.outcome, 'completed');
+    const inversions = lockOrderInversions(result.trace);
+    assert.equal(inversions.length, 1);
+    assert.deepEqual([...inversions[0].locks].sort(), ['lockA', 'lockB']);
+  });
+
+  it('stops at the first uncaught exception or failed assert, and says where', async () => {
+    const source = `
+import { Thread, Value } from "threadlanes";
+import { strict as assert } from "node:assert";
+const balance = new Value(100);
+function withdraw(): void {
+  const seen = balance.value;
+  balance.value = seen - 60;
+}
+export function main(): void {
+  const ts = [new Thread({ target: withdraw }), new Thread({ target: withdraw })];
+  for (const t of ts) t.start();
+  for (const t of ts) t.join();
+  assert.equal(balance.value, -20, "a withdrawal was lost");
+}
+`;
+    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'threadlanes-hunt-'));
+    const file = path.join(dir, 'withdraw.ts');
+    fs.writeFileSync(file, source);
+    const hunt = await explore({ file, schedules: 40 });
+    assert.ok(hunt.found, 'no schedule lost a withdrawal');
+    assert.equal(hunt.found.outcome, 'exception');
+    assert.match(hunt.found.summary, /a withdrawal was lost/);
+    assert.equal(hunt.error?.line, lineOf(source, 'assert.equal(balance'));
+  });
+
+  it('a snippet that does not compile fails the hunt at once with its line', async () => {
+    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'threadlanes-hunt-'));
+    const file = path.join(dir, 'broken.ts');
+    fs.writeFileSync(file, 'export function main(): void {\n  const x = ;\n}\n');
+    const hunt = await explore({ file, schedules: 10 });
+    assert.equal(hunt.outcome, 'error');
+    assert.equal(hunt.explored, 0);
+    assert.equal(hunt.error?.kind, 'syntax');
+    assert.equal(hunt.error?.line, 2);
+  });
+});

@@ -175,13 +175,17 @@ export type SnippetOptions = Partial<SerializableRunOptions>;
 
 let snippetCounter = 0;
 
-/** Run `source` (a module that imports from "threadlanes") through the harness. */
+/**
+ * Run `source` (a module that imports from "threadlanes") through the harness. With
+ * THREADLANES_TEST_MODE=controlled (`npm run test:controlled`) the whole suite runs again under
+ * controlled mode's scheduler and virtual clock: CPython's semantics must hold there too.
+ */
 export async function runSnippet(source: string, options: SnippetOptions = {}): Promise<SnippetRun> {
   const file = path.join(os.tmpdir(), `tl-conf-${process.pid}-${++snippetCounter}.ts`);
   const full = `${source}\n${SNIPPET_HELPERS}`;
   fs.writeFileSync(file, full);
   try {
-    const result = await runInHarness({ timeoutSeconds: 20, ...options, file, source: full });
+    const result = await runInHarness({ timeoutSeconds: 20, ...(process.env.THREADLANES_TEST_MODE ? { mode: process.env.THREADLANES_TEST_MODE as RunOptions["mode"] } : {}), ...options, file, source: full });
     const output = result.trace.header.output;
     const lines = output.filter((o) => o.stream === 'stdout').map((o) => o.text);
     const json: unknown[] = [];

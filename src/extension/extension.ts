@@ -2,29 +2,39 @@
  * The VS Code extension: "Visualise threads" runs the editor's current contents in a child
  * process (src/extension/runner.ts), shows the run in the swimlane panel, and puts what went
  * wrong where the user reads code: Problems, decorations on the blocking lines, and hovers
- * that say who owns a lock.
+ * that say who owns a lock. "Find deadlock" hunts, in the same child, for a controlled-mode
+ * schedule that deadlocks, shows it the same way, and makes Re-run replay it.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Mode } from '../harness/types';
+import type { Mode, Strategy } from '../harness/types';
 import { ThreadlanesPanel, type PanelCallbacks } from './panel';
 import { exportInChild, startRun, type RunHandle, type RunOutcome } from './runner';
+import type { ExploreRequest, RunRequest } from './runnerProtocol';
+import { aboutRun, durationWords, huntWords, replayOf, type Replay } from './hunt';
 import { arrayElementColumns, blockingLineNotes, describeAtEnd, primitivesDeclaredAt, primitivesUsedAt, problemsOf, samePath, type PrimitiveAtEnd, type RunSummary } from './summary';
 import { EXAMPLE_SNIPPET, importsThreadlanes } from './snippets';
 import { ensureWorkspaceTypes } from './types';
 import { exportFileName } from './export';
-import { EXPORT_FORMATS, type ExportFormat } from '../webview/protocol';
+import { EXPORT_FORMATS, SCHEDULE_STRATEGIES, type ExportFormat, type RunAbout } from '../webview/protocol';
 
 const LANGUAGES = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
+
+/** How runDocument runs the snippet: once (replaying a schedule, or as the settings say), or a hunt. */
+type RunKind = { kind: 'run'; replay?: Replay } | { kind: 'hunt' };
 
 /** What tests read through the `threadlanes._state` command. */
 export interface ExtensionTestState {
   runs: { file: string; outcome: string; durationMs: number }[];
   activeRunPids: number[];
   panels: string[];
+  /** What each panel was last told beside its trace (controlled mode's schedule, a hunt's sentence). */
+  panelRuns: { file: string; about?: RunAbout; loaded?: { ok: boolean; threads?: number; events?: number } }[];
+  /** The schedule Re-run replays, per snippet (set by a hunt that found one). */
+  replays: { file: string; replay: Replay }[];
   trusted: boolean;
   refusals: string[];
 }
@@ -44,6 +54,8 @@ class Threadlanes implements vscode.Disposable {
   /** The last run of each snippet, by file path. */
   private readonly lastRuns = new Map<string, RunSummary>();
   private readonly activeRuns = new Map<string, RunHandle>();
+  /** The schedule Re-run replays, by file path: what the last Find deadlock found there. */
+  private readonly replays = new Map<string, Replay>();
   /** Why a command refused to run (shown to the user; tests read it). */
   private readonly refusals: string[] = [];
   private readonly panelCallbacks: PanelCallbacks;
@@ -56,11 +68,15 @@ class Threadlanes implements vscode.Disposable {
       storedTrace: (file) => this.storedTrace(file),
       fileForTitle: (title) => this.context.workspaceState.get<Record<string, string>>('threadlanes.panelFiles', {})[title],
       exportRun: (panel, format) => void this.exportPanel(panel, format),
+      rerun: (panel) => void this.rerun(panel.file),
+      findDeadlock: (panel) => void this.findDeadlock(panel.file),
     };
     this.disposables.push(
       this.output, this.diagnostics, this.blockingDecoration,
       vscode.commands.registerCommand('threadlanes.visualise', (uri?: vscode.Uri) => this.visualise(uri)),
-      vscode.commands.registerCommand('threadlanes.rerun', () => this.rerun()),
+      // From the panel's title bar (no argument) or its button (the panel's snippet).
+      vscode.commands.registerCommand('threadlanes.rerun', (file?: unknown) => this.rerun(typeof file === 'string' ? file : undefined)),
+      vscode.commands.registerCommand('threadlanes.findDeadlock', (target?: unknown) => this.findDeadlock(target instanceof vscode.Uri || typeof target === 'string' ? target : undefined)),
       vscode.commands.registerCommand('threadlanes.newSnippet', () => this.newSnippet()),
       vscode.commands.registerCommand('threadlanes.stop', () => this.activeRuns.forEach((run) => run.cancel())),
       // What the panel's Export buttons do; with a target (tests) no dialog is shown.
@@ -73,6 +89,8 @@ class Threadlanes implements vscode.Disposable {
         runs: [...this.lastRuns.values()].map((s) => ({ file: s.file, outcome: s.outcome, durationMs: s.durationMs })),
         activeRunPids: [...this.activeRuns.values()].map((r) => r.pid ?? -1),
         panels: ThreadlanesPanel.all().map((p) => p.file),
+        panelRuns: ThreadlanesPanel.all().map((p) => ({ file: p.file, about: p.about, loaded: p.loaded })),
+        replays: [...this.replays].map(([file, replay]) => ({ file, replay })),
         trusted: vscode.workspace.isTrusted,
         refusals: [...this.refusals],
       })),
@@ -103,32 +121,61 @@ class Threadlanes implements vscode.Disposable {
   // -------------------------------------------------------------------------------------
   // Running
 
-  private async visualise(uri?: vscode.Uri): Promise<RunOutcome | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      // Refuse at once (the command's caller is not kept waiting for the user's answer).
-      this.refusals.push(UNTRUSTED_MESSAGE);
-      this.output.appendLine(UNTRUSTED_MESSAGE);
-      void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
-      });
-      return undefined;
-    }
+  /** Refuses to run anything in an untrusted workspace; true if it refused. */
+  private refuseUntrusted(): boolean {
+    if (vscode.workspace.isTrusted) return false;
+    // Refuse at once (the command's caller is not kept waiting for the user's answer).
+    this.refusals.push(UNTRUSTED_MESSAGE);
+    this.output.appendLine(UNTRUSTED_MESSAGE);
+    void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return true;
+  }
+
+  /** The document at `uri`, or the active editor's; tells the user when there is none. */
+  private async documentAt(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
     const document = uri
       ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? await vscode.workspace.openTextDocument(uri)
       : vscode.window.activeTextEditor?.document;
-    if (!document) {
-      void vscode.window.showInformationMessage('Threadlanes: open a TypeScript or JavaScript snippet first.');
-      return undefined;
-    }
-    return this.runDocument(document);
+    if (!document) void vscode.window.showInformationMessage('Threadlanes: open a TypeScript or JavaScript snippet first.');
+    return document;
   }
 
-  private async rerun(): Promise<RunOutcome | undefined> {
-    const active = ThreadlanesPanel.all().find((p) => p.panel.active) ?? ThreadlanesPanel.all()[0];
-    if (!active) return this.visualise();
-    const document = vscode.workspace.textDocuments.find((d) => samePath(this.snippetPath(d), active.file))
-      ?? await vscode.workspace.openTextDocument(vscode.Uri.file(active.file));
-    return this.visualise(document.uri);
+  /** The document a panel shows the runs of (an untitled buffer's is found through its temporary copy). */
+  private async documentOfPanel(file: string): Promise<vscode.TextDocument> {
+    return vscode.workspace.textDocuments.find((d) => samePath(this.snippetPath(d), file))
+      ?? await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  }
+
+  private async visualise(uri?: vscode.Uri): Promise<RunOutcome | undefined> {
+    if (this.refuseUntrusted()) return undefined;
+    const document = await this.documentAt(uri);
+    if (!document) return undefined;
+    // Run as the settings say: a schedule a hunt found is replayed only by Re-run.
+    this.replays.delete(this.snippetPath(document));
+    return this.runDocument(document, { kind: 'run' });
+  }
+
+  /** Runs the panel's snippet again; after Find deadlock found a schedule, replays that schedule. */
+  private async rerun(file?: string): Promise<RunOutcome | undefined> {
+    const panel = (file ? ThreadlanesPanel.get(file) : undefined) ?? ThreadlanesPanel.all().find((p) => p.panel.active) ?? ThreadlanesPanel.all()[0];
+    if (!panel) return this.visualise();
+    if (this.refuseUntrusted()) return undefined;
+    const document = await this.documentOfPanel(panel.file);
+    return this.runDocument(document, { kind: 'run', replay: this.replays.get(panel.file) });
+  }
+
+  /** Hunts for a schedule that deadlocks (or raises) in controlled mode: the Find deadlock command. */
+  private async findDeadlock(target?: vscode.Uri | string): Promise<RunOutcome | undefined> {
+    if (this.refuseUntrusted()) return undefined;
+    // From the palette or the title bar with the panel focused there is no text editor: hunt in the panel's snippet.
+    const panelFile = typeof target === 'string' ? target
+      : !target && !vscode.window.activeTextEditor ? (ThreadlanesPanel.all().find((p) => p.panel.active) ?? ThreadlanesPanel.all()[0])?.file
+      : undefined;
+    const document = panelFile ? await this.documentOfPanel(panelFile) : await this.documentAt(target as vscode.Uri | undefined);
+    if (!document) return undefined;
+    return this.runDocument(document, { kind: 'hunt' });
   }
 
   /** The path the harness runs: the file itself, or a temporary copy for an untitled buffer. */
@@ -139,7 +186,30 @@ class Threadlanes implements vscode.Disposable {
     return path.join(os.tmpdir(), 'threadlanes-untitled', hash, name);
   }
 
-  private async runDocument(document: vscode.TextDocument): Promise<RunOutcome | undefined> {
+  /** What to ask the runner for: the settings, and for a hunt or a replay, controlled mode. */
+  private requestFor(file: string, source: string, how: RunKind): RunRequest | ExploreRequest {
+    const configured = this.setting<Mode>('mode', 'free');
+    if (configured === 'gil' && how.kind === 'run' && !how.replay) this.output.appendLine('threadlanes.mode "gil" is not available yet; running in free mode.');
+    const mode: Mode = how.kind === 'hunt' || (how.kind === 'run' && how.replay) || configured === 'controlled' ? 'controlled' : 'free';
+    const strategy = this.setting<Strategy>('strategy', 'random');
+    const seed = this.setting<number | null>('seed', null);
+    const schedule: Partial<Replay> = how.kind === 'run' && how.replay ? how.replay : {
+      strategy: SCHEDULE_STRATEGIES.includes(strategy) ? strategy : 'random',
+      depth: this.setting('depth', 2),
+      ...(seed !== null ? { seed } : {}),
+    };
+    const settings = {
+      file, source, mode,
+      timeoutSeconds: this.setting('timeoutSeconds', 10),
+      maxEvents: this.setting('maxEvents', 20_000_000),
+      ...(mode === 'controlled' ? schedule : {}),
+    };
+    return how.kind === 'hunt'
+      ? { type: 'explore', ...settings, seed: settings.seed ?? 0, schedules: Math.max(1, Math.floor(this.setting('exploreSchedules', 200))) }
+      : { type: 'run', ...settings };
+  }
+
+  private async runDocument(document: vscode.TextDocument, how: RunKind): Promise<RunOutcome | undefined> {
     const file = this.snippetPath(document);
     const source = document.getText();
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
@@ -150,25 +220,26 @@ class Threadlanes implements vscode.Disposable {
       fs.writeFileSync(file, source);
     }
     this.activeRuns.get(file)?.cancel();
-    const mode = this.setting<Mode>('mode', 'free');
-    const request = {
-      file, source,
-      mode: mode === 'free' ? mode : 'free' as Mode, // controlled and gil modes are not built yet
-      timeoutSeconds: this.setting('timeoutSeconds', 10),
-      maxEvents: this.setting('maxEvents', 20_000_000),
-      ...(this.setting<number | null>('seed', null) !== null ? { seed: this.setting<number>('seed', 0) } : {}),
-    };
-    if (mode !== 'free') this.output.appendLine(`threadlanes.mode "${mode}" is not available yet; running in free mode.`);
+    const request = this.requestFor(file, source, how);
     const panel = ThreadlanesPanel.createOrShow(this.context.extensionUri, file, this.panelCallbacks);
     await this.rememberPanel(file);
     const name = path.basename(file);
+    const title = request.type === 'explore' ? `Threadlanes: finding a deadlock in ${name}` : `Threadlanes: running ${name}`;
     const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Threadlanes: running ${name}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       async (progress, token) => {
         const distDir = vscode.Uri.joinPath(this.context.extensionUri, 'dist').fsPath;
+        let explored = 0;
         const handle = startRun(distDir, request, (p) => {
-          progress.report({ message: `${(p.elapsedMs / 1000).toFixed(1)} s · ${p.threads} threads · ${p.events.toLocaleString('en-US')} events` });
-          panel.progress({ type: 'progress', ...p });
+          if (p.type === 'explored' && request.type === 'explore') {
+            progress.report({ message: `${p.explored.toLocaleString('en-US')} of ${request.schedules.toLocaleString('en-US')} schedules`, increment: (100 * (p.explored - explored)) / request.schedules });
+            explored = p.explored;
+            panel.progress({ type: 'exploring', explored: p.explored, schedules: request.schedules });
+          } else if (p.type === 'progress') {
+            const { elapsedMs, threads, events } = p.progress;
+            progress.report({ message: `${(elapsedMs / 1000).toFixed(1)} s · ${threads} threads · ${events.toLocaleString('en-US')} events` });
+            panel.progress({ type: 'progress', ...p.progress });
+          }
         }, (line) => this.output.appendLine(line));
         this.activeRuns.set(file, handle);
         const cancel = token.onCancellationRequested(() => handle.cancel());
@@ -184,26 +255,47 @@ class Threadlanes implements vscode.Disposable {
         }
       });
     if (!outcome) {
-      this.output.appendLine(`${name}: run cancelled`);
+      this.output.appendLine(`${name}: ${request.type === 'explore' ? 'hunt' : 'run'} cancelled`);
       return undefined;
+    }
+    const huntSentence = request.type === 'explore' && outcome.hunt && outcome.hunt.explored > 0
+      ? huntWords(outcome.hunt, request.seed ?? 0, request.strategy ?? 'random')
+      : undefined;
+    if (request.type === 'explore') {
+      const replay = replayOf(outcome.hunt);
+      if (replay) this.replays.set(file, replay);
+      else this.replays.delete(file);
     }
     this.lastRuns.set(file, outcome.summary);
     this.showProblems(outcome.summary, file, document);
-    panel.show(outcome.trace, [{ file, text: source }]);
+    panel.show(outcome.trace, [{ file, text: source }], aboutRun(outcome.schedule, huntSentence));
     void this.storeTrace(file, outcome.trace);
-    this.report(outcome.summary, name);
+    this.report(outcome, name, huntSentence);
     return outcome;
   }
 
-  private report(summary: RunSummary, name: string): void {
-    const seconds = `${(summary.durationMs / 1000).toFixed(2)} s`;
-    this.output.appendLine(`${name}: ${summary.outcome} after ${seconds}, ${summary.events} events`);
+  /** The status line in the output channel, and a notification when something went wrong or a hunt ended. */
+  private report(outcome: RunOutcome, name: string, huntSentence: string | undefined): void {
+    const { summary, hunt } = outcome;
+    const duration = durationWords(summary.durationMs, outcome.wallMs, outcome.schedule);
+    this.output.appendLine(`${name}: ${summary.outcome} after ${duration}, ${summary.events} events`);
+    if (hunt) this.output.appendLine(`${name}: ${huntSentence ?? 'no schedule ran'} (hunt took ${(hunt.huntMs / 1000).toFixed(2)} s)`);
+    if (hunt?.found) {
+      void vscode.window.showWarningMessage(`Threadlanes: ${name}: ${huntSentence} ${hunt.found.summary}`.slice(0, 400));
+      return;
+    }
+    if (huntSentence && summary.outcome !== 'error') {
+      void vscode.window.showInformationMessage(`Threadlanes: ${name}: ${huntSentence}.`);
+      return;
+    }
     if (summary.outcome === 'deadlock') {
       void vscode.window.showWarningMessage(`Threadlanes: ${name} deadlocked. ${summary.deadlock?.explanation ?? ''}`.slice(0, 400));
     } else if (summary.outcome === 'error' && summary.error) {
-      void vscode.window.showErrorMessage(`Threadlanes: ${name} failed: ${summary.error.message}`.slice(0, 400));
+      // A hunt stops at an error that is not the snippet's exception (a limit, a syntax error).
+      void vscode.window.showErrorMessage(`Threadlanes: ${name} failed${huntSentence ? ` (${huntSentence}, then the hunt stopped)` : ''}: ${summary.error.message}`.slice(0, 400));
     } else if (summary.outcome === 'timeout') {
-      void vscode.window.showWarningMessage(`Threadlanes: ${name} was stopped after ${seconds} (threadlanes.timeoutSeconds).`);
+      // The limit is on wall time, whatever the mode.
+      void vscode.window.showWarningMessage(`Threadlanes: ${name} was stopped after ${(outcome.wallMs / 1000).toFixed(2)} s (threadlanes.timeoutSeconds).`);
     }
   }
 

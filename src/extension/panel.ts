@@ -6,7 +6,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { MessageHandler, parseFromPanel, type ExportFormat, type FromPanel, type SourceText, type ToPanel } from '../webview/protocol';
+import { MessageHandler, parseFromPanel, type ExportFormat, type FromPanel, type MessageOf, type RunAbout, type SourceText, type ToPanel } from '../webview/protocol';
 
 export interface PanelCallbacks {
   /** The panel asked to show a site in the editor. */
@@ -18,6 +18,16 @@ export interface PanelCallbacks {
   fileForTitle(title: string): string | undefined;
   /** The panel's Export button: save the run it shows. */
   exportRun(panel: ThreadlanesPanel, format: ExportFormat): void;
+  /** The panel's Re-run button: run its snippet again (replaying a schedule a hunt found). */
+  rerun(panel: ThreadlanesPanel): void;
+  /** The panel's Find deadlock button: hunt for a failing schedule of its snippet. */
+  findDeadlock(panel: ThreadlanesPanel): void;
+}
+
+interface ShownRun {
+  trace: Uint8Array;
+  sources: SourceText[];
+  about?: RunAbout;
 }
 
 export class ThreadlanesPanel {
@@ -28,9 +38,11 @@ export class ThreadlanesPanel {
   private readonly handler: MessageHandler<FromPanel, ToPanel>;
   private ready = false;
   /** The newest message that shows a run, sent once the app says it is ready. */
-  private pendingLoad?: { trace: Uint8Array; sources: SourceText[] };
+  private pendingLoad?: ShownRun;
   /** The run the panel shows (or is about to), for the export buttons. */
-  private shown?: { trace: Uint8Array; sources: SourceText[] };
+  private shown?: ShownRun;
+  /** The app's answer to the last run sent (tests read it through threadlanes._state). */
+  private lastLoaded?: { ok: boolean; threads?: number; events?: number };
 
   /** The panel of `file`, created beside the editor or brought forward. */
   static createOrShow(extensionUri: vscode.Uri, file: string, callbacks: PanelCallbacks): ThreadlanesPanel {
@@ -94,6 +106,8 @@ export class ThreadlanesPanel {
     this.handler.registerHandler('viewState', () => undefined); // the app keeps it with vscode.setState
     this.handler.registerHandler('log', (message) => callbacks.log(`[panel ${message.level}] ${message.message}`));
     this.handler.registerHandler('export', (message) => callbacks.exportRun(this, message.format));
+    this.handler.registerHandler('rerun', () => callbacks.rerun(this));
+    this.handler.registerHandler('findDeadlock', () => callbacks.findDeadlock(this));
 
     this.panel.webview.options = ThreadlanesPanel.webviewOptions(extensionUri);
     this.panel.webview.html = this.html();
@@ -103,10 +117,11 @@ export class ThreadlanesPanel {
     );
   }
 
-  /** Show a run (replaces what the panel shows). */
-  show(trace: Uint8Array, sources: SourceText[]): void {
-    this.pendingLoad = { trace, sources };
-    this.shown = { trace, sources };
+  /** Show a run (replaces what the panel shows), with what the host knows of it beyond the trace. */
+  show(trace: Uint8Array, sources: SourceText[], about?: RunAbout): void {
+    this.pendingLoad = { trace, sources, about };
+    this.shown = { trace, sources, about };
+    this.lastLoaded = undefined;
     this.flush();
   }
 
@@ -115,7 +130,17 @@ export class ThreadlanesPanel {
     return this.shown;
   }
 
-  progress(message: Extract<ToPanel, { type: 'progress' }>): void {
+  /** What the panel was told of the run it shows (schedule, a hunt's sentence). */
+  get about(): RunAbout | undefined {
+    return this.shown?.about;
+  }
+
+  /** Whether the app showed the last run sent, once it has answered. */
+  get loaded(): { ok: boolean; threads?: number; events?: number } | undefined {
+    return this.lastLoaded;
+  }
+
+  progress(message: MessageOf<ToPanel, 'progress' | 'exploring'>): void {
     if (this.ready) this.handler.send(message);
   }
 
@@ -126,9 +151,13 @@ export class ThreadlanesPanel {
 
   private flush(): void {
     if (!this.ready || !this.pendingLoad) return;
-    const { trace, sources } = this.pendingLoad;
+    const { trace, sources, about } = this.pendingLoad;
     this.pendingLoad = undefined;
-    void this.handler.request((requestId) => ({ type: 'load', requestId, trace, sources }));
+    void this.handler.request<MessageOf<FromPanel, 'loaded'>>((requestId) => ({ type: 'load', requestId, trace, sources, ...(about ? { about } : {}) })).then((answer) => {
+      if (this.shown?.trace !== trace) return; // a newer run was sent meanwhile
+      this.lastLoaded = { ok: answer.ok, ...(answer.threads !== undefined ? { threads: answer.threads } : {}), ...(answer.events !== undefined ? { events: answer.events } : {}) };
+      if (!answer.ok) this.callbacks.log(`the panel could not show the run: ${answer.message ?? ''}`);
+    });
   }
 
   private html(): string {

@@ -1,17 +1,27 @@
 /**
- * Runs a snippet in a child Node process (never in the extension host) and resolves with its
- * summary and trace. Cancelling kills the child, which takes its worker threads with it.
+ * Runs a snippet (or hunts for a failing schedule) in a child Node process, never in the
+ * extension host, and resolves with its summary and trace. Cancelling kills the child, which
+ * takes its worker threads with it.
  */
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
-import type { RunProgress } from '../harness/types';
-import type { ExportRequest, FromRunner, RunRequest } from './runnerProtocol';
+import type { ScheduleInfo } from '../harness/types';
+import type { ExploreRequest, ExportRequest, FromRunner, HuntResult, RunRequest } from './runnerProtocol';
 import type { RunSummary } from './summary';
 
 export interface RunOutcome {
   summary: RunSummary;
   trace: Uint8Array;
+  /** Wall-clock duration of the run, ms (the summary's durationMs is virtual in controlled mode). */
+  wallMs: number;
+  /** Controlled mode: the schedule that ran (the same strategy, seed and depth replay it). */
+  schedule?: ScheduleInfo;
+  /** A hunt (explore request): schedules run and what it found; the run is the failing schedule, or the last one. */
+  hunt?: HuntResult;
 }
+
+/** The runner's progress messages: a run's, or a hunt's. */
+export type RunnerProgress = Extract<FromRunner, { type: 'progress' | 'explored' }>;
 
 export interface RunHandle {
   /** Resolves with the run, or undefined if it was cancelled. Rejects if the runner failed. */
@@ -21,7 +31,7 @@ export interface RunHandle {
   pid: number | undefined;
 }
 
-export function startRun(distDir: string, request: Omit<RunRequest, 'type'>, onProgress: (progress: RunProgress) => void, log: (line: string) => void): RunHandle {
+export function startRun(distDir: string, request: RunRequest | ExploreRequest, onProgress: (progress: RunnerProgress) => void, log: (line: string) => void): RunHandle {
   const child = fork(path.join(distDir, 'harness-runner.js'), [], {
     // In desktop VS Code process.execPath is Electron: make it behave as plain Node.
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
@@ -36,10 +46,11 @@ export function startRun(distDir: string, request: Omit<RunRequest, 'type'>, onP
   const done = new Promise<RunOutcome | undefined>((resolve, reject) => {
     let settled = false;
     child.on('message', (message: FromRunner) => {
-      if (message.type === 'progress') onProgress(message.progress);
+      if (message.type === 'progress' || message.type === 'explored') onProgress(message);
       else if (message.type === 'done') {
         settled = true;
-        resolve({ summary: message.summary, trace: message.trace });
+        const { type: _, ...outcome } = message;
+        resolve(outcome);
       } else if (message.type === 'failed') {
         settled = true;
         reject(new Error(message.message));
@@ -56,7 +67,7 @@ export function startRun(distDir: string, request: Omit<RunRequest, 'type'>, onP
       else reject(new Error(`the Threadlanes runner stopped unexpectedly (${signal ?? `exit code ${code}`})`));
     });
   });
-  child.send({ type: 'run', ...request });
+  child.send(request);
   return {
     done,
     pid: child.pid,

@@ -1,14 +1,16 @@
 /**
  * The extension host ↔ child runner protocol (over the IPC channel of `child_process.fork`,
  * with `serialization: 'advanced'` so the trace crosses as bytes). Snippets never run in the
- * extension host: it forks dist/harness-runner.js, which calls the harness's run().
+ * extension host: it forks dist/harness-runner.js, which calls the harness's run() or explore().
  */
-import type { Mode, RunProgress } from '../harness/types';
+import type { Outcome } from '../trace/format';
+import type { Mode, RunProgress, ScheduleInfo, Strategy } from '../harness/types';
+import type { Finding } from '../harness/explore';
 import type { RunSummary } from './summary';
 import type { ExportFormat, SourceText } from '../webview/protocol';
 
-export interface RunRequest {
-  type: 'run';
+/** How to run the snippet: what run() and explore() both take. */
+export interface RunSettings {
   /** The snippet's path (sites name it; relative imports resolve from it). */
   file: string;
   /** The editor's current contents, saved or not. */
@@ -16,7 +18,26 @@ export interface RunRequest {
   mode: Mode;
   timeoutSeconds: number;
   maxEvents: number;
+  /** Controlled mode: how the scheduler picks the next thread. */
+  strategy?: Strategy;
+  /** Controlled mode: the schedule's seed (a hunt's first seed). */
   seed?: number;
+  /** Controlled mode, PCT: the bug depth. */
+  depth?: number;
+  /** Controlled mode, PCT: the step range of the change points (absent: the harness measures it). */
+  bound?: number;
+}
+
+/** Run the snippet once. */
+export interface RunRequest extends RunSettings {
+  type: 'run';
+}
+
+/** Hunt for a failing schedule: run in controlled mode under seed, seed + 1, … (src/harness/explore.ts). */
+export interface ExploreRequest extends RunSettings {
+  type: 'explore';
+  /** Most schedules to try. */
+  schedules: number;
 }
 
 /** Write a run as a Chrome trace or an HTML report (src/extension/export.ts), off the extension host. */
@@ -31,13 +52,26 @@ export interface ExportRequest {
   assetsDir: string;
 }
 
-export type ToRunner = RunRequest | ExportRequest;
+export type ToRunner = RunRequest | ExploreRequest | ExportRequest;
+
+/** What a hunt came to: schedules run, and the first failing one (the run sent is that schedule). */
+export interface HuntResult {
+  explored: number;
+  found?: Finding;
+  /** Wall time of the whole hunt, ms. */
+  huntMs: number;
+}
 
 export type FromRunner =
   /** How far the run is (a few times a second). */
   | { type: 'progress'; progress: RunProgress }
-  /** The run ended (any outcome): its summary and the trace in the binary .tltrace form. */
-  | { type: 'done'; summary: RunSummary; trace: Uint8Array }
+  /** How far the hunt is: schedules run so far and how the last one ended (a few times a second). */
+  | { type: 'explored'; explored: number; outcome: Outcome }
+  /**
+   * The run (or the hunt's last run) ended, any outcome: its summary, the trace in the binary
+   * .tltrace form, its wall-clock duration, and in controlled mode the schedule that replays it.
+   */
+  | { type: 'done'; summary: RunSummary; trace: Uint8Array; wallMs: number; schedule?: ScheduleInfo; hunt?: HuntResult }
   /** The export is written: its size. */
   | { type: 'exported'; bytes: number }
   /** The runner itself failed (not the snippet). */

@@ -66,7 +66,7 @@ function main(): void {
         hook.timings.decodeMs = loaded.decodeMs;
         hook.timings.modelMs = loaded.modelMs;
         const setModelStart = performance.now();
-        panel.setModel(loaded.model, message.sources ?? [], saved);
+        panel.setModel(loaded.model, message.sources ?? [], saved, message.about);
         hook.timings.setModelMs = performance.now() - setModelStart;
         void panel.nextFrame().then(() => {
           hook.timings.firstFrameAtMs = panel.stats.firstFrameAtMs;
@@ -83,6 +83,9 @@ function main(): void {
   });
   handler.registerHandler('progress', (message) => {
     panel.showProgress(`${message.phase === 'bundling' ? 'Bundling' : message.phase === 'running' ? 'Running' : 'Stopping'}… ${(message.elapsedMs / 1000).toFixed(1)} s · ${message.threads} threads · ${message.events.toLocaleString('en-US')} events`);
+  });
+  handler.registerHandler('exploring', (message) => {
+    panel.showProgress(`Finding a deadlock… ${message.explored.toLocaleString('en-US')} of ${message.schedules.toLocaleString('en-US')} schedules`);
   });
   handler.registerHandler('highlight', (message) => panel.highlightByName(message.primitiveName));
   handler.registerHandler('restoreView', (message) => panel.restoreView(message.state));

@@ -57,11 +57,24 @@ export const TRACE_PART_CLASS = 'threadlanes-trace';
 // ---------------------------------------------------------------------------------------
 // Host → panel
 
+export type ScheduleStrategy = 'random' | 'pct' | 'rr';
+export const SCHEDULE_STRATEGIES: readonly ScheduleStrategy[] = ['random', 'pct', 'rr'];
+
+/** What the host knows of a run beyond its trace. */
+export interface RunAbout {
+  /** Controlled mode: the schedule that ran; the same strategy, seed and depth replay it. */
+  schedule?: { strategy: ScheduleStrategy; seed: number; depth?: number; steps?: number };
+  /** A sentence the host has to say about the run (what a hunt for a deadlock found). */
+  note?: string;
+}
+
 export type ToPanel =
   /** Show this run: the trace in the binary `.tltrace` form (src/trace/file.ts). Answered by `loaded`. */
-  | { type: 'load'; requestId: number; trace: Uint8Array; sources?: SourceText[] }
+  | { type: 'load'; requestId: number; trace: Uint8Array; sources?: SourceText[]; about?: RunAbout }
   /** A run is under way (the panel shows progress until the next `load`). */
   | { type: 'progress'; phase: 'bundling' | 'running' | 'stopping'; elapsedMs: number; threads: number; events: number }
+  /** A hunt for a deadlock is under way: schedules run so far, of at most `schedules`. */
+  | { type: 'exploring'; explored: number; schedules: number }
   /** Highlight a primitive's holds, by name (hovering a lock in the editor). Empty name: none. */
   | { type: 'highlight'; primitiveName: string }
   /** Restore a view the host kept (when the webview cannot keep it itself). */
@@ -82,7 +95,11 @@ export type FromPanel =
   /** Something the host should log (unknown messages, load errors). */
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   /** Save the shown run as a file (VS Code only): Chrome Trace Event JSON (Perfetto) or the standalone HTML report. */
-  | { type: 'export'; format: ExportFormat };
+  | { type: 'export'; format: ExportFormat }
+  /** Run the snippet again (VS Code only); after a hunt found a schedule, that schedule. */
+  | { type: 'rerun' }
+  /** Hunt for a deadlocking schedule in controlled mode (VS Code only; the Find deadlock command). */
+  | { type: 'findDeadlock' };
 
 export type ExportFormat = 'chrome' | 'html';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['chrome', 'html'];
@@ -116,6 +133,27 @@ export function parseViewState(value: unknown): ViewState | undefined {
   };
 }
 
+export function parseRunAbout(value: unknown): RunAbout | undefined {
+  if (!isRecord(value)) return undefined;
+  const about: RunAbout = {};
+  if (value.schedule !== undefined) {
+    const schedule = value.schedule;
+    if (!isRecord(schedule) || !(SCHEDULE_STRATEGIES as readonly unknown[]).includes(schedule.strategy) || !integer(schedule.seed)) return undefined;
+    if (schedule.depth !== undefined && !integer(schedule.depth)) return undefined;
+    if (schedule.steps !== undefined && !integer(schedule.steps)) return undefined;
+    about.schedule = {
+      strategy: schedule.strategy as ScheduleStrategy, seed: schedule.seed,
+      ...(schedule.depth !== undefined ? { depth: schedule.depth } : {}),
+      ...(schedule.steps !== undefined ? { steps: schedule.steps } : {}),
+    };
+  }
+  if (value.note !== undefined) {
+    if (typeof value.note !== 'string') return undefined;
+    about.note = value.note.slice(0, 1000);
+  }
+  return about;
+}
+
 function toBytes(value: unknown): Uint8Array | undefined {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
@@ -138,13 +176,20 @@ export function parseToPanel(value: unknown): ToPanel | undefined {
           sources.push({ file: source.file, text: source.text });
         }
       }
-      return { type: 'load', requestId: value.requestId, trace, ...(sources ? { sources } : {}) };
+      const about = value.about === undefined ? undefined : parseRunAbout(value.about);
+      if (value.about !== undefined && !about) return undefined;
+      return { type: 'load', requestId: value.requestId, trace, ...(sources ? { sources } : {}), ...(about ? { about } : {}) };
     }
     case 'progress': {
       const { phase, elapsedMs, threads, events } = value;
       if (phase !== 'bundling' && phase !== 'running' && phase !== 'stopping') return undefined;
       if (!finite(elapsedMs) || !integer(threads) || !integer(events)) return undefined;
       return { type: 'progress', phase, elapsedMs, threads, events };
+    }
+    case 'exploring': {
+      const { explored, schedules } = value;
+      if (!integer(explored) || !integer(schedules) || explored < 0 || schedules < 1) return undefined;
+      return { type: 'exploring', explored, schedules };
     }
     case 'highlight':
       return typeof value.primitiveName === 'string' ? { type: 'highlight', primitiveName: value.primitiveName } : undefined;
@@ -189,6 +234,10 @@ export function parseFromPanel(value: unknown): FromPanel | undefined {
     }
     case 'export':
       return (EXPORT_FORMATS as readonly unknown[]).includes(value.format) ? { type: 'export', format: value.format as ExportFormat } : undefined;
+    case 'rerun':
+      return { type: 'rerun' };
+    case 'findDeadlock':
+      return { type: 'findDeadlock' };
     default:
       return undefined;
   }

@@ -18,15 +18,15 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-vscode-host-'));
 const philosophers = path.join(root, 'examples', 'dining-philosophers.ts');
 
 /** Opens the stand-in webview and loads the run; resolves when its first frame is painted. */
-async function openHosted(browser: Browser, traceBase64: string, width: number): Promise<Page> {
+async function openHosted(browser: Browser, traceBase64: string, width: number, about?: unknown): Promise<Page> {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width, height: 700 });
   await page.goto(`file://${path.join(dir, 'webview.html')}`);
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
-  await page.evaluate((base64) => {
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    window.postMessage({ type: 'load', requestId: 1, trace: bytes, sources: [] }, '*');
-  }, traceBase64);
+  await page.evaluate(([base64, about]) => {
+    const bytes = Uint8Array.from(atob(base64 as string), (c) => c.charCodeAt(0));
+    window.postMessage({ type: 'load', requestId: 1, trace: bytes, sources: [], ...(about ? { about } : {}) }, '*');
+  }, [traceBase64, about] as const);
   await page.waitForFunction(() => window.__threadlanes?.ready === true || window.__threadlanes?.error !== undefined, undefined, { timeout: 60_000 });
   assert.equal(await page.evaluate(() => window.__threadlanes.error), undefined);
   return page;
@@ -66,6 +66,18 @@ function acquireVsCodeApi() { return { postMessage: (m) => window.__posted.push(
     const exports = await page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'export'));
     assert.deepEqual(exports, [{ type: 'export', format: 'chrome' }, { type: 'export', format: 'html' }]);
     await page.screenshot({ path: resultPath('vscode-host-1280.png') });
+    await page.close();
+  });
+
+  it('has Re-run and Find deadlock buttons, and shows a found schedule\'s seed and sentence', async () => {
+    const note = 'Found a deadlock after 3 schedules — seed 2, strategy random. Re-run replays it.';
+    const page = await openHosted(browser, traceBase64, 1280, { schedule: { strategy: 'random', seed: 2, steps: 10 }, note });
+    await page.getByRole('button', { name: /^Run the snippet again/ }).click();
+    await page.getByRole('button', { name: /many controlled schedules/ }).click();
+    const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'rerun' || m.type === 'findDeadlock'));
+    assert.deepEqual(posted, [{ type: 'rerun' }, { type: 'findDeadlock' }]);
+    assert.equal(await page.getByTestId('run-note').textContent(), note);
+    assert.match(await page.locator('.summary-facts').textContent() ?? '', /· seed 2, strategy random$/);
     await page.close();
   });
 

@@ -9,7 +9,7 @@ import { siteText } from '../layout/deadlock';
 import { boxAt, buildHoldRows, holdsAt, layoutLanes, LANE_FILTERS, STATE_BAR_CSS_PX, type LaneLayout, type LaneRows } from '../layout/lanes';
 import { lowerBound } from '../layout/search';
 import { clampRange, fitRange, formatDurationNs, panRange, TimeScale, zoomRange } from '../layout/timeScale';
-import type { FromPanel, SourceText, ViewState } from '../protocol';
+import type { FromPanel, RunAbout, SourceText, ViewState } from '../protocol';
 import { WAIT_KIND_NAMES } from '../../trace/format';
 import { clear, el } from './dom';
 import { AXIS_CSS_PX, drawFrame, GUTTER_CSS_PX, type DeadlockHighlight, type FrameOutput, type HitTarget, type MarkerIndex } from './draw';
@@ -73,6 +73,7 @@ export class Panel {
   private handoffAcquireNs = new Float64Array(0);
   private deadlock: DeadlockHighlight | undefined;
   private sources: SourceText[] = [];
+  private about: RunAbout = {};
   private inspector: DeadlockInspector | undefined;
   private locksList: LocksList | undefined;
   private overview: Overview | undefined;
@@ -122,6 +123,9 @@ export class Panel {
       this.filterSelect,
       // Only a host with an extension behind it can save files (the HTML report is already one).
       ...(host.kind === 'vscode' ? [
+        el('span', { className: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
+        button('Re-run', 'Run the snippet again (after Find deadlock: replay the schedule it found)', () => this.host.post({ type: 'rerun' })),
+        button('Find deadlock', 'Run the snippet under many controlled schedules until one deadlocks or raises', () => this.host.post({ type: 'findDeadlock' })),
         el('span', { className: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
         el('span', { className: 'muted', text: 'Export', attrs: { 'aria-hidden': 'true' } }),
         button('Chrome trace', 'Export the run as Chrome Trace Event JSON (opens in Perfetto, chrome://tracing)', () => this.host.post({ type: 'export', format: 'chrome' })),
@@ -177,9 +181,10 @@ export class Panel {
     this.summary.append(el('span', { className: 'outcome outcome-error', text: 'Cannot show this run' }), el('span', { className: 'summary-error', text: message }));
   }
 
-  setModel(model: Model, sources: SourceText[], restored: ViewState | undefined): void {
+  setModel(model: Model, sources: SourceText[], restored: ViewState | undefined, about: RunAbout = {}): void {
     this.model = model;
     this.sources = sources;
+    this.about = about;
     this.rows = buildHoldRows(model);
     this.primitiveById = new Map(model.primitives.map((p) => [p.id, p]));
     this.markerIndex = buildMarkerIndex(model);
@@ -398,8 +403,9 @@ export class Panel {
     this.summary.append(
       el('span', { className: `outcome ${outcome.className}`, attrs: { 'data-testid': 'outcome' } }, [el('span', { text: outcome.icon, attrs: { 'aria-hidden': 'true' } }), ` ${outcome.text}`]),
       el('span', { className: 'summary-file', text: file, title: model.file }),
-      el('span', { className: 'summary-facts', text: `${formatDurationNs(model.durationMs * 1e6)} · ${model.threads.length} thread${model.threads.length === 1 ? '' : 's'} · ${model.events.toLocaleString('en-US')} events · ${model.mode} mode` }),
+      el('span', { className: 'summary-facts', text: summaryFacts(model, this.about) }),
     );
+    if (this.about.note) this.summary.append(el('span', { className: 'summary-note', text: this.about.note, attrs: { 'data-testid': 'run-note' } }));
     if (model.truncated) this.summary.append(el('span', { className: 'summary-warning', text: `Recording was cut short by the ${model.truncated} limit; the trace keeps what came before.` }));
     if (model.error) this.summary.append(el('span', { className: 'summary-error', text: `${model.error.site ? `${model.error.site}: ` : ''}${model.error.message}` }));
     else if (model.outcome === 'error' && model.threads.length === 0) this.summary.append(el('span', { className: 'summary-error', text: 'The run failed before any thread ran.' }));
@@ -886,6 +892,16 @@ export class Panel {
     }
     if (handled) event.preventDefault();
   }
+}
+
+/** "7.0 µs virtual time · 3 threads · 41 events · controlled mode · seed 4, strategy pct (depth 2)". */
+export function summaryFacts(model: Pick<Model, 'durationMs' | 'threads' | 'events' | 'mode'>, about: RunAbout): string {
+  // A controlled run's clock is virtual (src/runtime/schedule.ts): it says nothing of how long the run took.
+  const duration = `${formatDurationNs(model.durationMs * 1e6)}${model.mode === 'controlled' ? ' virtual time' : ''}`;
+  const facts = [duration, `${model.threads.length} thread${model.threads.length === 1 ? '' : 's'}`, `${model.events.toLocaleString('en-US')} events`, `${model.mode} mode`];
+  const schedule = about.schedule;
+  if (schedule) facts.push(`seed ${schedule.seed}, strategy ${schedule.strategy}${schedule.depth !== undefined ? ` (depth ${schedule.depth})` : ''}`);
+  return facts.join(' · ');
 }
 
 export function defaultViewState(startNs: number, endNs: number): ViewState {

@@ -32,7 +32,7 @@ describe('Threadlanes in VS Code', () => {
 
   it('registers its commands and puts Visualise threads in the TypeScript editor context menu', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['threadlanes.visualise', 'threadlanes.rerun', 'threadlanes.newSnippet']) assert.ok(commands.includes(id), id);
+    for (const id of ['threadlanes.visualise', 'threadlanes.rerun', 'threadlanes.findDeadlock', 'threadlanes.newSnippet']) assert.ok(commands.includes(id), id);
     const extension = vscode.extensions.all.find((e) => e.packageJSON.name === 'threadlanes');
     const menu = extension.packageJSON.contributes.menus['editor/context'];
     assert.ok(menu.some((m) => m.command === 'threadlanes.visualise' && /typescript/.test(m.when)));
@@ -108,6 +108,54 @@ describe('Threadlanes in VS Code', () => {
     const outcome = await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
     assert.equal(outcome.summary.outcome, 'completed');
     assert.deepEqual(ours(document.uri), []);
+  });
+
+  it('Find deadlock hunts schedules of abba-rare.ts until one deadlocks, shows it in the panel, and Re-run replays it', async () => {
+    const document = await open('abba-rare.ts');
+    const outcome = await vscode.commands.executeCommand('threadlanes.findDeadlock', document.uri);
+    assert.equal(outcome.summary.outcome, 'deadlock', JSON.stringify(outcome.hunt));
+    const { found, explored } = outcome.hunt;
+    assert.equal(found.outcome, 'deadlock');
+    assert.ok(Number.isSafeInteger(found.seed) && explored >= 1 && explored <= 200, JSON.stringify(outcome.hunt));
+    assert.equal(outcome.schedule.seed, found.seed, 'the run shown is the failing schedule');
+    assert.equal(ours(document.uri).filter((p) => p.code === 'deadlock').length, 2, 'a Problem per deadlocked worker');
+    // The panel got the run, with the seed and the sentence, and showed it.
+    let panelRun;
+    for (let i = 0; i < 100 && !panelRun?.loaded; i++) {
+      panelRun = (await state()).panelRuns.find((p) => p.file === document.uri.fsPath);
+      if (!panelRun?.loaded) await sleep(100);
+    }
+    assert.deepEqual(panelRun.loaded && { ok: panelRun.loaded.ok }, { ok: true }, JSON.stringify(panelRun));
+    assert.equal(panelRun.about.schedule.seed, found.seed);
+    assert.equal(panelRun.about.schedule.strategy, 'random');
+    assert.equal(panelRun.about.note, `Found a deadlock after ${explored} schedule${explored === 1 ? '' : 's'} — seed ${found.seed}, strategy random. Re-run replays it.`);
+    // Re-run replays that very schedule: the same deadlock, every time.
+    for (let i = 0; i < 2; i++) {
+      const again = await vscode.commands.executeCommand('threadlanes.rerun', document.uri.fsPath);
+      assert.equal(again.summary.outcome, 'deadlock');
+      assert.deepEqual({ seed: again.schedule.seed, strategy: again.schedule.strategy }, { seed: found.seed, strategy: 'random' });
+      assert.equal(again.summary.deadlock.explanation, outcome.summary.deadlock.explanation);
+    }
+    // Visualise threads runs as the settings say again (free mode: no schedule).
+    const free = await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
+    assert.equal(free.schedule, undefined);
+    assert.deepEqual((await state()).replays.filter((r) => r.file === document.uri.fsPath), []);
+  });
+
+  it('Find deadlock says so when no schedule deadlocks (a snippet with one lock order)', async () => {
+    const document = await open('one-order.ts', 'import { Lock, Thread } from "threadlanes";\nconst a = new Lock();\nconst b = new Lock();\nfunction work() { a.withLock(() => b.withLock(() => {})); }\nexport function main() {\n  const ts = [1, 2].map(() => new Thread({ target: work }));\n  ts.forEach((t) => t.start());\n  ts.forEach((t) => t.join());\n}\n');
+    const config = vscode.workspace.getConfiguration('threadlanes');
+    await config.update('exploreSchedules', 20, vscode.ConfigurationTarget.Global);
+    try {
+      const outcome = await vscode.commands.executeCommand('threadlanes.findDeadlock', document.uri);
+      assert.equal(outcome.summary.outcome, 'completed');
+      assert.equal(outcome.hunt.found, undefined);
+      assert.equal(outcome.hunt.explored, 20);
+      const panelRun = (await state()).panelRuns.find((p) => p.file === document.uri.fsPath);
+      assert.equal(panelRun.about.note, 'No deadlock or exception in 20 schedules (strategy random, seeds 0–19)');
+    } finally {
+      await config.update('exploreSchedules', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('stays responsive while a snippet spins, and cancel kills the run', async () => {

@@ -1,4 +1,4 @@
-// Workspace Trust on, the folder untrusted: Visualise threads refuses, runs nothing, and says why.
+// Workspace Trust on, the folder untrusted: Visualise threads and Find deadlock refuse, run nothing, and say why.
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const vscode = require('vscode');
@@ -17,12 +17,13 @@ describe('Threadlanes in VS Code: an untrusted workspace', () => {
     await vscode.window.showTextDocument(document);
     const outcome = await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
     assert.equal(outcome, undefined);
+    assert.equal(await vscode.commands.executeCommand('threadlanes.findDeadlock', document.uri), undefined, 'Find deadlock refuses too');
     const state = await vscode.commands.executeCommand('threadlanes._state');
     assert.equal(state.trusted, false);
     assert.deepEqual(state.runs, [], 'nothing ran');
     assert.deepEqual(state.activeRunPids, []);
     assert.deepEqual(state.panels, [], 'no panel opened');
-    assert.equal(state.refusals.length, 1);
+    assert.equal(state.refusals.length, 2);
     assert.match(state.refusals[0], /does not run code in an untrusted workspace/);
     assert.match(state.refusals[0], /Manage Workspace Trust/);
     assert.deepEqual(vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'threadlanes'), []);

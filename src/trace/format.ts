@@ -93,6 +93,24 @@ export const enum EventKind {
 
   /** The thread wrote output; `arg` = index into `output`. */
   Output = 50,
+
+  // GIL mode (trace mode 'gil') only. objectId 0: the GIL is not in `objects`.
+  /** The thread can run but must wait for the GIL (someone else holds it): "waiting for the GIL". */
+  GilRequest = 60,
+  /** The thread took the GIL. `arg` = the tid that held it last (-1 if none). */
+  GilAcquired = 61,
+  /** The thread gave the GIL up; `arg` = GilReleaseReason. */
+  GilReleased = 62,
+}
+
+/** Why a thread gave the GIL up (`arg` of GilReleased). */
+export const enum GilReleaseReason {
+  /** It blocks or sleeps (the Block or SleepBegin event comes just before). */
+  Blocks = 0,
+  /** Its switch interval ran out while another thread waited: a forced switch. */
+  Switch = 1,
+  /** The thread ends. */
+  Exits = 2,
 }
 
 /** What a Block waits for. The panel names the kind ("waiting on condition …"). */
@@ -227,6 +245,8 @@ export interface TraceHeader {
   endNs?: number;
   /** Count of events in the stream, per tid. */
   eventCounts: number[];
+  /** GIL mode: the switch interval the run started with (ms; the snippet may change it). */
+  gil?: { switchIntervalMs: number };
 }
 
 /** A trace in memory: header plus, per tid, the raw event bytes (a multiple of 24). */
@@ -254,6 +274,7 @@ export const EVENT_KIND_NAMES: Record<number, string> = {
   30: 'notify', 31: 'set', 32: 'clear', 33: 'put', 34: 'get', 35: 'task-done',
   36: 'barrier-pass', 37: 'barrier-broken', 38: 'future-done',
   40: 'read', 41: 'write', 50: 'output',
+  60: 'gil-request', 61: 'gil-acquired', 62: 'gil-released',
 };
 
 /**

@@ -4,7 +4,7 @@
  *   threadlanes run <file.ts> [--json] [--trace out.tltrace|out.threadlanes.json]
  *                   [--chrome-trace out.json] [--html report.html] [--timeout s] [--max-threads n]
  *                   [--max-events n] [--heap-mb n] [--record-shared] [--no-color]
- *                   [--mode free|controlled] [--strategy random|pct|rr] [--seed n] [--depth d]
+ *                   [--mode free|controlled|gil] [--strategy random|pct|rr] [--seed n] [--depth d]
  *                   [--explore n] [--replay seed]
  *
  * Exit codes: 0 completed, 1 error in the snippet, 2 deadlock, 3 timeout, 64 bad usage.
@@ -35,9 +35,11 @@ Options:
   --max-events <n>        most events recorded (default 20000000)
   --heap-mb <n>           heap limit per thread in MiB (default 512)
   --record-shared         record every Value / SharedArray read and write, and report data races
-  --mode <mode>           free (default: real parallel threads) or controlled (one thread at a
+  --mode <mode>           free (default: real parallel threads), controlled (one thread at a
                           time, chosen by a seeded scheduler; sleeps and timeouts on a virtual
-                          clock, so the same seed gives the same run every time)
+                          clock, so the same seed gives the same run every time) or gil (one
+                          thread executes at a time, as under CPython's GIL; it is given up on
+                          blocking and every switch interval, 5 ms unless setSwitchInterval())
   --strategy <s>          controlled mode's scheduler: random (default), pct, rr (round-robin)
   --seed <n>              controlled mode's seed (default 0); with --explore, the first seed
   --depth <d>             PCT's bug depth (default 2)
@@ -155,14 +157,13 @@ async function main(argv: string[]): Promise<number> {
   return EXIT[result.outcome];
 }
 
-const MODES: readonly Mode[] = ['free', 'controlled'];
+const MODES: readonly Mode[] = ['free', 'controlled', 'gil'];
 const STRATEGIES: readonly Strategy[] = ['random', 'pct', 'rr'];
 
 /** --mode, --strategy, --seed, --depth, --replay, --explore → run options (controlled implied by the last four). */
 function scheduleOptions(values: Record<string, string | boolean | undefined>): Partial<RunOptions> {
   const mode = values.mode as string | undefined;
-  if (mode === 'gil') throw new UsageError('--mode gil is not available yet; use free or controlled');
-  if (mode !== undefined && !MODES.includes(mode as Mode)) throw new UsageError(`--mode takes free or controlled, not "${mode}"`);
+  if (mode !== undefined && !MODES.includes(mode as Mode)) throw new UsageError(`--mode takes free, controlled or gil, not "${mode}"`);
   const strategy = values.strategy as string | undefined;
   if (strategy !== undefined && !STRATEGIES.includes(strategy as Strategy)) {
     throw new UsageError(`--strategy takes random, pct or rr, not "${strategy}"`);
@@ -177,12 +178,13 @@ function scheduleOptions(values: Record<string, string | boolean | undefined>): 
   const depth = positiveNumber('depth', values.depth as string | undefined, true);
   const controlled = mode === 'controlled' || values.replay !== undefined || values.explore !== undefined ||
     (mode === undefined && (strategy !== undefined || seed !== undefined || depth !== undefined));
-  if (mode === 'free' && (values.replay !== undefined || values.explore !== undefined)) {
-    throw new UsageError(`--${values.replay !== undefined ? 'replay' : 'explore'} runs in controlled mode; drop --mode free`);
+  if ((mode === 'free' || mode === 'gil') && (values.replay !== undefined || values.explore !== undefined)) {
+    throw new UsageError(`--${values.replay !== undefined ? 'replay' : 'explore'} runs in controlled mode; drop --mode ${mode}`);
   }
-  if (mode === 'free' && (strategy !== undefined || seed !== undefined || depth !== undefined)) {
-    throw new UsageError('--strategy, --seed and --depth choose controlled mode\'s schedule; drop --mode free');
+  if ((mode === 'free' || mode === 'gil') && (strategy !== undefined || seed !== undefined || depth !== undefined)) {
+    throw new UsageError(`--strategy, --seed and --depth choose controlled mode's schedule; drop --mode ${mode}`);
   }
+  if (mode === 'gil') return { mode: 'gil' };
   if (depth !== undefined && strategy !== 'pct') throw new UsageError('--depth is PCT\'s: add --strategy pct');
   if (!controlled) return {};
   return {

@@ -4,12 +4,14 @@
  *   locks: [{ name, kind, acquisitions, contended, waitMs }], deadlock?: { cycle: [...] },
  *   lockOrder: [{ locks, edges: [{ from, to, thread, holdSite, acquireSite }], explanation }],
  *   races: [{ object, index, kinds, accesses: [{ thread, site, access }], count, explanation }], racesChecked,
- *   output: [{ thread, text }], error?: { message, site } }
+ *   output: [{ thread, text }], error?: { message, site },
+ *   mode, wallMs, schedule?, explored?, found?, gil?: { switches, forcedSwitches, switchIntervalMs, holdMs, waitMs } }
  * Extra fields may be added; none of these is ever removed or renamed.
  */
 import { lockOrderInversions } from '../analysis/lockorder';
 import { findRaces } from '../analysis/races';
 import { lockStats } from '../analysis/stats';
+import { gilStats } from '../analysis/gil';
 import { formatSite } from '../trace/format';
 import type { RunResult, ScheduleInfo } from '../harness/types';
 import type { ExploreResult, Finding } from '../harness/explore';
@@ -23,6 +25,8 @@ export interface JsonReport {
   mode: string;
   /** Controlled mode: the schedule (strategy, seed, depth, bound, steps) — enough to replay it. */
   schedule?: ScheduleInfo;
+  /** GIL mode: how often the GIL changed hands (forced: by the switch interval), and each thread's time holding and waiting for it. */
+  gil?: { switches: number; forcedSwitches: number; switchIntervalMs: number; holdMs: Record<string, number>; waitMs: Record<string, number> };
   /** A hunt (--explore): schedules run, and the first failing one. */
   explored?: number;
   found?: Pick<Finding, 'seed' | 'strategy' | 'outcome'> & Partial<Finding>;
@@ -62,6 +66,19 @@ export interface JsonReportOptions {
   hunt?: ExploreResult;
 }
 
+function gilReport(result: RunResult): Pick<JsonReport, 'gil'> {
+  const stats = gilStats(result.trace);
+  if (!stats) return {};
+  const rounded = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
+  return {
+    gil: {
+      switches: stats.switches, forcedSwitches: stats.forcedSwitches,
+      switchIntervalMs: result.trace.header.gil?.switchIntervalMs ?? 5,
+      holdMs: rounded(stats.holdMs), waitMs: rounded(stats.waitMs),
+    },
+  };
+}
+
 export function toJsonReport(result: RunResult, options: JsonReportOptions = {}): JsonReport {
   const { header } = result.trace;
   const raceReport = options.recordShared === false ? undefined : findRaces(result.trace);
@@ -73,6 +90,7 @@ export function toJsonReport(result: RunResult, options: JsonReportOptions = {})
     wallMs: round(result.wallMs),
     mode: header.mode ?? 'free',
     ...(result.schedule ? { schedule: result.schedule } : {}),
+    ...gilReport(result),
     ...(options.hunt ? { explored: options.hunt.explored, ...(options.hunt.found ? { found: options.hunt.found } : {}) } : {}),
     events: result.events,
     threads: header.threads.map((t) => {

@@ -76,7 +76,27 @@ export interface Instrumented {
   registered: string[];
 }
 
-export function instrument(source: string, displayFile: string, loader: 'ts' | 'tsx' | 'js' | 'jsx'): Instrumented {
+/** Loop statements: in GIL mode each iteration starts with a preemption check. */
+const LOOPS = new Set(['ForStatement', 'WhileStatement', 'DoWhileStatement', 'ForInStatement', 'ForOfStatement']);
+/** Functions: in GIL mode each call starts with a preemption check. */
+const FUNCTIONS = new Set([
+  'FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod',
+]);
+/** The check (runtime/gil.ts gilCheck): one load of a heap cell unless another thread asked for the GIL. */
+const PREEMPT = '__tl.g();';
+
+export interface InstrumentOptions {
+  /**
+   * GIL mode: a preemption check at every loop iteration and function entry (as CPython's eval
+   * loop checks for a GIL drop request on backward jumps and calls), so a thread in a tight
+   * loop gives the GIL up on time.
+   */
+  preemption?: boolean;
+}
+
+export function instrument(
+  source: string, displayFile: string, loader: 'ts' | 'tsx' | 'js' | 'jsx', options: InstrumentOptions = {},
+): Instrumented {
   const plugins: ParserPlugin[] = ['explicitResourceManagement'];
   if (loader === 'ts' || loader === 'tsx') plugins.push('typescript');
   if (loader === 'tsx' || loader === 'jsx') plugins.push('jsx');
@@ -102,6 +122,12 @@ export function instrument(source: string, displayFile: string, loader: 'ts' | '
   };
 
   const visit = (node: Node, parent: Node | undefined, parentKey: string): void => {
+    if (options.preemption && (LOOPS.has(node.type) || FUNCTIONS.has(node.type))) {
+      const close = preemptionCheck(node);
+      visitChildren(node);
+      close?.();
+      return;
+    }
     if (node.type === 'CallExpression' || node.type === 'OptionalCallExpression') {
       const callee = node.callee as Node;
       if ((callee.type === 'MemberExpression') && !callee.computed && isNode(callee.property) &&
@@ -142,6 +168,28 @@ export function instrument(source: string, displayFile: string, loader: 'ts' | '
     }
     visitChildren(node);
   };
+
+  /**
+   * Put the check at the start of a loop's body or a function's body; returns what closes a
+   * body that had to be wrapped (run it after the children's edits, so it lands after them).
+   */
+  function preemptionCheck(node: Node): (() => void) | undefined {
+    const body = node.body as Node | undefined;
+    if (!body) return undefined; // an overload or `declare function`
+    if (body.type === 'BlockStatement') {
+      const directives = body.directives as Node[] | undefined;
+      const at = directives && directives.length ? directives[directives.length - 1].end : body.start + 1;
+      out.appendLeft(at, PREEMPT);
+      return undefined;
+    }
+    if (LOOPS.has(node.type)) {
+      out.prependLeft(body.start, `{${PREEMPT}`);
+      return () => out.appendLeft(body.end, '}');
+    }
+    // An arrow function with an expression body.
+    out.prependLeft(body.start, '(__tl.g(),');
+    return () => out.appendLeft(body.end, ')');
+  }
 
   /**
    * `outq.put(inq.get())`: the inner call overwrote the site before put ran. When an argument
@@ -298,7 +346,9 @@ function firstError(errors: esbuild.Message[], displayFile: string): SnippetErro
  * Check, rewrite and bundle the snippet. Throws BundleError (with the user's line) for syntax
  * errors and unresolvable imports.
  */
-export async function bundleSnippet(file: string, source: string, displayFile = file): Promise<BundleResult> {
+export async function bundleSnippet(
+  file: string, source: string, displayFile = file, options: InstrumentOptions = {},
+): Promise<BundleResult> {
   const absolute = path.resolve(file);
   const loader = loaderFor(file);
   // esbuild first: its syntax messages are the clearest, and it strips types the same way the bundle will.
@@ -307,7 +357,7 @@ export async function bundleSnippet(file: string, source: string, displayFile = 
   } catch (error) {
     throw new BundleError(firstError((error as esbuild.TransformFailure).errors ?? [], displayFile));
   }
-  const instrumented = instrument(source, displayFile, loader);
+  const instrumented = instrument(source, displayFile, loader, options);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-'));
   const bundlePath = path.join(workDir, 'snippet.js');
   const runtime = runtimePath();

@@ -18,11 +18,12 @@ import {
 } from '../trace/format';
 import {
   H_DOORBELL, H_TICK, H_NEXT_CELL, H_S_CHOICES, H_S_RNG, H_S_LOW_PRIORITY, H_S_STATUS, H_S_STEP, H_S_TURN, H_VCLOCK_F64,
-  T_S_GO, T_S_PRIORITY, T_S_STATE, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
+  T_S_GO, T_S_PRIORITY, T_S_STATE, H_S_LIVE, H_GIL_HOLDER, H_GIL_DROP, H_GIL_SERVING, H_GIL_INTERVAL_US, H_GIL_LAST, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
   ThreadState, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup,
 } from '../runtime/shared';
 import type { Handle } from '../runtime/core';
 import { SCHED_STUCK, STEP_NS, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
+import { DEFAULT_SWITCH_INTERVAL_US } from '../runtime/gil';
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
 import { HoldTracker } from '../analysis/holds';
 import { bundleSnippet, builtFile, BundleError, type BundleResult } from './bundle';
@@ -175,7 +176,7 @@ export async function withBundle<R extends RunResult>(
   options.onProgress?.({ phase: 'bundling', elapsedMs: 0, threads: 0, events: 0 });
   let bundle: BundleResult;
   try {
-    bundle = await bundleSnippet(options.file, source, options.file);
+    bundle = await bundleSnippet(options.file, source, options.file, { preemption: options.mode === 'gil' });
   } catch (error) {
     if (error instanceof BundleError) {
       const elapsed = performance.now() - started;
@@ -291,6 +292,7 @@ export class Coordinator {
       } : {}),
     };
     if (schedule) this.initScheduler(schedule);
+    this.heap[H_GIL_INTERVAL_US] = DEFAULT_SWITCH_INTERVAL_US;
     this.holds = new HoldTracker((id) => this.objects.get(id)?.kind);
     this.detector = new DeadlockDetector(this.heap, {
       threads: () => this.threads.values(),
@@ -312,6 +314,7 @@ export class Coordinator {
     heap[H_S_RNG] = seedState(schedule.strategy === 'pct' ? Math.floor(schedule.seed / Math.max(1, schedule.bound ?? 1)) : schedule.seed);
     heap[H_S_LOW_PRIORITY] = (schedule.depth ?? 1) - 1;
     heap[H_S_TURN] = 0;
+    heap[H_S_LIVE] = 1; // MainThread
     this.heapF64[H_VCLOCK_F64] = 0;
     const main = threadBlockBase(0);
     heap[main + T_S_PRIORITY] = initialPriority(heap, schedule.depth ?? 1);
@@ -627,6 +630,7 @@ export class Coordinator {
     if (code === 0) {
       // process.exit(0) in the snippet: like sys.exit() in a Python thread, it just ends the thread.
       this.recoverUnpublished(record);
+      this.releaseGilOf(record);
       record.done = true;
       const cell = threadBlockBase(record.tid) + T_STATE;
       Atomics.store(this.heap, cell, ThreadState.Finished);
@@ -638,8 +642,19 @@ export class Coordinator {
     this.markDead(record);
   }
 
+  /** A worker that ended without saying 'done' may have held the GIL: pass it on for it. */
+  private releaseGilOf(record: ThreadRecord): void {
+    if (this.setup.mode !== 'gil' || Atomics.load(this.heap, H_GIL_HOLDER) !== record.tid + 1) return;
+    Atomics.store(this.heap, H_GIL_LAST, record.tid + 1);
+    Atomics.store(this.heap, H_GIL_HOLDER, 0);
+    Atomics.store(this.heap, H_GIL_DROP, 0);
+    Atomics.add(this.heap, H_GIL_SERVING, 1);
+    Atomics.notify(this.heap, H_GIL_SERVING);
+  }
+
   /** A worker died without finishing: wake its joiners, keep what it recorded. */
   private markDead(record: ThreadRecord): void {
+    this.releaseGilOf(record);
     record.done = true;
     record.failed = true;
     this.recoverUnpublished(record);
@@ -929,6 +944,7 @@ export class Coordinator {
     return {
       header: {
         format: TRACE_FORMAT, version: TRACE_VERSION, file: this.options.file, mode: this.setup.mode, outcome,
+        ...(this.setup.mode === 'gil' ? { gil: { switchIntervalMs: DEFAULT_SWITCH_INTERVAL_US / 1000 } } : {}),
         durationMs, endNs: Math.round(durationMs * 1e6), startedAt: new Date(performance.timeOrigin + this.startedAt).toISOString(),
         threads, objects, sites: this.bundle.sites as Site[], output, exceptions: this.exceptions,
         ...(this.truncated ? { truncated: this.truncated } : {}),

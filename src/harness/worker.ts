@@ -88,7 +88,9 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   const controlled = setup.mode === 'controlled';
   I.startScheduling(controlled ? setup.schedule : undefined, tid);
   if (controlled) virtualizeGlobals(setup.schedule!.seed, tid);
-  I.setRecorder(new I.Recorder(assignment.ring, heap, setup.epochOrigin, assignment.epochOffsetMs, setup.record, controlled));
+  const recorder = new I.Recorder(assignment.ring, heap, setup.epochOrigin, assignment.epochOffsetMs, setup.record, controlled);
+  I.setRecorder(recorder);
+  I.startGil(setup.mode === 'gil', tid, (kind, objectId, siteId, arg) => recorder.emit(kind, objectId, siteId, arg));
   I.setSiteTable(assignment.sites);
   runtime.__refreshIsMainThread();
   captureOutput(context);
@@ -192,7 +194,7 @@ function finish(context: RuntimeModule.__internals.Context, handle: RuntimeModul
   Atomics.store(context.heap, cell, failed ? I.ThreadState.Failed : I.ThreadState.Finished);
   I.wakeCell(context.heap, cell);
   // Pass the baton on before saying 'done': the harness may end this worker as soon as it hears it.
-  I.threadExited();
+  I.threadExited(context.assignment.daemon);
   I.notify({ type: 'done', tid: context.tid, failed });
 }
 

@@ -7,6 +7,7 @@ import { EventKind, WaitKind, WAIT_TIMED, type ObjectKind } from '../trace/forma
 import { ThreadlanesUsageError, ERROR_CLASSES } from './errors';
 import type { Recorder } from './recorder';
 import { point, clockMs } from './schedule';
+import { gilCheck } from './gil';
 import {
   ctx, allocCells, nextObjectId, nextDefaultName, ThreadState,
   T_STATE, T_WAIT_OBJECT, T_WAIT_KIND, T_EPISODE,
@@ -26,6 +27,8 @@ export const __tl = {
   site: 0,
   /** Temporary for the rewrite that restores a call's site after its arguments ran. */
   t: undefined as unknown,
+  /** GIL mode's preemption check, which the bundler puts in every loop and function. */
+  g: gilCheck,
   register(name: string, get: Getter): void {
     registry.set(name, get);
   },

@@ -32,6 +32,8 @@ export {
 export let isMainThread = false;
 
 export { TIMEOUT_MAX } from './locks';
+/** sys.setswitchinterval / sys.getswitchinterval (seconds): how long a thread may keep the GIL in gil mode. */
+export { setSwitchInterval, getSwitchInterval } from './gil';
 
 /** @internal Used by the worker entry and the bundler's rewrite of the snippet. */
 export { __tl } from './core';

@@ -4,6 +4,7 @@ export type { Context, WorkerSetup, ThreadAssignment } from './shared';
 export { setRecorder, setSiteTable, rec, publish, nowNs, fromWire, revive, replay, type Handle } from './core';
 export { shutdownExecutors } from './futures';
 export { Recorder } from './recorder';
+export { startGil } from './gil';
 export { startScheduling, threadEntered, threadExited, wakeCell, clockMs, seedState, nextRandom } from './schedule';
 export { ThreadlanesUsageError } from './errors';
 export { Thread, adoptThread, setCurrentThread, threadFromHandle, MAIN_HANDLE, type SpawnPayload } from './thread';

@@ -14,13 +14,15 @@ import { OverflowError, RuntimeError, ValueError } from './errors';
 export const TIMEOUT_MAX = 9223372036;
 import { ctx } from './shared';
 import { sched, waitCell, wakeCell, enterInternal, leaveInternal } from './schedule';
+import { gil } from './gil';
 
 const SPINS = 64;
 
 /** Lock the futex at `cell`; false if the deadline passed. Never called for an uncontended lock. */
 export function futexLockSlow(heap: Int32Array, cell: number, deadline: number): boolean {
   // A short bounded spin first: a hand-off between two running threads is then microseconds, not a sleep.
-  for (let i = sched.on ? SPINS : 0; i < SPINS; i++) {
+  // One thread at a time (controlled and GIL modes): nobody could release it during a spin.
+  for (let i = sched.on || gil.on ? SPINS : 0; i < SPINS; i++) {
     if (Atomics.load(heap, cell) === 0 && Atomics.compareExchange(heap, cell, 0, 1) === 0) return true;
   }
   let state = Atomics.exchange(heap, cell, 2);

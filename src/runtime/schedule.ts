@@ -18,9 +18,11 @@
  */
 import {
   ctx, threadBlockBase, H_DOORBELL, H_NEXT_TID, H_S_TURN, H_S_STEP, H_S_RNG, H_S_WAIT_SEQ, H_S_STATUS, H_S_LOW_PRIORITY,
-  H_VCLOCK_F64, H_S_SLICE_LEFT, H_S_CHOICES, T_S_STATE, T_S_CELL, T_S_SEQ, T_S_WOKEN, T_S_DEADLINE, T_S_PRIORITY, T_S_GO,
+  H_VCLOCK_F64, H_S_SLICE_LEFT, H_S_CHOICES, H_S_LIVE, T_S_STATE, T_S_CELL, T_S_SEQ, T_S_WOKEN, T_S_DEADLINE, T_S_PRIORITY, T_S_GO,
   type ScheduleSetup,
 } from './shared';
+import { GilReleaseReason } from '../trace/format';
+import { gil, gilAcquire, gilCheck, gilRelease, withoutGil } from './gil';
 
 /** Virtual time one scheduling step takes (ns); recorded events between steps are 1 ns apart. */
 export const STEP_NS = 1000;
@@ -152,6 +154,10 @@ export function leaveInternal(): void {
  * operation, at every Value/SharedArray access and at thread start.
  */
 export function point(): void {
+  if (gil.on) {
+    if (internalHeld === 0) gilCheck();
+    return;
+  }
   if (!sched.on || internalHeld > 0) return;
   heapF64[H_VCLOCK_F64] = Math.floor(heapF64[H_VCLOCK_F64] / STEP_NS) * STEP_NS + STEP_NS;
   heap[H_S_STEP]++;
@@ -302,7 +308,7 @@ function reportStuck(): void {
  * wakeCell on `cell` or until `ms` of virtual time pass (cell -1: a pure sleep).
  */
 export function waitCell(cells: Int32Array, cell: number, expected: number, ms: number): 'ok' | 'not-equal' | 'timed-out' {
-  if (!sched.on) return Atomics.wait(cells, cell, expected, ms);
+  if (!sched.on) return gil.on ? withoutGil(() => Atomics.wait(cells, cell, expected, ms)) : Atomics.wait(cells, cell, expected, ms);
   if (cell >= 0 && Atomics.load(cells, cell) !== expected) return 'not-equal';
   if (ms <= 0) return 'timed-out';
   heap[self + T_S_STATE] = SchedState.Waiting;
@@ -347,7 +353,12 @@ export function wakeCell(cells: Int32Array, cell: number, count = Infinity): num
 
 /** Sleep `ms` on the run's clock (virtual in controlled mode). */
 export function sleepMs(ms: number, idle: Int32Array): void {
-  const deadline = clockMs() + ms;
+  // time.sleep gives the GIL up for the whole sleep.
+  if (gil.on) withoutGil(() => sleepUntil(clockMs() + ms, idle));
+  else sleepUntil(clockMs() + ms, idle);
+}
+
+function sleepUntil(deadline: number, idle: Int32Array): void {
   for (;;) {
     const left = deadline - clockMs();
     if (left <= 0) return;
@@ -359,8 +370,9 @@ export function sleepMs(ms: number, idle: Int32Array): void {
 // ── Thread life ───────────────────────────────────────────────────────────────────────────
 
 /** In start(): the new thread can be scheduled from now on. */
-export function threadStarted(tid: number): void {
+export function threadStarted(tid: number, daemon: boolean): void {
   if (!sched.on) return;
+  if (!daemon) heap[H_S_LIVE]++;
   const block = threadBlockBase(tid);
   heap[block + T_S_PRIORITY] = initialPriority(heap, changePoints.length + 1);
   heap[block + T_S_STATE] = SchedState.Runnable;
@@ -368,14 +380,27 @@ export function threadStarted(tid: number): void {
 
 /** First thing a thread does: wait for the baton. */
 export function threadEntered(): void {
+  if (gil.on) gilAcquire();
   if (!sched.on) return;
   waitForTurn();
 }
 
-/** Last thing a thread does: pass the baton on for good. */
-export function threadExited(): void {
+/**
+ * Last thing a thread does: pass the baton on for good — unless it was the last non-daemon
+ * thread: then the program is over (as when Python's interpreter exits) and daemon threads
+ * never run again, whatever they wait for.
+ */
+export function threadExited(daemon: boolean): void {
+  if (gil.on) {
+    gilRelease(GilReleaseReason.Exits);
+    gil.on = false;
+  }
   if (!sched.on) return;
   heap[self + T_S_STATE] = SchedState.Finished;
+  if (!daemon && --heap[H_S_LIVE] === 0) {
+    sched.on = false;
+    return;
+  }
   if (passOn() === 'none' && anyWaiting()) reportStuck();
   sched.on = false;
 }

@@ -48,6 +48,21 @@ export const H_S_LOW_PRIORITY = 53;
 export const H_S_SLICE_LEFT = 54;
 /** Scheduling steps at which more than one thread could run (PCT counts these). */
 export const H_S_CHOICES = 55;
+// GIL mode (runtime/gil.ts): a ticket lock, so the GIL goes to the thread that waited longest.
+/** The next ticket to hand out. */
+export const H_GIL_TICKET = 56;
+/** The ticket that holds the GIL now; waiters wait on this cell. */
+export const H_GIL_SERVING = 57;
+/** tid + 1 of the holder (0: nobody). */
+export const H_GIL_HOLDER = 58;
+/** Set by the next waiter once it has waited a switch interval: the holder drops the GIL at its next check. */
+export const H_GIL_DROP = 59;
+/** The switch interval, µs (sys.setswitchinterval; process-wide). */
+export const H_GIL_INTERVAL_US = 60;
+/** tid + 1 of the last thread that held it. */
+export const H_GIL_LAST = 61;
+/** Controlled mode: non-daemon threads not yet finished (MainThread included). At 0 the program is over. */
+export const H_S_LIVE = 62;
 export const HEADER_CELLS = 64;
 
 // ── Per-thread block ──────────────────────────────────────────────────────────────────────

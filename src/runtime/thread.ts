@@ -126,7 +126,7 @@ export class Thread {
     const block = threadBlockBase(tid);
     Atomics.store(c.heap, block + T_THREAD_OBJECT, s.id);
     Atomics.store(c.heap, block + T_STATE, ThreadState.Starting);
-    threadStarted(tid);
+    threadStarted(tid, s.daemon);
     recOnly(EventKind.ThreadStart, s.id, siteId, tid);
     publish();
     notify({

@@ -176,9 +176,10 @@ export type SnippetOptions = Partial<SerializableRunOptions>;
 let snippetCounter = 0;
 
 /**
- * Run `source` (a module that imports from "threadlanes") through the harness. With
- * THREADLANES_TEST_MODE=controlled (`npm run test:controlled`) the whole suite runs again under
- * controlled mode's scheduler and virtual clock: CPython's semantics must hold there too.
+ * Run `source` (a module that imports from "threadlanes") through the harness. `npm run
+ * test:modes` runs the whole suite again with THREADLANES_TEST_MODE=controlled (the scheduler
+ * and virtual clock) and =gil (one thread at a time under the GIL): CPython's semantics must
+ * hold in every mode.
  */
 export async function runSnippet(source: string, options: SnippetOptions = {}): Promise<SnippetRun> {
   const file = path.join(os.tmpdir(), `tl-conf-${process.pid}-${++snippetCounter}.ts`);

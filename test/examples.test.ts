@@ -515,6 +515,41 @@ describe('examples (run through the CLI)', function () {
     });
   });
 
+  describe('the GIL (--mode gil)', function () {
+    type GilReport = Report & { mode?: string; gil?: { switches: number; forcedSwitches: number; holdMs: Record<string, number>; waitMs: Record<string, number> } };
+
+    it('gil-cpu-bound.ts: under the GIL the two crunchers take turns (forced switches, both wait for the GIL); free mode has no GIL', async function () {
+      const gil = await run('gil-cpu-bound.ts', ['--mode', 'gil', '--timeout', '60']);
+      assertOutcome(gil, 'completed');
+      assertThreads(gil, ['MainThread', 'cruncher-1', 'cruncher-2']);
+      const report = gil.report as GilReport;
+      assert.equal(report.mode, 'gil');
+      assert.ok(report.gil && report.gil.forcedSwitches >= 2, JSON.stringify(report.gil));
+      assert.ok(report.gil.waitMs['cruncher-1'] > 0 && report.gil.waitMs['cruncher-2'] > 0, JSON.stringify(report.gil));
+      assert.match(texts(gil, 'MainThread').at(-1) ?? '', /^2 threads \/ 1 thread: +\d+\.\d\d$/);
+      const free = await run('gil-cpu-bound.ts', ['--timeout', '60']);
+      assertOutcome(free, 'completed');
+      assert.equal((free.report as GilReport).gil, undefined);
+    });
+
+    it('gil-io-bound.ts: the downloads sleep side by side in gil mode too, each gets both parts', async function () {
+      const r = await run('gil-io-bound.ts', ['--mode', 'gil']);
+      assertOutcome(r, 'completed');
+      assertThreads(r, ['MainThread', 'download-1', 'download-2', 'download-3', 'download-4']);
+      for (let i = 1; i <= 4; i++) assert.deepEqual(texts(r, `download-${i}`), [`download-${i} got part 1`, `download-${i} got part 2`], describeRun(r));
+      assert.match(texts(r, 'MainThread').at(-1) ?? '', /^all downloads done in \d+\.\d s$/);
+      assert.ok(((r.report as GilReport).gil?.switches ?? 0) > 0);
+    });
+
+    it('counter-racy.ts --mode gil: still racy under the GIL (the switch can fall between read and write)', async function () {
+      const r = await run('counter-racy.ts', ['--mode', 'gil', '--timeout', '60']);
+      assertOutcome(r, 'completed');
+      const report = r.report as GilReport;
+      assert.ok(report.gil && report.gil.forcedSwitches > 0, JSON.stringify(report.gil));
+      assert.match(texts(r, 'MainThread').at(-1) ?? '', /^counter = -?\d+ \(expected 0\)$/);
+    });
+  });
+
   describe('single vs. multiple threads', function () {
     it('mtfacfib.ts: fib, fac and sum give the same results both ways, faster in threads', async function () {
       const r = await run('mtfacfib.ts');

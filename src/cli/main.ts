@@ -198,6 +198,12 @@ function scheduleOptions(values: Record<string, string | boolean | undefined>): 
 function huntSummary(hunt: ExploreResult, file: string): string {
   const found = hunt.found;
   const rate = hunt.huntMs > 0 ? ` in ${(hunt.huntMs / 1000).toFixed(2)} s (${(hunt.explored / (hunt.huntMs / 1000)).toFixed(0)} schedules/s)` : '';
+  if (!found && (hunt.outcome === 'timeout' || hunt.outcome === 'error')) {
+    const why = hunt.outcome === 'timeout'
+      ? 'did not finish within the timeout (a thread may spin without giving the others a turn)'
+      : `stopped: ${hunt.error?.message ?? 'error'}`;
+    return `\nthe hunt stopped after ${hunt.explored} schedule${hunt.explored === 1 ? '' : 's'}: seed ${hunt.schedule?.seed ?? '?'} ${why}\n`;
+  }
   if (!found) {
     const first = hunt.schedule?.seed ?? 0;
     return `\nexplored ${hunt.explored} schedule${hunt.explored === 1 ? '' : 's'}${rate}: no deadlock or exception (strategy ${hunt.schedule?.strategy ?? 'random'}, seeds ${first - hunt.explored + 1}–${first})\n`;

@@ -61,7 +61,9 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
           };
           return { ...result, explored, found, huntMs: performance.now() - started };
         }
-        if (result.outcome === 'error' && result.error?.kind !== 'exception') break; // a limit or cancel: no point going on
+        // A timeout, a limit or a cancel: no point going on (a schedule that never ends is
+        // usually a thread spinning without giving the others a turn, which PCT provokes).
+        if (result.outcome === 'timeout' || (result.outcome === 'error' && result.error?.kind !== 'exception')) break;
       }
       return { ...last!, explored, huntMs: performance.now() - started };
     } finally {

@@ -261,6 +261,7 @@ export class Coordinator {
   /** Controlled mode: the scheduler said no thread can run; waiting for finished threads' last words. */
   private stuck = false;
   private wallMs = 0;
+  private unlisten?: () => void;
 
   constructor(
     private readonly options: RunOptions, private readonly bundle: BundleResult, private readonly schedule?: ScheduleInfo,
@@ -372,8 +373,14 @@ export class Coordinator {
     this.waitForDoorbell();
     const signal = this.options.signal;
     if (signal) {
-      if (signal.aborted) this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' });
-      else signal.addEventListener('abort', () => this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' }), { once: true });
+      const cancel = () => this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' });
+      if (signal.aborted) {
+        cancel();
+      } else {
+        signal.addEventListener('abort', cancel, { once: true });
+        // A hunt runs hundreds of runs on one signal: each takes its listener away when it ends.
+        this.unlisten = () => signal.removeEventListener('abort', cancel);
+      }
     }
   }
 
@@ -869,6 +876,7 @@ export class Coordinator {
   private stop(outcome: Outcome, error?: SnippetError, deadlock?: DeadlockReport): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.unlisten?.();
     const wallMs = performance.now() - this.startedAt;
     let durationMs = wallMs;
     if (this.controlled) {

@@ -253,6 +253,25 @@ export function main(): void {
     assert.equal(hunt.error?.line, lineOf(source, 'assert.equal(balance'));
   });
 
+  it('stops at a schedule that never ends (PCT starves the thread a busy-wait needs) and says so', async () => {
+    const { file } = await runSnippet('export function main(): void {}');
+    fs.writeFileSync(file, `
+import { Thread, Value } from "threadlanes";
+const flag = new Value(0);
+function setter(): void { flag.value = 1; }
+function waiter(): void { while (flag.value === 0) { /* busy wait */ } }
+export function main(): void {
+  const w = new Thread({ target: waiter });
+  const s = new Thread({ target: setter });
+  w.start(); s.start(); w.join(); s.join();
+}
+`);
+    const hunt = await explore({ file, schedules: 10, strategy: 'pct', timeoutSeconds: 1 });
+    assert.equal(hunt.outcome, 'timeout');
+    assert.equal(hunt.found, undefined);
+    assert.equal(hunt.explored, 1);
+  });
+
   it('a snippet that does not compile fails the hunt at once with its line', async () => {
     const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'threadlanes-hunt-'));
     const file = path.join(dir, 'broken.ts');

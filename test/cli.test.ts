@@ -67,6 +67,50 @@ export function main() { const t = new Thread({ target: hi, args: ["you"], name:
     assert.equal(cli('frobnicate').code, 64);
   });
 
+  it('the schedule flags: bad values and combinations are usage errors that say what is wrong', () => {
+    const cases: [string[], RegExp][] = [
+      [['--mode', 'turbo'], /--mode takes free, controlled or gil, not "turbo"/],
+      [['--strategy', 'greedy'], /--strategy takes random, pct or rr, not "greedy"/],
+      [['--seed=-3'], /--seed takes a whole number from 0 to 2147483647, not "-3"/],
+      [['--replay', '1.5'], /--replay takes a whole number/],
+      [['--depth', '2'], /--depth is PCT's: add --strategy pct/],
+      [['--explore', '10', '--replay', '3'], /--replay and --explore do not go together/],
+      [['--mode', 'free', '--explore', '10'], /--explore runs in controlled mode; drop --mode free/],
+      [['--mode', 'gil', '--seed', '1'], /drop --mode gil/],
+      [['--explore', '0'], /--explore takes a positive integer/],
+      [['--compare', '--mode', 'gil'], /--compare runs the snippet in free mode and in gil mode/],
+      [['--compare', '--html', 'x.html'], /--compare writes no files/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = cli('run', 'examples/hello-thread.ts', ...args);
+      assert.equal(code, 64, args.join(' '));
+      assert.match(stderr, message, args.join(' '));
+    }
+  });
+
+  it('--seed alone means controlled mode, and the same seed prints the same report', () => {
+    const once = JSON.parse(cli('run', 'examples/prodcons.ts', '--seed', '9', '--json').stdout);
+    const again = JSON.parse(cli('run', 'examples/prodcons.ts', '--seed', '9', '--json').stdout);
+    assert.equal(once.mode, 'controlled');
+    assert.deepEqual(once.schedule, again.schedule);
+    assert.deepEqual(once.output, again.output);
+    assert.equal(once.durationMs, again.durationMs);
+  });
+
+  it('--compare runs free and gil and shows both, one above the other', () => {
+    const { code, stdout } = cli('run', 'examples/gil-io-bound.ts', '--compare', '--no-color');
+    assert.equal(code, 0);
+    const free = stdout.indexOf('── free mode');
+    const gil = stdout.indexOf('── gil mode');
+    assert.ok(free >= 0 && gil > free, stdout);
+    assert.match(stdout.slice(gil), /GIL: \d+ switches/);
+    assert.match(stdout, /free \d+ ms, gil \d+ ms of wall time \(gil \/ free \d+\.\d\d×\)/);
+    const json = JSON.parse(cli('run', 'examples/gil-io-bound.ts', '--compare', '--json').stdout);
+    assert.equal(json.compare.free.mode, 'free');
+    assert.equal(json.compare.gil.mode, 'gil');
+    assert.ok(json.compare.gil.gil.switches > 0);
+  });
+
   it('writes the native trace and a Chrome trace that read back', () => {
     // Deadlocks for certain: both threads hold their first lock before either takes the second.
     const abba = snippet('abba.ts', `import { Thread, Lock, Barrier } from "threadlanes";

@@ -48,6 +48,8 @@ Options:
                           prints the seed that replays it and reports that run
   --replay <seed>         run the schedule with this seed again (controlled mode; add the
                           --strategy and --depth the hunt printed)
+  --compare               run it twice, in free mode and in gil mode, and show both, one
+                          above the other, with the wall times side by side
   --width <columns>       width of the text swimlane (default: the terminal's, or 100)
   --no-color              plain text
   -h, --help              this help
@@ -92,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
         depth: { type: 'string' },
         explore: { type: 'string' },
         replay: { type: 'string' },
+        compare: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -109,6 +112,9 @@ async function main(argv: string[]): Promise<number> {
   if (extra.length) return usage(`unexpected argument "${extra[0]}"`);
   if (!fs.existsSync(file)) return usage(`no such file: ${file}`);
   if (values.trace && !traceFileForm(values.trace)) return usage('--trace file must end in .tltrace or .json');
+  if (values.compare && (values.trace || values.html || values['chrome-trace'])) {
+    return usage('--compare writes no files: run each mode on its own with --trace, --chrome-trace or --html');
+  }
   let options: RunOptions;
   try {
     options = {
@@ -143,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
     hunt = await explore({ ...quiet, schedules });
     if (!json) for (const line of hunt.trace.header.output) (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
   }
+  if (values.compare) return compare(options, file, json, color, values.width);
   const result = hunt ?? await run(options);
   writeFiles(result, values.trace, values['chrome-trace']);
   if (values.html) writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file), error: result.error });
@@ -167,6 +174,9 @@ function scheduleOptions(values: Record<string, string | boolean | undefined>): 
   const strategy = values.strategy as string | undefined;
   if (strategy !== undefined && !STRATEGIES.includes(strategy as Strategy)) {
     throw new UsageError(`--strategy takes random, pct or rr, not "${strategy}"`);
+  }
+  if (values.compare && (mode !== undefined || values.replay !== undefined || values.explore !== undefined || strategy !== undefined)) {
+    throw new UsageError('--compare runs the snippet in free mode and in gil mode; drop --mode, --explore, --replay and --strategy');
   }
   if (values.replay !== undefined && values.explore !== undefined) throw new UsageError('--replay and --explore do not go together: replay the seed a hunt printed');
   if (values.replay !== undefined && values.seed !== undefined) throw new UsageError('--replay already gives the seed; drop --seed');
@@ -193,6 +203,28 @@ function scheduleOptions(values: Record<string, string | boolean | undefined>): 
     ...(seed !== undefined ? { seed } : {}),
     ...(depth !== undefined ? { depth } : {}),
   };
+}
+
+/** --compare: the same snippet in free mode and in gil mode, one report above the other. */
+async function compare(options: RunOptions, file: string, json: boolean, color: boolean, widthText: unknown): Promise<number> {
+  const { onOutput: _shownBelow, ...quiet } = options;
+  const free = await run({ ...quiet, mode: 'free' });
+  const gil = await run({ ...quiet, mode: 'gil' });
+  if (json) {
+    process.stdout.write(`${JSON.stringify({
+      compare: { free: toJsonReport(free, { recordShared: options.recordShared }), gil: toJsonReport(gil, { recordShared: options.recordShared }) },
+    })}\n`);
+  } else {
+    const width = positiveNumber('width', widthText as string | undefined, true) ?? Math.max(60, Math.min(160, process.stdout.columns ?? 100));
+    const section = (title: string, result: RunResult) => {
+      const output = result.trace.header.output.map((line) => `${line.thread}: ${line.text}\n`).join('');
+      process.stdout.write(`\n── ${title} ──\n${output}${textReport(result, { width, color, recordShared: options.recordShared })}`);
+    };
+    section('free mode: threads run in parallel', free);
+    section('gil mode: one thread at a time, as under CPython\'s GIL', gil);
+    process.stdout.write(`\n${file}: free ${free.wallMs.toFixed(0)} ms, gil ${gil.wallMs.toFixed(0)} ms of wall time (gil / free ${(gil.wallMs / Math.max(1e-9, free.wallMs)).toFixed(2)}×)\n`);
+  }
+  return EXIT[free.outcome] || EXIT[gil.outcome];
 }
 
 function huntSummary(hunt: ExploreResult, file: string): string {

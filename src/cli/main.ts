@@ -116,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
     return usage('--compare writes no files: run each mode on its own with --trace, --chrome-trace or --html');
   }
   let options: RunOptions;
+  let schedules: number | undefined;
   try {
     options = {
       file,
@@ -127,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
       ...scheduleOptions(values),
     };
     positiveNumber('width', values.width, true);
+    schedules = positiveNumber('explore', values.explore, true);
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
     throw error;
@@ -141,7 +143,6 @@ async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   options.signal = controller.signal;
-  const schedules = positiveNumber('explore', values.explore, true);
   let hunt: ExploreResult | undefined;
   if (schedules !== undefined) {
     const { onOutput: _quiet, ...quiet } = options;

@@ -106,6 +106,8 @@ interface SimThread {
   restoreDepth: number;
   permits: Map<number, number>;
   sleepUntilNs: number;
+  /** GIL mode: between its GilRequest and its GilAcquired (it does nothing else meanwhile). */
+  gilWaiting: boolean;
 }
 
 /**
@@ -116,15 +118,21 @@ interface SimThread {
  * own, except the acquisition a release hands over (the trace cannot order those otherwise:
  * neither carries a version). Whatever is blocked when the steps run out stays blocked: a
  * deadlock, or a wait that never ended.
+ *
+ * With `gil`, threads also wait for the GIL now and then (GilRequest … GilAcquired, GilReleased
+ * between): while running, starting, sleeping or inside a Block. A thread waiting for the GIL
+ * does nothing else; one woken meanwhile takes the GIL first (GilAcquired, then its Unblock),
+ * as the runtime records it. Who holds the GIL is not modelled: the derivation of states does
+ * not depend on it (src/analysis/gil.ts is checked on hand-written traces).
  */
-function simulate(seed: number): Simulated {
+function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
   const random = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const chance = (p: number) => random() < p;
   const threadTotal = 2 + Math.floor(random() * 5);
   const threads: SimThread[] = Array.from({ length: threadTotal }, (_, tid) => ({
     tid, events: [], state: tid === 0 ? 'starting' : 'new', waitingOn: 0, waitKind: 0, timed: false,
-    rlockDepth: 0, restoreDepth: 0, permits: new Map(), sleepUntilNs: 0,
+    rlockDepth: 0, restoreDepth: 0, permits: new Map(), sleepUntilNs: 0, gilWaiting: false,
   }));
   const initial = new Map([[SEMAPHORE, 1 + Math.floor(random() * 2)], [BOUNDED, 2]]);
   const objects: ObjectInfo[] = [
@@ -162,12 +170,17 @@ function simulate(seed: number): Simulated {
     if (!list) waiters.set(objectId, (list = []));
     return list;
   };
+  const takeGil = (thread: SimThread) => {
+    thread.gilWaiting = false;
+    emit(thread, EventKind.GilAcquired, 0, Math.floor(random() * threadTotal) - 1);
+  };
   const block = (thread: SimThread, objectId: number, waitKind: WaitKind, timed: boolean) => {
     emit(thread, EventKind.Block, objectId, waitKind | (timed ? WAIT_TIMED : 0));
     Object.assign(thread, { state: 'blocked', waitingOn: objectId, waitKind, timed });
     queue(objectId).push(thread);
   };
   const unblock = (thread: SimThread, success: boolean) => {
+    if (thread.gilWaiting) takeGil(thread);
     const list = queue(thread.waitingOn);
     list.splice(list.indexOf(thread), 1);
     emit(thread, EventKind.Unblock, thread.waitingOn, success ? 1 : 0);
@@ -219,9 +232,23 @@ function simulate(seed: number): Simulated {
   const steps = 40 + Math.floor(random() * 200);
   for (let step = 0; step < steps; step++) {
     now += Math.floor(random() * 3);
-    const able = threads.filter((t) => t.state === 'starting' || t.state === 'running' || t.state === 'sleeping' || (t.state === 'blocked' && t.timed));
+    if (options.gil && chance(0.2)) {
+      const candidates = threads.filter((t) => !t.gilWaiting && t.state !== 'new' && t.state !== 'done');
+      if (candidates.length > 0) {
+        const thread = pick(candidates);
+        if (chance(0.5)) emit(thread, EventKind.GilReleased, 0, pick([0, 1]));
+        emit(thread, EventKind.GilRequest);
+        thread.gilWaiting = true;
+        continue;
+      }
+    }
+    const able = threads.filter((t) => t.gilWaiting || t.state === 'starting' || t.state === 'running' || t.state === 'sleeping' || (t.state === 'blocked' && t.timed));
     if (able.length === 0) break;
     const thread = pick(able);
+    if (thread.gilWaiting) {
+      takeGil(thread);
+      continue;
+    }
     if (thread.state === 'starting') {
       emit(thread, EventKind.ThreadRunning);
       thread.state = 'running';
@@ -401,6 +428,7 @@ function simulate(seed: number): Simulated {
   const finalState = (t: SimThread): ThreadInfo['finalState'] =>
     t.state === 'new' ? 'not-started' : t.state === 'done' ? 'finished' : t.state === 'blocked' ? 'blocked' : t.state === 'sleeping' ? 'sleeping' : 'running';
   const trace = makeTrace(threads.map((t) => t.events), objects, {
+    ...(options.gil ? { mode: 'gil' as const, gil: { switchIntervalMs: 5 } } : {}),
     output,
     exceptions,
     endNs,
@@ -461,6 +489,8 @@ function reference(sim: Simulated): Reference {
   const threads: RefThreadState[] = Array.from({ length: threadTotal }, (_, tid) => ({
     state: tid === 0 ? LaneState.Starting : LaneState.NotStarted, objectId: 0, waitKind: 0, siteId: 0, sinceNs: 0,
   }));
+  /** What a GIL wait interrupted, per thread. */
+  const beforeGil = new Map<number, RefThreadState>();
   const open = new Map<number, RefHold[]>();
   const holds: RefHold[] = [];
   const handoffs: Reference['handoffs'] = [];
@@ -528,6 +558,19 @@ function reference(sim: Simulated): Reference {
       case EventKind.AcquireFailed:
         if (stats.has(objectId)) stats.get(objectId)!.failed++;
         break;
+      case EventKind.GilRequest: {
+        beforeGil.set(tid, { ...me });
+        const inBlock = me.state === LaneState.Blocked || me.state === LaneState.Waiting;
+        set(LaneState.WaitingForGil, inBlock ? { objectId: me.objectId, waitKind: me.waitKind, siteId } : { siteId });
+        break;
+      }
+      case EventKind.GilAcquired: {
+        const before = beforeGil.get(tid);
+        if (me.state !== LaneState.WaitingForGil || !before) break;
+        beforeGil.delete(tid);
+        set(before.state, { objectId: before.objectId, waitKind: before.waitKind, siteId: before.siteId });
+        break;
+      }
       case EventKind.Acquired: {
         const list = open.get(objectId) ?? [];
         open.set(objectId, list);
@@ -689,7 +732,7 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
       assert.ok(i >= 0, `lane ${lane.tid} has a state at ${timeNs}`);
       const states = lane.states;
       assert.equal(states.state[i], expected.state, `state of ${lane.tid} at ${timeNs}`);
-      if (expected.state === LaneState.Blocked || expected.state === LaneState.Waiting) {
+      if (expected.state === LaneState.Blocked || expected.state === LaneState.Waiting || expected.state === LaneState.WaitingForGil) {
         assert.deepEqual(
           [states.objectId[i], states.waitKind[i], states.siteId[i], states.startNs[i]],
           [expected.objectId, expected.waitKind, expected.siteId, expected.sinceNs],
@@ -827,6 +870,35 @@ describe('timeline model against a slow reference on random traces (property)', 
     assert.ok(heldAtEnd > CASES / 4, `runs with holds open at the end: ${heldAtEnd}`);
     assert.ok(handoffs > CASES / 2, `hand-offs: ${handoffs}`);
     assert.ok(nonOwnerReleases > CASES / 10, `holds released by another thread: ${nonOwnerReleases}`);
+  });
+
+  it(`agrees in GIL mode too: waiting for the GIL, inside Blocks and sleeps (${CASES} seeds)`, () => {
+    let gilWaits = 0;
+    let gilWaitsInBlocks = 0;
+    for (let seed = 1; seed <= CASES; seed++) {
+      const sim = simulate(seed, { gil: true });
+      try {
+        checkAgainstReference(sim, seed);
+      } catch (error) {
+        (error as Error).message = `seed ${seed} (gil): ${(error as Error).message}`;
+        throw error;
+      }
+      const model = buildTimelineModel(sim.trace);
+      assert.ok(model.gil, 'a gil-mode trace has the GIL view');
+      model.threads.forEach((lane) => {
+        // gilStats' wait time is the time the lane spends waiting for the GIL.
+        let waitNs = 0;
+        for (let i = 0; i < lane.states.count; i++) {
+          if (lane.states.state[i] !== LaneState.WaitingForGil) continue;
+          waitNs += lane.states.endNs[i] - lane.states.startNs[i];
+          gilWaits++;
+          if (lane.states.objectId[i] !== 0) gilWaitsInBlocks++;
+        }
+        assert.equal(model.gil!.perThread.find((t) => t.tid === lane.tid)!.waitNs, waitNs, `seed ${seed}: GIL wait of ${lane.tid}`);
+      });
+    }
+    assert.ok(gilWaits > CASES, `GIL waits: ${gilWaits}`);
+    assert.ok(gilWaitsInBlocks > CASES / 10, `GIL waits inside a Block: ${gilWaitsInBlocks}`);
   });
 
   it('answers the same from a model that crossed a structured clone', () => {
@@ -1053,9 +1125,10 @@ describe('timeline model: hand-written cases', () => {
 describe('intervals.ts and the model share their state numbers', () => {
   it('ThreadActivity is LaneState', () => {
     assert.deepEqual(
-      [ThreadActivity.NotStarted, ThreadActivity.Starting, ThreadActivity.Running, ThreadActivity.Blocked, ThreadActivity.Waiting, ThreadActivity.Sleeping, ThreadActivity.Finished, ThreadActivity.Failed],
-      [LaneState.NotStarted, LaneState.Starting, LaneState.Running, LaneState.Blocked, LaneState.Waiting, LaneState.Sleeping, LaneState.Finished, LaneState.Failed],
+      [ThreadActivity.NotStarted, ThreadActivity.Starting, ThreadActivity.Running, ThreadActivity.Blocked, ThreadActivity.Waiting, ThreadActivity.Sleeping, ThreadActivity.Finished, ThreadActivity.Failed, ThreadActivity.WaitingForGil],
+      [LaneState.NotStarted, LaneState.Starting, LaneState.Running, LaneState.Blocked, LaneState.Waiting, LaneState.Sleeping, LaneState.Finished, LaneState.Failed, LaneState.WaitingForGil],
     );
+    assert.equal(LANE_STATE_COUNT, LaneState.WaitingForGil + 1, 'LANE_STATE_COUNT counts every state');
   });
 });
 

@@ -25,13 +25,34 @@ export interface GilStats {
   holds: GilHold[];
 }
 
+/** What gilStats says, by tid (the timeline model and the Chrome export read this form). */
+export interface GilByThread {
+  switches: number;
+  forcedSwitches: number;
+  /** Holds in time order (they never overlap). */
+  holds: GilHold[];
+  /** Per tid in the header: ns holding the GIL, ns waiting for it, forced switches away from it. */
+  perThread: { tid: number; name: string; holdNs: number; waitNs: number; forcedSwitches: number }[];
+}
+
 export function gilStats(trace: Trace): GilStats | undefined {
-  const { header } = trace;
-  if (header.mode !== 'gil') return undefined;
-  const end = traceEndNs(trace);
-  const holds: GilHold[] = [];
+  const derived = gilByThread(trace);
+  if (!derived) return undefined;
   const holdMs: Record<string, number> = {};
   const waitMs: Record<string, number> = {};
+  for (const thread of derived.perThread) {
+    holdMs[thread.name] = thread.holdNs / 1e6;
+    waitMs[thread.name] = thread.waitNs / 1e6;
+  }
+  return { switches: derived.switches, forcedSwitches: derived.forcedSwitches, holdMs, waitMs, holds: derived.holds };
+}
+
+/** GIL holds, waits and switches per thread; undefined unless the trace's mode is 'gil'. */
+export function gilByThread(trace: Trace, endNs = traceEndNs(trace)): GilByThread | undefined {
+  const { header } = trace;
+  if (header.mode !== 'gil') return undefined;
+  const holds: GilHold[] = [];
+  const perThread: GilByThread['perThread'] = [];
   let switches = 0;
   let forcedSwitches = 0;
   for (const thread of header.threads) {
@@ -40,6 +61,7 @@ export function gilStats(trace: Trace): GilStats | undefined {
     let waitingSince = -1;
     let held = 0;
     let waited = 0;
+    let forced = 0;
     if (bytes) {
       forEachEvent(bytes, (timeNs, kind, _objectId, _siteId, arg) => {
         if (kind === EventKind.GilRequest) {
@@ -53,18 +75,18 @@ export function gilStats(trace: Trace): GilStats | undefined {
           holds.push({ tid: thread.tid, startNs: heldSince, endNs: timeNs });
           held += timeNs - heldSince;
           heldSince = -1;
-          if (arg === GilReleaseReason.Switch) forcedSwitches++;
+          if (arg === GilReleaseReason.Switch) forced++;
         }
       });
     }
     if (heldSince >= 0) {
-      holds.push({ tid: thread.tid, startNs: heldSince, endNs: end });
-      held += end - heldSince;
+      holds.push({ tid: thread.tid, startNs: heldSince, endNs: Math.max(endNs, heldSince) });
+      held += Math.max(0, endNs - heldSince);
     }
-    if (waitingSince >= 0) waited += end - waitingSince;
-    holdMs[thread.name] = held / 1e6;
-    waitMs[thread.name] = waited / 1e6;
+    if (waitingSince >= 0) waited += Math.max(0, endNs - waitingSince);
+    forcedSwitches += forced;
+    perThread.push({ tid: thread.tid, name: thread.name, holdNs: held, waitNs: waited, forcedSwitches: forced });
   }
-  holds.sort((a, b) => a.startNs - b.startNs);
-  return { switches, forcedSwitches, holdMs, waitMs, holds };
+  holds.sort((a, b) => a.startNs - b.startNs || a.endNs - b.endNs);
+  return { switches, forcedSwitches, holds, perThread };
 }

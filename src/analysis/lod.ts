@@ -16,7 +16,7 @@
 import { LANE_STATE_COUNT, type LodLevel, type StateColumns } from './model';
 
 export const COARSEST_BUCKETS = 64;
-/** 2^16 buckets × 8 states × 4 bytes = 2 MiB for a lane's finest level. */
+/** 2^16 buckets × 9 states × 4 bytes = 2.25 MiB for a lane's finest level. */
 export const MAX_FINEST_BUCKETS = 1 << 16;
 
 /** How many levels a lane with `intervals` intervals gets (at least 1). */

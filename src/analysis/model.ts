@@ -26,9 +26,11 @@ export const enum LaneState {
   Sleeping = 5,
   Finished = 6,
   Failed = 7,
+  /** GIL mode: able to run, waiting for the thread that holds the GIL to give it up (not a lock wait). */
+  WaitingForGil = 8,
 }
 
-export const LANE_STATE_COUNT = 8;
+export const LANE_STATE_COUNT = 9;
 
 /**
  * Sorted, non-overlapping, contiguous intervals of one lane, column by column. From buildTimeline
@@ -42,9 +44,9 @@ export interface StateColumns {
   startNs: Float64Array;
   endNs: Float64Array;
   state: Uint8Array;
-  /** The primitive waited on (Blocked/Waiting), else 0. */
+  /** The primitive waited on (Blocked/Waiting; WaitingForGil inside a Block: the Block's), else 0. */
   objectId: Uint32Array;
-  /** WaitKind for Blocked/Waiting, else 0. */
+  /** WaitKind for Blocked/Waiting (and WaitingForGil inside a Block), else 0. */
   waitKind: Uint8Array;
   /** Site of the call that began the interval (0 = unknown). */
   siteId: Uint32Array;
@@ -187,6 +189,22 @@ export interface DeadlockView {
   detectedAtNs: number;
 }
 
+/** GIL mode: who held the GIL when, and the numbers of src/analysis/gil.ts, by tid. */
+export interface GilView {
+  /** The switch interval the run started with (ms). */
+  switchIntervalMs?: number;
+  /** Holds in time order (they never overlap): the holder's tid and [startNs, endNs). */
+  count: number;
+  tid: Int32Array;
+  startNs: Float64Array;
+  endNs: Float64Array;
+  /** Times the GIL passed from one thread to another, and of those the ones the interval forced. */
+  switches: number;
+  forcedSwitches: number;
+  /** Per thread: time holding the GIL and time waiting for it (ns), and forced switches away from it. */
+  perThread: { tid: number; holdNs: number; waitNs: number; forcedSwitches: number }[];
+}
+
 export interface TimelineModel {
   file: string;
   mode: 'free' | 'controlled' | 'gil';
@@ -215,6 +233,8 @@ export interface TimelineModel {
   races?: DataRace[];
   truncated?: string;
   error?: { message: string; site: string };
+  /** GIL mode (mode 'gil') only. */
+  gil?: GilView;
 }
 
 /**
@@ -235,4 +255,6 @@ export interface TimelineQueries {
   waitForAt(timeNs: number): WaitEdge[];
   /** The state interval of lane `laneIndex` at `timeNs` (index into its StateColumns), or -1. */
   stateAt(laneIndex: number, timeNs: number): number;
+  /** GIL mode: the GIL hold at `timeNs` (index into model.gil), or -1 when nobody holds it. */
+  gilHoldAt(timeNs: number): number;
 }

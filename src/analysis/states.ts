@@ -4,7 +4,7 @@ import { ThreadActivity, deriveIntervals, traceEndNs } from '../trace/intervals'
 
 export { traceEndNs };
 
-export type LaneState = 'starting' | 'running' | 'blocked' | 'waiting' | 'sleeping';
+export type LaneState = 'starting' | 'running' | 'blocked' | 'waiting' | 'sleeping' | 'gil-wait';
 
 export interface StateInterval {
   state: LaneState;
@@ -31,6 +31,7 @@ const NAMES: Partial<Record<ThreadActivity, LaneState>> = {
   [ThreadActivity.Blocked]: 'blocked',
   [ThreadActivity.Waiting]: 'waiting',
   [ThreadActivity.Sleeping]: 'sleeping',
+  [ThreadActivity.WaitingForGil]: 'gil-wait',
 };
 
 /** One object per interval: for the text report and small traces (the timeline model is columnar). */

@@ -1,6 +1,6 @@
 /** Per-primitive statistics from a trace: acquisitions, contention, waiting and holding times. */
 import { WaitKind, type ObjectInfo, type Trace, type TraceHeader } from '../trace/format';
-import { ThreadActivity, deriveIntervals, traceEndNs, type TraceIntervals } from '../trace/intervals';
+import { IntervalEnd, ThreadActivity, deriveIntervals, traceEndNs, type TraceIntervals } from '../trace/intervals';
 import type { LockStatistics } from './model';
 
 /** The CLI's form (milliseconds, with names). */
@@ -63,16 +63,32 @@ export function lockStatistics(header: TraceHeader, intervals: TraceIntervals): 
       stats.maxHoldNs = Math.max(stats.maxHoldNs, holds.endNs[i] - holds.startNs[i]);
     }
     const states = thread.states;
+    // One wait is one Block, from its first piece to its last: in GIL mode a Block is cut into
+    // pieces by the GIL waits inside it (they carry the Block's object).
+    let waiting: LockStatistics | undefined;
+    let waitedNs = 0;
     for (let i = 0; i < states.count; i++) {
       const state = states.state[i];
-      if (state !== ThreadActivity.Blocked && state !== ThreadActivity.Waiting) continue;
+      const inBlock = state === ThreadActivity.Blocked || state === ThreadActivity.Waiting || (state === ThreadActivity.WaitingForGil && states.objectId[i] !== 0);
       const waitKind = states.arg[i] & 0xff;
-      if (waitKind !== WaitKind.Lock && waitKind !== WaitKind.Semaphore) continue;
-      const stats = statsOf(states.objectId[i]);
+      const stats = inBlock && (waitKind === WaitKind.Lock || waitKind === WaitKind.Semaphore) ? statsOf(states.objectId[i]) : undefined;
+      const continues = stats !== undefined && stats === waiting && i > 0 && states.endNs[i - 1] === states.startNs[i] &&
+        (states.state[i - 1] === ThreadActivity.WaitingForGil || (state === ThreadActivity.WaitingForGil && states.ending[i - 1] === IntervalEnd.Next));
+      if (!continues && waiting) {
+        waiting.waitNs += waitedNs;
+        waiting.maxWaitNs = Math.max(waiting.maxWaitNs, waitedNs);
+        waiting = undefined;
+      }
       if (!stats) continue;
-      const waitedNs = states.endNs[i] - states.startNs[i];
-      stats.waitNs += waitedNs;
-      stats.maxWaitNs = Math.max(stats.maxWaitNs, waitedNs);
+      if (!continues) {
+        waiting = stats;
+        waitedNs = 0;
+      }
+      waitedNs += states.endNs[i] - states.startNs[i];
+    }
+    if (waiting) {
+      waiting.waitNs += waitedNs;
+      waiting.maxWaitNs = Math.max(waiting.maxWaitNs, waitedNs);
     }
   }
   return [...byId.values()];

@@ -17,10 +17,12 @@ import { EVENT_BYTES, WaitKind, type Trace, type TraceHeader } from '../trace/fo
 import {
   ThreadActivity, deriveIntervals, holdRuleOf, HoldRule, traceEndNs, type StateIntervals, type ThreadIntervals,
 } from '../trace/intervals';
+import { gilByThread } from './gil';
 import { buildLod } from './lod';
 import {
   LaneState,
   type DeadlockView,
+  type GilView,
   type Handoff,
   type Hold,
   type HoldColumns,
@@ -108,6 +110,7 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
     stats: lockStatistics(header, derived),
     markers: markers(header, derived.outputs, derived.failures),
     ...(header.deadlock ? { deadlock: deadlockView(header) } : {}),
+    ...(header.mode === 'gil' ? { gil: gilView(trace, endNs) } : {}),
     ...(header.truncated ? { truncated: header.truncated } : {}),
     ...(header.error ? { error: { message: header.error.message, site: header.error.site } } : {}),
   };
@@ -146,7 +149,10 @@ function laneColumns(thread: ThreadIntervals | undefined, fromNs: number, endNs:
     columns.siteId.set(source!.siteId, count);
     for (let i = 0; i < n; i++) {
       const state = source!.state[i];
-      if (state === ThreadActivity.Blocked || state === ThreadActivity.Waiting) columns.waitKind[count + i] = source!.arg[i] & 0xff;
+      // (A GIL wait inside a Block carries the Block's object and arg.)
+      if (state === ThreadActivity.Blocked || state === ThreadActivity.Waiting || (state === ThreadActivity.WaitingForGil && source!.objectId[i] !== 0)) {
+        columns.waitKind[count + i] = source!.arg[i] & 0xff;
+      }
     }
     count += n;
   }
@@ -244,6 +250,28 @@ function deadlockView(header: TraceHeader): DeadlockView {
       siteId: entry.siteId,
     })),
   };
+}
+
+/** The GIL's holds as columns, with gilByThread's numbers. */
+function gilView(trace: Trace, endNs: number): GilView {
+  const derived = gilByThread(trace, endNs)!;
+  const count = derived.holds.length;
+  const view: GilView = {
+    ...(trace.header.gil ? { switchIntervalMs: trace.header.gil.switchIntervalMs } : {}),
+    count,
+    tid: new Int32Array(count),
+    startNs: new Float64Array(count),
+    endNs: new Float64Array(count),
+    switches: derived.switches,
+    forcedSwitches: derived.forcedSwitches,
+    perThread: derived.perThread.map(({ tid, holdNs, waitNs, forcedSwitches }) => ({ tid, holdNs, waitNs, forcedSwitches })),
+  };
+  derived.holds.forEach((hold, i) => {
+    view.tid[i] = hold.tid;
+    view.startNs[i] = hold.startNs;
+    view.endNs[i] = hold.endNs;
+  });
+  return view;
 }
 
 /** Hold `index` of lane `laneIndex` as an object (for a tooltip). */
@@ -353,7 +381,16 @@ export function timelineQueries(model: TimelineModel): TimelineQueries {
     return out;
   };
 
-  return { ownersAt, waitersAt, waitForAt, stateAt };
+  const gilHoldAt = (timeNs: number): number => {
+    const gil = model.gil;
+    if (!gil || gil.count === 0) return -1;
+    const i = upperBound(gil.startNs, gil.count, timeNs) - 1;
+    if (i < 0) return -1;
+    if (timeNs < gil.endNs[i] || (timeNs === gil.endNs[i] && timeNs === model.endNs)) return i;
+    return -1;
+  };
+
+  return { ownersAt, waitersAt, waitForAt, stateAt, gilHoldAt };
 }
 
 function isWait(state: number): boolean {

@@ -1,15 +1,16 @@
 /** The CLI's human-readable report: summary, deadlock in words, potential deadlocks, data races, lock table, text swimlane. */
 import { lockOrderInversions } from '../analysis/lockorder';
 import { findRaces } from '../analysis/races';
+import { gilByThread, type GilHold } from '../analysis/gil';
 import { lanes, traceEndNs, type LaneState } from '../analysis/states';
 import { lockStats } from '../analysis/stats';
 import { formatSite } from '../trace/format';
 import type { RunResult } from '../harness/types';
 
 const GLYPH: Record<LaneState | 'none' | 'failed', string> = {
-  running: '█', blocked: 'X', waiting: '~', sleeping: '.', starting: '>', none: ' ', failed: '!',
+  running: '█', blocked: 'X', waiting: '~', sleeping: '.', starting: '>', 'gil-wait': '-', none: ' ', failed: '!',
 };
-const PRIORITY: (LaneState)[] = ['blocked', 'waiting', 'running', 'sleeping', 'starting'];
+const PRIORITY: (LaneState)[] = ['blocked', 'waiting', 'gil-wait', 'running', 'sleeping', 'starting'];
 
 /** Most potential deadlocks and races listed in full; the rest are counted. */
 const MOST_FINDINGS = 10;
@@ -65,8 +66,44 @@ export function textReport(result: RunResult, options: { width: number; color: b
       out.push(`${s.name.slice(0, 20).padEnd(20)} ${s.kind.padEnd(16)} ${String(s.acquisitions).padStart(9)}  ${String(s.contended).padStart(9)}  ${s.waitMs.toFixed(2).padStart(8)}  ${s.maxHoldMs.toFixed(2).padStart(11)}`);
     }
   }
+  const gil = gilByThread(result.trace);
+  if (gil) out.push('', gilLine(gil));
   out.push('', ...swimlane(result, options.width, paint), '');
   return `${out.join('\n')}\n`;
+}
+
+/** "GIL: 12 switches (9 forced); held: MainThread 2%, T1 49%, T2 49%" — shares of the time anyone held it. */
+export function gilLine(gil: NonNullable<ReturnType<typeof gilByThread>>): string {
+  const total = gil.perThread.reduce((sum, thread) => sum + thread.holdNs, 0);
+  const shares = gil.perThread.map((thread) => `${thread.name} ${total > 0 ? Math.round((thread.holdNs / total) * 100) : 0}%`);
+  return `GIL: ${gil.switches} switch${gil.switches === 1 ? '' : 'es'} (${gil.forcedSwitches} forced); held: ${shares.join(', ')}`;
+}
+
+/** The GIL row's character for a thread: its tid in base 36 (0 = MainThread). */
+function gilGlyph(tid: number): string {
+  return tid < 36 ? tid.toString(36) : '+';
+}
+
+/** One character per column: who held the GIL longest in it (blank: nobody). */
+function gilRow(holds: GilHold[], start: number, perColumn: number, columns: number): string {
+  const time = Array.from({ length: columns }, () => new Map<number, number>());
+  for (const hold of holds) {
+    const from = Math.max(0, hold.startNs - start);
+    const to = hold.endNs - start;
+    if (to <= 0) continue;
+    const first = Math.floor(from / perColumn);
+    const last = Math.min(columns - 1, Math.floor(Math.max(from, to - 1) / perColumn));
+    for (let c = first; c <= last; c++) {
+      const share = Math.max(Math.min(to, (c + 1) * perColumn) - Math.max(from, c * perColumn), 1);
+      time[c].set(hold.tid, (time[c].get(hold.tid) ?? 0) + share);
+    }
+  }
+  return time.map((byTid) => {
+    let holder = -1;
+    let best = 0;
+    for (const [tid, t] of byTid) if (t > best) [holder, best] = [tid, t];
+    return holder < 0 ? ' ' : gilGlyph(holder);
+  }).join('');
 }
 
 function swimlane(result: RunResult, width: number, paint: (code: string, text: string) => string): string[] {
@@ -81,7 +118,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
   const nameWidth = Math.min(18, Math.max(...header.threads.map((t) => t.name.length)) + 1);
   const columns = Math.max(10, width - nameWidth - 2);
   const perColumn = end / columns;
-  const colors: Record<string, string> = { running: '32', blocked: '31', waiting: '33', sleeping: '36', starting: '90', failed: '31;1' };
+  const colors: Record<string, string> = { running: '32', blocked: '31', waiting: '33', sleeping: '36', starting: '90', 'gil-wait': '35', failed: '31;1' };
   const rows = allLanes.map((lane) => {
     const thread = header.threads.find((t) => t.tid === lane.tid)!;
     const time = new Map<number, Map<LaneState, number>>();
@@ -110,7 +147,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
       let best = -1;
       for (const state of PRIORITY) {
         const t = byState.get(state) ?? 0;
-        const weight = state === 'blocked' || state === 'waiting' ? t * 4 : t;
+        const weight = state === 'blocked' || state === 'waiting' ? t * 4 : state === 'gil-wait' ? t * 2 : t;
         if (weight > best) {
           best = weight;
           chosen = state;
@@ -122,8 +159,14 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
     return `${label}│${row}│`;
   });
   const scale = `${''.padEnd(nameWidth)}0${formatDuration(end).padStart(columns + 1)}`;
-  const legend = `${GLYPH.running} running  ${GLYPH.blocked} blocked on a lock  ${GLYPH.waiting} waiting (condition, event, queue, join…)  ${GLYPH.sleeping} sleeping  ${GLYPH.starting} starting${header.threads.some((t) => t.daemon) ? '  * daemon' : ''}`;
-  return [...rows, scale, legend];
+  const gil = gilByThread(result.trace);
+  const gilWait = gil ? `  ${GLYPH['gil-wait']} waiting for the GIL` : '';
+  const legend = `${GLYPH.running} running  ${GLYPH.blocked} blocked on a lock  ${GLYPH.waiting} waiting (condition, event, queue, join…)  ${GLYPH.sleeping} sleeping  ${GLYPH.starting} starting${gilWait}${header.threads.some((t) => t.daemon) ? '  * daemon' : ''}`;
+  if (!gil) return [...rows, scale, legend];
+  // GIL mode: who holds the GIL, above the lanes; the key says whose character is whose.
+  const gilLabel = 'GIL'.padEnd(nameWidth);
+  const key = `GIL row: ${header.threads.map((t) => `${gilGlyph(t.tid)} ${t.name}`).join('  ')}  (blank: nobody holds it)`;
+  return [`${gilLabel}│${gilRow(gil.holds, start, perColumn, columns)}│`, ...rows, scale, legend, key];
 }
 
 function formatDuration(ns: number): string {

@@ -3,7 +3,8 @@
  * process (src/extension/runner.ts), shows the run in the swimlane panel, and puts what went
  * wrong where the user reads code: Problems, decorations on the blocking lines, and hovers
  * that say who owns a lock. "Find deadlock" hunts, in the same child, for a controlled-mode
- * schedule that deadlocks, shows it the same way, and makes Re-run replay it.
+ * schedule that deadlocks, shows it the same way, and makes Re-run replay it. "Compare free and
+ * GIL" runs the snippet twice, in free and in GIL mode, and shows the two runs one above the other.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,7 +33,7 @@ export interface ExtensionTestState {
   activeRunPids: number[];
   panels: string[];
   /** What each panel was last told beside its trace (controlled mode's schedule, a hunt's sentence). */
-  panelRuns: { file: string; about?: RunAbout; loaded?: { ok: boolean; threads?: number; events?: number } }[];
+  panelRuns: { file: string; about?: RunAbout; loaded?: { ok: boolean; threads?: number; events?: number }; compared?: string[] }[];
   /** The schedule Re-run replays, per snippet (set by a hunt that found one). */
   replays: { file: string; replay: Replay }[];
   trusted: boolean;
@@ -77,6 +78,7 @@ class Threadlanes implements vscode.Disposable {
       // From the panel's title bar (no argument) or its button (the panel's snippet).
       vscode.commands.registerCommand('threadlanes.rerun', (file?: unknown) => this.rerun(typeof file === 'string' ? file : undefined)),
       vscode.commands.registerCommand('threadlanes.findDeadlock', (target?: unknown) => this.findDeadlock(target instanceof vscode.Uri || typeof target === 'string' ? target : undefined)),
+      vscode.commands.registerCommand('threadlanes.compareGil', (uri?: vscode.Uri) => this.compareGil(uri)),
       vscode.commands.registerCommand('threadlanes.newSnippet', () => this.newSnippet()),
       vscode.commands.registerCommand('threadlanes.stop', () => this.activeRuns.forEach((run) => run.cancel())),
       // What the panel's Export buttons do; with a target (tests) no dialog is shown.
@@ -89,7 +91,7 @@ class Threadlanes implements vscode.Disposable {
         runs: [...this.lastRuns.values()].map((s) => ({ file: s.file, outcome: s.outcome, durationMs: s.durationMs })),
         activeRunPids: [...this.activeRuns.values()].map((r) => r.pid ?? -1),
         panels: ThreadlanesPanel.all().map((p) => p.file),
-        panelRuns: ThreadlanesPanel.all().map((p) => ({ file: p.file, about: p.about, loaded: p.loaded })),
+        panelRuns: ThreadlanesPanel.all().map((p) => ({ file: p.file, about: p.about, loaded: p.loaded, ...(p.compared ? { compared: p.compared } : {}) })),
         replays: [...this.replays].map(([file, replay]) => ({ file, replay })),
         trusted: vscode.workspace.isTrusted,
         refusals: [...this.refusals],
@@ -189,8 +191,7 @@ class Threadlanes implements vscode.Disposable {
   /** What to ask the runner for: the settings, and for a hunt or a replay, controlled mode. */
   private requestFor(file: string, source: string, how: RunKind): RunRequest | ExploreRequest {
     const configured = this.setting<Mode>('mode', 'free');
-    if (configured === 'gil' && how.kind === 'run' && !how.replay) this.output.appendLine('threadlanes.mode "gil" is not available yet; running in free mode.');
-    const mode: Mode = how.kind === 'hunt' || (how.kind === 'run' && how.replay) || configured === 'controlled' ? 'controlled' : 'free';
+    const mode: Mode = how.kind === 'hunt' || (how.kind === 'run' && how.replay) || configured === 'controlled' ? 'controlled' : configured === 'gil' ? 'gil' : 'free';
     const strategy = this.setting<Strategy>('strategy', 'random');
     const seed = this.setting<number | null>('seed', null);
     const schedule: Partial<Replay> = how.kind === 'run' && how.replay ? how.replay : {
@@ -209,7 +210,8 @@ class Threadlanes implements vscode.Disposable {
       : { type: 'run', ...settings };
   }
 
-  private async runDocument(document: vscode.TextDocument, how: RunKind): Promise<RunOutcome | undefined> {
+  /** The snippet's path and text, with its types in the workspace and a file for an untitled buffer. */
+  private prepare(document: vscode.TextDocument): { file: string; source: string } {
     const file = this.snippetPath(document);
     const source = document.getText();
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
@@ -219,6 +221,71 @@ class Threadlanes implements vscode.Disposable {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, source);
     }
+    return { file, source };
+  }
+
+  /**
+   * Compare free and GIL: runs the snippet in free mode, then in GIL mode (one after the other,
+   * so they do not compete for the cores), and shows both runs in its panel, free above GIL.
+   */
+  private async compareGil(uri?: vscode.Uri): Promise<RunOutcome[] | undefined> {
+    if (this.refuseUntrusted()) return undefined;
+    const document = await this.documentAt(uri);
+    if (!document) return undefined;
+    const { file, source } = this.prepare(document);
+    this.activeRuns.get(file)?.cancel();
+    const panel = ThreadlanesPanel.createOrShow(this.context.extensionUri, file, this.panelCallbacks);
+    await this.rememberPanel(file);
+    const name = path.basename(file);
+    const modes: Mode[] = ['free', 'gil'];
+    const outcomes = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Threadlanes: comparing free and GIL mode on ${name}`, cancellable: true },
+      async (progress, token) => {
+        const distDir = vscode.Uri.joinPath(this.context.extensionUri, 'dist').fsPath;
+        const done: RunOutcome[] = [];
+        for (const mode of modes) {
+          if (token.isCancellationRequested) return undefined;
+          progress.report({ message: `${mode} mode` });
+          const request: RunRequest = {
+            type: 'run', file, source, mode, timeoutSeconds: this.setting('timeoutSeconds', 10), maxEvents: this.setting('maxEvents', 20_000_000),
+          };
+          const handle = startRun(distDir, request, (p) => {
+            if (p.type === 'progress') panel.progress({ type: 'progress', ...p.progress });
+          }, (line) => this.output.appendLine(line));
+          this.activeRuns.set(file, handle);
+          const cancel = token.onCancellationRequested(() => handle.cancel());
+          try {
+            const outcome = await handle.done;
+            if (!outcome) return undefined;
+            done.push(outcome);
+            this.output.appendLine(`${name} (${mode} mode): ${outcome.summary.outcome} after ${durationWords(outcome.summary.durationMs, outcome.wallMs, outcome.schedule)}, ${outcome.summary.events} events`);
+          } catch (error) {
+            this.output.appendLine(String((error as Error).stack ?? error));
+            void vscode.window.showErrorMessage(`Threadlanes could not run ${name} in ${mode} mode: ${(error as Error).message}`);
+            return undefined;
+          } finally {
+            cancel.dispose();
+            if (this.activeRuns.get(file) === handle) this.activeRuns.delete(file);
+          }
+        }
+        return done;
+      });
+    if (!outcomes) {
+      this.output.appendLine(`${name}: compare cancelled`);
+      return undefined;
+    }
+    const [free, gil] = outcomes;
+    const ratio = free.summary.durationMs > 0 ? ` (${(gil.summary.durationMs / free.summary.durationMs).toFixed(2)}× the free run)` : '';
+    this.output.appendLine(`${name}: GIL mode took ${gil.summary.durationMs.toFixed(1)} ms, free mode ${free.summary.durationMs.toFixed(1)} ms${ratio}`);
+    panel.showCompare([
+      { label: 'free mode', trace: free.trace },
+      { label: 'GIL mode', trace: gil.trace },
+    ], [{ file, text: source }]);
+    return outcomes;
+  }
+
+  private async runDocument(document: vscode.TextDocument, how: RunKind): Promise<RunOutcome | undefined> {
+    const { file, source } = this.prepare(document);
     this.activeRuns.get(file)?.cancel();
     const request = this.requestFor(file, source, how);
     const panel = ThreadlanesPanel.createOrShow(this.context.extensionUri, file, this.panelCallbacks);

@@ -6,7 +6,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { MessageHandler, parseFromPanel, type ExportFormat, type FromPanel, type MessageOf, type RunAbout, type SourceText, type ToPanel } from '../webview/protocol';
+import { MessageHandler, parseFromPanel, type CompareRun, type ExportFormat, type FromPanel, type MessageOf, type RunAbout, type SourceText, type ToPanel } from '../webview/protocol';
 
 export interface PanelCallbacks {
   /** The panel asked to show a site in the editor. */
@@ -28,6 +28,8 @@ interface ShownRun {
   trace: Uint8Array;
   sources: SourceText[];
   about?: RunAbout;
+  /** The compare view: the runs shown one above the other (`trace` is the last of them). */
+  compare?: CompareRun[];
 }
 
 export class ThreadlanesPanel {
@@ -125,7 +127,21 @@ export class ThreadlanesPanel {
     this.flush();
   }
 
-  /** The run shown, as the binary .tltrace and the sources sent with it. */
+  /** Show runs of the snippet one above the other (the compare view: free mode, then GIL mode). */
+  showCompare(runs: CompareRun[], sources: SourceText[]): void {
+    const last = runs[runs.length - 1];
+    this.pendingLoad = { trace: last.trace, sources, compare: runs };
+    this.shown = this.pendingLoad;
+    this.lastLoaded = undefined;
+    this.flush();
+  }
+
+  /** The labels of the compare view's runs, while it shows. */
+  get compared(): string[] | undefined {
+    return this.shown?.compare?.map((run) => run.label);
+  }
+
+  /** The run shown (the compare view: its last run), as the binary .tltrace and the sources sent with it. */
   get run(): { trace: Uint8Array; sources: SourceText[] } | undefined {
     return this.shown;
   }
@@ -151,9 +167,11 @@ export class ThreadlanesPanel {
 
   private flush(): void {
     if (!this.ready || !this.pendingLoad) return;
-    const { trace, sources, about } = this.pendingLoad;
+    const { trace, sources, about, compare } = this.pendingLoad;
     this.pendingLoad = undefined;
-    void this.handler.request<MessageOf<FromPanel, 'loaded'>>((requestId) => ({ type: 'load', requestId, trace, sources, ...(about ? { about } : {}) })).then((answer) => {
+    void this.handler.request<MessageOf<FromPanel, 'loaded'>>((requestId) => compare
+      ? { type: 'compare', requestId, runs: compare, sources }
+      : { type: 'load', requestId, trace, sources, ...(about ? { about } : {}) }).then((answer) => {
       if (this.shown?.trace !== trace) return; // a newer run was sent meanwhile
       this.lastLoaded = { ok: answer.ok, ...(answer.threads !== undefined ? { threads: answer.threads } : {}), ...(answer.events !== undefined ? { events: answer.events } : {}) };
       if (!answer.ok) this.callbacks.log(`the panel could not show the run: ${answer.message ?? ''}`);

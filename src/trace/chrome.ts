@@ -18,6 +18,11 @@
  *     as intervals.ts matches them (a Lock released by another thread ends its owner's hold,
  *     args { releasedBy }; an RLock hold spans its nesting; one slice per semaphore permit);
  *     holds still open when the trace ends close at the end with args { heldAtEnd: true }.
+ *   - GIL mode: waiting for the GIL is a state slice ("waiting for the GIL"); who holds the GIL
+ *     is one more track, "GIL" (Chrome tid = the last thread's + 1, sorted first), with one
+ *     complete slice ("X", cat "gil") per hold named after the holder, args { holder,
+ *     released: "blocks" | "switch" | "exits" | "held at end" }; the GIL's own events are
+ *     not repeated as instants.
  *   - Hand-offs are flow arrows ("s" → "f", cat "handoff"): from the release that freed a
  *     lock (or semaphore permit) to the Acquired that followed a Block on that same
  *     object in another thread, when the release happened while that thread was blocked.
@@ -41,6 +46,7 @@
 import {
   EVENT_KIND_NAMES,
   EventKind,
+  GilReleaseReason,
   WAIT_KIND_NAMES,
   WAIT_TIMED,
   WaitKind,
@@ -130,6 +136,8 @@ class ChromeExporter {
   private readonly timed: ChromeTraceEvent[] = [];
   private readonly warnings: string[] = [];
   private warningCount = 0;
+  /** GIL mode: every hold of the GIL, as the threads' streams say (sorted and laid out in gilSlices). */
+  private readonly gilHolds: { tid: number; startNs: number; endNs: number; released: string }[] = [];
 
   constructor(private readonly trace: Trace) {
     this.header = trace.header;
@@ -148,6 +156,7 @@ class ChromeExporter {
     });
     this.holdSlices(derived.threads);
     this.handOffArrows(derived.handoffs);
+    this.gilSlices(derived.endNs);
 
     // At equal ts, state slices come first so an instant or a flow end at the instant a
     // state begins lands inside that state; otherwise the (stable) sort keeps the order the
@@ -193,6 +202,13 @@ class ChromeExporter {
         { ph: 'M', name: 'thread_sort_index', pid: CHROME_PID, tid, ts: 0, args: { sort_index: laneTid } },
       );
     });
+    if (this.header.mode === 'gil') {
+      const tid = this.gilTrackTid();
+      events.push(
+        { ph: 'M', name: 'thread_name', pid: CHROME_PID, tid, ts: 0, args: { name: 'GIL' } },
+        { ph: 'M', name: 'thread_sort_index', pid: CHROME_PID, tid, ts: 0, args: { sort_index: -1 } },
+      );
+    }
     return events;
   }
 
@@ -225,6 +241,10 @@ class ChromeExporter {
       } else if (state === ThreadActivity.Sleeping) {
         name = 'sleeping';
         args = { requestedUs: states.arg[i] };
+      } else if (state === ThreadActivity.WaitingForGil) {
+        name = 'waiting for the GIL';
+        // Woken inside a Block (it re-checks its lock, condition… once it has the GIL).
+        args = states.objectId[i] ? { inside: this.objectName(states.objectId[i]) } : {};
       } else {
         continue; // Starting is not drawn
       }
@@ -241,6 +261,30 @@ class ChromeExporter {
         ts: states.startNs[i] / 1000,
         dur: safeDurationUs(states.startNs[i], states.endNs[i]),
         ...(Object.keys(args).length > 0 ? { args } : {}),
+      });
+    }
+  }
+
+  // ── the GIL ────────────────────────────────────────────────────────────────────────────
+
+  /** The GIL's track: after every thread's. */
+  private gilTrackTid(): number {
+    return chromeTid(this.names.length);
+  }
+
+  /** One slice per GIL hold on the GIL track; a hold never starts before the previous one ended (clocks may disagree by a hair). */
+  private gilSlices(endNs: number): void {
+    if (this.header.mode !== 'gil') return;
+    const tid = this.gilTrackTid();
+    this.gilHolds.sort((a, b) => a.startNs - b.startNs || a.endNs - b.endNs);
+    let previousEndNs = -Infinity;
+    for (const hold of this.gilHolds) {
+      const startNs = Math.max(hold.startNs, previousEndNs);
+      const holdEndNs = Math.max(startNs, Math.min(hold.endNs, endNs));
+      previousEndNs = holdEndNs;
+      this.timed.push({
+        ph: 'X', cat: 'gil', name: this.names[hold.tid], pid: CHROME_PID, tid, ts: startNs / 1000, dur: safeDurationUs(startNs, holdEndNs),
+        args: { holder: this.names[hold.tid], released: hold.released },
       });
     }
   }
@@ -305,11 +349,25 @@ class ChromeExporter {
     const bytes = this.trace.events[tid];
     if (!bytes) return;
     let lastNs = 0;
+    let gilSinceNs = -1;
     forEachEvent(bytes, (eventNs, kind, objectId, siteId, arg) => {
       // As in the derived states: a thread's clock never runs backwards.
       const timeNs = Math.max(eventNs, lastNs);
       lastNs = timeNs;
       switch (kind) {
+        // The GIL's events become the GIL track and "waiting for the GIL" states.
+        case EventKind.GilRequest:
+          break;
+        case EventKind.GilAcquired:
+          gilSinceNs = timeNs;
+          break;
+        case EventKind.GilReleased:
+          if (gilSinceNs >= 0) {
+            const released = arg === GilReleaseReason.Switch ? 'switch' : arg === GilReleaseReason.Exits ? 'exits' : 'blocks';
+            this.gilHolds.push({ tid, startNs: gilSinceNs, endNs: timeNs, released });
+          }
+          gilSinceNs = -1;
+          break;
         case EventKind.ThreadRunning:
         case EventKind.ThreadFinished:
         case EventKind.Acquired:
@@ -378,6 +436,7 @@ class ChromeExporter {
           this.instant(tid, timeNs, EVENT_KIND_NAMES[kind] ?? `event ${kind}`, siteId, 'other', { kind, objectId, arg });
       }
     });
+    if (gilSinceNs >= 0) this.gilHolds.push({ tid, startNs: gilSinceNs, endNs: Infinity, released: 'held at end' });
   }
 
   private objectInstant(

@@ -7,7 +7,11 @@
  *   A thread is Starting from the ThreadStart event that started it (MainThread: from 0, the
  *   harness starts it with the run) until ThreadRunning, then Running, Blocked (a Block on a
  *   lock: WaitKind.Lock), Waiting (a Block on anything else), Sleeping (SleepBegin…SleepEnd),
- *   back to Running at Unblock / SleepEnd, until ThreadFinished / ThreadFailed. A state still
+ *   back to Running at Unblock / SleepEnd, until ThreadFinished / ThreadFailed. GIL mode adds
+ *   WaitingForGil, from a GilRequest to the GilAcquired that ends it; after it the thread is
+ *   back in the state the request interrupted (Running, Starting, or the Block / sleep that has
+ *   not ended yet: a Block is then cut in pieces, the GIL waits between them carry the Block's
+ *   object and arg, and an empty piece between two of them is left out). A state still
  *   open when the trace ends lasts until the end. The intervals are contiguous and sorted;
  *   an empty Running or Starting interval (two events at the same instant) is left out unless
  *   the trace ends there; an empty wait or sleep is kept (virtual time may not advance while
@@ -57,6 +61,8 @@ const UNBLOCK: number = EventKind.Unblock;
 const SLEEP_BEGIN: number = EventKind.SleepBegin;
 const SLEEP_END: number = EventKind.SleepEnd;
 const OUTPUT: number = EventKind.Output;
+const GIL_REQUEST: number = EventKind.GilRequest;
+const GIL_ACQUIRED: number = EventKind.GilAcquired;
 const WAIT_LOCK: number = WaitKind.Lock;
 const WAIT_SEMAPHORE: number = WaitKind.Semaphore;
 
@@ -72,6 +78,8 @@ export const enum ThreadActivity {
   Sleeping = 5,
   Finished = 6,
   Failed = 7,
+  /** GIL mode: able to run, but waiting for another thread to give the GIL up (GilRequest…GilAcquired). */
+  WaitingForGil = 8,
 }
 
 /** How a state interval ended. */
@@ -93,9 +101,9 @@ export interface StateIntervals {
   endNs: Float64Array;
   /** ThreadActivity. */
   state: Uint8Array;
-  /** The object waited on (Blocked / Waiting), else 0. */
+  /** The object waited on (Blocked / Waiting; WaitingForGil inside a Block: the Block's), else 0. */
   objectId: Uint32Array;
-  /** Blocked / Waiting: the Block's arg (WaitKind | WAIT_TIMED); Sleeping: requested µs; else 0. */
+  /** Blocked / Waiting (and WaitingForGil inside a Block): the Block's arg (WaitKind | WAIT_TIMED); Sleeping: requested µs; else 0. */
   arg: Int32Array;
   /** Site of the event that began the interval (0 = unknown). */
   siteId: Uint32Array;
@@ -547,6 +555,8 @@ function countEvents(bytes: Uint8Array | undefined): EventCounts | undefined {
       case UNBLOCK:
       case SLEEP_BEGIN:
       case SLEEP_END:
+      case GIL_REQUEST:
+      case GIL_ACQUIRED:
         counts.stateEvents++;
         break;
       case THREAD_START:
@@ -660,6 +670,7 @@ class ThreadReader {
         }
         case UNBLOCK: {
           const success = view!.getInt32(offset + 20, true) === 1;
+          if (states.current === ThreadActivity.WaitingForGil) this.derivation.warning(`${this.name}: Unblock while waiting for the GIL`);
           if (states.current === ThreadActivity.Blocked || states.current === ThreadActivity.Waiting) {
             states.close(timeNs, success ? IntervalEnd.Success : IntervalEnd.Failure);
           } else {
@@ -682,6 +693,14 @@ class ThreadReader {
           this.derivation.countFailedAcquire(objectId);
           break;
         }
+        case GIL_REQUEST:
+          if (states.current === ThreadActivity.WaitingForGil) this.derivation.warning(`${this.name}: GilRequest while already waiting for the GIL`);
+          else states.suspendForGil(timeNs, view!.getUint32(offset + 16, true));
+          break;
+        case GIL_ACQUIRED:
+          // Without a request first, the GIL was free: nothing changes.
+          if (states.current === ThreadActivity.WaitingForGil) states.resumeAfterGil(timeNs);
+          break;
         case OUTPUT:
           this.derivation.outputs.push({
             tid: this.tid, index: view!.getInt32(offset + 20, true), timeNs, siteId: view!.getUint32(offset + 16, true),
@@ -737,6 +756,13 @@ class StateBuilder {
   private openObjectId = 0;
   private openArg = 0;
   private openSiteId = 0;
+  /** The open interval continues one a GIL wait interrupted (an empty one is left out). */
+  private openResumed = false;
+  /** What a GIL wait interrupted (-1: nothing was open), to resume when the GIL is taken. */
+  private suspended = -1;
+  private suspendedObjectId = 0;
+  private suspendedArg = 0;
+  private suspendedSiteId = 0;
 
   constructor(capacity: number) {
     this.startNs = new Float64Array(capacity);
@@ -755,6 +781,26 @@ class StateBuilder {
     this.openObjectId = objectId;
     this.openArg = arg;
     this.openSiteId = siteId;
+    this.openResumed = false;
+  }
+
+  /** A GilRequest: the open state pauses for a WaitingForGil, which carries a Block's object and arg. */
+  suspendForGil(timeNs: number, siteId: number): void {
+    const state = this.current;
+    this.suspended = state;
+    this.suspendedObjectId = this.openObjectId;
+    this.suspendedArg = this.openArg;
+    this.suspendedSiteId = this.openSiteId;
+    const inBlock = state === ThreadActivity.Blocked || state === ThreadActivity.Waiting;
+    this.open(ThreadActivity.WaitingForGil, timeNs, inBlock ? this.openObjectId : 0, inBlock ? this.openArg : 0, siteId);
+  }
+
+  /** The GilAcquired that ends a GIL wait: back to what it interrupted (Starting if nothing was open). */
+  resumeAfterGil(timeNs: number): void {
+    const state = this.suspended < 0 ? ThreadActivity.Starting : this.suspended;
+    this.open(state, timeNs, this.suspendedObjectId, this.suspendedArg, this.suspendedSiteId);
+    this.openResumed = this.suspended >= 0;
+    this.suspended = -1;
   }
 
   close(timeNs: number, ending: IntervalEnd): void {
@@ -766,7 +812,7 @@ class StateBuilder {
     // when the trace ends; empty waits and sleeps are kept.
     if (
       endNs === this.openStartNs && ending !== IntervalEnd.OpenAtEnd &&
-      (state === ThreadActivity.Running || state === ThreadActivity.Starting)
+      (state === ThreadActivity.Running || state === ThreadActivity.Starting || (this.openResumed && ending === IntervalEnd.Next))
     ) return;
     const i = this.count++;
     this.startNs[i] = this.openStartNs;

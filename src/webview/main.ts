@@ -6,6 +6,7 @@
  */
 import { MessageHandler, parseToPanel, parseViewState, type FromPanel, type ToPanel, type ViewState } from './protocol';
 import { loadRun } from './load';
+import { CompareView } from './ui/compare';
 import { Panel, type PanelHost } from './ui/panel';
 import { readEmbeddedMeta, readEmbeddedTrace, readTimings } from './standalone';
 
@@ -25,6 +26,8 @@ interface TestHook {
   /** Messages the panel posted (the standalone report has no host to receive them). */
   posted: FromPanel[];
   panel?: Panel;
+  /** The compare view's panels, top first, while it shows (then `panel` is the top one). */
+  compare?: Panel[];
 }
 
 declare global {
@@ -50,14 +53,30 @@ function main(): void {
         saveState: () => undefined,
       };
   const saved: ViewState | undefined = vscode ? parseViewState(vscode.getState()) : undefined;
-  const panel = new Panel(root, host, saved);
+  let panel = new Panel(root, host, saved);
   hook.panel = panel;
+  // The compare view replaces the single panel until the next `load`.
+  let compare: CompareView | undefined;
+  const single = (): Panel => {
+    if (compare) {
+      compare = undefined;
+      hook.compare = undefined;
+      panel = new Panel(root, host, saved);
+      hook.panel = panel;
+    }
+    return panel;
+  };
+  const showProgress = (text: string) => {
+    for (const shown of compare ? compare.panels : [panel]) shown.showProgress(text);
+  };
 
   const handler = new MessageHandler<ToPanel, FromPanel>(parseToPanel, (message) => host.post(message), (raw) => {
     const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type) : typeof raw;
     host.post({ type: 'log', level: 'warn', message: `panel ignored a malformed or unknown message (${type.slice(0, 60)})` });
   });
   handler.registerHandler('load', (message) => {
+    const panel = single();
+    hook.ready = false;
     panel.showProgress('Reading the trace…');
     // Let the progress text paint before the (synchronous) model build.
     requestAnimationFrame(() => setTimeout(() => {
@@ -81,14 +100,44 @@ function main(): void {
       }
     }, 0));
   });
+  handler.registerHandler('compare', (message) => {
+    compare = new CompareView(root, host, message.runs.map((run) => run.label));
+    const view = compare;
+    hook.compare = view.panels;
+    hook.panel = view.panels[0];
+    hook.ready = false;
+    for (const shown of view.panels) shown.showProgress('Reading the traces…');
+    requestAnimationFrame(() => setTimeout(() => {
+      try {
+        const runs = message.runs.map((run) => ({ run, model: loadRun(run.trace).model }));
+        view.setModels(runs, message.sources ?? []);
+        void view.nextFrame().then(() => {
+          hook.ready = true;
+        });
+        handler.send({
+          type: 'loaded', requestId: message.requestId, ok: true,
+          threads: runs.reduce((sum, { model }) => sum + model.threads.length, 0), events: runs.reduce((sum, { model }) => sum + model.events, 0),
+        });
+      } catch (error) {
+        const text = (error as Error).message;
+        view.showError(text);
+        hook.error = text;
+        handler.send({ type: 'loaded', requestId: message.requestId, ok: false, message: text });
+      }
+    }, 0));
+  });
   handler.registerHandler('progress', (message) => {
-    panel.showProgress(`${message.phase === 'bundling' ? 'Bundling' : message.phase === 'running' ? 'Running' : 'Stopping'}… ${(message.elapsedMs / 1000).toFixed(1)} s · ${message.threads} threads · ${message.events.toLocaleString('en-US')} events`);
+    showProgress(`${message.phase === 'bundling' ? 'Bundling' : message.phase === 'running' ? 'Running' : 'Stopping'}… ${(message.elapsedMs / 1000).toFixed(1)} s · ${message.threads} threads · ${message.events.toLocaleString('en-US')} events`);
   });
   handler.registerHandler('exploring', (message) => {
-    panel.showProgress(`Finding a deadlock… ${message.explored.toLocaleString('en-US')} of ${message.schedules.toLocaleString('en-US')} schedules`);
+    showProgress(`Finding a deadlock… ${message.explored.toLocaleString('en-US')} of ${message.schedules.toLocaleString('en-US')} schedules`);
   });
-  handler.registerHandler('highlight', (message) => panel.highlightByName(message.primitiveName));
-  handler.registerHandler('restoreView', (message) => panel.restoreView(message.state));
+  handler.registerHandler('highlight', (message) => {
+    for (const shown of compare ? compare.panels : [panel]) shown.highlightByName(message.primitiveName);
+  });
+  handler.registerHandler('restoreView', (message) => {
+    if (!compare) panel.restoreView(message.state);
+  });
 
   if (vscode) {
     window.addEventListener('message', (event: MessageEvent) => handler.handle(event.data));

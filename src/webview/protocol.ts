@@ -68,9 +68,21 @@ export interface RunAbout {
   note?: string;
 }
 
+/** One run of the compare view: a heading ("free mode") and the trace, as `load` has it. */
+export interface CompareRun {
+  label: string;
+  trace: Uint8Array;
+  about?: RunAbout;
+}
+
+/** How many runs the compare view shows, one above the other. */
+export const COMPARE_RUNS = 2;
+
 export type ToPanel =
   /** Show this run: the trace in the binary `.tltrace` form (src/trace/file.ts). Answered by `loaded`. */
   | { type: 'load'; requestId: number; trace: Uint8Array; sources?: SourceText[]; about?: RunAbout }
+  /** Show two runs of one snippet one above the other on one time scale (free, then GIL mode). Answered by `loaded`. */
+  | { type: 'compare'; requestId: number; runs: CompareRun[]; sources?: SourceText[] }
   /** A run is under way (the panel shows progress until the next `load`). */
   | { type: 'progress'; phase: 'bundling' | 'running' | 'stopping'; elapsedMs: number; threads: number; events: number }
   /** A hunt for a deadlock is under way: schedules run so far, of at most `schedules`. */
@@ -160,6 +172,25 @@ function toBytes(value: unknown): Uint8Array | undefined {
   return undefined;
 }
 
+function parseSources(value: unknown): SourceText[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const sources: SourceText[] = [];
+  for (const source of value as unknown[]) {
+    if (!isRecord(source) || typeof source.file !== 'string' || typeof source.text !== 'string') return undefined;
+    sources.push({ file: source.file, text: source.text });
+  }
+  return sources;
+}
+
+function parseCompareRun(value: unknown): CompareRun | undefined {
+  if (!isRecord(value) || typeof value.label !== 'string') return undefined;
+  const trace = toBytes(value.trace);
+  if (!trace) return undefined;
+  const about = value.about === undefined ? undefined : parseRunAbout(value.about);
+  if (value.about !== undefined && !about) return undefined;
+  return { label: value.label.slice(0, 200), trace, ...(about ? { about } : {}) };
+}
+
 /** A message from the host, checked field by field; undefined (and logged by the caller) if malformed. */
 export function parseToPanel(value: unknown): ToPanel | undefined {
   if (!isRecord(value) || typeof value.type !== 'string') return undefined;
@@ -167,18 +198,23 @@ export function parseToPanel(value: unknown): ToPanel | undefined {
     case 'load': {
       const trace = toBytes(value.trace);
       if (!integer(value.requestId) || !trace) return undefined;
-      let sources: SourceText[] | undefined;
-      if (value.sources !== undefined) {
-        if (!Array.isArray(value.sources)) return undefined;
-        sources = [];
-        for (const source of value.sources as unknown[]) {
-          if (!isRecord(source) || typeof source.file !== 'string' || typeof source.text !== 'string') return undefined;
-          sources.push({ file: source.file, text: source.text });
-        }
-      }
+      const sources = value.sources === undefined ? undefined : parseSources(value.sources);
+      if (value.sources !== undefined && !sources) return undefined;
       const about = value.about === undefined ? undefined : parseRunAbout(value.about);
       if (value.about !== undefined && !about) return undefined;
       return { type: 'load', requestId: value.requestId, trace, ...(sources ? { sources } : {}), ...(about ? { about } : {}) };
+    }
+    case 'compare': {
+      if (!integer(value.requestId) || !Array.isArray(value.runs) || value.runs.length !== COMPARE_RUNS) return undefined;
+      const runs: CompareRun[] = [];
+      for (const raw of value.runs as unknown[]) {
+        const run = parseCompareRun(raw);
+        if (!run) return undefined;
+        runs.push(run);
+      }
+      const sources = value.sources === undefined ? undefined : parseSources(value.sources);
+      if (value.sources !== undefined && !sources) return undefined;
+      return { type: 'compare', requestId: value.requestId, runs, ...(sources ? { sources } : {}) };
     }
     case 'progress': {
       const { phase, elapsedMs, threads, events } = value;

@@ -3,7 +3,7 @@
  * each lane (one per primitive the thread ever held). Pure: model in, numbers out; the view
  * draws and hit-tests with it. Vertical positions are `…CssPx` from the top of the lane area.
  */
-import { LaneState, type HoldColumns, type TimelineModel } from '../../analysis/model';
+import { LANE_STATE_COUNT, LaneState, type HoldColumns, type TimelineModel } from '../../analysis/model';
 import { upperBound, upperBoundVia } from './search';
 
 export const STATE_BAR_CSS_PX = 20;
@@ -138,7 +138,7 @@ export function timeInState(model: TimelineModel, laneIndex: number, state: Lane
     return sum;
   }
   let sum = 0;
-  for (let k = state; k < top.timeInState.length; k += 8) sum += top.timeInState[k];
+  for (let k = state; k < top.timeInState.length; k += LANE_STATE_COUNT) sum += top.timeInState[k];
   return sum;
 }
 

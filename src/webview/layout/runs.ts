@@ -29,6 +29,7 @@ WEIGHT[LaneState.Waiting] = 4;
 WEIGHT[LaneState.Sleeping] = 0.8;
 WEIGHT[LaneState.Finished] = 0.05;
 WEIGHT[LaneState.Failed] = 0.1;
+WEIGHT[LaneState.WaitingForGil] = 3;
 
 export function dominantState(timeInState: ArrayLike<number>, offset: number): LaneState | -1 {
   let best = -1;

@@ -13,12 +13,26 @@ import { stateBarShare, withAlpha, type Theme } from './theme';
 
 export const GUTTER_CSS_PX = 184;
 export const AXIS_CSS_PX = 28;
+/** GIL mode: the GIL lane, fixed under the axis above the (scrolling) thread lanes. */
+export const GIL_LANE_CSS_PX = 26;
+const GIL_BAR_CSS_PX = 18;
+
+/** Where the thread lanes begin: under the axis, and under the GIL lane in GIL mode. */
+export function lanesTopCssPx(model: TimelineModel | undefined): number {
+  return AXIS_CSS_PX + (model?.gil ? GIL_LANE_CSS_PX : 0);
+}
+
+/** A thread's colour slot on the GIL lane: its lane position (MainThread first). */
+export function threadColorSlot(model: TimelineModel, tid: number, slots: number): number {
+  const laneIndex = model.threads.findIndex((lane) => lane.tid === tid);
+  return (laneIndex < 0 ? tid : laneIndex) % slots;
+}
 /** Beyond this many hand-offs in view the arrows would be a smear: ask to zoom in instead. */
 export const MAX_HANDOFFS_DRAWN = 400;
 const MAX_HIT_TARGETS = 4000;
 
 export interface HitTarget {
-  kind: 'hold' | 'blocked' | 'waiting' | 'marker' | 'lane';
+  kind: 'hold' | 'blocked' | 'waiting' | 'gil-wait' | 'gil' | 'marker' | 'lane';
   tid: number;
   thread: string;
   objectId?: number;
@@ -88,15 +102,16 @@ export function drawFrame(input: FrameInput): FrameOutput {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = theme.background;
   ctx.fillRect(0, 0, widthCssPx, heightCssPx);
-  const lanesHeightCssPx = heightCssPx - AXIS_CSS_PX;
+  const lanesTop = lanesTopCssPx(input.model);
+  const lanesHeightCssPx = heightCssPx - lanesTop;
   const boxes = visibleBoxes(input.layout, input.scrollTopCssPx, lanesHeightCssPx);
-  const laneY = (cssPx: number) => AXIS_CSS_PX + cssPx - input.scrollTopCssPx;
+  const laneY = (cssPx: number) => lanesTop + cssPx - input.scrollTopCssPx;
   const tickList = ticks(scale, input.model.startNs);
 
   // Lane backgrounds and grid, clipped to the lane area.
   ctx.save();
   ctx.beginPath();
-  ctx.rect(0, AXIS_CSS_PX, widthCssPx, lanesHeightCssPx);
+  ctx.rect(0, lanesTop, widthCssPx, lanesHeightCssPx);
   ctx.clip();
   boxes.forEach((box) => {
     const position = input.layout.boxes.indexOf(box);
@@ -113,7 +128,7 @@ export function drawFrame(input: FrameInput): FrameOutput {
   ctx.beginPath();
   for (const tick of tickList) {
     const x = Math.round(GUTTER_CSS_PX + scale.timeNsToCssPx(tick.timeNs)) + 0.5;
-    ctx.moveTo(x, AXIS_CSS_PX);
+    ctx.moveTo(x, lanesTop);
     ctx.lineTo(x, heightCssPx);
   }
   ctx.stroke();
@@ -121,7 +136,7 @@ export function drawFrame(input: FrameInput): FrameOutput {
   // The time area: clip so bars never run into the gutter.
   ctx.save();
   ctx.beginPath();
-  ctx.rect(GUTTER_CSS_PX, AXIS_CSS_PX, scale.widthCssPx, lanesHeightCssPx);
+  ctx.rect(GUTTER_CSS_PX, lanesTop, scale.widthCssPx, lanesHeightCssPx);
   ctx.clip();
   for (const box of boxes) drawLane(input, box, laneY, out);
   drawDeadlock(input, laneY);
@@ -131,7 +146,7 @@ export function drawFrame(input: FrameInput): FrameOutput {
     ctx.strokeStyle = withAlpha(theme.foreground, 0.45);
     ctx.setLineDash([3, 3]);
     ctx.beginPath();
-    ctx.moveTo(Math.round(x) + 0.5, AXIS_CSS_PX);
+    ctx.moveTo(Math.round(x) + 0.5, lanesTop);
     ctx.lineTo(Math.round(x) + 0.5, heightCssPx);
     ctx.stroke();
     ctx.setLineDash([]);
@@ -140,21 +155,22 @@ export function drawFrame(input: FrameInput): FrameOutput {
 
   // Gutter: names over the lanes.
   ctx.fillStyle = theme.background;
-  ctx.fillRect(0, AXIS_CSS_PX, GUTTER_CSS_PX, lanesHeightCssPx);
+  ctx.fillRect(0, lanesTop, GUTTER_CSS_PX, lanesHeightCssPx);
   for (const box of boxes) drawLaneName(input, box, laneY, out);
   if (input.emptyMessage && boxes.length === 0) {
     ctx.font = font(theme, 13);
     ctx.fillStyle = theme.muted;
     ctx.textBaseline = 'top';
-    ctx.fillText(input.emptyMessage, GUTTER_CSS_PX + 16, AXIS_CSS_PX + 16);
+    ctx.fillText(input.emptyMessage, GUTTER_CSS_PX + 16, lanesTop + 16);
   }
   ctx.strokeStyle = theme.border;
   ctx.beginPath();
-  ctx.moveTo(GUTTER_CSS_PX - 0.5, AXIS_CSS_PX);
+  ctx.moveTo(GUTTER_CSS_PX - 0.5, lanesTop);
   ctx.lineTo(GUTTER_CSS_PX - 0.5, heightCssPx);
   ctx.stroke();
   ctx.restore();
 
+  if (input.model.gil) drawGilLane(input, tickList, out);
   drawAxis(input, tickList);
   if (input.rangeSelectionCssPx) {
     const from = Math.max(GUTTER_CSS_PX, Math.min(input.rangeSelectionCssPx.from, input.rangeSelectionCssPx.to));
@@ -188,9 +204,9 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: (cssPx: number) => num
     const width = Math.max(1 / dpr, (run.x1DevicePx - run.x0DevicePx) / dpr);
     ctx.fillStyle = theme.stateFill[run.state];
     ctx.fillRect(x0, top, width, height);
-    if (run.state === LaneState.Blocked || run.state === LaneState.Waiting) {
+    if (run.state === LaneState.Blocked || run.state === LaneState.Waiting || run.state === LaneState.WaitingForGil) {
       pushTarget(out, {
-        kind: run.state === LaneState.Blocked ? 'blocked' : 'waiting', tid: lane.tid, thread: lane.name,
+        kind: run.state === LaneState.Blocked ? 'blocked' : run.state === LaneState.Waiting ? 'waiting' : 'gil-wait', tid: lane.tid, thread: lane.name,
         xCssPx: x0, yCssPx: stateTop, widthCssPx: width, heightCssPx: STATE_BAR_CSS_PX,
         startNs: scale.devicePxToTimeNs(run.x0DevicePx), endNs: scale.devicePxToTimeNs(run.x1DevicePx),
       });
@@ -351,8 +367,15 @@ function drawLaneName(input: FrameInput, box: LaneBox, laneY: (cssPx: number) =>
   const tagWidth = tag ? ctx.measureText(tag).width + 8 : 0;
   ctx.font = font(theme, 12, box.laneIndex === input.selectedLaneIndex ? '600' : '');
   ctx.fillStyle = inDeadlock ? theme.error : theme.foreground;
-  const name = fitTextMiddle(ctx, lane.name, GUTTER_CSS_PX - 16 - tagWidth - (inDeadlock ? 14 : 0)) || lane.name.slice(0, 1);
+  const name = fitTextMiddle(ctx, lane.name, GUTTER_CSS_PX - 16 - tagWidth - (inDeadlock ? 14 : 0) - (model.gil ? 14 : 0)) || lane.name.slice(0, 1);
   let x = 8;
+  if (model.gil) {
+    // GIL mode: the thread's colour on the GIL lane, beside its name.
+    ctx.fillStyle = theme.threadColor[threadColorSlot(model, lane.tid, theme.threadColor.length)];
+    ctx.fillRect(x, y - 5, 10, 10);
+    x += 14;
+    ctx.fillStyle = inDeadlock ? theme.error : theme.foreground;
+  }
   if (inDeadlock) {
     // A warning glyph marks the threads of the cycle (besides the colour).
     ctx.fillText('⚠', x, y);
@@ -383,6 +406,88 @@ function drawLaneName(input: FrameInput, box: LaneBox, laneY: (cssPx: number) =>
     ctx.fillText(fitted, GUTTER_CSS_PX - 8, laneY(box.holdRowTopsCssPx[r]) + HOLD_ROW_CSS_PX / 2);
   });
   ctx.textAlign = 'left';
+}
+
+/**
+ * The GIL lane: one bar per hold in the holder's colour, its name inside when it fits. Many
+ * holds in view (a switch every 5 ms over a long run): one column per device pixel, the holder
+ * at the pixel's middle, so the cost is the width, not the number of holds.
+ */
+function drawGilLane(input: FrameInput, tickList: { timeNs: number }[], out: FrameOutput): void {
+  const { context: ctx, model, theme, scale, widthCssPx, devicePixelRatio: dpr } = input;
+  const gil = model.gil!;
+  const top = AXIS_CSS_PX;
+  const barTop = top + (GIL_LANE_CSS_PX - GIL_BAR_CSS_PX) / 2;
+  ctx.fillStyle = theme.widgetBackground;
+  ctx.fillRect(0, top, widthCssPx, GIL_LANE_CSS_PX);
+  ctx.strokeStyle = withAlpha(theme.foreground, 0.08);
+  ctx.beginPath();
+  for (const tick of tickList) {
+    const x = Math.round(GUTTER_CSS_PX + scale.timeNsToCssPx(tick.timeNs)) + 0.5;
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + GIL_LANE_CSS_PX);
+  }
+  ctx.stroke();
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(GUTTER_CSS_PX, top, scale.widthCssPx, GIL_LANE_CSS_PX);
+  ctx.clip();
+  const slots = theme.threadColor.length;
+  const colorOf = new Map<number, number>();
+  const slotOf = (tid: number) => {
+    let slot = colorOf.get(tid);
+    if (slot === undefined) colorOf.set(tid, (slot = threadColorSlot(model, tid, slots)));
+    return slot;
+  };
+  const first = Math.max(0, upperBound(gil.endNs, gil.count, scale.startNs) - 1);
+  const last = upperBound(gil.startNs, gil.count, scale.endNs);
+  const widthDevicePx = scale.widthCssPx * dpr;
+  const nameOf = new Map(model.threads.map((lane) => [lane.tid, lane.name]));
+  if (last - first > widthDevicePx) {
+    for (let px = 0; px < widthDevicePx; px++) {
+      const i = upperBound(gil.startNs, gil.count, scale.devicePxToTimeNs(px + 0.5)) - 1;
+      if (i < 0 || gil.endNs[i] < scale.devicePxToTimeNs(px)) continue;
+      ctx.fillStyle = theme.threadColor[slotOf(gil.tid[i])];
+      ctx.fillRect(GUTTER_CSS_PX + px / dpr, barTop, 1 / dpr, GIL_BAR_CSS_PX);
+    }
+  } else {
+    ctx.font = font(theme, 10);
+    ctx.textBaseline = 'middle';
+    for (let i = first; i < last; i++) {
+      const x0 = GUTTER_CSS_PX + scale.timeNsToCssPx(gil.startNs[i]);
+      const width = Math.max(1 / dpr, scale.timeNsToCssPx(gil.endNs[i]) - scale.timeNsToCssPx(gil.startNs[i]));
+      const slot = slotOf(gil.tid[i]);
+      ctx.fillStyle = theme.threadColor[slot];
+      ctx.fillRect(x0, barTop, width, GIL_BAR_CSS_PX);
+      const name = nameOf.get(gil.tid[i]) ?? `#${gil.tid[i]}`;
+      if (width > 30) {
+        const fitted = fitTextMiddle(ctx, name, width - 6);
+        if (fitted && (fitted === name || fitted.length >= 4)) {
+          ctx.fillStyle = theme.threadText[slot];
+          ctx.fillText(fitted, Math.max(x0, GUTTER_CSS_PX) + 3, barTop + GIL_BAR_CSS_PX / 2 + 0.5);
+        }
+      }
+      pushTarget(out, {
+        kind: 'gil', tid: gil.tid[i], thread: name, xCssPx: x0, yCssPx: barTop, widthCssPx: width, heightCssPx: GIL_BAR_CSS_PX,
+        startNs: gil.startNs[i], endNs: gil.endNs[i],
+      });
+    }
+  }
+  ctx.restore();
+  ctx.font = font(theme, 12, '600');
+  ctx.textBaseline = 'middle';
+  ctx.fillStyle = theme.foreground;
+  ctx.fillText('GIL', 8, top + GIL_LANE_CSS_PX / 2);
+  ctx.font = font(theme, 10);
+  ctx.fillStyle = theme.muted;
+  ctx.fillText(`${gil.switches.toLocaleString('en-US')} switches, ${gil.forcedSwitches.toLocaleString('en-US')} forced`, 40, top + GIL_LANE_CSS_PX / 2);
+  ctx.strokeStyle = theme.border;
+  ctx.beginPath();
+  ctx.moveTo(0, top + GIL_LANE_CSS_PX - 0.5);
+  ctx.lineTo(widthCssPx, top + GIL_LANE_CSS_PX - 0.5);
+  ctx.moveTo(GUTTER_CSS_PX - 0.5, top);
+  ctx.lineTo(GUTTER_CSS_PX - 0.5, top + GIL_LANE_CSS_PX);
+  ctx.stroke();
 }
 
 function drawAxis(input: FrameInput, tickList: { timeNs: number; label: string }[]): void {
@@ -490,7 +595,7 @@ function drawDeadlock(input: FrameInput, laneY: (cssPx: number) => number): void
   ctx.strokeStyle = theme.error;
   ctx.setLineDash([6, 3]);
   ctx.beginPath();
-  ctx.moveTo(Math.round(x) + 0.5, AXIS_CSS_PX);
+  ctx.moveTo(Math.round(x) + 0.5, lanesTopCssPx(model));
   ctx.lineTo(Math.round(x) + 0.5, input.heightCssPx);
   ctx.stroke();
   ctx.setLineDash([]);

@@ -11,7 +11,7 @@ import { withAlpha, type Theme } from './theme';
 export const OVERVIEW_CSS_PX = 36;
 
 /** Drawn bottom to top; shares are of the time of the threads alive there (before start and after the end do not count). */
-const STACK: LaneState[] = [LaneState.Running, LaneState.Starting, LaneState.Sleeping, LaneState.Waiting, LaneState.Blocked];
+const STACK: LaneState[] = [LaneState.Running, LaneState.Starting, LaneState.Sleeping, LaneState.WaitingForGil, LaneState.Waiting, LaneState.Blocked];
 
 /** Per column, the time all lanes spent in each state (from the level of detail just finer than a column). */
 export function overviewColumns(model: TimelineModel, columns: number): Float64Array {

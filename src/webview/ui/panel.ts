@@ -12,7 +12,8 @@ import { clampRange, fitRange, formatDurationNs, panRange, TimeScale, zoomRange 
 import type { FromPanel, RunAbout, SourceText, ViewState } from '../protocol';
 import { WAIT_KIND_NAMES } from '../../trace/format';
 import { clear, el } from './dom';
-import { AXIS_CSS_PX, drawFrame, GUTTER_CSS_PX, type DeadlockHighlight, type FrameOutput, type HitTarget, type MarkerIndex } from './draw';
+import { gilSection, gilTooltip } from './gil';
+import { AXIS_CSS_PX, drawFrame, GIL_LANE_CSS_PX, GUTTER_CSS_PX, lanesTopCssPx, threadColorSlot, type DeadlockHighlight, type FrameOutput, type HitTarget, type MarkerIndex } from './draw';
 import { DeadlockInspector, deadlockBanner } from './inspector';
 import { LocksList } from './locksList';
 import { Overview, OVERVIEW_CSS_PX } from './overview';
@@ -28,6 +29,8 @@ export interface PanelHost {
   post(message: FromPanel): void;
   /** Keeps the view across hide/show (vscode.setState); may do nothing. */
   saveState(state: ViewState): void;
+  /** False: no Re-run, Find deadlock or Export buttons (a run of the compare view; default true in VS Code). */
+  readonly runActions?: boolean;
 }
 
 export interface LoadTimings {
@@ -92,6 +95,10 @@ export class Panel {
   private readonly pointers = new Map<number, { x: number; y: number }>();
   private pinch: { distance: number; range: { startNs: number; endNs: number }; centerCssPx: number } | undefined;
   private frameRequested = false;
+  /** The compare view: the time the view may span from the run's start (the longer run's), so two runs share a scale. */
+  private sharedSpanNs = 0;
+  /** Told of every change of the visible range, as offsets from the run's start (the compare view links two panels). */
+  onRangeChange: ((startOffsetNs: number, endOffsetNs: number) => void) | undefined;
   private lastFrame: FrameOutput | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   readonly stats: FrameStats = { firstFrameAtMs: undefined, frameMs: [], frames: 0 };
@@ -122,7 +129,7 @@ export class Panel {
       this.filterInput,
       this.filterSelect,
       // Only a host with an extension behind it can save files (the HTML report is already one).
-      ...(host.kind === 'vscode' ? [
+      ...(host.kind === 'vscode' && host.runActions !== false ? [
         el('span', { className: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
         button('Re-run', 'Run the snippet again (after Find deadlock: replay the schedule it found)', () => this.host.post({ type: 'rerun' })),
         button('Find deadlock', 'Run the snippet under many controlled schedules until one deadlocks or raises', () => this.host.post({ type: 'findDeadlock' })),
@@ -206,6 +213,7 @@ export class Panel {
     this.filterInput.value = this.state.filterText;
     this.filterSelect.value = this.state.laneFilter;
     this.renderSummary();
+    this.renderLegend();
     this.renderSidebar();
     this.relayout();
     this.refreshTheme();
@@ -260,10 +268,11 @@ export class Panel {
 
   setRange(startNs: number, endNs: number): void {
     if (!this.model) return;
-    const clamped = clampRange(startNs, endNs, this.model.startNs, this.model.endNs);
+    const clamped = clampRange(startNs, endNs, this.model.startNs, this.domainEndNs());
     this.state.startNs = clamped.startNs;
     this.state.endNs = clamped.endNs;
     this.viewChanged();
+    this.onRangeChange?.(clamped.startNs - this.model.startNs, clamped.endNs - this.model.startNs);
   }
 
   zoomBy(factor: number, anchorCssPx?: number): void {
@@ -282,8 +291,39 @@ export class Panel {
 
   fitAll(): void {
     if (!this.model) return;
-    const range = fitRange(this.model.startNs, this.model.endNs);
+    const range = fitRange(this.model.startNs, this.domainEndNs());
     this.setRange(range.startNs, range.endNs);
+  }
+
+  /** The end of the time the view may show: the run's end, or further when it shares a scale with a longer run. */
+  private domainEndNs(): number {
+    const model = this.model!;
+    return Math.max(model.endNs, model.startNs + this.sharedSpanNs);
+  }
+
+  /** The compare view: let the view span `spanNs` from the run's start and fit it (both runs then share one scale). */
+  shareSpan(spanNs: number): void {
+    this.sharedSpanNs = spanNs;
+    if (!this.model) return;
+    const range = fitRange(this.model.startNs, this.domainEndNs());
+    const clamped = clampRange(range.startNs, range.endNs, this.model.startNs, this.domainEndNs());
+    this.state.startNs = clamped.startNs;
+    this.state.endNs = clamped.endNs;
+    this.viewChanged();
+  }
+
+  /** Shows the range [startOffsetNs, endOffsetNs] from the run's start, without telling onRangeChange (it came from there). */
+  showOffsets(startOffsetNs: number, endOffsetNs: number): void {
+    if (!this.model) return;
+    const clamped = clampRange(this.model.startNs + startOffsetNs, this.model.startNs + endOffsetNs, this.model.startNs, this.domainEndNs());
+    this.state.startNs = clamped.startNs;
+    this.state.endNs = clamped.endNs;
+    this.viewChanged();
+  }
+
+  /** The model shown (the compare view reads the runs' spans). */
+  get shownModel(): Model | undefined {
+    return this.model;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -307,7 +347,7 @@ export class Panel {
     const context = this.canvas.getContext('2d');
     if (!model || !scale || !context || !this.theme) return;
     const started = performance.now();
-    const maxScroll = Math.max(0, this.layout.totalHeightCssPx - (this.heightCssPx - AXIS_CSS_PX));
+    const maxScroll = Math.max(0, this.layout.totalHeightCssPx - (this.heightCssPx - this.lanesTop()));
     this.state.scrollTopCssPx = Math.min(Math.max(0, this.state.scrollTopCssPx), maxScroll);
     this.lastFrame = drawFrame({
       context, model, rows: this.rows, primitiveById: this.primitiveById, layout: this.layout, theme: this.theme, scale,
@@ -349,8 +389,13 @@ export class Panel {
     this.overviewCanvas.style.height = `${OVERVIEW_CSS_PX}px`;
     this.overviewCanvas.width = Math.round(this.widthCssPx * this.devicePixelRatio);
     this.overviewCanvas.height = Math.round(OVERVIEW_CSS_PX * this.devicePixelRatio);
-    this.scroller.style.top = `${AXIS_CSS_PX}px`;
+    this.scroller.style.top = `${this.lanesTop()}px`;
     this.requestFrame();
+  }
+
+  /** Where the thread lanes begin (under the GIL lane in GIL mode). */
+  private lanesTop(): number {
+    return lanesTopCssPx(this.model);
   }
 
   private scrollbarWidth(): number {
@@ -439,6 +484,7 @@ export class Panel {
       },
     });
     this.locksList.render(this.state.lockSort.key, this.state.lockSort.descending, this.state.selectedObjectId);
+    if (model.gil) this.sidebar.append(gilSection(model, (tid) => theme.threadColor[threadColorSlot(model, tid, theme.threadColor.length)]));
     this.sidebar.append(this.locksList.element);
     this.sidebar.scrollTop = scrollTop;
   }
@@ -451,6 +497,8 @@ export class Panel {
       [LaneState.Running, 'running'], [LaneState.Blocked, 'blocked on a lock'], [LaneState.Waiting, 'waiting (condition, event, queue, join…)'],
       [LaneState.Sleeping, 'sleeping'], [LaneState.Starting, 'starting'], [LaneState.NotStarted, 'not started'], [LaneState.Finished, 'finished'], [LaneState.Failed, 'failed ✕'],
     ];
+    // GIL mode only: a state the other modes never have.
+    if (this.model?.gil) states.splice(3, 0, [LaneState.WaitingForGil, 'waiting for the GIL']);
     const dpr = window.devicePixelRatio || 1;
     for (const [state, label] of states) {
       const swatch = el('canvas', { className: 'legend-swatch', attrs: { 'aria-hidden': 'true' } });
@@ -465,7 +513,16 @@ export class Panel {
         ctx.fillStyle = theme.stateFill[state];
         ctx.fillRect(0, (14 - h) / 2, 26, h);
       }
-      this.legend.append(el('span', { className: 'legend-item' }, [swatch, el('span', { text: label })]));
+      this.legend.append(el('span', { className: 'legend-item', attrs: { 'data-state': String(state) } }, [swatch, el('span', { text: label })]));
+    }
+    if (this.model?.gil) {
+      const chips = el('span', { className: 'legend-gil', attrs: { 'aria-hidden': 'true' } });
+      for (const color of theme.threadColor.slice(0, Math.min(3, this.model.threads.length))) {
+        const chip = el('span', { className: 'legend-gil-chip' });
+        chip.style.backgroundColor = color;
+        chips.append(chip);
+      }
+      this.legend.append(el('span', { className: 'legend-item' }, [chips, el('span', { text: 'GIL lane: who holds the GIL (the colour beside each thread\'s name)' })]));
     }
     this.legend.append(el('span', { className: 'legend-item' }, [el('span', { className: 'legend-glyph', text: '▼', attrs: { 'aria-hidden': 'true' } }), el('span', { text: 'output' })]));
     this.legend.append(el('span', { className: 'legend-item' }, [el('span', { className: 'legend-hold', attrs: { 'aria-hidden': 'true' } }), el('span', { text: 'hold (under each lane, one row per lock)' })]));
@@ -529,7 +586,7 @@ export class Panel {
     this.selectedLaneIndex = laneIndex;
     const box = this.layout.boxes.find((b) => b.laneIndex === laneIndex);
     if (box) {
-      const viewHeight = this.heightCssPx - AXIS_CSS_PX;
+      const viewHeight = this.heightCssPx - this.lanesTop();
       if (box.topCssPx < this.state.scrollTopCssPx) this.state.scrollTopCssPx = box.topCssPx;
       else if (box.topCssPx + box.heightCssPx > this.state.scrollTopCssPx + viewHeight) this.state.scrollTopCssPx = box.topCssPx + box.heightCssPx - viewHeight;
     }
@@ -600,7 +657,13 @@ export class Panel {
     const model = this.model!;
     const scale = this.scale()!;
     if (yCssPx < AXIS_CSS_PX) return undefined;
-    const found = boxAt(this.layout, yCssPx - AXIS_CSS_PX + this.state.scrollTopCssPx);
+    if (model.gil && yCssPx < AXIS_CSS_PX + GIL_LANE_CSS_PX) {
+      if (xCssPx < GUTTER_CSS_PX) return undefined;
+      const timeNs = scale.cssPxToTimeNs(xCssPx - GUTTER_CSS_PX);
+      const hold = model.gilHoldAt(timeNs);
+      return { content: () => gilTooltip(model, hold, timeNs) };
+    }
+    const found = boxAt(this.layout, yCssPx - this.lanesTop() + this.state.scrollTopCssPx);
     if (!found) return undefined;
     const { box, part, holdRow } = found;
     const laneIndex = box.laneIndex;
@@ -822,8 +885,8 @@ export class Panel {
   }
 
   private clickAt(xCssPx: number, yCssPx: number): void {
-    if (!this.model || yCssPx < AXIS_CSS_PX) return;
-    const found = boxAt(this.layout, yCssPx - AXIS_CSS_PX + this.state.scrollTopCssPx);
+    if (!this.model || yCssPx < this.lanesTop()) return;
+    const found = boxAt(this.layout, yCssPx - this.lanesTop() + this.state.scrollTopCssPx);
     if (!found) {
       this.selectedLaneIndex = undefined;
       this.requestFrame();
@@ -870,10 +933,10 @@ export class Panel {
         break;
       }
       case 'PageDown':
-        this.scrollLanesBy(this.heightCssPx - AXIS_CSS_PX - STATE_BAR_CSS_PX);
+        this.scrollLanesBy(this.heightCssPx - this.lanesTop() - STATE_BAR_CSS_PX);
         break;
       case 'PageUp':
-        this.scrollLanesBy(-(this.heightCssPx - AXIS_CSS_PX - STATE_BAR_CSS_PX));
+        this.scrollLanesBy(-(this.heightCssPx - this.lanesTop() - STATE_BAR_CSS_PX));
         break;
       case 'h':
       case 'H':

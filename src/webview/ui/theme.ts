@@ -7,6 +7,8 @@
 import { LANE_STATE_COUNT, LaneState } from '../../analysis/model';
 
 export const HOLD_COLOR_COUNT = 12;
+/** Colours that tell threads apart on the GIL lane (a thread's colour is its lane position's, modulo). */
+export const THREAD_COLOR_COUNT = 8;
 
 export interface Theme {
   background: string;
@@ -22,6 +24,9 @@ export interface Theme {
   holdColor: string[];
   /** Text colour that reads on each hold colour. */
   holdText: string[];
+  /** GIL mode: a colour per thread (by lane position), and text that reads on it. */
+  threadColor: string[];
+  threadText: string[];
   font: string;
   monoFont: string;
   fontSizeCssPx: number;
@@ -98,6 +103,13 @@ const TILES: Partial<Record<LaneState, TileDrawer>> = {
     tile.fillStyle = ink;
     tile.fillRect(0, 0, size / 2, size);
   },
+  // Waiting for the GIL: horizontal bars (a lock wait is cross-hatched, other waits diagonal).
+  [LaneState.WaitingForGil]: (tile, size, base, ink) => {
+    tile.fillStyle = base;
+    tile.fillRect(0, 0, size, size);
+    tile.fillStyle = ink;
+    tile.fillRect(0, size / 2 - size / 8, size, size / 4);
+  },
   [LaneState.Starting]: (tile, size, base, ink) => {
     tile.fillStyle = base;
     tile.fillRect(0, 0, size, size);
@@ -120,6 +132,7 @@ export function readTheme(root: HTMLElement, context: CanvasRenderingContext2D, 
   stateColor[LaneState.Sleeping] = v('--tl-sleeping', '#218bff');
   stateColor[LaneState.Finished] = v('--tl-idle', '#8c959f');
   stateColor[LaneState.Failed] = v('--tl-blocked', '#cf222e');
+  stateColor[LaneState.WaitingForGil] = v('--tl-gil-wait', '#bf3989');
   const size = Math.max(6, Math.round(8 * devicePixelRatio));
   const stateFill = stateColor.map((color, state) => {
     const draw = TILES[state as LaneState];
@@ -134,6 +147,7 @@ export function readTheme(root: HTMLElement, context: CanvasRenderingContext2D, 
     return context.createPattern(tile, 'repeat') ?? color;
   });
   const holdColor = Array.from({ length: HOLD_COLOR_COUNT }, (_, i) => v(`--tl-hold-${i}`, '#4e79a7'));
+  const threadColor = Array.from({ length: THREAD_COLOR_COUNT }, (_, i) => v(`--tl-thread-${i}`, '#4e79a7'));
   return {
     background,
     foreground: v('--tl-fg', '#1f2328'),
@@ -146,6 +160,8 @@ export function readTheme(root: HTMLElement, context: CanvasRenderingContext2D, 
     stateFill,
     holdColor,
     holdText: holdColor.map((c) => (luminance(c) > 0.35 ? '#111111' : '#ffffff')),
+    threadColor,
+    threadText: threadColor.map((c) => (luminance(c) > 0.35 ? '#111111' : '#ffffff')),
     font: v('--tl-font', 'system-ui, sans-serif'),
     monoFont: v('--tl-mono', 'monospace'),
     fontSizeCssPx: parseFloat(v('--tl-canvas-font-size', '12')) || 12,
@@ -163,6 +179,7 @@ STATE_WORDS[LaneState.Waiting] = 'waiting';
 STATE_WORDS[LaneState.Sleeping] = 'sleeping';
 STATE_WORDS[LaneState.Finished] = 'finished';
 STATE_WORDS[LaneState.Failed] = 'failed';
+STATE_WORDS[LaneState.WaitingForGil] = 'waiting for the GIL';
 
 /**
  * How tall a state's bar is (fraction of the state bar), so state reads by shape too: work
@@ -174,6 +191,8 @@ export function stateBarShare(state: LaneState): number {
     case LaneState.Blocked:
     case LaneState.Waiting:
       return 1;
+    case LaneState.WaitingForGil:
+      return 0.75;
     case LaneState.Sleeping:
     case LaneState.Starting:
       return 0.5;

@@ -93,7 +93,14 @@ export function stateTooltip(model: Model, laneIndex: number, interval: number, 
   const box = el('div', { className: 'tt-body' }, [title(lane.name, 'thread')]);
   box.append(row('State', words));
   const objectId = columns.objectId[interval];
-  if (objectId) box.append(row('On', objectName(model, objectId)));
+  if (state === LaneState.WaitingForGil) {
+    // Held by another thread; inside a Block it was woken and waits to re-check.
+    const hold = model.gilHoldAt(timeNs);
+    box.append(row('GIL held by', hold >= 0 && model.gil ? threadName(model, model.gil.tid[hold]) : 'nobody'));
+    if (objectId) box.append(row('Woken in', `its ${WAIT_KIND_NAMES[columns.waitKind[interval]] ?? ''} wait on ${objectName(model, objectId)}`.replace(/\s+/g, ' ')));
+  } else if (objectId) {
+    box.append(row('On', objectName(model, objectId)));
+  }
   box.append(row('Since', `${formatOffset(columns.startNs[interval] - model.startNs)}, for ${formatDurationNs(columns.endNs[interval] - columns.startNs[interval])}`));
   const site = siteText(model, columns.siteId[interval]);
   if (site) box.append(row('At', site, 'tt-site'));

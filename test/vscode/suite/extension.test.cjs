@@ -32,7 +32,7 @@ describe('Threadlanes in VS Code', () => {
 
   it('registers its commands and puts Visualise threads in the TypeScript editor context menu', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['threadlanes.visualise', 'threadlanes.rerun', 'threadlanes.findDeadlock', 'threadlanes.newSnippet']) assert.ok(commands.includes(id), id);
+    for (const id of ['threadlanes.visualise', 'threadlanes.rerun', 'threadlanes.findDeadlock', 'threadlanes.compareGil', 'threadlanes.newSnippet']) assert.ok(commands.includes(id), id);
     const extension = vscode.extensions.all.find((e) => e.packageJSON.name === 'threadlanes');
     const menu = extension.packageJSON.contributes.menus['editor/context'];
     assert.ok(menu.some((m) => m.command === 'threadlanes.visualise' && /typescript/.test(m.when)));
@@ -156,6 +156,28 @@ describe('Threadlanes in VS Code', () => {
     } finally {
       await config.update('exploreSchedules', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('Compare free and GIL runs the snippet in both modes and shows the two runs one above the other', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.includes('threadlanes.compareGil'));
+    const document = await open('gil-cpu-bound.ts');
+    const outcomes = await vscode.commands.executeCommand('threadlanes.compareGil', document.uri);
+    assert.equal(outcomes.length, 2);
+    assert.deepEqual(outcomes.map((o) => o.summary.outcome), ['completed', 'completed']);
+    // The header (JSON, after the magic) says which mode each run had.
+    const header = (o) => Buffer.from(o.trace.subarray(0, 4096)).toString('latin1');
+    assert.match(header(outcomes[0]), /"mode":"free"/);
+    assert.match(header(outcomes[1]), /"mode":"gil"/);
+    let panelRun;
+    for (let i = 0; i < 100 && !panelRun?.loaded; i++) {
+      panelRun = (await state()).panelRuns.find((p) => p.file === document.uri.fsPath);
+      if (!panelRun?.loaded) await sleep(100);
+    }
+    assert.deepEqual(panelRun.compared, ['free mode', 'GIL mode'], JSON.stringify(panelRun));
+    assert.equal(panelRun.loaded.ok, true, JSON.stringify(panelRun));
+    // Both runs' threads reached the panel (MainThread and two crunchers each).
+    assert.equal(panelRun.loaded.threads, 6, JSON.stringify(panelRun));
   });
 
   it('stays responsive while a snippet spins, and cancel kills the run', async () => {

@@ -147,7 +147,8 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
       let best = -1;
       for (const state of PRIORITY) {
         const t = byState.get(state) ?? 0;
-        const weight = state === 'blocked' || state === 'waiting' ? t * 4 : state === 'gil-wait' ? t * 2 : t;
+        // Blocks are made visible even when short; a GIL wait shows where it is at least half the column.
+        const weight = state === 'blocked' || state === 'waiting' ? t * 4 : t;
         if (weight > best) {
           best = weight;
           chosen = state;

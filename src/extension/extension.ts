@@ -203,6 +203,7 @@ class Threadlanes implements vscode.Disposable {
       file, source, mode,
       timeoutSeconds: this.setting('timeoutSeconds', 10),
       maxEvents: this.setting('maxEvents', 20_000_000),
+      recordShared: this.setting<boolean>('recordShared', false) === true,
       ...(mode === 'controlled' ? schedule : {}),
     };
     return how.kind === 'hunt'
@@ -248,6 +249,7 @@ class Threadlanes implements vscode.Disposable {
           progress.report({ message: `${mode} mode` });
           const request: RunRequest = {
             type: 'run', file, source, mode, timeoutSeconds: this.setting('timeoutSeconds', 10), maxEvents: this.setting('maxEvents', 20_000_000),
+            recordShared: this.setting<boolean>('recordShared', false) === true,
           };
           const handle = startRun(distDir, request, (p) => {
             if (p.type === 'progress') panel.progress({ type: 'progress', ...p.progress });
@@ -382,6 +384,10 @@ class Threadlanes implements vscode.Disposable {
       const diagnostic = new vscode.Diagnostic(range, problem.message, problem.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
       diagnostic.source = 'threadlanes';
       diagnostic.code = problem.code;
+      if (problem.related?.length) {
+        diagnostic.relatedInformation = problem.related.map((place) => new vscode.DiagnosticRelatedInformation(
+          new vscode.Location(uriOf(place.file), new vscode.Position(Math.max(0, place.line - 1), Math.max(0, place.col - 1))), place.message));
+      }
       const list = byUri.get(uri.toString()) ?? [];
       list.push(diagnostic);
       byUri.set(uri.toString(), list);

@@ -38,6 +38,7 @@ function runOptions(request: RunSettings) {
     mode: request.mode,
     timeoutSeconds: request.timeoutSeconds,
     maxEvents: request.maxEvents,
+    recordShared: request.recordShared === true,
     ...(request.mode === 'controlled' ? { strategy: request.strategy, seed: request.seed, depth: request.depth, bound: request.bound } : {}),
   };
 }

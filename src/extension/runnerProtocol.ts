@@ -18,6 +18,8 @@ export interface RunSettings {
   mode: Mode;
   timeoutSeconds: number;
   maxEvents: number;
+  /** Record Value / SharedArray reads and writes, so data races can be found (slower; the threadlanes.recordShared setting). */
+  recordShared?: boolean;
   /** Controlled mode: how the scheduler picks the next thread. */
   strategy?: Strategy;
   /** Controlled mode: the schedule's seed (a hunt's first seed). */

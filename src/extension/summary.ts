@@ -4,8 +4,10 @@
  * functions that turn it into Problems, decorations and hovers. No `vscode` here: the
  * extension maps these plain records onto its API, and test/extension/ tests them directly.
  */
-import { forEachEvent, WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
+import { EventKind, forEachEvent, WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
 import { deriveIntervals, ThreadActivity, IntervalEnd } from '../trace/intervals';
+import { lockOrderInversions } from '../analysis/lockorder';
+import { findRaces } from '../analysis/races';
 
 /** A place in a file; line and col are 1-based. */
 export interface SourcePlace {
@@ -54,6 +56,33 @@ export interface DeadlockedThread {
   site?: SourcePlace;
 }
 
+/** One way a thread took two locks: `to` at `acquireSite` while holding `from` (taken at `holdSite`). */
+export interface LockOrderStep {
+  from: string;
+  to: string;
+  thread: string;
+  holdSite?: SourcePlace;
+  acquireSite?: SourcePlace;
+}
+
+/** A lock-order inversion this run did not deadlock on (src/analysis/lockorder.ts). */
+export interface PotentialDeadlock {
+  /** The cycle's locks; steps[i] goes from locks[i] to the next. */
+  locks: string[];
+  steps: LockOrderStep[];
+  explanation: string;
+}
+
+/** A data race on a Value or a SharedArray element (src/analysis/races.ts). */
+export interface SharedRace {
+  /** `counter`, or `slots[2]` for a SharedArray element. */
+  location: string;
+  accesses: { thread: string; access: 'read' | 'write'; site?: SourcePlace }[];
+  /** How many racing pairs were seen between these two sites. */
+  count: number;
+  explanation: string;
+}
+
 export interface SnippetProblem {
   kind: string;
   message: string;
@@ -74,6 +103,10 @@ export interface RunSummary {
   /** Exceptions that ended other threads. */
   threadExceptions: (SnippetProblem & { thread: string })[];
   truncated?: string;
+  /** Lock-order inversions the run did not deadlock on (its own deadlock is `deadlock`). */
+  potentialDeadlocks?: PotentialDeadlock[];
+  /** Data races; absent when the run recorded no Value / SharedArray access (run without recordShared). */
+  races?: SharedRace[];
   /**
    * Each API call site (`left.acquire()`: the site is at `acquire`) and the primitives its
    * events named during the run: what the receiver expression referred to, whatever its text.
@@ -94,6 +127,11 @@ export function parseSite(site: string): SourcePlace | undefined {
   if (!(line >= 1)) return undefined;
   return { file: match[1]!, line, col: match[3] ? Math.max(1, Number(match[3])) : 1 };
 }
+
+const SHARED_READ: number = EventKind.SharedRead;
+const SHARED_WRITE: number = EventKind.SharedWrite;
+/** Most potential deadlocks and races kept (each is a Problem or two; the CLI's JSON has them all). */
+const MOST_FINDINGS = 50;
 
 /** The kinds the hover explains (threads and plain values have no owner). */
 const OWNABLE = new Set(['Lock', 'RLock', 'Condition', 'Semaphore', 'BoundedSemaphore', 'Event', 'Barrier', 'Queue', 'LifoQueue', 'PriorityQueue', 'Future']);
@@ -156,9 +194,11 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
   // Which primitives each call site used (construction sites are the declarations' business).
   const constructionSites = new Set(header.objects.map((o) => o.siteId));
   const usedAt = new Map<number, Set<number>>();
+  let sharedAccesses = 0;
   for (const bytes of trace.events) {
     if (!bytes) continue;
-    forEachEvent(bytes, (_timeNs, _kind, objectId, siteId) => {
+    forEachEvent(bytes, (_timeNs, kind, objectId, siteId) => {
+      if (kind === SHARED_READ || kind === SHARED_WRITE) sharedAccesses++;
       if (siteId <= 0 || constructionSites.has(siteId) || !primitives.has(objectId)) return;
       let ids = usedAt.get(siteId);
       if (!ids) usedAt.set(siteId, ids = new Set());
@@ -197,6 +237,31 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
       })),
     };
   }
+  try {
+    const inversions = lockOrderInversions(trace).filter((inversion) => !inversion.deadlockedInThisRun);
+    if (inversions.length) {
+      summary.potentialDeadlocks = inversions.slice(0, MOST_FINDINGS).map((inversion) => ({
+        locks: inversion.locks,
+        steps: inversion.edges.map((edge) => ({
+          from: edge.from, to: edge.to, thread: edge.thread,
+          holdSite: placeOf(edge.holdSiteId), acquireSite: placeOf(edge.acquireSiteId),
+        })),
+        explanation: inversion.explanation,
+      }));
+    }
+    // Without recorded accesses there is nothing to check (and the check would still read every event).
+    if (sharedAccesses > 0) {
+      const arrays = new Set(header.objects.filter((o) => o.kind === 'SharedArray').map((o) => o.id));
+      summary.races = findRaces(trace).races.slice(0, MOST_FINDINGS).map((race) => ({
+        location: arrays.has(race.objectId) ? `${race.object}[${race.index}]` : race.object,
+        accesses: race.accesses.map((a) => ({ thread: a.thread, access: a.access, site: placeOf(a.siteId) })),
+        count: race.count,
+        explanation: race.explanation,
+      }));
+    }
+  } catch {
+    // A trace that breaks its invariants still gets its Problems; only the findings are lost.
+  }
   const failure: SummaryInput['error'] = error ?? header.error;
   if (failure) {
     const place = failure.line ? { file: header.file, line: failure.line, col: failure.col ?? 1 } : parseSite(failure.site);
@@ -217,6 +282,8 @@ export interface ProblemEntry {
   severity: ProblemSeverity;
   message: string;
   code: string;
+  /** Other places the message speaks of (the other half of a potential deadlock or a race). */
+  related?: (SourcePlace & { message: string })[];
 }
 
 const ERROR_WORDS: Record<string, string> = {
@@ -242,6 +309,64 @@ export function problemsOf(summary: RunSummary): ProblemEntry[] {
   for (const exception of summary.threadExceptions) {
     if (!exception.place) continue;
     problems.push({ ...exception.place, severity: 'warning', code: 'thread-exception', message: `${exception.thread} ended with ${exception.message}` });
+  }
+  for (const inversion of summary.potentialDeadlocks ?? []) problems.push(...potentialDeadlockProblems(inversion));
+  for (const race of summary.races ?? []) problems.push(...raceProblems(race));
+  return problems;
+}
+
+/** "bank-transfer.ts:24": a place in a message (the Problems panel shows the file of the problem itself). */
+function placeWords(place: SourcePlace | undefined): string {
+  return place ? `${place.file.split(/[\\/]/).pop()}:${place.line}` : 'an unknown line';
+}
+
+/**
+ * One warning at each step's acquire site: "Potential deadlock: bob is taken here while holding
+ * alice (pay-bob), and alice while holding bob at bank-transfer.ts:24 (pay-alice). …".
+ */
+export function potentialDeadlockProblems(inversion: PotentialDeadlock): ProblemEntry[] {
+  const problems: ProblemEntry[] = [];
+  inversion.steps.forEach((step, i) => {
+    if (!step.acquireSite) return;
+    const others = inversion.steps.filter((_, j) => j !== i);
+    const rest = others.map((other) => `${other.to} while holding ${other.from} at ${placeWords(other.acquireSite)} (${other.thread})`);
+    const held = step.holdSite ? `, taken at ${placeWords(step.holdSite)}` : '';
+    problems.push({
+      ...step.acquireSite, severity: 'warning', code: 'potential-deadlock',
+      message: `Potential deadlock: ${step.to} is taken here while holding ${step.from}${held} (${step.thread}), and ${rest.join(', and ')}. ` +
+        'This run did not deadlock, another may: take the locks in one order everywhere.',
+      related: [
+        ...(step.holdSite ? [{ ...step.holdSite, message: `${step.thread} takes ${step.from} here` }] : []),
+        ...others.filter((other) => other.acquireSite).map((other) => ({ ...other.acquireSite!, message: `${other.thread} takes ${other.to} here while holding ${other.from}` })),
+      ],
+    });
+  });
+  return problems;
+}
+
+const samePlace = (a: SourcePlace, b: SourcePlace) => a.line === b.line && a.col === b.col && samePath(a.file, b.file);
+
+/** A warning at each access of a race (one when both are at the same place). */
+export function raceProblems(race: SharedRace): ProblemEntry[] {
+  const [first, second] = race.accesses;
+  if (!first || !second) return [];
+  const verb = (access: 'read' | 'write') => (access === 'write' ? 'writes' : 'reads');
+  const times = race.count > 1 ? ` (${race.count.toLocaleString('en-US')} times)` : '';
+  const advice = 'Guard both with the same Lock.';
+  if (first.site && second.site && samePlace(first.site, second.site)) {
+    return [{
+      ...first.site, severity: 'warning', code: 'data-race',
+      message: `Data race on ${race.location}: ${first.thread} ${verb(first.access)} and ${second.thread} ${verb(second.access)} it here with nothing ordering them${times}. ${advice}`,
+    }];
+  }
+  const problems: ProblemEntry[] = [];
+  for (const [access, other] of [[first, second], [second, first]] as const) {
+    if (!access.site) continue;
+    problems.push({
+      ...access.site, severity: 'warning', code: 'data-race',
+      message: `Data race on ${race.location}: ${access.thread} ${verb(access.access)} it here, and ${other.thread} ${verb(other.access)} it at ${placeWords(other.site)} with nothing ordering them${times}. ${advice}`,
+      ...(other.site ? { related: [{ ...other.site, message: `${other.thread} ${verb(other.access)} ${race.location} here` }] } : {}),
+    });
   }
   return problems;
 }

@@ -1,14 +1,20 @@
 /**
  * From trace bytes to the model the panel draws: decode the binary `.tltrace` form
  * (src/trace/file.ts) and build the timeline model (src/analysis). Both are pure, so the panel
- * can do this itself, in the webview or in the standalone report.
+ * can do this itself, in the webview or in the standalone report. The findings (potential
+ * deadlocks, data races) come from the same trace, after the first frame: they read every event.
  */
 import type { TimelineModel, TimelineQueries } from '../analysis/model';
+import { lockOrderInversions, type LockOrderInversion } from '../analysis/lockorder';
+import { findRaces, type DataRace } from '../analysis/races';
 import { decodeTraceBinary } from '../trace/file';
+import { EVENT_BYTES, EventKind, type Trace } from '../trace/format';
 import { buildTimeline } from '../analysis/timeline';
 
 export interface LoadedRun {
   model: TimelineModel & TimelineQueries;
+  /** Kept for findingsOf; let go once the findings are shown. */
+  trace: Trace;
   decodeMs: number;
   modelMs: number;
 }
@@ -19,5 +25,35 @@ export function loadRun(traceBytes: Uint8Array): LoadedRun {
   const t1 = performance.now();
   const model = buildTimeline(trace);
   const t2 = performance.now();
-  return { model, decodeMs: t1 - t0, modelMs: t2 - t1 };
+  return { model, trace, decodeMs: t1 - t0, modelMs: t2 - t1 };
+}
+
+export interface RunFindings {
+  lockOrder: LockOrderInversion[];
+  /** Undefined: the run recorded no shared access, so races were not looked for. */
+  races: DataRace[] | undefined;
+  ms: number;
+}
+
+const SHARED_READ: number = EventKind.SharedRead;
+const SHARED_WRITE: number = EventKind.SharedWrite;
+const EVENT_SIZE: number = EVENT_BYTES;
+
+/** Whether any thread recorded a Value / SharedArray access (only the kind byte is read: the race check itself reads everything). */
+export function recordedSharedAccesses(trace: Trace): boolean {
+  for (const bytes of trace.events) {
+    if (!bytes) continue;
+    for (let offset = 8; offset < bytes.byteLength; offset += EVENT_SIZE) {
+      const kind = bytes[offset];
+      if (kind === SHARED_READ || kind === SHARED_WRITE) return true;
+    }
+  }
+  return false;
+}
+
+export function findingsOf(trace: Trace): RunFindings {
+  const started = performance.now();
+  const lockOrder = lockOrderInversions(trace);
+  const races = recordedSharedAccesses(trace) ? findRaces(trace).races : undefined;
+  return { lockOrder, races, ms: performance.now() - started };
 }

@@ -5,7 +5,7 @@
  * through the same validated message handler.
  */
 import { MessageHandler, parseToPanel, parseViewState, type FromPanel, type ToPanel, type ViewState } from './protocol';
-import { loadRun } from './load';
+import { findingsOf, loadRun } from './load';
 import { CompareView } from './ui/compare';
 import { Panel, type PanelHost } from './ui/panel';
 import { readEmbeddedMeta, readEmbeddedTrace, readTimings } from './standalone';
@@ -22,7 +22,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 interface TestHook {
   ready: boolean;
   error?: string;
-  timings: { scriptStartAtMs?: number; decodeMs?: number; modelMs?: number; setModelMs?: number; readMs?: number; firstFrameAtMs?: number; loadStartAtMs?: number; read?: typeof readTimings };
+  timings: { scriptStartAtMs?: number; decodeMs?: number; modelMs?: number; setModelMs?: number; readMs?: number; firstFrameAtMs?: number; loadStartAtMs?: number; findingsMs?: number; read?: typeof readTimings };
   /** Messages the panel posted (the standalone report has no host to receive them). */
   posted: FromPanel[];
   panel?: Panel;
@@ -89,7 +89,17 @@ function main(): void {
         hook.timings.setModelMs = performance.now() - setModelStart;
         void panel.nextFrame().then(() => {
           hook.timings.firstFrameAtMs = panel.stats.firstFrameAtMs;
-          hook.ready = true;
+          // Potential deadlocks and races read every event again: after the first frame, not before it.
+          setTimeout(() => {
+            try {
+              const findings = findingsOf(loaded.trace);
+              hook.timings.findingsMs = findings.ms;
+              panel.setFindings(findings.lockOrder, findings.races);
+            } catch (error) {
+              host.post({ type: 'log', level: 'warn', message: `could not look for potential deadlocks and races: ${(error as Error).message}` });
+            }
+            hook.ready = true;
+          }, 0);
         });
         handler.send({ type: 'loaded', requestId: message.requestId, ok: true, threads: loaded.model.threads.length, events: loaded.model.events });
       } catch (error) {
@@ -109,8 +119,18 @@ function main(): void {
     for (const shown of view.panels) shown.showProgress('Reading the traces…');
     requestAnimationFrame(() => setTimeout(() => {
       try {
-        const runs = message.runs.map((run) => ({ run, model: loadRun(run.trace).model }));
+        const loaded = message.runs.map((run) => ({ run, ...loadRun(run.trace) }));
+        const runs = loaded.map(({ run, model }) => ({ run, model }));
         view.setModels(runs, message.sources ?? []);
+        // Two runs of one snippet, each usually small: their findings at once.
+        loaded.forEach(({ trace }, i) => {
+          try {
+            const findings = findingsOf(trace);
+            view.panels[i]?.setFindings(findings.lockOrder, findings.races);
+          } catch (error) {
+            host.post({ type: 'log', level: 'warn', message: `could not look for potential deadlocks and races: ${(error as Error).message}` });
+          }
+        });
         void view.nextFrame().then(() => {
           hook.ready = true;
         });

@@ -10,8 +10,8 @@ import { ensureWorkspaceTypes } from '../../src/extension/types';
 
 const philosophers = path.resolve(__dirname, '../../examples/dining-philosophers.ts');
 
-async function summaryOf(file: string, source?: string): Promise<RunSummary> {
-  const result = await run({ file, ...(source !== undefined ? { source } : {}), timeoutSeconds: 10 });
+async function summaryOf(file: string, source?: string, recordShared = false): Promise<RunSummary> {
+  const result = await run({ file, ...(source !== undefined ? { source } : {}), timeoutSeconds: 10, recordShared });
   return summarize({ trace: result.trace, durationMs: result.durationMs, events: result.events, error: result.error });
 }
 
@@ -125,6 +125,85 @@ describe('extension: run summary', function () {
       assert.equal(problem?.line, line, source);
       assert.equal(problem?.severity, 'error');
     }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('warns of a potential deadlock at each acquire site, naming the other order', async () => {
+    const bank = path.resolve(__dirname, '../../examples/bank-transfer.ts');
+    const summary = await summaryOf(bank);
+    assert.equal(summary.outcome, 'completed');
+    assert.equal(summary.potentialDeadlocks?.length, 1);
+    assert.deepEqual([...summary.potentialDeadlocks![0]!.locks].sort(), ['alice', 'bob']);
+    const problems = problemsOf(summary).filter((p) => p.code === 'potential-deadlock');
+    assert.equal(problems.length, 2);
+    const byThread = (thread: string) => problems.find((p) => p.message.includes(`(${thread}), and`))!;
+    const payBob = byThread('pay-bob');
+    const payAlice = byThread('pay-alice');
+    for (const problem of [payBob, payAlice]) {
+      assert.equal(problem.severity, 'warning');
+      assert.equal(problem.line, 24, 'at the inner withLock');
+      assert.equal(problem.file, bank);
+      assert.equal(problem.related?.length, 2, 'where the held lock was taken, and the other order');
+    }
+    assert.equal(payBob.message,
+      'Potential deadlock: bob is taken here while holding alice, taken at bank-transfer.ts:23 (pay-bob), and alice while holding bob at bank-transfer.ts:24 (pay-alice). ' +
+      'This run did not deadlock, another may: take the locks in one order everywhere.');
+    assert.match(payAlice.message, /^Potential deadlock: alice is taken here while holding bob, taken at bank-transfer\.ts:23 \(pay-alice\), and bob while holding alice at bank-transfer\.ts:24 \(pay-bob\)\./);
+    assert.deepEqual(payBob.related!.map((r) => r.line), [23, 24]);
+    // Not checked for races: the run did not record shared accesses.
+    assert.equal(summary.races, undefined);
+    assert.equal(problemsOf(summary).filter((p) => p.code === 'data-race').length, 0);
+  });
+
+  it('a deadlock the run ran into is a Problem of its own, not a potential deadlock too', () => {
+    assert.equal(deadlock.potentialDeadlocks, undefined);
+    assert.equal(problemsOf(deadlock).filter((p) => p.code === 'potential-deadlock').length, 0);
+  });
+
+  it('warns of a data race at both accesses when shared accesses were recorded', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-ext-'));
+    const file = path.join(dir, 'racy.ts');
+    const source = [
+      'import { SharedArray, Thread, Value } from "threadlanes";',
+      'const hits = new Value(0, "hits");',
+      'const slots = new SharedArray(4, "slots");',
+      'function writer(): void {',
+      '  hits.value = 1;',
+      '}',
+      'function reader(): void {',
+      '  console.log(`seen ${hits.value}`);',
+      '}',
+      'function filler(): void {',
+      '  slots[2] = 7;',
+      '}',
+      'export function main(): void {',
+      '  const threads = [',
+      '    new Thread({ target: writer, name: "writer" }),',
+      '    new Thread({ target: reader, name: "reader" }),',
+      '    new Thread({ target: filler, name: "filler 1" }),',
+      '    new Thread({ target: filler, name: "filler 2" }),',
+      '  ];',
+      '  for (const thread of threads) thread.start();',
+      '  for (const thread of threads) thread.join();',
+      '}',
+      '',
+    ].join('\n');
+    fs.writeFileSync(file, source);
+    const summary = await summaryOf(file, source, true);
+    assert.deepEqual(summary.races?.map((r) => r.location).sort(), ['hits', 'slots[2]']);
+    const problems = problemsOf(summary).filter((p) => p.code === 'data-race');
+    const hits = problems.filter((p) => p.message.startsWith('Data race on hits:'));
+    assert.deepEqual(hits.map((p) => p.line).sort(), [5, 8], 'one at each access');
+    assert.ok(hits.every((p) => p.severity === 'warning'));
+    assert.equal(hits.find((p) => p.line === 5)!.message, 'Data race on hits: writer writes it here, and reader reads it at racy.ts:8 with nothing ordering them. Guard both with the same Lock.');
+    assert.equal(hits.find((p) => p.line === 8)!.message, 'Data race on hits: reader reads it here, and writer writes it at racy.ts:5 with nothing ordering them. Guard both with the same Lock.');
+    assert.deepEqual(hits.find((p) => p.line === 5)!.related?.map((r) => [r.line, r.message]), [[8, 'reader reads hits here']]);
+    // Both fillers write at one place: one warning there.
+    const slots = problems.filter((p) => p.message.startsWith('Data race on slots[2]:'));
+    assert.equal(slots.length, 1);
+    assert.match(slots[0]!.message, /^Data race on slots\[2\]: filler [12] writes and filler [12] writes it here with nothing ordering them\./);
+    // Without recording, the same snippet is not checked.
+    assert.equal((await summaryOf(file, source)).races, undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -75,6 +75,10 @@ export interface FrameInput {
   scrollTopCssPx: number;
   /** The primitive whose holds stand out (hovered or picked); the others are dimmed. */
   highlightObjectId: number | undefined;
+  /** Several primitives that stand out when no single one does (a potential deadlock's locks, hovered or picked in the sidebar). */
+  highlightObjectIds?: ReadonlySet<number>;
+  /** Lanes that stand out with the selected one (the threads of a potential deadlock or a race). */
+  highlightLaneIndices?: ReadonlySet<number>;
   selectedLaneIndex: number | undefined;
   showHandoffs: boolean;
   /** Hand-offs sorted by acquire time: indices into model.handoffs and their acquire times. */
@@ -115,7 +119,7 @@ export function drawFrame(input: FrameInput): FrameOutput {
   ctx.clip();
   boxes.forEach((box) => {
     const position = input.layout.boxes.indexOf(box);
-    if (box.laneIndex === input.selectedLaneIndex) {
+    if (box.laneIndex === input.selectedLaneIndex || input.highlightLaneIndices?.has(box.laneIndex)) {
       ctx.fillStyle = withAlpha(theme.focus, 0.12);
       ctx.fillRect(0, laneY(box.topCssPx), widthCssPx, box.heightCssPx);
     } else if (position % 2 === 1) {
@@ -237,7 +241,8 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: (cssPx: number) => num
       const objectId = holds.objectId[bar.holdIndex];
       const primitive = input.primitiveById.get(objectId);
       const color = theme.holdColor[(primitive?.colorIndex ?? 0) % theme.holdColor.length];
-      const dimmed = input.highlightObjectId !== undefined && input.highlightObjectId !== objectId;
+      const highlighted = input.highlightObjectId !== undefined ? input.highlightObjectId === objectId : input.highlightObjectIds?.has(objectId);
+      const dimmed = highlighted === false;
       const x0 = toCss(bar.x0DevicePx);
       // A hold shorter than a pixel still shows, two pixels wide.
       const width = Math.max(2, (bar.x1DevicePx - bar.x0DevicePx) / dpr);
@@ -250,7 +255,7 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: (cssPx: number) => num
         const right = x0 + width;
         for (let y = top; y < top + height; y += 4) ctx.fillRect(right - 3, y, 3, 2);
       }
-      if (!dimmed && input.highlightObjectId === objectId) {
+      if (highlighted) {
         ctx.strokeStyle = theme.foreground;
         ctx.strokeRect(x0 + 0.5, top + 0.5, Math.max(0, width - 1), height - 1);
       }

@@ -25,6 +25,23 @@ export function deadlockBanner(model: TimelineModel, deadlock: DeadlockView): HT
   ]);
 }
 
+/** The lines around a site, the site's own marked, when the run's sources include its file. */
+export function sourceExcerpt(sources: SourceText[], site: { file: string; line: number }): HTMLElement | undefined {
+  const source = sources.find((s) => s.file === site.file) ?? (sources.length === 1 ? sources[0] : undefined);
+  if (!source) return undefined;
+  const lines = source.text.split(/\r?\n/);
+  const first = Math.max(1, site.line - 2);
+  const last = Math.min(lines.length, site.line + 2);
+  const pre = el('pre', { className: 'source', attrs: { 'aria-label': `Source around line ${site.line}` } });
+  for (let n = first; n <= last; n++) {
+    pre.append(el('span', { className: n === site.line ? 'source-line current' : 'source-line' }, [
+      el('span', { className: 'line-number', text: String(n).padStart(4) }),
+      el('span', { className: 'line-text', text: ` ${lines[n - 1] ?? ''}` }),
+    ]));
+  }
+  return pre;
+}
+
 export class DeadlockInspector {
   readonly element: HTMLElement;
   private readonly sites: HTMLElement;
@@ -81,19 +98,8 @@ export class DeadlockInspector {
       el('code', { className: 'site-location', text: where }),
       revealedInEditor ? el('span', { className: 'muted', text: ' (opened in the editor)' }) : undefined,
     ]));
-    const source = this.sources.find((s) => s.file === site.file) ?? (this.sources.length === 1 ? this.sources[0] : undefined);
-    if (!source) return;
-    const lines = source.text.split(/\r?\n/);
-    const first = Math.max(1, site.line - 2);
-    const last = Math.min(lines.length, site.line + 2);
-    const pre = el('pre', { className: 'source', attrs: { 'aria-label': `Source around line ${site.line}` } });
-    for (let n = first; n <= last; n++) {
-      pre.append(el('span', { className: n === site.line ? 'source-line current' : 'source-line' }, [
-        el('span', { className: 'line-number', text: String(n).padStart(4) }),
-        el('span', { className: 'line-text', text: ` ${lines[n - 1] ?? ''}` }),
-      ]));
-    }
-    this.siteView.append(pre);
+    const excerpt = sourceExcerpt(this.sources, site);
+    if (excerpt) this.siteView.append(excerpt);
   }
 
   private graph(): SVGSVGElement {

@@ -5,6 +5,8 @@
  * differs is the Host.
  */
 import { LaneState, type PrimitiveInfo, type TimelineModel, type TimelineQueries } from '../../analysis/model';
+import type { LockOrderInversion } from '../../analysis/lockorder';
+import type { DataRace } from '../../analysis/races';
 import { siteText } from '../layout/deadlock';
 import { boxAt, buildHoldRows, holdsAt, layoutLanes, LANE_FILTERS, STATE_BAR_CSS_PX, type LaneLayout, type LaneRows } from '../layout/lanes';
 import { lowerBound } from '../layout/search';
@@ -15,6 +17,7 @@ import { clear, el } from './dom';
 import { gilSection, gilTooltip } from './gil';
 import { AXIS_CSS_PX, drawFrame, GIL_LANE_CSS_PX, GUTTER_CSS_PX, lanesTopCssPx, threadColorSlot, type DeadlockHighlight, type FrameOutput, type HitTarget, type MarkerIndex } from './draw';
 import { DeadlockInspector, deadlockBanner } from './inspector';
+import { FindingsView, type FindingFocus } from './findings';
 import { LocksList } from './locksList';
 import { Overview, OVERVIEW_CSS_PX } from './overview';
 import { readTheme, STATE_WORDS, stateBarShare, type Theme } from './theme';
@@ -79,6 +82,10 @@ export class Panel {
   private about: RunAbout = {};
   private inspector: DeadlockInspector | undefined;
   private locksList: LocksList | undefined;
+  private findings: FindingsView | undefined;
+  /** A potential deadlock or race under the pointer, and the one picked: their locks and lanes stand out. */
+  private findingHover: FindingFocus | undefined;
+  private findingPicked: FindingFocus | undefined;
   private overview: Overview | undefined;
   private theme: Theme | undefined;
 
@@ -154,7 +161,7 @@ export class Panel {
     this.legend = el('div', { className: 'legend', attrs: { 'aria-label': 'Legend' } });
     this.laneList = el('ol', { className: 'sr-only lane-list', attrs: { id: 'lane-list', 'aria-label': 'Lanes, one per thread' } });
     const keysHelp = el('p', { className: 'sr-only', attrs: { id: 'keys-help' }, text: 'Keys: left and right arrows pan, plus and minus zoom, 0 fits the whole run, up and down arrows move between threads, H toggles hand-off arrows, Escape clears the selection. Drag to pan, drag on the time axis or shift-drag to zoom into a range, wheel or pinch to zoom.' });
-    this.sidebar = el('aside', { className: 'sidebar', attrs: { 'aria-label': 'Locks and deadlock' } });
+    this.sidebar = el('aside', { className: 'sidebar', attrs: { 'aria-label': 'Deadlocks, races and locks' } });
     this.tooltip = el('div', { className: 'tooltip', attrs: { role: 'tooltip', id: 'tooltip' } });
     this.tooltip.hidden = true;
     this.status = el('div', { className: 'sr-only', attrs: { 'aria-live': 'polite', id: 'status' } });
@@ -206,6 +213,8 @@ export class Panel {
     this.handoffOrder = order;
     this.handoffAcquireNs = sorted ? acquireNs : Float64Array.from(order, (i) => acquireNs[i]);
     this.deadlock = model.deadlock ? deadlockHighlight(model) : undefined;
+    this.findingHover = undefined;
+    this.findingPicked = undefined;
     this.instantNs = model.deadlock ? model.deadlock.detectedAtNs : model.endNs;
     const fit = defaultViewState(model.startNs, model.endNs);
     this.state = restored && restored.endNs > model.startNs && restored.startNs < model.endNs ? { ...fit, ...restored } : { ...fit, showHandoffs: model.handoffs.length > 0 && model.handoffs.length <= 2000 };
@@ -220,6 +229,19 @@ export class Panel {
     this.resize();
     this.updateHandoffButton();
     this.requestFrame();
+  }
+
+  /**
+   * Shows what the analyses found (src/analysis/lockorder.ts, races.ts): lock-order inversions,
+   * and races when the run recorded shared accesses (undefined: not checked). They come after
+   * the first frame, since they read every event.
+   */
+  setFindings(lockOrder: LockOrderInversion[], races: DataRace[] | undefined): void {
+    const model = this.model;
+    if (!model) return;
+    model.lockOrder = lockOrder;
+    model.races = races;
+    this.renderSidebar();
   }
 
   /** Highlights a primitive's holds by name (the host asks when a lock is hovered in the editor). */
@@ -347,6 +369,7 @@ export class Panel {
     const context = this.canvas.getContext('2d');
     if (!model || !scale || !context || !this.theme) return;
     const started = performance.now();
+    const finding = this.findingHover ?? this.findingPicked;
     const maxScroll = Math.max(0, this.layout.totalHeightCssPx - (this.heightCssPx - this.lanesTop()));
     this.state.scrollTopCssPx = Math.min(Math.max(0, this.state.scrollTopCssPx), maxScroll);
     this.lastFrame = drawFrame({
@@ -354,6 +377,8 @@ export class Panel {
       widthCssPx: this.widthCssPx, heightCssPx: this.heightCssPx, devicePixelRatio: this.devicePixelRatio,
       scrollTopCssPx: this.state.scrollTopCssPx,
       highlightObjectId: this.hoverObjectId ?? this.state.selectedObjectId,
+      highlightObjectIds: finding?.objectIds.length ? new Set(finding.objectIds) : undefined,
+      highlightLaneIndices: finding ? new Set(finding.tids.map((tid) => model.threads.findIndex((t) => t.tid === tid)).filter((i) => i >= 0)) : undefined,
       selectedLaneIndex: this.selectedLaneIndex,
       showHandoffs: this.state.showHandoffs,
       handoffOrder: this.handoffOrder, handoffAcquireNs: this.handoffAcquireNs,
@@ -474,6 +499,18 @@ export class Panel {
       this.inspector.showSite(this.state.selectedSiteIndex, false);
       this.sidebar.append(this.inspector.element);
     }
+    // The entries are new: the one under the pointer, if any, says so when the pointer moves.
+    this.findingHover = undefined;
+    this.findings = new FindingsView(model, this.sources, this.host.kind, {
+      hover: (focus) => {
+        this.findingHover = focus;
+        this.requestFrame();
+      },
+      pick: (focus) => this.pickFinding(focus),
+      site: (siteId, tid, button) => this.selectFindingSite(siteId, tid, button),
+    });
+    this.findings.markPicked(this.findingPicked?.key);
+    this.sidebar.append(...this.findings.elements);
     this.locksList = new LocksList(model, (i) => theme.holdColor[i % theme.holdColor.length], {
       hover: (objectId, anchor) => this.hoverLockInList(objectId, anchor),
       select: (objectId) => this.selectObject(objectId),
@@ -608,6 +645,25 @@ export class Panel {
     this.inspector?.showSite(entryIndex, reveal && this.host.kind === 'vscode');
     this.announce(site ? `${model.threads.find((t) => t.tid === entry.tid)?.name ?? ''} is blocked at ${siteText(model, entry.siteId, true)}` : 'No site recorded');
     this.viewChanged();
+  }
+
+  /** Picks a potential deadlock or a race (again: lets it go): its locks and lanes stay highlighted. */
+  private pickFinding(focus: FindingFocus): void {
+    this.findingPicked = this.findingPicked?.key === focus.key ? undefined : focus;
+    this.findings?.markPicked(this.findingPicked?.key);
+    this.announce(this.findingPicked ? 'Highlighting its locks and threads' : 'Highlight cleared');
+    this.requestFrame();
+  }
+
+  /** A site of a potential deadlock or a race: asks the host to reveal it and shows it under the finding's section. */
+  private selectFindingSite(siteId: number, tid: number, button: HTMLElement): void {
+    const model = this.model;
+    const site = model?.sites[siteId];
+    if (!model || !site || siteId === 0) return;
+    this.host.post({ type: 'reveal', file: site.file, line: site.line, col: site.col });
+    this.findings?.showSite(button, this.host.kind === 'vscode');
+    this.selectLane(model.threads.findIndex((t) => t.tid === tid));
+    this.announce(`${siteText(model, siteId, true)}${this.host.kind === 'vscode' ? ' opened in the editor' : ''}`);
   }
 
   private announce(text: string): void {
@@ -944,6 +1000,8 @@ export class Panel {
         break;
       case 'Escape':
         this.state.selectedObjectId = undefined;
+        this.findingPicked = undefined;
+        this.findings?.markPicked(undefined);
         this.selectedLaneIndex = undefined;
         this.hoverObjectId = undefined;
         this.hideTooltip();

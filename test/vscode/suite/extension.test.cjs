@@ -110,6 +110,37 @@ describe('Threadlanes in VS Code', () => {
     assert.deepEqual(ours(document.uri), []);
   });
 
+  it('warns of the potential deadlock in bank-transfer.ts at both inner withLock calls, with the other order related', async () => {
+    const document = await open('bank-transfer.ts');
+    const outcome = await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
+    assert.equal(outcome.summary.outcome, 'completed');
+    const warnings = ours(document.uri).filter((d) => d.code === 'potential-deadlock');
+    assert.equal(warnings.length, 2, JSON.stringify(ours(document.uri)));
+    for (const warning of warnings) {
+      assert.equal(warning.severity, vscode.DiagnosticSeverity.Warning);
+      assert.equal(warning.range.start.line, 23, 'toLock.withLock');
+      assert.match(warning.message, /^Potential deadlock: (bob|alice) is taken here while holding (alice|bob), taken at bank-transfer\.ts:23 \((pay-bob|pay-alice)\), and (alice|bob) while holding (bob|alice) at bank-transfer\.ts:24/);
+      assert.deepEqual(warning.relatedInformation.map((r) => r.location.range.start.line), [22, 23]);
+    }
+    assert.deepEqual(ours(document.uri).filter((d) => d.code === 'data-race'), [], 'races not checked without threadlanes.recordShared');
+  });
+
+  it('with threadlanes.recordShared, warns of a data race at both accesses', async () => {
+    const document = await open('racy-small.ts', 'import { Thread, Value } from "threadlanes";\nconst hits = new Value(0, "hits");\nfunction writer() {\n  hits.value = 1;\n}\nfunction reader() {\n  console.log(hits.value);\n}\nexport function main() {\n  const ts = [new Thread({ target: writer, name: "writer" }), new Thread({ target: reader, name: "reader" })];\n  ts.forEach((t) => t.start());\n  ts.forEach((t) => t.join());\n}\n');
+    const config = vscode.workspace.getConfiguration('threadlanes');
+    await config.update('recordShared', true, vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
+      const races = ours(document.uri).filter((d) => d.code === 'data-race');
+      assert.deepEqual(races.map((d) => d.range.start.line).sort(), [3, 6], JSON.stringify(races));
+      assert.ok(races.every((d) => d.severity === vscode.DiagnosticSeverity.Warning && /^Data race on hits: /.test(d.message)));
+    } finally {
+      await config.update('recordShared', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
+    assert.deepEqual(ours(document.uri).filter((d) => d.code === 'data-race'), [], 'the setting off: not checked');
+  });
+
   it('Find deadlock hunts schedules of abba-rare.ts until one deadlocks, shows it in the panel, and Re-run replays it', async () => {
     const document = await open('abba-rare.ts');
     const outcome = await vscode.commands.executeCommand('threadlanes.findDeadlock', document.uri);

@@ -48,6 +48,28 @@ describe('bundle: the snippet rewrite', () => {
     assert.ok(out.code.startsWith('__tl.register("Philosopher",()=>Philosopher);') || out.code.startsWith('__tl.register('));
   });
 
+  it('gives a SharedArray index access its own site, and a write its own site back after the right-hand side read', () => {
+    const source = [
+      'import { SharedArray, Value } from "threadlanes";',
+      'const slots = new SharedArray(4);',
+      'const total = new Value(0);',
+      'function f(arr: SharedArray, i: number) {',
+      '  slots[i] = arr[i + 1];',
+      '  total.value = total.value + 1;',
+      '}',
+      'const plain = [1, 2]; plain[0] = 3;',
+    ].join('\n');
+    const { code, sites } = instrument(source, 'x.ts', 'ts');
+    const siteAt = (line: number, col: number) => sites.findIndex((s) => s.line === line && s.col === col);
+    const slotsSite = siteAt(5, 9);
+    const arrSite = siteAt(5, 18);
+    assert.ok(slotsSite > 0 && arrSite > 0, JSON.stringify(sites));
+    assert.ok(code.includes(`(__tl.site=${slotsSite},slots)[i] = (__tl.t=(__tl.site=${arrSite},arr)[i + 1],__tl.site=${slotsSite},__tl.t);`), code);
+    const write = siteAt(6, 9);
+    assert.ok(code.includes(`,__tl.site=${write},__tl.t);`), 'the write to total.value gets its site back after the read');
+    assert.ok(code.includes('plain[0] = 3'), 'a plain array is left alone');
+  });
+
   it('reports a parse error with its line and column', () => {
     assert.throws(() => instrument('const x = ;\n', 'bad.ts', 'ts'), (error: unknown) => {
       assert.ok(error instanceof BundleError);

@@ -60,6 +60,53 @@ function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string';
 }
 
+/**
+ * Names that hold a SharedArray, found from the text alone (no types at bundle time): a
+ * variable or `this.x` assigned `new SharedArray(…)`, and anything declared `: SharedArray`
+ * (parameters, variables, class fields). By name, not by scope: an unrelated `slots[i]` with the
+ * same name gets a site too, which costs a store and changes nothing else.
+ */
+function sharedArrayNames(program: Node): Set<string> {
+  const names = new Set<string>();
+  const isNewSharedArray = (node: unknown) => isNode(node) && node.type === 'NewExpression' &&
+    (node.callee as Node).type === 'Identifier' && (node.callee as Node).name === 'SharedArray';
+  const isSharedArrayType = (annotation: unknown): boolean => {
+    if (!isNode(annotation)) return false;
+    const type = annotation.type === 'TSTypeAnnotation' ? annotation.typeAnnotation as Node : annotation;
+    return type.type === 'TSTypeReference' && (type.typeName as Node).type === 'Identifier' && (type.typeName as Node).name === 'SharedArray';
+  };
+  const walk = (node: Node): void => {
+    if (node.type === 'VariableDeclarator' && (node.id as Node).type === 'Identifier' &&
+      (isNewSharedArray(node.init) || isSharedArrayType((node.id as Node).typeAnnotation))) {
+      names.add((node.id as Node).name as string);
+    } else if (node.type === 'Identifier' && isSharedArrayType(node.typeAnnotation)) {
+      names.add(node.name as string); // a parameter `arr: SharedArray`
+    } else if ((node.type === 'ClassProperty' || node.type === 'PropertyDefinition') && (node.key as Node).type === 'Identifier' &&
+      (isNewSharedArray(node.value) || isSharedArrayType(node.typeAnnotation))) {
+      names.add(`this.${(node.key as Node).name as string}`);
+    } else if (node.type === 'AssignmentExpression' && isNewSharedArray(node.right)) {
+      const left = node.left as Node;
+      if (left.type === 'Identifier') names.add(left.name as string);
+      else if (left.type === 'MemberExpression' && (left.object as Node).type === 'ThisExpression' && (left.property as Node).type === 'Identifier') {
+        names.add(`this.${(left.property as Node).name as string}`);
+      }
+    } else if (node.type === 'TSParameterProperty' && isSharedArrayType(((node.parameter as Node).typeAnnotation))) {
+      names.add(`this.${(node.parameter as Node).name as string}`); // constructor(private slots: SharedArray)
+    }
+    for (const key of Object.keys(node)) {
+      if (key === 'loc') continue;
+      const value = node[key];
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) walk(item);
+      } else if (isNode(value)) {
+        walk(value);
+      }
+    }
+  };
+  walk(program);
+  return names;
+}
+
 function loaderFor(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.tsx') return 'tsx';
@@ -115,6 +162,7 @@ export function instrument(
     });
   }
   const out = new MagicString(source);
+  const sharedArrays = sharedArrayNames(ast.program);
   const sites: Site[] = [{ file: displayFile, line: 0, col: 0 }];
   const siteFor = (node: Node, declaredAs?: string): number => {
     sites.push({ file: displayFile, line: node.loc.start.line, col: node.loc.start.column + 1, ...(declaredAs ? { declaredAs } : {}) });
@@ -156,18 +204,49 @@ export function instrument(
       restoreSiteAfterArguments(node, id);
       out.appendLeft(node.end, ')');
       return;
-    } else if (node.type === 'MemberExpression' && !node.computed && isNode(node.property) &&
-      node.property.type === 'Identifier' && SITE_PROPERTIES.has(node.property.name as string) &&
-      !(parent && (parent.type === 'CallExpression' || parent.type === 'OptionalCallExpression') && parentKey === 'callee') &&
-      (node.object as Node).type !== 'Super' && (node.object as Node).type !== 'ThisExpression') {
-      const object = node.object as Node;
-      out.appendLeft(object.start, `(__tl.site=${siteFor(node.property as Node)},`);
-      visitChildren(node);
-      out.appendLeft(object.end, ')');
+    } else if (node.type === 'AssignmentExpression' && isSharedAccess(node.left as Node, node, 'left')) {
+      // `a.value = b.value`: the read on the right moves the site; the write needs its own back.
+      parents.set(node.left as Node, node);
+      const id = visitSharedAccess(node.left as Node);
+      parents.set(node.right as Node, node);
+      visit(node.right as Node, node, 'right');
+      if (containsSite(node.right as Node)) {
+        out.prependLeft((node.right as Node).start, '(__tl.t=');
+        out.appendLeft((node.right as Node).end, `,__tl.site=${id},__tl.t)`);
+      }
+      return;
+    } else if (isSharedAccess(node, parent, parentKey)) {
+      visitSharedAccess(node);
       return;
     }
     visitChildren(node);
   };
+
+  /** `counter.value` (a Value) or `slots[i]` (a SharedArray): an access with a site of its own. */
+  function isSharedAccess(node: Node, parent: Node | undefined, parentKey: string): boolean {
+    if (node.type !== 'MemberExpression') return false;
+    if (node.computed) return isSharedArray(node.object as Node);
+    return isNode(node.property) && node.property.type === 'Identifier' && SITE_PROPERTIES.has(node.property.name as string) &&
+      !(parent && (parent.type === 'CallExpression' || parent.type === 'OptionalCallExpression') && parentKey === 'callee') &&
+      (node.object as Node).type !== 'Super' && (node.object as Node).type !== 'ThisExpression';
+  }
+
+  /** `(__tl.site=ID,object).value` / `(__tl.site=ID,object)[i]`; returns ID. */
+  function visitSharedAccess(node: Node): number {
+    const object = node.object as Node;
+    const id = siteFor(node.property as Node);
+    out.appendLeft(object.start, `(__tl.site=${id},`);
+    visitChildren(node);
+    out.appendLeft(object.end, ')');
+    return id;
+  }
+
+  /** `slots` or `this.slots`, where that name holds a SharedArray (see sharedArrayNames). */
+  function isSharedArray(object: Node): boolean {
+    if (object.type === 'Identifier') return sharedArrays.has(object.name as string);
+    return object.type === 'MemberExpression' && !object.computed && (object.object as Node).type === 'ThisExpression' &&
+      (object.property as Node).type === 'Identifier' && sharedArrays.has(`this.${(object.property as Node).name as string}`);
+  }
 
   /**
    * Put the check at the start of a loop's body or a function's body; returns what closes a
@@ -207,6 +286,7 @@ export function instrument(
   function containsSite(node: Node): boolean {
     if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') return true;
     if (node.type === 'MemberExpression' && !node.computed && (node.property as Node)?.type === 'Identifier' && SITE_PROPERTIES.has((node.property as Node).name as string)) return true;
+    if (node.type === 'MemberExpression' && node.computed && isSharedArray(node.object as Node)) return true;
     for (const key of Object.keys(node)) {
       if (key === 'loc' || key === 'type') continue;
       const value = node[key];

@@ -94,7 +94,7 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   I.setSiteTable(assignment.sites);
   runtime.__refreshIsMainThread();
   captureOutput(context);
-  process.setSourceMapsEnabled(true);
+  if (runs === 1) process.setSourceMapsEnabled(true); // per worker, once
 
   const handle = (assignment.threadHandle as RuntimeModule.__internals.Handle | undefined) ?? I.MAIN_HANDLE;
   // A plain Thread object stands for this thread while the module body runs.

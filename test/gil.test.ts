@@ -76,18 +76,26 @@ export function main(): void { const t = new Thread({ target: spin }); t.start()
     }
   });
 
-  it('I/O-bound threads overlap: all four downloads sleep at the same time, with the GIL free', async () => {
-    const result = await run({ file: example('gil-io-bound.ts'), mode: 'gil' });
-    assert.equal(result.outcome, 'completed');
-    const sleeps = result.trace.header.threads.filter((t) => t.name.startsWith('download-')).map((t) => {
-      const events = decodeEvents(t.tid, result.trace.events[t.tid]);
+  /** The latest start and earliest end of the four downloads' first sleeps. */
+  function firstSleeps(trace: Trace): { latestBegin: number; earliestEnd: number } {
+    const sleeps = trace.header.threads.filter((t) => t.name.startsWith('download-')).map((t) => {
+      const events = decodeEvents(t.tid, trace.events[t.tid]);
       const begin = events.find((e) => e.kind === EventKind.SleepBegin)!;
       const end = events.find((e) => e.kind === EventKind.SleepEnd)!;
       return { begin: begin.timeNs, end: end.timeNs };
     });
     assert.equal(sleeps.length, 4);
-    const latestBegin = Math.max(...sleeps.map((s) => s.begin));
-    const earliestEnd = Math.min(...sleeps.map((s) => s.end));
+    return { latestBegin: Math.max(...sleeps.map((s) => s.begin)), earliestEnd: Math.min(...sleeps.map((s) => s.end)) };
+  }
+
+  it('I/O-bound threads overlap in both modes: all four downloads sleep at the same time, with the GIL free', async () => {
+    const free = await run({ file: example('gil-io-bound.ts') });
+    assert.equal(free.outcome, 'completed');
+    const inFree = firstSleeps(free.trace);
+    assert.ok(inFree.latestBegin < inFree.earliestEnd, 'free mode: the first sleeps do not overlap');
+    const result = await run({ file: example('gil-io-bound.ts'), mode: 'gil' });
+    assert.equal(result.outcome, 'completed');
+    const { latestBegin, earliestEnd } = firstSleeps(result.trace);
     assert.ok(latestBegin < earliestEnd, 'the first sleeps of the four downloads do not overlap');
     const stats = gilStats(result.trace)!;
     assert.ok(!stats.holds.some((h) => h.startNs <= latestBegin + 1e6 && h.endNs >= earliestEnd - 1e6), 'someone held the GIL through the shared sleep');

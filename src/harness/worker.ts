@@ -88,7 +88,7 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   const controlled = setup.mode === 'controlled';
   I.startScheduling(controlled ? setup.schedule : undefined, tid);
   if (controlled) virtualizeGlobals(setup.schedule!.seed, tid);
-  const recorder = new I.Recorder(assignment.ring, heap, setup.epochOrigin, assignment.epochOffsetMs, setup.record, controlled);
+  const recorder = new (controlled ? I.VirtualRecorder : I.Recorder)(assignment.ring, heap, setup.epochOrigin, assignment.epochOffsetMs, setup.record);
   I.setRecorder(recorder);
   I.startGil(setup.mode === 'gil', tid, (kind, objectId, siteId, arg) => recorder.emit(kind, objectId, siteId, arg));
   I.setSiteTable(assignment.sites);

@@ -7,6 +7,7 @@ import { EventKind, WaitKind, WAIT_TIMED, type ObjectKind } from '../trace/forma
 import { ThreadlanesUsageError, ERROR_CLASSES } from './errors';
 import type { Recorder } from './recorder';
 import { point, clockMs } from './schedule';
+import { scheduling } from './shared';
 import { gilCheck } from './gil';
 import {
   ctx, allocCells, nextObjectId, nextDefaultName, ThreadState,
@@ -128,13 +129,13 @@ export function setRecorder(r: Recorder): void {
 /** Record an operation; in controlled mode it is also a scheduling point. */
 export function rec(kind: EventKind, objectId: number, siteId: number, arg: number): void {
   recorder!.emit(kind, objectId, siteId, arg);
-  point();
+  if (scheduling.on) point();
 }
 
 /** For uncontended operations: the time may be interpolated (see Recorder.emitFast). */
 export function recFast(kind: EventKind, objectId: number, siteId: number, arg: number): void {
   recorder!.emitFast(kind, objectId, siteId, arg);
-  point();
+  if (scheduling.on) point();
 }
 
 /** Record without a scheduling point (the operation is not finished yet). */

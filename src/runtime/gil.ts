@@ -11,7 +11,7 @@
  */
 import { EventKind, GilReleaseReason } from '../trace/format';
 import {
-  ctx, H_GIL_DROP, H_GIL_HOLDER, H_GIL_INTERVAL_US, H_GIL_LAST, H_GIL_SERVING, H_GIL_TICKET,
+  ctx, scheduling, H_GIL_DROP, H_GIL_HOLDER, H_GIL_INTERVAL_US, H_GIL_LAST, H_GIL_SERVING, H_GIL_TICKET,
 } from './shared';
 import { ValueError } from './errors';
 
@@ -29,6 +29,7 @@ let held = false;
 
 export function startGil(enabled: boolean, tid: number, record: Emit): void {
   gil.on = enabled;
+  if (enabled) scheduling.on = true;
   held = false;
   if (!enabled) return;
   heap = ctx().heap;

@@ -3,7 +3,7 @@ export { setContext, ctx, threadBlockBase, ThreadState, T_STATE } from './shared
 export type { Context, WorkerSetup, ThreadAssignment } from './shared';
 export { setRecorder, setSiteTable, rec, publish, nowNs, fromWire, revive, replay, type Handle } from './core';
 export { shutdownExecutors } from './futures';
-export { Recorder } from './recorder';
+export { Recorder, VirtualRecorder } from './recorder';
 export { startGil } from './gil';
 export { startScheduling, threadEntered, threadExited, wakeCell, clockMs, seedState, nextRandom } from './schedule';
 export { ThreadlanesUsageError } from './errors';

@@ -45,8 +45,6 @@ export class Recorder {
     epochOrigin: number,
     epochOffsetMs: number,
     public enabled: boolean,
-    /** Controlled mode: events take their time from the scheduler's virtual clock. */
-    private readonly virtual = false,
   ) {
     this.u32 = new Uint32Array(ring);
     this.i32 = new Int32Array(ring);
@@ -62,7 +60,6 @@ export class Recorder {
 
   /** Nanoseconds since the run's epoch (an integer in a float64). */
   nowNs(): number {
-    if (this.virtual) return virtualEventNs();
     return Math.round((performance.now() + this.clockOffsetMs) * 1e6);
   }
 
@@ -71,7 +68,7 @@ export class Recorder {
     const head = this.head;
     if (head - this.tailSeen >= this.capacity) this.waitForSpace();
     const word = BASE_WORDS + (head & this.mask) * EVENT_WORDS;
-    const timeNs = this.virtual ? virtualEventNs() : Math.round((performance.now() + this.clockOffsetMs) * 1e6);
+    const timeNs = this.nowNs();
     this.lastTimeNs = timeNs;
     this.sinceClock = 0;
     this.f64[word >> 1] = timeNs;
@@ -96,9 +93,7 @@ export class Recorder {
     const word = BASE_WORDS + (head & this.mask) * EVENT_WORDS;
     const tick = this.heap[H_TICK];
     let flag = 0;
-    if (this.virtual) {
-      this.lastTimeNs = virtualEventNs();
-    } else if (tick !== this.lastTick || ++this.sinceClock >= CLOCK_EVERY) {
+    if (tick !== this.lastTick || ++this.sinceClock >= CLOCK_EVERY) {
       this.lastTick = tick;
       this.sinceClock = 0;
       this.lastTimeNs = Math.round((performance.now() + this.clockOffsetMs) * 1e6);
@@ -138,5 +133,20 @@ export class Recorder {
       Atomics.wait(this.header, RING_TAIL, this.tailSeen, 50);
     }
     Atomics.store(this.header, RING_WRITER_WAITING, 0);
+  }
+}
+
+/**
+ * Controlled mode's recorder: every event takes its time from the scheduler's virtual clock
+ * (exact, so nothing is interpolated). A subclass, so free mode's hot path has no branch for it.
+ */
+export class VirtualRecorder extends Recorder {
+  override nowNs(): number {
+    return virtualEventNs();
+  }
+
+  /** Every event reads the (virtual) clock: it costs nothing and keeps events strictly ordered. */
+  override emitFast(kind: EventKind, objectId: number, siteId: number, arg: number): void {
+    this.emit(kind, objectId, siteId, arg);
   }
 }

@@ -17,7 +17,7 @@
  * none either, the run is stuck and the harness is told at once.
  */
 import {
-  ctx, threadBlockBase, H_DOORBELL, H_NEXT_TID, H_S_TURN, H_S_STEP, H_S_RNG, H_S_WAIT_SEQ, H_S_STATUS, H_S_LOW_PRIORITY,
+  ctx, threadBlockBase, scheduling, H_DOORBELL, H_NEXT_TID, H_S_TURN, H_S_STEP, H_S_RNG, H_S_WAIT_SEQ, H_S_STATUS, H_S_LOW_PRIORITY,
   H_VCLOCK_F64, H_S_SLICE_LEFT, H_S_CHOICES, H_S_LIVE, T_S_STATE, T_S_CELL, T_S_SEQ, T_S_WOKEN, T_S_DEADLINE, T_S_PRIORITY, T_S_GO,
   type ScheduleSetup,
 } from './shared';
@@ -60,8 +60,10 @@ export function startScheduling(setup: ScheduleSetup | undefined, tid: number): 
   if (!setup) {
     sched.on = false;
     virtualTime = false;
+    scheduling.on = gil.on;
     return;
   }
+  scheduling.on = true;
   virtualTime = true;
   const c = ctx();
   heap = c.heap;
@@ -394,13 +396,16 @@ export function threadExited(daemon: boolean): void {
   if (gil.on) {
     gilRelease(GilReleaseReason.Exits);
     gil.on = false;
+    scheduling.on = false;
   }
   if (!sched.on) return;
   heap[self + T_S_STATE] = SchedState.Finished;
   if (!daemon && --heap[H_S_LIVE] === 0) {
     sched.on = false;
+    scheduling.on = false;
     return;
   }
   if (passOn() === 'none' && anyWaiting()) reportStuck();
+  scheduling.on = false;
   sched.on = false;
 }

@@ -179,6 +179,12 @@ export interface Context {
   initOccurrences: Map<number, number>;
 }
 
+/**
+ * True in controlled and GIL modes, where every operation is also a scheduling point. Free
+ * mode's hot path checks only this (one load), not the modes one by one.
+ */
+export const scheduling = { on: false };
+
 let current: Context | undefined;
 
 export function setContext(context: Context): void {

@@ -12,7 +12,7 @@ import {
 } from './core';
 import { ValueError } from './errors';
 import { RLock, bindTo, isBinding, takeBinding } from './locks';
-import { ctx } from './shared';
+import { ctx, scheduling } from './shared';
 import { notify } from './rpc';
 import { point } from './schedule';
 
@@ -52,14 +52,14 @@ export class Value {
 
   get value(): number {
     if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, 0);
-    else point();
+    else if (scheduling.on) point();
     return this.f64[this.index];
   }
 
   set value(v: number) {
     if (replay.on) return;
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, 0);
-    else point();
+    else if (scheduling.on) point();
     this.f64[this.index] = v;
   }
 
@@ -141,7 +141,7 @@ class SharedArrayImpl {
   read(i: number): number {
     this.check(i);
     if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, i);
-    else point();
+    else if (scheduling.on) point();
     return this.f64[this.start + i];
   }
 
@@ -150,7 +150,7 @@ class SharedArrayImpl {
     if (replay.on) return;
     if (typeof value !== 'number') throw new ValueError('a SharedArray holds numbers');
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, i);
-    else point();
+    else if (scheduling.on) point();
     this.f64[this.start + i] = value;
   }
 

@@ -166,8 +166,9 @@ export function main(): void {
     const source = 'function f(n: number) { for (let i = 0; i < n; i++) g(i); while (n--) { g(n); } return () => n; }\nclass C { m() { do g(1); while (0); } }';
     const gil = instrument(source, 'x.ts', 'ts', { preemption: true }).code;
     assert.equal(gil.split('__tl.g()').length - 1, 6); // f, for, while, arrow, m, do
-    assert.match(gil, /\{__tl\.g\(\);g\(i\);\}/);
-    assert.match(gil, /\(\) => \(__tl\.g\(\),n\)/);
+    assert.match(gil, /\{if\(__tld\[0\]\)__tl\.g\(\);g\(i\);\}/);
+    assert.match(gil, /\(\) => \(__tld\[0\]&&__tl\.g\(\),n\)/);
+    assert.ok(gil.startsWith('const __tl=__tlRuntime,__tld=__tl.d;'));
     assert.doesNotMatch(instrument(source, 'x.ts', 'ts').code, /__tl\.g\(\)/);
   });
 });

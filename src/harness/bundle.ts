@@ -7,7 +7,8 @@
  *     `new Lock()` → `(__tl.site=8,new Lock())`, `counter.value` → `(__tl.site=9,counter).value`;
  *   - every module-level function and class is registered by name on line 1
  *     (`__tl.register("worker",()=>worker);`), so another worker can find a thread's target;
- *   - `import { __tl } from "threadlanes"` is appended at the end (imports are hoisted).
+ *   - `const __tl=__tlRuntime;` opens line 1 and `import { __tl as __tlRuntime } from
+ *     "threadlanes"` is appended at the end (imports are hoisted).
  * No line is added or removed, so line numbers survive even without the map.
  */
 import * as path from 'node:path';
@@ -129,8 +130,11 @@ const LOOPS = new Set(['ForStatement', 'WhileStatement', 'DoWhileStatement', 'Fo
 const FUNCTIONS = new Set([
   'FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod',
 ]);
-/** The check (runtime/gil.ts gilCheck): one load of a heap cell unless another thread asked for the GIL. */
-const PREEMPT = '__tl.g();';
+/**
+ * The check: one load of the drop-request cell (`__tld`, bound on line 1), and a call of
+ * runtime/gil.ts gilCheck only when another thread has asked for the GIL.
+ */
+const PREEMPT = 'if(__tld[0])__tl.g();';
 
 export interface InstrumentOptions {
   /**
@@ -266,7 +270,7 @@ export function instrument(
       return () => out.appendLeft(body.end, '}');
     }
     // An arrow function with an expression body.
-    out.prependLeft(body.start, '(__tl.g(),');
+    out.prependLeft(body.start, '(__tld[0]&&__tl.g(),');
     return () => out.appendLeft(body.end, ')');
   }
 
@@ -380,8 +384,10 @@ export function instrument(
   const registrations = registered.map((name) => `__tl.register(${JSON.stringify(name)},()=>${name});`).join('') +
     namespaces.map((from, i) => `__tl.registerModule(${JSON.stringify(from)},()=>__tl_ns${i});`).join('');
   const insertAt = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0;
-  if (registrations) out.appendLeft(insertAt, registrations);
-  out.append(`\nimport { __tl } from "threadlanes";${namespaces.map((from, i) => `import * as __tl_ns${i} from ${JSON.stringify(from)};`).join('')}\n`);
+  // A local binding: through the import, every `__tl.site = N` would call the runtime's export
+  // getter first (the bundle is CommonJS), on the hottest path there is.
+  out.appendLeft(insertAt, `const __tl=__tlRuntime${options.preemption ? ',__tld=__tl.d' : ''};${registrations}`);
+  out.append(`\nimport { __tl as __tlRuntime } from "threadlanes";${namespaces.map((from, i) => `import * as __tl_ns${i} from ${JSON.stringify(from)};`).join('')}\n`);
   const map = out.generateMap({ hires: true, source: displayFile, includeContent: true });
   return { code: out.toString(), map: map.toString(), sites, registered };
 }

@@ -8,7 +8,7 @@ import { ThreadlanesUsageError, ERROR_CLASSES } from './errors';
 import type { Recorder } from './recorder';
 import { point, clockMs } from './schedule';
 import { scheduling } from './shared';
-import { gilCheck } from './gil';
+import { gilCheck, dropRequest } from './gil';
 import {
   ctx, allocCells, nextObjectId, nextDefaultName, ThreadState,
   T_STATE, T_WAIT_OBJECT, T_WAIT_KIND, T_EPISODE,
@@ -28,8 +28,12 @@ export const __tl = {
   site: 0,
   /** Temporary for the rewrite that restores a call's site after its arguments ran. */
   t: undefined as unknown,
-  /** GIL mode's preemption check, which the bundler puts in every loop and function. */
+  /** GIL mode's preemption check, which the bundler puts in every loop and function… */
   g: gilCheck,
+  /** …behind a test of this cell (GIL mode's drop request), inline, so it costs one load. */
+  get d(): Int32Array<ArrayBufferLike> {
+    return dropRequest;
+  },
   register(name: string, get: Getter): void {
     registry.set(name, get);
   },

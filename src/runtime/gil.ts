@@ -26,6 +26,8 @@ let heap: Int32Array;
 let me = 0;
 let emit: Emit = () => undefined;
 let held = false;
+/** The drop-request cell alone, for the bundler's inline check (`if(__tld[0])__tl.g();`). */
+export let dropRequest: Int32Array<ArrayBufferLike> = new Int32Array(1);
 
 export function startGil(enabled: boolean, tid: number, record: Emit): void {
   gil.on = enabled;
@@ -33,6 +35,7 @@ export function startGil(enabled: boolean, tid: number, record: Emit): void {
   held = false;
   if (!enabled) return;
   heap = ctx().heap;
+  dropRequest = new Int32Array(heap.buffer, H_GIL_DROP * 4, 1);
   me = tid;
   emit = record;
 }

@@ -199,6 +199,40 @@ describe('the schedule hunt', function () {
     });
   }
 
+  it('a reused worker starts each schedule clean: the last schedule of a hunt equals its replay in fresh workers', async () => {
+    // Module-level and default-named objects, a pool (its name comes from a per-run counter),
+    // a Timer, a Condition and a Queue: everything a reused worker must forget between runs.
+    const { file } = await runSnippet(`
+import { Condition, Lock, Queue, Thread, ThreadPoolExecutor, Timer, Value } from "threadlanes";
+const lock = new Lock();
+const ready = new Condition(lock);
+const q = new Queue<number>();
+const total = new Value(0);
+function square(n: number): number { total.value += n; return n * n; }
+function producer(): void { for (let i = 0; i < 3; i++) { q.put(i); ready.withLock(() => ready.notify()); } }
+function late(): void { console.log("timer", total.value); }
+export function main(): void {
+  const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+  const futures = [1, 2, 3].map((n) => pool.submit(square, n));
+  const t = new Thread({ target: producer });
+  t.start();
+  for (let i = 0; i < 3; i++) console.log("got", q.get());
+  t.join();
+  const timer = new Timer(0.01, late);
+  timer.start();
+  timer.join();
+  console.log("squares", futures.map((f) => f.result()).join(","));
+  pool.shutdown();
+}
+`, { mode: 'controlled', seed: 0 });
+    const hunt = await explore({ file, schedules: 12, seed: 40 });
+    assert.equal(hunt.found, undefined, hunt.found?.summary);
+    assert.equal(hunt.explored, 12);
+    const replay = await run({ file, mode: 'controlled', seed: 51 });
+    assert.equal(replay.outcome, 'completed');
+    assert.equal(fingerprint(replay), fingerprint(hunt));
+  });
+
   it('PCT with depth 2 finds the ABBA deadlock within 20 schedules, for 20 seeds out of 20', async () => {
     const file = example('abba-rare.ts');
     const counts: number[] = [];

@@ -446,6 +446,28 @@ export function toWire(value: unknown, what: string, siteId: number, seen = new 
   }
 }
 
+/**
+ * Forget everything of the previous run (a worker reused by a hunt runs a new copy of the
+ * snippet with this runtime): what the snippet registered, the objects it bound, the counters
+ * of the module body. Only the runtime's own builtins and revivers stay.
+ */
+export function resetCore(): void {
+  modules.clear();
+  registry.clear();
+  namesByValue.clear();
+  for (const [name, value] of builtins) namesByValue.set(value, name);
+  siteTable = [];
+  recorder = undefined;
+  liveObjects.clear();
+  constructionDepth = 0;
+  internalDepth = 0;
+  replay.on = false;
+  partScope = undefined;
+  partCounters.clear();
+  __tl.site = 0;
+  __tl.t = undefined;
+}
+
 /** Hooks run after an instance is rebuilt (Thread subclasses reattach their shared state). */
 export const REVIVE_INSTANCE = Symbol('threadlanes.reviveInstance');
 

@@ -472,6 +472,12 @@ export class ThreadPoolExecutor {
 
 const liveExecutors = new Set<ThreadPoolExecutor>();
 
+/** For a reused worker's next run (see core.resetCore). */
+export function resetFutures(): void {
+  poolCounter = 0;
+  liveExecutors.clear();
+}
+
 /**
  * Python shuts every pool down (and waits) when the program ends; a thread that made pools and
  * returns does the same here, so a pool nobody shut down does not keep the run alive.

@@ -31,6 +31,7 @@ export let dropRequest: Int32Array<ArrayBufferLike> = new Int32Array(1);
 
 export function startGil(enabled: boolean, tid: number, record: Emit): void {
   gil.on = enabled;
+  if (!enabled) dropRequest = new Int32Array(1);
   if (enabled) scheduling.on = true;
   held = false;
   if (!enabled) return;

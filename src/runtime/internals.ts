@@ -3,6 +3,18 @@ export { setContext, ctx, threadBlockBase, ThreadState, T_STATE } from './shared
 export type { Context, WorkerSetup, ThreadAssignment } from './shared';
 export { setRecorder, setSiteTable, rec, publish, nowNs, fromWire, revive, replay, type Handle } from './core';
 export { shutdownExecutors } from './futures';
+import { resetCore } from './core';
+import { resetFutures } from './futures';
+import { resetLocks } from './locks';
+import { resetThreads } from './thread';
+
+/** Make this runtime instance ready for another run in the same worker (a hunt's next schedule). */
+export function resetRuntime(): void {
+  resetCore();
+  resetFutures();
+  resetLocks();
+  resetThreads();
+}
 export { Recorder, VirtualRecorder } from './recorder';
 export { startGil } from './gil';
 export { startScheduling, threadEntered, threadExited, wakeCell, clockMs, seedState, nextRandom } from './schedule';

@@ -347,6 +347,11 @@ export class RLock extends Scoped implements ConditionLock {
 
 let bindingHandle: Handle | undefined;
 
+/** For a reused worker's next run (see core.resetCore). */
+export function resetLocks(): void {
+  bindingHandle = undefined;
+}
+
 /** Construct `make()` bound to `handle` instead of allocating a new object. */
 export function bindTo<T>(handle: Handle, make: () => T): T {
   bindingHandle = handle;

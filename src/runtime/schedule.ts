@@ -56,11 +56,13 @@ let virtualTime = false;
 /** The real clock, whatever the snippet does to performance.now. */
 const realNow = performance.now.bind(performance);
 
+/** Call before startGil: it sets the scheduling flag again if GIL mode is on. */
 export function startScheduling(setup: ScheduleSetup | undefined, tid: number): void {
+  internalHeld = 0;
   if (!setup) {
     sched.on = false;
     virtualTime = false;
-    scheduling.on = gil.on;
+    scheduling.on = false;
     return;
   }
   scheduling.on = true;

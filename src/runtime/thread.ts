@@ -318,6 +318,12 @@ export function currentThread(): Thread {
 
 let mainThreadObject: Thread | undefined;
 
+/** For a reused worker's next run (see core.resetCore). */
+export function resetThreads(): void {
+  current = undefined;
+  mainThreadObject = undefined;
+}
+
 export function mainThread(): Thread {
   if (ctx().isMain) return currentThread();
   return (mainThreadObject ??= threadFromHandle(MAIN_HANDLE));

@@ -49,6 +49,42 @@ describe('data races', function () {
       assert.deepEqual(report.races, []);
     });
 
+    it('a wait that returned at once orders like any wait (no race), and one that never waited does not (a race)', async () => {
+      // The reader neither started the writer nor ever waits in a join; its join returns at once
+      // because the writer has long ended. Before passed waits were recorded this was a false race.
+      const source = `import { Event, Thread, Value, sleep } from "threadlanes";
+const shared = new Value(0, "shared");
+const done = new Event();
+function writer(): void { shared.value = 1; }
+function reader(w: Thread): void { sleep(0.2); w.join(); console.log(shared.value); }
+function peeker(): void { sleep(0.2); console.log(shared.value); }
+function setter(): void { shared.value = 2; done.set(); }
+function waiter(): void { sleep(0.2); done.wait(); console.log(shared.value); }
+export function main(): void {
+  const w = new Thread({ target: writer });
+  w.start();
+  const r = new Thread({ target: reader, args: [w] });
+  r.start();
+  r.join();
+  const s = new Thread({ target: setter });
+  const a = new Thread({ target: waiter });
+  const p = new Thread({ target: peeker });
+  s.start(); a.start(); p.start();
+  s.join(); a.join(); p.join();
+}
+`;
+      const run = await runSnippet(source, { recordShared: true });
+      assert.equal(run.result.outcome, 'completed');
+      assert.equal(run.result.trace.header.waitsRecorded, true);
+      const races = findRaces(run.result.trace).races;
+      const lines = races.map((r) => r.accesses.map((a) => Number(a.site.split(':').pop())).sort((x, y) => x - y));
+      // The join and the Event wait that returned at once order the reads after the writes...
+      assert.ok(!lines.some((l) => l.includes(lineOf(source, 'w.join()'))), JSON.stringify(lines));
+      assert.ok(!lines.some((l) => l.includes(lineOf(source, 'done.wait()'))), JSON.stringify(lines));
+      // ...while the peeker, which reads after a sleep with nothing ordering it, races with the setter.
+      assert.ok(lines.some((l) => l.includes(lineOf(source, 'function peeker')) && l.includes(lineOf(source, 'function setter'))), JSON.stringify(lines));
+    });
+
     it('checks nothing when the run did not record shared accesses', async () => {
       const run = await runSnippet(example('counter-locked.ts'));
       assert.equal(findRaces(run.result.trace).accesses, 0);

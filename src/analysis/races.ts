@@ -21,9 +21,11 @@
  *   - Barrier: every arrival of a cycle → every departure of that cycle;
  *   - Future done → the end of a wait for it (result(), exception(), wait(), asCompleted()).
  *
- * Waits that return at once leave no event in free mode (a join of a thread that has ended, a
- * wait on an Event already set, result() of a future already done, a queue join with nothing
- * unfinished). So that they do not show as races, by default (`assumeUnrecordedWaits`):
+ * Since trace header `waitsRecorded`, a wait that returns at once (a join of a thread that has
+ * ended, a wait on an Event already set, result() of a future already done or one wait() or
+ * asCompleted() report as done, a queue join with nothing unfinished) is recorded as a
+ * zero-length Block/Unblock pair and gives its edge like any wait. Older traces have no such
+ * events; so that those waits do not show as races there (`assumeUnrecordedWaits`):
  *   - a thread's end happens before what its joiners do after it in time: the thread that
  *     started it, and every thread that waited in a join at least once in the run;
  *   - an Event set, a Future's completion and the taskDone that leaves a queue with nothing
@@ -360,7 +362,8 @@ class RaceCheck {
   constructor(private readonly trace: Trace, options: RaceOptions) {
     this.header = trace.header;
     this.threads = threadCount(trace);
-    this.assumeUnrecordedWaits = options.assumeUnrecordedWaits ?? true;
+    // Traces that record every passed wait (header.waitsRecorded) need no assumption.
+    this.assumeUnrecordedWaits = options.assumeUnrecordedWaits ?? !trace.header.waitsRecorded;
     this.maxRaces = options.maxRaces ?? 1000;
     this.broadcast = new Int32Array(this.threads);
     for (const object of this.header.objects) {

@@ -953,6 +953,7 @@ export class Coordinator {
       header: {
         format: TRACE_FORMAT, version: TRACE_VERSION, file: this.options.file, mode: this.setup.mode, outcome,
         ...(this.setup.mode === 'gil' ? { gil: { switchIntervalMs: DEFAULT_SWITCH_INTERVAL_US / 1000 } } : {}),
+        waitsRecorded: true,
         durationMs, endNs: Math.round(durationMs * 1e6), startedAt: new Date(performance.timeOrigin + this.startedAt).toISOString(),
         threads, objects, sites: this.bundle.sites as Site[], output, exceptions: this.exceptions,
         ...(this.truncated ? { truncated: this.truncated } : {}),

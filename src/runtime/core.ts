@@ -142,6 +142,17 @@ export function recFast(kind: EventKind, objectId: number, siteId: number, arg: 
   if (scheduling.on) point();
 }
 
+/**
+ * A wait that did not have to wait (the thread had ended, the event was set, the future was
+ * done, the queue had nothing unfinished): recorded as a zero-length Block/Unblock pair, so the
+ * race check sees the order it gives as exactly as for a real wait.
+ */
+export function recordPassedWait(objectId: number, kind: WaitKind, siteId: number): void {
+  recorder!.emit(EventKind.Block, objectId, siteId, kind);
+  recorder!.emit(EventKind.Unblock, objectId, siteId, 1);
+  if (scheduling.on) point();
+}
+
 /** Record without a scheduling point (the operation is not finished yet). */
 export function recOnly(kind: EventKind, objectId: number, siteId: number, arg: number): void {
   recorder!.emit(kind, objectId, siteId, arg);

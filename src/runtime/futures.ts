@@ -5,7 +5,7 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity, registerBuiltin,
+  __tl, rec, recordPassedWait, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity, registerBuiltin,
   toWire, fromWire, constructingParts, internalParts, revive, replay, partsOf, claimInitKey, HANDLE, type Handle, type Identity, type Wire,
 } from './core';
 import { CancelledError, InvalidStateError, RuntimeError, ThreadlanesUsageError, TimeoutError, ValueError } from './errors';
@@ -129,12 +129,17 @@ export class Future<T = unknown> {
     const site = __tl.site;
     const deadline = deadlineFor(timeout);
     this.mutex.lock();
+    let waited = false;
     try {
       for (;;) {
         const state = this.state();
         if (state === CANCELLED || state === CANCELLED_AND_NOTIFIED) throw new CancelledError();
-        if (state === FINISHED) return rpc({ op: 'box-get', id: this.id }) as Outcome;
+        if (state === FINISHED) {
+          if (!waited) recordPassedWait(this.id, WaitKind.Future, site);
+          return rpc({ op: 'box-get', id: this.id }) as Outcome;
+        }
         if (remainingMs(deadline) <= 0) throw new TimeoutError();
+        waited = true;
         waitWithMutex(this.waiters, this.mutex, this.id, WaitKind.Future, deadline, site);
       }
     } finally {
@@ -245,14 +250,19 @@ export function wait<T>(
     done: new Set(list.filter((f) => f.done())),
     notDone: new Set(list.filter((f) => !f.done())),
   });
+  // What wait() returns as done happened before it returns, waited for or not.
+  const seen = (result: DoneAndNotDone<T>) => {
+    for (const f of result.done) recordPassedWait(f.id, WaitKind.Future, site);
+    return result;
+  };
   mutex.lock();
   try {
     for (;;) {
       const result = split();
-      if (result.notDone.size === 0) return result;
-      if (returnWhen === FIRST_COMPLETED && result.done.size > 0) return result;
-      if (returnWhen === FIRST_EXCEPTION && [...result.done].some((f) => f.failed())) return result;
-      if (remainingMs(deadline) <= 0) return result;
+      if (result.notDone.size === 0) return seen(result);
+      if (returnWhen === FIRST_COMPLETED && result.done.size > 0) return seen(result);
+      if (returnWhen === FIRST_EXCEPTION && [...result.done].some((f) => f.failed())) return seen(result);
+      if (remainingMs(deadline) <= 0) return seen(result);
       const first = result.notDone.values().next().value as Future<T>;
       waitWithMutex(queue, mutex, first.id, WaitKind.Future, deadline, site);
     }
@@ -286,6 +296,7 @@ export function* asCompleted<T>(futures: Iterable<Future<T>>, timeout?: number |
     }
     for (const f of ready) {
       pending.delete(f);
+      recordPassedWait(f.id, WaitKind.Future, site);
       yield f;
     }
   }

@@ -6,7 +6,7 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, replayError, rec, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity,
+  __tl, replay, replayError, rec, recordPassedWait, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity,
   toWire, fromWire, HANDLE, type Handle, type Identity,
 } from './core';
 import { Empty, Full, ValueError } from './errors';
@@ -164,6 +164,7 @@ export class Queue<T = unknown> {
     if (replay.on) return;
     this.mutex.lock();
     try {
+      if (this.heap[this.base + Q_UNFINISHED] === 0) recordPassedWait(this.id, WaitKind.Queue, site);
       while (this.heap[this.base + Q_UNFINISHED] > 0) {
         waitWithMutex(this.allDone, this.mutex, this.id, WaitKind.Queue, Infinity, site);
       }

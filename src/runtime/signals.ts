@@ -1,7 +1,7 @@
 /** Semaphore, BoundedSemaphore, Event and Barrier. */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  __tl, replay, rec, recFast, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, toWire, fromWire, HANDLE, type Handle, type Identity,
 } from './core';
 import { BrokenBarrierError, ValueError } from './errors';
@@ -197,9 +197,16 @@ export class Event {
   wait(timeout?: number | null): boolean {
     const site = __tl.site;
     const heap = this.heap;
-    if (this.isSet() || replay.on) return true;
+    if (replay.on) return true;
+    if (this.isSet()) {
+      recordPassedWait(this.id, WaitKind.Event, site);
+      return true;
+    }
     const generation = Atomics.load(heap, this.base + E_GENERATION);
-    if (this.isSet()) return true;
+    if (this.isSet()) {
+      recordPassedWait(this.id, WaitKind.Event, site);
+      return true;
+    }
     const deadline = deadlineFor(timeout);
     if (remainingMs(deadline) <= 0) return false;
     beginBlock(this.id, WaitKind.Event, deadline !== Infinity, site);

@@ -6,7 +6,7 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, rec, recOnly, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
+  __tl, replay, rec, recOnly, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Identity, type Wire,
 } from './core';
 import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
@@ -175,7 +175,10 @@ export class Thread {
     if (tid < 0) throw new RuntimeError('cannot join thread before it is started');
     if (tid === c.tid) throw new RuntimeError('cannot join current thread');
     const cell = threadBlockBase(tid) + T_STATE;
-    if (isDone(Atomics.load(c.heap, cell))) return;
+    if (isDone(Atomics.load(c.heap, cell))) {
+      recordPassedWait(s.id, WaitKind.Join, site);
+      return;
+    }
     const deadline = deadlineFor(timeout);
     if (remainingMs(deadline) <= 0) return;
     beginBlock(s.id, WaitKind.Join, deadline !== Infinity, site);

@@ -245,6 +245,11 @@ export interface TraceHeader {
   endNs?: number;
   /** Count of events in the stream, per tid. */
   eventCounts: number[];
+  /**
+   * Every wait that returned at once is in the stream as a zero-length Block/Unblock pair (set
+   * by runs since this field exists; the race check needs no assumption about such waits).
+   */
+  waitsRecorded?: boolean;
   /** GIL mode: the switch interval the run started with (ms; the snippet may change it). */
   gil?: { switchIntervalMs: number };
 }

@@ -157,6 +157,49 @@ export function main(): void {
     assert.equal(result.deadlock?.kind, 'all-blocked');
   });
 
+  it('a polling loop on Event.isSet() lets the setter run; Date() without new is the virtual time', async () => {
+    const { result, lines } = await runSnippet(`
+import { Event, Thread } from "threadlanes";
+const ready = new Event();
+function setter(): void { ready.set(); }
+export function main(): void {
+  const t = new Thread({ target: setter });
+  t.start();
+  while (!ready.isSet()) { /* poll */ }
+  t.join();
+  console.log(Date());
+}
+`, { mode: 'controlled', seed: 3, timeoutSeconds: 5 });
+    assert.equal(result.outcome, 'completed');
+    assert.match(lines[0], /^Sat Jan 01 2000 00:00:00/);
+  });
+
+  it('process.exit() in a thread ends that thread and the run goes on', async () => {
+    const { result, lines } = await runSnippet(`
+import { Thread } from "threadlanes";
+function quit(): void { console.log("bye"); process.exit(0); }
+export function main(): void { const t = new Thread({ target: quit }); t.start(); t.join(); console.log("main goes on"); }
+`, { mode: 'controlled', timeoutSeconds: 5 });
+    assert.equal(result.outcome, 'completed');
+    assert.deepEqual(lines, ['bye', 'main goes on']);
+  });
+
+  it('exceptions from several threads are listed in the same order, with the same sites, every time', async () => {
+    const first = await runSnippet(`
+import { Thread } from "threadlanes";
+function fail(n: number): void { throw new Error("failure " + n); }
+export function main(): void {
+  const ts = [1, 2, 3].map((n) => new Thread({ target: fail, args: [n] }));
+  for (const t of ts) t.start();
+  for (const t of ts) t.join();
+}
+`, { mode: 'controlled', seed: 8 });
+    const again = await run({ file: first.file, mode: 'controlled', seed: 8 });
+    const shape = (r: RunResult) => JSON.stringify({ exceptions: r.trace.header.exceptions.map((e) => [e.tid, e.message, e.siteId, e.timeNs]), sites: r.trace.header.sites });
+    assert.equal(first.result.trace.header.exceptions.length, 3);
+    assert.equal(shape(again), shape(first.result));
+  });
+
   it('the racy counter loses updates under the scheduler, and the race is reported; the locked one does not', async () => {
     const racy = `
 import { Thread, Value } from "threadlanes";
@@ -304,6 +347,22 @@ export function main(): void {
     assert.equal(hunt.outcome, 'timeout');
     assert.equal(hunt.found, undefined);
     assert.equal(hunt.explored, 1);
+  });
+
+  it('timers a schedule leaves behind never fire in a later schedule (its worker is not reused)', async () => {
+    const { file } = await runSnippet('export function main(): void {}');
+    fs.writeFileSync(file, `
+import { Thread } from "threadlanes";
+function work(n: number): void { setTimeout(() => { throw new Error("stale " + n); }, 5); }
+export function main(): void {
+  const ts = [1, 2].map((n) => new Thread({ target: work, args: [n] }));
+  for (const t of ts) t.start();
+  for (const t of ts) t.join();
+}
+`);
+    const hunt = await explore({ file, schedules: 8 });
+    assert.equal(hunt.found, undefined, hunt.found?.summary);
+    assert.equal(hunt.explored, 8);
   });
 
   it('a snippet that does not compile fails the hunt at once with its line', async () => {

@@ -239,7 +239,8 @@ export class Coordinator {
   private readonly objects = new Map<number, ObjectInfo & { base: number }>();
   private readonly initObjects: Record<string, Handle> = {};
   private readonly output: OutputLine[] = [];
-  private readonly exceptions: ExceptionInfo[] = [];
+  /** Until the trace is built, a thrown exception's line and column wait here for a site. */
+  private readonly exceptions: (ExceptionInfo & { line?: number; col?: number })[] = [];
   private readonly store = new ItemStore();
   private readonly holds: HoldTracker;
   private readonly detector: DeadlockDetector;
@@ -489,7 +490,7 @@ export class Coordinator {
         record.failed = notice.failed;
         this.drainRing(record);
         // The worker is finished with the snippet; its remaining messages were sent before this one.
-        if (this.pool && record.warm && !record.failed) {
+        if (this.pool && record.warm && !record.failed && notice.reusable !== false) {
           record.detach?.();
           this.warm.push(record.warm);
         } else {
@@ -544,23 +545,33 @@ export class Coordinator {
   }
 
   private onException(record: ThreadRecord, notice: Extract<WorkerNotice, { type: 'exception' }>): void {
-    let siteId = notice.usageSiteId ?? 0;
-    if (!siteId && notice.line) {
-      siteId = this.bundle.sites.length;
-      this.bundle.sites.push({ file: this.options.file, line: notice.line, col: notice.col ?? 1 });
-    }
+    const usageSite = notice.usageSiteId ? this.bundle.sites[notice.usageSiteId] : undefined;
+    const line = usageSite?.line ?? notice.line;
+    const col = usageSite?.col ?? notice.col ?? 1;
+    // The site table entry is made when the trace is built, in time order: exceptions from
+    // different threads arrive on different ports, in an order that varies from run to run.
     this.exceptions.push({
-      tid: record.tid, name: notice.name, message: notice.message, stack: notice.stack, siteId, timeNs: notice.timeNs,
+      tid: record.tid, name: notice.name, message: notice.message, stack: notice.stack, siteId: notice.usageSiteId ?? 0,
+      timeNs: notice.timeNs, ...(notice.usageSiteId || !line ? {} : { line, col }),
     });
     if (record.tid === 0 || notice.usageSiteId) {
-      const site = this.bundle.sites[siteId];
       this.mainError ??= {
         kind: notice.usageSiteId ? 'usage' : 'exception',
         message: notice.usageSiteId ? notice.message : `${notice.name}: ${notice.message}`,
-        site: site && siteId ? `${site.file}:${site.line}:${site.col}` : '',
-        line: site?.line, col: site?.col,
+        site: line ? `${usageSite?.file ?? this.options.file}:${line}:${col}` : '',
+        line, col: line ? col : undefined,
       };
     }
+  }
+
+  /** The exceptions in time order, each with its site in the site table. */
+  private exceptionsWithSites(): ExceptionInfo[] {
+    const ordered = [...this.exceptions].sort((a, b) => a.timeNs - b.timeNs || a.tid - b.tid);
+    return ordered.map(({ line, col, ...info }) => {
+      if (info.siteId || !line) return info;
+      this.bundle.sites.push({ file: this.options.file, line, col: col ?? 1 });
+      return { ...info, siteId: this.bundle.sites.length - 1 };
+    });
   }
 
   private onRequest(record: ThreadRecord, request: RpcRequest): void {
@@ -634,8 +645,9 @@ export class Coordinator {
       this.onNotice(record, message.message as WorkerNotice);
     }
     if (record.done) return;
-    if (code === 0) {
-      // process.exit(0) in the snippet: like sys.exit() in a Python thread, it just ends the thread.
+    if (code === 0 && !this.controlled) {
+      // A worker that ended with code 0 without saying 'done' (the worker entry ends a thread
+      // on process.exit() itself): end the thread quietly, as sys.exit() ends a Python thread.
       this.recoverUnpublished(record);
       this.releaseGilOf(record);
       record.done = true;
@@ -662,6 +674,19 @@ export class Coordinator {
   /** A worker died without finishing: wake its joiners, keep what it recorded. */
   private markDead(record: ThreadRecord): void {
     this.releaseGilOf(record);
+    if (this.controlled && !this.stopping) {
+      // It died holding the turn or waiting for it: no schedule can go on deterministically.
+      record.done = true;
+      record.failed = true;
+      this.recoverUnpublished(record);
+      Atomics.store(this.heap, threadBlockBase(record.tid) + T_STATE, ThreadState.Failed);
+      const last = this.exceptions.filter((e) => e.tid === record.tid).at(-1);
+      this.stop('error', {
+        kind: 'internal', site: '',
+        message: `${record.name}'s worker ended unexpectedly${last ? ` (${last.name}: ${last.message})` : ''}; a controlled run cannot go on without it`,
+      });
+      return;
+    }
     record.done = true;
     record.failed = true;
     this.recoverUnpublished(record);
@@ -822,10 +847,11 @@ export class Coordinator {
    */
   private onStuck(): void {
     if (this.stopping) return;
-    for (const record of this.threads.values()) {
-      for (let m = record.port && receiveMessageOnPort(record.port); m; m = receiveMessageOnPort(record.port!)) {
-        this.onNotice(record, m.message as WorkerNotice);
-      }
+    // A reused worker's port belongs to the last thread assigned to it.
+    const owners = new Map<MessagePort, ThreadRecord>();
+    for (const record of this.threads.values()) if (record.port) owners.set(record.port, record);
+    for (const [port, record] of owners) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) this.onNotice(record, m.message as WorkerNotice);
     }
     if (this.stopping) return;
     this.checkCompletion();
@@ -948,14 +974,15 @@ export class Coordinator {
       eventCounts[r.tid] = joined.byteLength / EVENT_BYTES;
     }
     settleTimes(events, new Set([...this.objects.values()].filter((o) => o.kind === 'Lock').map((o) => o.id)));
-    const objects = [...this.objects.values()].map(({ base: _base, ...info }) => info);
+    const objects = [...this.objects.values()].sort((a, b) => a.id - b.id).map(({ base: _base, ...info }) => info);
+    const exceptions = this.exceptionsWithSites();
     return {
       header: {
         format: TRACE_FORMAT, version: TRACE_VERSION, file: this.options.file, mode: this.setup.mode, outcome,
         ...(this.setup.mode === 'gil' ? { gil: { switchIntervalMs: DEFAULT_SWITCH_INTERVAL_US / 1000 } } : {}),
         waitsRecorded: true,
         durationMs, endNs: Math.round(durationMs * 1e6), startedAt: new Date(performance.timeOrigin + this.startedAt).toISOString(),
-        threads, objects, sites: this.bundle.sites as Site[], output, exceptions: this.exceptions,
+        threads, objects, sites: this.bundle.sites as Site[], output, exceptions,
         ...(this.truncated ? { truncated: this.truncated } : {}),
         ...(deadlock ? {
           deadlock: {

@@ -98,6 +98,19 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   if (runs === 1) process.setSourceMapsEnabled(true); // per worker, once
 
   const handle = (assignment.threadHandle as RuntimeModule.__internals.Handle | undefined) ?? I.MAIN_HANDLE;
+  ended = false;
+  // process.exit() in a thread ends that thread (as sys.exit() ends a Python thread): end it
+  // properly first, so joiners wake and, in controlled or GIL mode, the turn passes on.
+  process.exit = ((code?: number | string | null) => {
+    if (!ended) {
+      ended = true;
+      const status = Number(code ?? 0) || 0;
+      if (status !== 0) reportException(context, new Error(`process.exit(${status}) ended the thread`));
+      flushOutput();
+      finish(context, handle, status !== 0, false);
+    }
+    return realExit.call(process, code as number);
+  }) as typeof process.exit;
   // A plain Thread object stands for this thread while the module body runs.
   I.setCurrentThread(I.threadFromHandle(handle));
   // Controlled mode: nothing of the snippet runs before this thread's turn.
@@ -133,9 +146,13 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
     if (!failed) reportException(context, error);
     failed = true;
   }
+  if (ended) return; // process.exit() ended it already
+  ended = true;
   flushOutput();
-  finish(context, handle, failed);
-  if (!reusable) return;
+  // A timer or immediate the snippet left behind would fire in the next run: no reuse then.
+  const pending = process.getActiveResourcesInfo().some((kind) => kind !== 'MessagePort');
+  finish(context, handle, failed, reusable && !pending);
+  if (!reusable || pending) return;
   // Ready for the next run: the globals this run changed go back to what they were.
   globalThis.Date = RealDate;
   performance.now = realPerformanceNow;
@@ -148,21 +165,23 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
  * 2000-01-01T00:00:00Z), and Math.random() is seeded per thread from the schedule's seed.
  */
 const RealDate = Date;
+const realExit = process.exit;
+/** This run's thread has finished (normally, or through process.exit). */
+let ended = false;
 const realPerformanceNow = performance.now;
 const realRandom = Math.random;
 
 function virtualizeGlobals(seed: number, tid: number): void {
   const now = () => VIRTUAL_EPOCH_MS + I.clockMs();
-  class VirtualDate extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(now());
-      else super(...(args as [string]));
-    }
-    static override now(): number {
-      return now();
-    }
-  }
-  globalThis.Date = VirtualDate as DateConstructor;
+  // A function, not a class: `Date()` without `new` must work too (it returns the time as text).
+  const VirtualDate = function (this: unknown, ...args: unknown[]): unknown {
+    if (!new.target) return new RealDate(now()).toString();
+    return Reflect.construct(RealDate, args.length ? args : [now()], new.target);
+  } as unknown as DateConstructor;
+  Object.setPrototypeOf(VirtualDate, RealDate);
+  Object.defineProperty(VirtualDate, 'prototype', { value: RealDate.prototype });
+  VirtualDate.now = now;
+  globalThis.Date = VirtualDate;
   performance.now = () => I.clockMs();
   const state = new Int32Array([I.seedState(seed ^ Math.imul(tid + 1, 0x27d4eb2d))]);
   Math.random = () => I.nextRandom(state, 0) / 0x100000000;
@@ -185,7 +204,9 @@ function runTarget(assignment: Assignment, handle: RuntimeModule.__internals.Han
   return thread.run();
 }
 
-function finish(context: RuntimeModule.__internals.Context, handle: RuntimeModule.__internals.Handle, failed: boolean): void {
+function finish(
+  context: RuntimeModule.__internals.Context, handle: RuntimeModule.__internals.Handle, failed: boolean, reusable: boolean,
+): void {
   I.rec(failed ? EventKind.ThreadFailed : EventKind.ThreadFinished, handle.id, 0, 0);
   I.publish();
   const cell = context.self + I.T_STATE;
@@ -193,7 +214,7 @@ function finish(context: RuntimeModule.__internals.Context, handle: RuntimeModul
   I.wakeCell(context.heap, cell);
   // Pass the baton on before saying 'done': the harness may end this worker as soon as it hears it.
   I.threadExited(context.assignment.daemon);
-  I.notify({ type: 'done', tid: context.tid, failed });
+  I.notify({ type: 'done', tid: context.tid, failed, reusable });
 }
 
 /** Report an exception that ended the thread, with the user's frames only. */

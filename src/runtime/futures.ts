@@ -15,7 +15,8 @@ import { Semaphore } from './signals';
 import { Queue } from './queues';
 import { Thread, markPool } from './thread';
 import { rpc } from './rpc';
-import { ctx, H_FUTURES_MUTEX, H_FUTURES_QUEUE } from './shared';
+import { ctx, scheduling, H_FUTURES_MUTEX, H_FUTURES_QUEUE } from './shared';
+import { point } from './schedule';
 
 const PENDING = 0;
 const RUNNING = 1;
@@ -94,15 +95,21 @@ export class Future<T = unknown> {
   }
 
   cancelled(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     const state = this.state();
     return state === CANCELLED || state === CANCELLED_AND_NOTIFIED;
   }
 
   running(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     return this.state() === RUNNING;
   }
 
   done(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     const state = this.state();
     return state === CANCELLED || state === CANCELLED_AND_NOTIFIED || state === FINISHED;
   }

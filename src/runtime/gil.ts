@@ -26,6 +26,8 @@ let heap: Int32Array;
 let me = 0;
 let emit: Emit = () => undefined;
 let held = false;
+/** The ticket this thread holds the GIL with (a drop request names it). */
+let myTicket = -1;
 /** The drop-request cell alone, for the bundler's inline check (`if(__tld[0])__tl.g();`). */
 export let dropRequest: Int32Array<ArrayBufferLike> = new Int32Array(1);
 
@@ -54,12 +56,14 @@ export function gilAcquire(): void {
     while (serving !== ticket) {
       const result = Atomics.wait(heap, H_GIL_SERVING, serving, intervalMs());
       const now = Atomics.load(heap, H_GIL_SERVING);
-      // Next in line and the GIL has not moved for a whole interval: ask the holder to drop it.
-      if (result === 'timed-out' && now === serving && ticket === serving + 1) Atomics.store(heap, H_GIL_DROP, 1);
+      // Next in line and the GIL has not moved for a whole interval: ask the holder to drop it
+      // (the request names the holder's ticket, so a request that comes too late is ignored).
+      if (result === 'timed-out' && now === serving && ticket === serving + 1) Atomics.store(heap, H_GIL_DROP, serving + 1);
       serving = now;
     }
   }
   Atomics.store(heap, H_GIL_HOLDER, me + 1);
+  myTicket = ticket;
   held = true;
   emit(EventKind.GilAcquired, 0, 0, Atomics.load(heap, H_GIL_LAST) - 1);
 }
@@ -78,9 +82,14 @@ export function gilRelease(reason: GilReleaseReason): void {
 
 /** The preemption check: cheap unless another thread has asked for the GIL for a whole interval. */
 export function gilCheck(): void {
-  if (held && heap[H_GIL_DROP] !== 0) {
+  const request = held ? heap[H_GIL_DROP] : 0;
+  if (request === 0) return;
+  if (request === myTicket + 1) {
     gilRelease(GilReleaseReason.Switch);
     gilAcquire();
+  } else {
+    // Meant for the previous holder: it came just as that one let go.
+    Atomics.compareExchange(heap, H_GIL_DROP, request, 0);
   }
 }
 

@@ -12,8 +12,8 @@ import { OverflowError, RuntimeError, ValueError } from './errors';
 
 /** Python's threading.TIMEOUT_MAX on 64-bit Linux, in seconds. */
 export const TIMEOUT_MAX = 9223372036;
-import { ctx } from './shared';
-import { sched, waitCell, wakeCell, enterInternal, leaveInternal } from './schedule';
+import { ctx, scheduling } from './shared';
+import { sched, point, waitCell, wakeCell, enterInternal, leaveInternal } from './schedule';
 import { gil } from './gil';
 
 const SPINS = 64;
@@ -195,6 +195,8 @@ export class Lock extends Scoped implements ConditionLock {
   }
 
   locked(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     return Atomics.load(this.heap, this.base + L_STATE) !== 0;
   }
 
@@ -304,6 +306,8 @@ export class RLock extends Scoped implements ConditionLock {
 
   /** True while any thread holds it (Python 3.14's RLock.locked()). */
   locked(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     return Atomics.load(this.heap, this.base + R_STATE) !== 0;
   }
 

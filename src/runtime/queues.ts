@@ -13,7 +13,8 @@ import { Empty, Full, ValueError } from './errors';
 import { Mutex, bindTo, isBinding, takeBinding } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { rpc } from './rpc';
-import { ctx } from './shared';
+import { ctx, scheduling } from './shared';
+import { point } from './schedule';
 
 const Q_MUTEX = 0;
 const Q_SIZE = 1;
@@ -71,14 +72,20 @@ export class Queue<T = unknown> {
   }
 
   qsize(): number {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     return Atomics.load(this.heap, this.base + Q_SIZE);
   }
 
   empty(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     return this.qsize() === 0;
   }
 
   full(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     const max = this.maxsize;
     return max > 0 && this.qsize() >= max;
   }

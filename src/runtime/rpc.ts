@@ -21,7 +21,7 @@ export type WorkerNotice =
   | { type: 'output'; tid: number; stream: 'stdout' | 'stderr'; text: string; timeNs: number }
   | { type: 'exception'; tid: number; name: string; message: string; stack: string; line?: number; col?: number; usageSiteId?: number; timeNs: number }
   /** The thread's target returned or threw; the worker is about to exit. */
-  | { type: 'done'; tid: number; failed: boolean }
+  | { type: 'done'; tid: number; failed: boolean; /** False: timers of the snippet are pending, do not reuse the worker. */ reusable?: boolean }
   /** An internal object the snippet now uses directly (a Value's lock): show it. */
   | { type: 'reveal'; id: number }
   | { type: 'rpc'; tid: number; request: RpcRequest };

@@ -55,7 +55,7 @@ export const H_GIL_TICKET = 56;
 export const H_GIL_SERVING = 57;
 /** tid + 1 of the holder (0: nobody). */
 export const H_GIL_HOLDER = 58;
-/** Set by the next waiter once it has waited a switch interval: the holder drops the GIL at its next check. */
+/** Set by the next waiter once it has waited a switch interval, to the holder's ticket + 1: the holder drops the GIL at its next check. */
 export const H_GIL_DROP = 59;
 /** The switch interval, µs (sys.setswitchinterval; process-wide). */
 export const H_GIL_INTERVAL_US = 60;

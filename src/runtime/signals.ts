@@ -7,8 +7,8 @@ import {
 import { BrokenBarrierError, ValueError } from './errors';
 import { Scoped, Mutex, bindTo, isBinding, takeBinding } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
-import { ctx } from './shared';
-import { waitCell, wakeCell } from './schedule';
+import { ctx, scheduling } from './shared';
+import { point, waitCell, wakeCell } from './schedule';
 
 function identity(kind: Handle['kind'], cells: number, name: string | undefined, initial?: number): Identity {
   return isBinding() ? { handle: takeBinding(), bound: true } : makeIdentity(kind, cells, name, { initial });
@@ -174,6 +174,8 @@ export class Event {
   }
 
   isSet(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     return Atomics.load(this.heap, this.base + E_FLAG) === 1;
   }
 

@@ -15,7 +15,7 @@ import { notify, rpc } from './rpc';
 import { point, sleepMs, threadStarted, waitCell } from './schedule';
 import {
   ctx, hasContext, threadBlockBase, ThreadState, H_MAIN_NAME_VERSION, H_NEXT_TID, H_THREAD_NAME_COUNTER, MAIN_OBJECT_ID,
-  T_STATE, T_THREAD_OBJECT,
+  T_STATE, T_THREAD_OBJECT, scheduling,
 } from './shared';
 
 export interface ThreadOptions {
@@ -203,6 +203,8 @@ export class Thread {
   }
 
   isAlive(): boolean {
+    // A query is a scheduling point too: a loop polling it must let the others run.
+    if (scheduling.on) point();
     const tid = this.tid();
     if (tid < 0) return false;
     const state = Atomics.load(ctx().heap, threadBlockBase(tid) + T_STATE);

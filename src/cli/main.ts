@@ -117,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let options: RunOptions;
   let schedules: number | undefined;
+  let width: number;
   try {
     options = {
       file,
@@ -127,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
       recordShared: Boolean(values['record-shared']),
       ...scheduleOptions(values),
     };
-    positiveNumber('width', values.width, true);
+    width = positiveNumber('width', values.width, true) ?? Math.max(60, Math.min(160, process.stdout.columns ?? 100));
     schedules = positiveNumber('explore', values.explore, true);
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
@@ -150,14 +151,13 @@ async function main(argv: string[]): Promise<number> {
     hunt = await explore({ ...quiet, schedules });
     if (!json) for (const line of hunt.trace.header.output) (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
   }
-  if (values.compare) return compare(options, file, json, color, values.width);
+  if (values.compare) return compare(options, file, json, color, width);
   const result = hunt ?? await run(options);
   writeFiles(result, values.trace, values['chrome-trace']);
   if (values.html) writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file), error: result.error });
   if (json) {
     process.stdout.write(`${JSON.stringify(toJsonReport(result, { recordShared: options.recordShared, hunt }))}\n`);
   } else {
-    const width = positiveNumber('width', values.width, true) ?? Math.max(60, Math.min(160, process.stdout.columns ?? 100));
     if (hunt) process.stdout.write(huntSummary(hunt, file));
     process.stdout.write(textReport(result, { width, color, recordShared: options.recordShared }));
   }
@@ -207,7 +207,7 @@ function scheduleOptions(values: Record<string, string | boolean | undefined>): 
 }
 
 /** --compare: the same snippet in free mode and in gil mode, one report above the other. */
-async function compare(options: RunOptions, file: string, json: boolean, color: boolean, widthText: unknown): Promise<number> {
+async function compare(options: RunOptions, file: string, json: boolean, color: boolean, width: number): Promise<number> {
   const { onOutput: _shownBelow, ...quiet } = options;
   const free = await run({ ...quiet, mode: 'free' });
   const gil = await run({ ...quiet, mode: 'gil' });
@@ -216,7 +216,6 @@ async function compare(options: RunOptions, file: string, json: boolean, color: 
       compare: { free: toJsonReport(free, { recordShared: options.recordShared }), gil: toJsonReport(gil, { recordShared: options.recordShared }) },
     })}\n`);
   } else {
-    const width = positiveNumber('width', widthText as string | undefined, true) ?? Math.max(60, Math.min(160, process.stdout.columns ?? 100));
     const section = (title: string, result: RunResult) => {
       const output = result.trace.header.output.map((line) => `${line.thread}: ${line.text}\n`).join('');
       process.stdout.write(`\n── ${title} ──\n${output}${textReport(result, { width, color, recordShared: options.recordShared })}`);

@@ -18,12 +18,12 @@ import {
 } from '../trace/format';
 import {
   H_DOORBELL, H_TICK, H_NEXT_CELL, H_S_CHOICES, H_S_RNG, H_S_LOW_PRIORITY, H_S_STATUS, H_S_STEP, H_S_TURN, H_VCLOCK_F64,
-  T_S_GO, T_S_PRIORITY, T_S_STATE, H_S_LIVE, H_GIL_HOLDER, H_GIL_DROP, H_GIL_SERVING, H_GIL_INTERVAL_US, H_GIL_LAST, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
+  T_S_GO, T_S_PRIORITY, T_S_STATE, H_S_LIVE, H_GIL_HOLDER, H_GIL_INTERVAL_US, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
   ThreadState, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup,
 } from '../runtime/shared';
 import type { Handle } from '../runtime/core';
 import { SCHED_STUCK, STEP_NS, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
-import { DEFAULT_SWITCH_INTERVAL_US } from '../runtime/gil';
+import { DEFAULT_SWITCH_INTERVAL_US, passGil } from '../runtime/gil';
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
 import { HoldTracker } from '../analysis/holds';
 import { bundleSnippet, builtFile, BundleError, type BundleResult } from './bundle';
@@ -638,12 +638,17 @@ export class Coordinator {
     this.markDead(record);
   }
 
+  /** Handle the messages already queued on `port`, now rather than in a later turn. */
+  private readQueued(port: MessagePort, record: ThreadRecord): void {
+    for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) {
+      this.onNotice(record, message.message as WorkerNotice);
+    }
+  }
+
   private onWorkerExit(record: ThreadRecord, code: number): void {
     if (this.stopping || record.done) return;
     // The worker may have exited on its own right after saying 'done': read what is still queued.
-    for (let message = receiveMessageOnPort(record.port!); message; message = receiveMessageOnPort(record.port!)) {
-      this.onNotice(record, message.message as WorkerNotice);
-    }
+    this.readQueued(record.port!, record);
     if (record.done) return;
     if (code === 0 && !this.controlled) {
       // A worker that ended with code 0 without saying 'done' (the worker entry ends a thread
@@ -663,12 +668,7 @@ export class Coordinator {
 
   /** A worker that ended without saying 'done' may have held the GIL: pass it on for it. */
   private releaseGilOf(record: ThreadRecord): void {
-    if (this.setup.mode !== 'gil' || Atomics.load(this.heap, H_GIL_HOLDER) !== record.tid + 1) return;
-    Atomics.store(this.heap, H_GIL_LAST, record.tid + 1);
-    Atomics.store(this.heap, H_GIL_HOLDER, 0);
-    Atomics.store(this.heap, H_GIL_DROP, 0);
-    Atomics.add(this.heap, H_GIL_SERVING, 1);
-    Atomics.notify(this.heap, H_GIL_SERVING);
+    if (this.setup.mode === 'gil' && Atomics.load(this.heap, H_GIL_HOLDER) === record.tid + 1) passGil(this.heap, record.tid);
   }
 
   /** A worker died without finishing: wake its joiners, keep what it recorded. */
@@ -850,9 +850,7 @@ export class Coordinator {
     // A reused worker's port belongs to the last thread assigned to it.
     const owners = new Map<MessagePort, ThreadRecord>();
     for (const record of this.threads.values()) if (record.port) owners.set(record.port, record);
-    for (const [port, record] of owners) {
-      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) this.onNotice(record, m.message as WorkerNotice);
-    }
+    for (const [port, record] of owners) this.readQueued(port, record);
     if (this.stopping) return;
     this.checkCompletion();
     if (this.stopping) return;

@@ -73,11 +73,19 @@ export function gilRelease(reason: GilReleaseReason): void {
   if (!held) return;
   held = false;
   emit(EventKind.GilReleased, 0, 0, reason);
-  Atomics.store(heap, H_GIL_LAST, me + 1);
-  Atomics.store(heap, H_GIL_HOLDER, 0);
-  Atomics.store(heap, H_GIL_DROP, 0);
-  Atomics.add(heap, H_GIL_SERVING, 1);
-  Atomics.notify(heap, H_GIL_SERVING);
+  passGil(heap, me);
+}
+
+/**
+ * Hand the GIL from thread `tid` to the longest waiter: the shared-memory half of a release.
+ * The harness calls it for a worker that died holding the GIL.
+ */
+export function passGil(cells: Int32Array, tid: number): void {
+  Atomics.store(cells, H_GIL_LAST, tid + 1);
+  Atomics.store(cells, H_GIL_HOLDER, 0);
+  Atomics.store(cells, H_GIL_DROP, 0);
+  Atomics.add(cells, H_GIL_SERVING, 1);
+  Atomics.notify(cells, H_GIL_SERVING);
 }
 
 /** The preemption check: cheap unless another thread has asked for the GIL for a whole interval. */

@@ -201,8 +201,6 @@ function wakeExpired(): void {
 function choose(preemptible = false): number {
   const count = Atomics.load(heap, H_NEXT_TID);
   let runnable = 0;
-  let best = -1;
-  let bestPriority = -1;
   let afterMe = -1;
   let first = -1;
   for (let tid = 0; tid < count; tid++) {
@@ -211,20 +209,13 @@ function choose(preemptible = false): number {
     runnable++;
     if (first < 0) first = tid;
     if (afterMe < 0 && tid > me) afterMe = tid;
-    const priority = heap[block + T_S_PRIORITY];
-    if (priority > bestPriority) {
-      bestPriority = priority;
-      best = tid;
-    }
   }
   if (runnable === 0) return -1;
-  if (preemptible && runnable > 1) {
-    choiceStep();
-    if (strategy === 'pct') return bestRunnable(count);
-  }
+  // May lower the running thread's PCT priority, so PCT looks at priorities after it.
+  if (preemptible && runnable > 1) choiceStep();
   switch (strategy) {
     case 'pct':
-      return best;
+      return bestRunnable(count);
     case 'rr':
       // Keep the running thread for its slice, then the next runnable thread in tid order.
       if (heap[self + T_S_STATE] === SchedState.Runnable && --heap[H_S_SLICE_LEFT] > 0) return me;
@@ -241,7 +232,7 @@ function choose(preemptible = false): number {
   }
 }
 
-/** The runnable thread with the highest priority (after a change point lowered the running one). */
+/** PCT: the runnable thread with the highest priority (the lowest tid of equals). */
 function bestRunnable(count: number): number {
   let best = -1;
   let bestPriority = -Infinity;

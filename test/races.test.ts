@@ -14,6 +14,7 @@ import {
   EVENT_BYTES, EventKind, TRACE_FORMAT, TRACE_VERSION, WaitKind, type ObjectKind, type Trace, type TraceEvent,
 } from '../src/trace/format';
 import { lineOf, runSnippet } from './helpers';
+import { prng } from './prng';
 
 const example = (name: string) => fs.readFileSync(path.join(__dirname, '..', 'examples', name), 'utf8');
 
@@ -486,18 +487,6 @@ function traceOf(events: Uint8Array[], objects: ObjectSpec[], maxSite: number): 
 }
 
 // ── random traces and the reference ───────────────────────────────────────────────────────
-
-/** mulberry32: a small seeded PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SimulatedEvent extends Omit<TraceEvent, 'seq'> {
   /** For a get: the index of the put it took. For an acquire: the release it followed (-1: none). */

@@ -26,18 +26,7 @@ import { buildTimeline, buildTimelineModel, holdOf, timelineQueries } from '../s
 import { lockStats } from '../src/analysis/stats';
 import { lanes } from '../src/analysis/states';
 import { COARSEST_BUCKETS } from '../src/analysis/lod';
-
-/** mulberry32: a small seeded PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './prng';
 
 // ── objects of the simulated snippet ─────────────────────────────────────────────────────
 

@@ -28,6 +28,7 @@ import {
 import {
   chromeTid, chromeTraceJsonChunks, safeDurationUs, toChromeTrace, type ChromeTrace, type ChromeTraceEvent,
 } from '../src/trace/chrome';
+import { prng } from './prng';
 
 // ── building synthetic traces ────────────────────────────────────────────────────────────
 
@@ -640,18 +641,6 @@ describe('Chrome trace export', () => {
 });
 
 // ── property test: random well-formed traces ─────────────────────────────────────────────
-
-/** mulberry32: a small seeded PRNG, so a failure names a seed that reproduces it. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ReferenceHold { name: string; tid: number; beginNs: number; endNs: number | 'end' }
 

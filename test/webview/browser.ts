@@ -59,6 +59,27 @@ export async function openReport(context: BrowserContext, reportPath: string, ti
   return page;
 }
 
+/**
+ * The panel as the VS Code webview hosts it, without VS Code: a page with a stand-in
+ * `acquireVsCodeApi` that keeps what the panel posts in `window.__posted`. Written to
+ * `dir/webview.html`; returns its path.
+ */
+export function writeHostedPage(dir: string): string {
+  const dist = path.join(root, 'dist');
+  const page = path.join(dir, 'webview.html');
+  fs.writeFileSync(page, `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="file://${dist}/webview.css"></head>
+<body><div id="app"></div>
+<script>
+window.__posted = [];
+function acquireVsCodeApi() { return { postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined }; }
+</script>
+<script src="file://${dist}/webview.js"></script>
+</body></html>`);
+  return page;
+}
+
 export function resultPath(name: string): string {
   fs.mkdirSync(resultsDir, { recursive: true });
   return path.join(resultsDir, name);

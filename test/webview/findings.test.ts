@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { run } from '../../src/harness/run';
 import { encodeTraceBinary } from '../../src/trace/file';
-import { launchBrowser, openReport, resultPath, root, writeReport, type Browser } from './browser';
+import { launchBrowser, openReport, resultPath, root, writeHostedPage, writeReport, type Browser } from './browser';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-findings-'));
 const bank = path.join(root, 'examples', 'bank-transfer.ts');
@@ -187,17 +187,7 @@ describe('webview: potential deadlocks and data races in the sidebar', function 
   it('in the VS Code webview: the same sections, reveal goes to the host, and the setting is named', async () => {
     const result = await run({ file: bank, timeoutSeconds: 10 });
     const base64 = Buffer.from(encodeTraceBinary(result.trace)).toString('base64');
-    const dist = path.join(root, 'dist');
-    const hostPage = path.join(dir, 'webview.html');
-    fs.writeFileSync(hostPage, `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><link rel="stylesheet" href="file://${dist}/webview.css"></head>
-<body><div id="app"></div>
-<script>
-window.__posted = [];
-function acquireVsCodeApi() { return { postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined }; }
-</script>
-<script src="file://${dist}/webview.js"></script>
-</body></html>`);
+    const hostPage = writeHostedPage(dir);
     const page = await browser.context.newPage();
     await page.goto(`file://${hostPage}`);
     await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));

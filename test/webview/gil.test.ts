@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { encodeTraceBinary } from '../../src/trace/file';
-import { launchBrowser, resultPath, root, type Browser } from './browser';
+import { launchBrowser, resultPath, writeHostedPage, type Browser } from './browser';
 import { gilTrace } from './gilTrace';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-gil-'));
@@ -62,17 +62,7 @@ describe('webview: GIL mode in the panel (Chromium)', function () {
   let browser: Browser;
 
   before(async () => {
-    const dist = path.join(root, 'dist');
-    fs.writeFileSync(path.join(dir, 'webview.html'), `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="file://${dist}/webview.css"></head>
-<body><div id="app"></div>
-<script>
-window.__posted = [];
-function acquireVsCodeApi() { return { postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined }; }
-</script>
-<script src="file://${dist}/webview.js"></script>
-</body></html>`);
+    writeHostedPage(dir);
     browser = await launchBrowser();
   });
 

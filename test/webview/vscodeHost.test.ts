@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { run } from '../../src/harness/run';
 import { encodeTraceBinary } from '../../src/trace/file';
-import { launchBrowser, resultPath, root, type Browser } from './browser';
+import { launchBrowser, resultPath, root, writeHostedPage, type Browser } from './browser';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-vscode-host-'));
 const philosophers = path.join(root, 'examples', 'dining-philosophers.ts');
@@ -40,17 +40,7 @@ describe('webview: the panel hosted in VS Code (a stand-in webview in Chromium)'
   before(async () => {
     const result = await run({ file: philosophers, timeoutSeconds: 10 });
     traceBase64 = Buffer.from(encodeTraceBinary(result.trace)).toString('base64');
-    const dist = path.join(root, 'dist');
-    fs.writeFileSync(path.join(dir, 'webview.html'), `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="file://${dist}/webview.css"></head>
-<body><div id="app"></div>
-<script>
-window.__posted = [];
-function acquireVsCodeApi() { return { postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined }; }
-</script>
-<script src="file://${dist}/webview.js"></script>
-</body></html>`);
+    writeHostedPage(dir);
     browser = await launchBrowser();
   });
 

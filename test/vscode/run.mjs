@@ -11,9 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format } from 'node:util';
-import { chromium } from 'playwright-core';
 import { endToEnd } from './e2e.mjs';
+import { launchChromium, testPayload, watchExtensionHost } from './workbench.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cache = process.env.THREADLANES_VSCODE_CACHE || path.join(os.homedir(), '.cache/threadlanes-vscode');
@@ -92,38 +91,20 @@ async function startServer({ trust = false, name = 'code-server' } = {}) {
 async function browser() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-chromium-'));
   stateDirs.push(profile);
-  return chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    // Crashpad ignores --user-data-dir: keep its files in the profile too.
-    env: { ...process.env, XDG_CONFIG_HOME: profile, XDG_CACHE_HOME: profile },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1500, height: 900 },
-  });
+  return launchChromium(profile);
 }
 
 let failed = 0;
 
 /** Runs a mocha suite (its index: test/vscode/suite/<index>) in the extension host; resolves with its exit code. */
 async function extensionHostSuite(server, index, label, screenshot) {
-  // The workbench reads extensionDevelopmentPath/TestsPath from the `payload` query and calls
-  // window.codeAutomationExit(code) when the suite settles.
-  const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
-  const payload = [['extensionDevelopmentPath', remote(repo)], ['extensionTestsPath', remote(path.join(repo, 'test/vscode/suite', index))],
-    ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  const payload = testPayload(server.port, [repo], path.join(repo, 'test/vscode/suite', index));
   const context = await browser();
   const t = performance.now();
   try {
     const page = context.pages()[0] ?? await context.newPage();
-    const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
-    page.on('console', async (message) => {
-      let values = await Promise.all(message.args().map((a) => a.jsonValue().catch(() => String(a))));
-      if (typeof values[0] === 'string' && values[0].startsWith('%c')) values = values.slice(2);
-      const text = format(...values);
-      if (/\[ext-tests\]|passing|failing|pending|✔|✓|^\s+\d+\) |Error|Threadlanes in VS Code/.test(text)) console.log('  [exthost]', text);
-    });
-    await page.goto(`${server.origin}/?${server.folderQuery}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const exited = watchExtensionHost(page);
+    await page.goto(`${server.origin}/?${server.folderQuery}&${payload}`);
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240_000))]);
     await page.screenshot({ path: path.join(results, screenshot) }).catch(() => undefined);
     log(`${label}: exit ${code} in ${Math.round(performance.now() - t)} ms`);

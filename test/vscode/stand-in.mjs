@@ -12,8 +12,7 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium, testPayload, watchExtensionHost } from './workbench.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cache = process.env.THREADLANES_VSCODE_CACHE || path.join(os.homedir(), '.cache/threadlanes-vscode');
@@ -79,31 +78,13 @@ try {
   }
   say(`code-server ready on 127.0.0.1:${port} in ${Math.round(performance.now() - t)} ms`);
 
-  // The workbench reads extensionDevelopmentPath/TestsPath from the `payload` query and calls
-  // window.codeAutomationExit(code) when the suite settles.
-  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
-  const payload = [...devPaths.map((p) => ['extensionDevelopmentPath', remote(p)]), ['extensionTestsPath', remote(testsPath)],
-    ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  const payload = testPayload(port, devPaths, testsPath);
   const query = folder ? `folder=${encodeURIComponent(folder).replaceAll('%2F', '/')}&` : 'ew=true&';
-  const profile = path.join(scratch, 'chromium');
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    env: { ...process.env, XDG_CONFIG_HOME: profile, XDG_CACHE_HOME: profile },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1500, height: 900 },
-  });
+  context = await launchChromium(path.join(scratch, 'chromium'));
   const page = context.pages()[0] ?? await context.newPage();
-  const exited = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (c) => resolve(c)));
-  page.on('console', async (message) => {
-    let parts = await Promise.all(message.args().map((a) => a.jsonValue().catch(() => String(a))));
-    if (typeof parts[0] === 'string' && parts[0].startsWith('%c')) parts = parts.slice(2);
-    const text = format(...parts);
-    if (/\[ext-tests\]|passing|failing|pending|✔|✓|^\s+\d+\) |Error|Threadlanes in VS Code/.test(text)) console.log('  [exthost]', text);
-  });
+  const exited = watchExtensionHost(page);
   const t2 = performance.now();
-  await page.goto(`http://127.0.0.1:${port}/?${query}payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await page.goto(`http://127.0.0.1:${port}/?${query}${payload}`);
   const result = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240_000))]);
   await page.screenshot({ path: path.join(results, 'test-electron.png') }).catch(() => undefined);
   say(`suite exit ${result} in ${Math.round(performance.now() - t2)} ms`);

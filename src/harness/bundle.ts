@@ -94,18 +94,29 @@ function sharedArrayNames(program: Node): Set<string> {
     } else if (node.type === 'TSParameterProperty' && isSharedArrayType(((node.parameter as Node).typeAnnotation))) {
       names.add(`this.${(node.parameter as Node).name as string}`); // constructor(private slots: SharedArray)
     }
-    for (const key of Object.keys(node)) {
-      if (key === 'loc') continue;
-      const value = node[key];
-      if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) walk(item);
-      } else if (isNode(value)) {
-        walk(value);
-      }
-    }
+    for (const [, child] of childNodes(node)) walk(child);
   };
   walk(program);
   return names;
+}
+
+/** Keys of a Babel node that hold no code: positions, comments and TypeScript types. */
+const NOT_CODE = new Set([
+  'loc', 'leadingComments', 'trailingComments', 'innerComments', 'extra', 'typeAnnotation', 'returnType', 'typeParameters',
+  'typeArguments',
+]);
+
+/** The child nodes of `node` that are code, with the key each hangs under. */
+function* childNodes(node: Node): Generator<[string, Node]> {
+  for (const key of Object.keys(node)) {
+    if (NOT_CODE.has(key)) continue;
+    const value = node[key];
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) yield [key, item];
+    } else if (isNode(value)) {
+      yield [key, value];
+    }
+  }
 }
 
 function loaderFor(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
@@ -291,33 +302,15 @@ export function instrument(
     if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') return true;
     if (node.type === 'MemberExpression' && !node.computed && (node.property as Node)?.type === 'Identifier' && SITE_PROPERTIES.has((node.property as Node).name as string)) return true;
     if (node.type === 'MemberExpression' && node.computed && isSharedArray(node.object as Node)) return true;
-    for (const key of Object.keys(node)) {
-      if (key === 'loc' || key === 'type') continue;
-      const value = node[key];
-      if (Array.isArray(value)) {
-        if (value.some((item) => isNode(item) && containsSite(item))) return true;
-      } else if (isNode(value) && containsSite(value)) {
-        return true;
-      }
-    }
+    for (const [, child] of childNodes(node)) if (containsSite(child)) return true;
     return false;
   }
 
   const parents = new WeakMap<Node, Node>();
   const visitChildren = (node: Node): void => {
-    for (const key of Object.keys(node)) {
-      if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'extra') continue;
-      if (key === 'typeAnnotation' || key === 'returnType' || key === 'typeParameters' || key === 'typeArguments') continue;
-      const value = node[key];
-      if (Array.isArray(value)) {
-        for (const item of value) if (isNode(item)) {
-          parents.set(item, node);
-          visit(item, node, key);
-        }
-      } else if (isNode(value)) {
-        parents.set(value, node);
-        visit(value, node, key);
-      }
+    for (const [key, child] of childNodes(node)) {
+      parents.set(child, node);
+      visit(child, node, key);
     }
   };
 

@@ -15,6 +15,7 @@ import { run } from '../harness/run';
 import { explore, type ExploreResult } from '../harness/explore';
 import type { Mode, RunOptions, RunResult, Strategy } from '../harness/types';
 import { encodeTrace, traceFileForm } from '../trace/file';
+import type { OutputLine } from '../trace/format';
 import { toChromeTrace, chromeTraceJsonChunks } from '../trace/chrome';
 import { readSnippetSource, writeHtmlReport } from './html';
 import { toJsonReport } from './report';
@@ -136,11 +137,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const json = Boolean(values.json);
   const color = !values['no-color'] && !json && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  if (!json) {
-    options.onOutput = (line) => {
-      (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
-    };
-  }
+  if (!json) options.onOutput = printLine;
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   options.signal = controller.signal;
@@ -149,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     const { onOutput: _quiet, ...quiet } = options;
     if (!json) process.stderr.write(`exploring up to ${schedules} schedules (strategy ${options.strategy ?? 'random'}, from seed ${options.seed ?? 0})…\n`);
     hunt = await explore({ ...quiet, schedules });
-    if (!json) for (const line of hunt.trace.header.output) (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
+    if (!json) hunt.trace.header.output.forEach(printLine);
   }
   if (values.compare) return compare(options, file, json, color, width);
   const result = hunt ?? await run(options);
@@ -163,6 +160,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (hunt) return hunt.found ? (hunt.found.outcome === 'deadlock' ? EXIT.deadlock : EXIT.error) : EXIT.completed;
   return EXIT[result.outcome];
+}
+
+/** A line of the snippet's output, on the stream it was written to. */
+function printLine(line: OutputLine): void {
+  (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
 }
 
 const MODES: readonly Mode[] = ['free', 'controlled', 'gil'];

@@ -674,12 +674,13 @@ export class Coordinator {
   /** A worker died without finishing: wake its joiners, keep what it recorded. */
   private markDead(record: ThreadRecord): void {
     this.releaseGilOf(record);
+    record.done = true;
+    record.failed = true;
+    this.recoverUnpublished(record);
+    const cell = threadBlockBase(record.tid) + T_STATE;
+    Atomics.store(this.heap, cell, ThreadState.Failed);
     if (this.controlled && !this.stopping) {
       // It died holding the turn or waiting for it: no schedule can go on deterministically.
-      record.done = true;
-      record.failed = true;
-      this.recoverUnpublished(record);
-      Atomics.store(this.heap, threadBlockBase(record.tid) + T_STATE, ThreadState.Failed);
       const last = this.exceptions.filter((e) => e.tid === record.tid).at(-1);
       this.stop('error', {
         kind: 'internal', site: '',
@@ -687,11 +688,6 @@ export class Coordinator {
       });
       return;
     }
-    record.done = true;
-    record.failed = true;
-    this.recoverUnpublished(record);
-    const cell = threadBlockBase(record.tid) + T_STATE;
-    Atomics.store(this.heap, cell, ThreadState.Failed);
     Atomics.notify(this.heap, cell);
     this.checkCompletion();
   }

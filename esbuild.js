@@ -15,7 +15,7 @@ const nodeEntries = {
   harness: 'src/harness/index.ts',
   // The VS Code extension (vscode is external) and the child process it runs snippets in.
   extension: 'src/extension/extension.ts',
-  'harness-runner': 'src/extension/harnessRunner.ts',
+  'harness-runner': 'src/extension/runner/child.ts',
 };
 
 async function main() {
@@ -41,7 +41,7 @@ async function main() {
     }),
   );
   // The panel app: a browser bundle (iife) and its stylesheet, always minified because the
-  // HTML report (src/cli/html.ts) inlines both; the VS Code webview loads them from dist/.
+  // HTML report (src/export/html.ts) inlines both; the VS Code webview loads them from dist/.
   builds.push(
     esbuild.context({
       bundle: true,

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { explore } from '../src/harness/explore';
 import { run } from '../src/harness/run';
 import type { RunResult, Strategy } from '../src/harness/types';
-import { lockOrderInversions } from '../src/analysis/lockorder';
+import { lockOrderInversions } from '../src/analysis/lockOrder';
 import { findRaces } from '../src/analysis/races';
 import { runSnippet, lineOf } from './helpers';
 

@@ -11,7 +11,7 @@ import { lockStats } from '../src/analysis/stats';
 import { buildTimeline } from '../src/analysis/timeline';
 import { textReport } from '../src/cli/text';
 import type { RunResult } from '../src/harness/types';
-import { toChromeTrace } from '../src/trace/chrome';
+import { toChromeTrace } from '../src/export/chrome';
 import { ThreadActivity, deriveIntervals } from '../src/trace/intervals';
 import { LOCK_ID, gilTrace } from './webview/gilTrace';
 

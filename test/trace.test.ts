@@ -27,7 +27,7 @@ import {
 } from '../src/trace/file';
 import {
   chromeTid, chromeTraceJsonChunks, safeDurationUs, toChromeTrace, type ChromeTrace, type ChromeTraceEvent,
-} from '../src/trace/chrome';
+} from '../src/export/chrome';
 import { prng } from './prng';
 
 // ── building synthetic traces ────────────────────────────────────────────────────────────

@@ -11,7 +11,7 @@
  * the panel (src/webview/). Extend it; do not change the meaning of a field.
  */
 import type { ObjectKind, Outcome, Site, ThreadFinalState, WaitKind } from '../trace/format';
-import type { LockOrderInversion } from './lockorder';
+import type { LockOrderInversion } from './lockOrder';
 import type { DataRace } from './races';
 
 /** What a thread is doing; the panel gives each a colour *and* a pattern. */
@@ -225,7 +225,7 @@ export interface TimelineModel {
   markers: Marker[];
   deadlock?: DeadlockView;
   /**
-   * Lock-order inversions (potential deadlocks, src/analysis/lockorder.ts `lockOrderInversions`)
+   * Lock-order inversions (potential deadlocks, src/analysis/lockOrder.ts `lockOrderInversions`)
    * and data races (src/analysis/races.ts `findRaces`), when the host ran those analyses;
    * buildTimeline does not. Names and sites are resolved; ids (`lockIds`, `tid`, `siteId`) match the model's.
    */

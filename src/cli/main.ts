@@ -16,8 +16,8 @@ import { explore, type ExploreResult } from '../harness/explore';
 import type { Mode, RunOptions, RunResult, Strategy } from '../harness/types';
 import { encodeTrace, traceFileForm } from '../trace/file';
 import type { OutputLine } from '../trace/format';
-import { toChromeTrace, chromeTraceJsonChunks } from '../trace/chrome';
-import { readSnippetSource, writeHtmlReport } from './html';
+import { toChromeTrace, chromeTraceJsonChunks } from '../export/chrome';
+import { readSnippetSource, writeHtmlReport } from '../export/html';
 import { toJsonReport } from './report';
 import { textReport } from './text';
 

@@ -8,7 +8,7 @@
  *   mode, wallMs, schedule?, explored?, found?, gil?: { switches, forcedSwitches, switchIntervalMs, holdMs, waitMs } }
  * Extra fields may be added; none of these is ever removed or renamed.
  */
-import { lockOrderInversions } from '../analysis/lockorder';
+import { lockOrderInversions } from '../analysis/lockOrder';
 import { findRaces } from '../analysis/races';
 import { lockStats } from '../analysis/stats';
 import { gilStats } from '../analysis/gil';

@@ -1,5 +1,5 @@
 /** The CLI's human-readable report: summary, deadlock in words, potential deadlocks, data races, lock table, text swimlane. */
-import { lockOrderInversions } from '../analysis/lockorder';
+import { lockOrderInversions } from '../analysis/lockOrder';
 import { findRaces } from '../analysis/races';
 import { gilByThread, type GilHold } from '../analysis/gil';
 import { lanes, traceEndNs, type LaneState } from '../analysis/states';

@@ -13,14 +13,14 @@ import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Mode, Strategy } from '../harness/types';
 import { ThreadlanesPanel, type PanelCallbacks } from './panel';
-import { exportInChild, startRun, type RunHandle, type RunOutcome } from './runner';
-import type { ExploreRequest, RunRequest } from './runnerProtocol';
+import { exportInChild, startRun, type RunHandle, type RunOutcome } from './runner/client';
+import type { ExploreRequest, RunRequest } from './runner/protocol';
 import { aboutRun, durationWords, huntWords, replayOf, type Replay } from './hunt';
 import { arrayElementColumns, blockingLineNotes, describeAtEnd, primitivesDeclaredAt, primitivesUsedAt, problemsOf, samePath, type PrimitiveAtEnd, type RunSummary } from './summary';
 import { EXAMPLE_SNIPPET, importsThreadlanes } from './snippets';
-import { ensureWorkspaceTypes } from './types';
-import { exportFileName } from './export';
-import { EXPORT_FORMATS, SCHEDULE_STRATEGIES, type ExportFormat, type RunAbout } from '../webview/protocol';
+import { ensureWorkspaceTypes } from './typesStub';
+import { exportFileName } from '../export/write';
+import { EXPORT_FORMATS, SCHEDULE_STRATEGIES, type ExportFormat, type RunAbout } from '../shared/protocol';
 
 const LANGUAGES = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
 

@@ -4,8 +4,8 @@
  */
 import type { ScheduleInfo, Strategy } from '../harness/types';
 import { formatDurationNs } from '../webview/layout/timeScale';
-import type { RunAbout } from '../webview/protocol';
-import type { HuntResult } from './runnerProtocol';
+import type { RunAbout } from '../shared/protocol';
+import type { HuntResult } from './runner/protocol';
 
 /** A schedule to play again: what Re-run replays after a hunt found it. */
 export interface Replay {

@@ -1,12 +1,12 @@
 /**
  * The swimlane panel in VS Code: a webview that hosts the panel app (dist/webview.js, the same
  * app as the standalone HTML report) and talks to it through the typed protocol of
- * src/webview/protocol.ts. One panel per snippet; it survives being hidden and a window reload
+ * src/shared/protocol.ts. One panel per snippet; it survives being hidden and a window reload
  * (the serializer revives it from the last trace kept in the extension's storage).
  */
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { MessageHandler, parseFromPanel, type CompareRun, type ExportFormat, type FromPanel, type MessageOf, type RunAbout, type SourceText, type ToPanel } from '../webview/protocol';
+import { MessageHandler, parseFromPanel, type CompareRun, type ExportFormat, type FromPanel, type MessageOf, type RunAbout, type SourceText, type ToPanel } from '../shared/protocol';
 
 export interface PanelCallbacks {
   /** The panel asked to show a site in the editor. */

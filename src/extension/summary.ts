@@ -6,7 +6,7 @@
  */
 import { EventKind, forEachEvent, WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
 import { deriveIntervals, ThreadActivity, IntervalEnd } from '../trace/intervals';
-import { lockOrderInversions } from '../analysis/lockorder';
+import { lockOrderInversions } from '../analysis/lockOrder';
 import { findRaces } from '../analysis/races';
 
 /** A place in a file; line and col are 1-based. */
@@ -65,7 +65,7 @@ export interface LockOrderStep {
   acquireSite?: SourcePlace;
 }
 
-/** A lock-order inversion this run did not deadlock on (src/analysis/lockorder.ts). */
+/** A lock-order inversion this run did not deadlock on (src/analysis/lockOrder.ts). */
 export interface PotentialDeadlock {
   /** The cycle's locks; steps[i] goes from locks[i] to the next. */
   locks: string[];

@@ -25,7 +25,7 @@ import type { Handle } from '../runtime/core';
 import { SCHED_STUCK, STEP_NS, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
 import { DEFAULT_SWITCH_INTERVAL_US, passGil } from '../runtime/gil';
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
-import { HoldTracker } from '../analysis/holds';
+import { HoldTracker } from '../trace/holds';
 import { bundleSnippet, builtFile, BundleError, type BundleResult } from './bundle';
 import { DeadlockDetector } from './deadlock';
 import { ItemStore } from './store';

@@ -5,7 +5,7 @@
  * deadlocks, data races) come from the same trace, after the first frame: they read every event.
  */
 import type { TimelineModel, TimelineQueries } from '../analysis/model';
-import { lockOrderInversions, type LockOrderInversion } from '../analysis/lockorder';
+import { lockOrderInversions, type LockOrderInversion } from '../analysis/lockOrder';
 import { findRaces, type DataRace } from '../analysis/races';
 import { decodeTraceBinary } from '../trace/file';
 import { EVENT_BYTES, EventKind, type Trace } from '../trace/format';

@@ -4,7 +4,7 @@
  * HTML report it reads the inlined trace and plays the host's part itself. Both paths go
  * through the same validated message handler.
  */
-import { MessageHandler, parseToPanel, parseViewState, type FromPanel, type ToPanel, type ViewState } from './protocol';
+import { MessageHandler, parseToPanel, parseViewState, type FromPanel, type ToPanel, type ViewState } from '../shared/protocol';
 import { findingsOf, loadRun } from './load';
 import { CompareView } from './ui/compare';
 import { Panel, type PanelHost } from './ui/panel';

@@ -1,16 +1,16 @@
 /**
  * The standalone report's stand-in for a host: reads the trace the CLI inlined into the page
- * (src/cli/html.ts writes it) and keeps what the panel posts, since no editor listens.
+ * (src/export/html.ts writes it) and keeps what the panel posts, since no editor listens.
  *
  * The page carries, besides the app:
  *   <script type="application/json" id="threadlanes-meta">{ encoding, bytes, encodedBytes, parts, sources }</script>
  *   <script type="application/x-threadlanes-trace" class="threadlanes-trace">base64…</script>  × parts
- * The trace is the binary .tltrace form, packed (src/webview/packing.ts: records transposed,
+ * The trace is the binary .tltrace form, packed (src/trace/packing.ts: records transposed,
  * times as differences), gzip-compressed (encoding "gzip") or not ("none"), base64 in parts of
  * at most 4 MiB of text, so no single string ever holds the whole trace.
  */
-import { unpackTrace } from './packing';
-import { META_ID, TRACE_PART_CLASS, type EmbeddedMeta, type SourceText } from './protocol';
+import { unpackTrace } from '../trace/packing';
+import { META_ID, TRACE_PART_CLASS, type EmbeddedMeta, type SourceText } from '../shared/protocol';
 
 export function readEmbeddedMeta(doc: Document): EmbeddedMeta | undefined {
   const element = doc.getElementById(META_ID);

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../../src/harness/run';
 import { encodeTraceBinary } from '../../src/trace/file';
-import { exportFileName, exportRun } from '../../src/extension/export';
-import { parseFromPanel } from '../../src/webview/protocol';
+import { exportFileName, exportRun } from '../../src/export/write';
+import { parseFromPanel } from '../../src/shared/protocol';
 
 const philosophers = path.resolve(__dirname, '../../examples/dining-philosophers.ts');
 const dist = path.resolve(__dirname, '../../dist');

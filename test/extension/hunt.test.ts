@@ -1,7 +1,7 @@
 /** Find deadlock and controlled runs: the words the extension shows, and the panel ↔ host messages they add. */
 import * as assert from 'node:assert/strict';
 import { aboutRun, durationWords, huntWords, replayOf } from '../../src/extension/hunt';
-import { parseFromPanel, parseToPanel } from '../../src/webview/protocol';
+import { parseFromPanel, parseToPanel } from '../../src/shared/protocol';
 import { summaryFacts } from '../../src/webview/ui/panel';
 
 const found = { seed: 2, strategy: 'pct' as const, depth: 2, bound: 11, outcome: 'deadlock' as const, summary: 'Deadlock: worker-1 holds lockA …' };

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { run } from '../../src/harness/run';
 import { arrayElementColumns, blockingLineNotes, describeAtEnd, parseSite, primitivesDeclaredAt, primitivesUsedAt, problemsOf, summarize, type RunSummary } from '../../src/extension/summary';
 import { importsThreadlanes, EXAMPLE_SNIPPET } from '../../src/extension/snippets';
-import { ensureWorkspaceTypes } from '../../src/extension/types';
+import { ensureWorkspaceTypes } from '../../src/extension/typesStub';
 
 const philosophers = path.resolve(__dirname, '../../examples/dining-philosophers.ts');
 

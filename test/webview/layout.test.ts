@@ -9,7 +9,7 @@ import { buildLod } from '../../src/analysis/lod';
 import { firstHoldEndingAfter, holdsAt, type HoldRow } from '../../src/webview/layout/lanes';
 import { holdBars, stateRuns } from '../../src/webview/layout/runs';
 import { clampRange, ticks, TimeScale, zoomRange } from '../../src/webview/layout/timeScale';
-import { parseFromPanel, parseToPanel, parseViewState } from '../../src/webview/protocol';
+import { parseFromPanel, parseToPanel, parseViewState } from '../../src/shared/protocol';
 
 function random(seed: number): () => number {
   let state = seed >>> 0;

@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { encodeEvents, encodeTraceBinary } from '../../src/trace/file';
 import { TRACE_FORMAT, TRACE_VERSION, type Trace } from '../../src/trace/format';
-import { packTrace, unpackTrace } from '../../src/webview/packing';
+import { packTrace, unpackTrace } from '../../src/trace/packing';
 
 function random(seed: number): () => number {
   let state = seed >>> 0;

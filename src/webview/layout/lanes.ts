@@ -4,7 +4,7 @@
  * draws and hit-tests with it. Vertical positions are `…CssPx` from the top of the lane area.
  */
 import { LANE_STATE_COUNT, LaneState, type HoldColumns, type TimelineModel } from '../../analysis/model';
-import { upperBound, upperBoundVia } from './search';
+import { upperBound, upperBoundVia } from '../../shared/search';
 
 export const STATE_BAR_CSS_PX = 20;
 export const HOLD_ROW_CSS_PX = 14;

@@ -7,7 +7,7 @@
  */
 import { LANE_STATE_COUNT, LaneState, type HoldColumns, type ThreadLane } from '../../analysis/model';
 import type { TimeScale } from './timeScale';
-import { upperBound } from './search';
+import { upperBound } from '../../shared/search';
 import { firstHoldEndingAfter, type HoldRow } from './lanes';
 
 export interface StateRun {

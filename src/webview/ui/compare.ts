@@ -5,7 +5,7 @@
  * twice as long looks twice as long. The Panels' hosts are the page's, without the view state
  * (the single view keeps that) and without Re-run / Find deadlock / Export (they act on one run).
  */
-import type { FromPanel, SourceText, CompareRun } from '../protocol';
+import type { FromPanel, SourceText, CompareRun } from '../../shared/protocol';
 import type { TimelineModel, TimelineQueries } from '../../analysis/model';
 import { formatDurationNs } from '../layout/timeScale';
 import { clear, el } from './dom';

@@ -7,7 +7,7 @@
 import { LaneState, type PrimitiveInfo, type TimelineModel, type TimelineQueries } from '../../analysis/model';
 import { HOLD_ROW_CSS_PX, STATE_BAR_CSS_PX, visibleBoxes, type LaneBox, type LaneLayout, type LaneRows } from '../layout/lanes';
 import { holdBars, stateRuns } from '../layout/runs';
-import { lowerBound, upperBound } from '../layout/search';
+import { lowerBound, upperBound } from '../../shared/search';
 import { ticks, type TimeScale } from '../layout/timeScale';
 import { stateBarShare, withAlpha, type Theme } from './theme';
 

@@ -6,9 +6,9 @@
  * lanes. Nothing shows when there is nothing to say.
  */
 import type { TimelineModel } from '../../analysis/model';
-import type { LockOrderInversion } from '../../analysis/lockorder';
+import type { LockOrderInversion } from '../../analysis/lockOrder';
 import type { DataRace } from '../../analysis/races';
-import type { SourceText } from '../protocol';
+import type { SourceText } from '../../shared/protocol';
 import { siteText } from '../layout/deadlock';
 import { clear, el } from './dom';
 import { sourceExcerpt } from './inspector';

@@ -4,7 +4,7 @@
  * reveal it (and, without an editor, shows the line here).
  */
 import type { DeadlockView, TimelineModel } from '../../analysis/model';
-import type { SourceText } from '../protocol';
+import type { SourceText } from '../../shared/protocol';
 import { deadlockGraph, explainDeadlock, objectName, siteText, threadName } from '../layout/deadlock';
 import { WAIT_KIND_NAMES } from '../../trace/format';
 import { clear, el, svg } from './dom';

@@ -5,13 +5,13 @@
  * differs is the Host.
  */
 import { LaneState, type PrimitiveInfo, type TimelineModel, type TimelineQueries } from '../../analysis/model';
-import type { LockOrderInversion } from '../../analysis/lockorder';
+import type { LockOrderInversion } from '../../analysis/lockOrder';
 import type { DataRace } from '../../analysis/races';
 import { siteText } from '../layout/deadlock';
 import { boxAt, buildHoldRows, holdsAt, layoutLanes, LANE_FILTERS, STATE_BAR_CSS_PX, type LaneLayout, type LaneRows } from '../layout/lanes';
-import { lowerBound } from '../layout/search';
+import { lowerBound } from '../../shared/search';
 import { clampRange, fitRange, formatDurationNs, panRange, TimeScale, zoomRange } from '../layout/timeScale';
-import type { FromPanel, RunAbout, SourceText, ViewState } from '../protocol';
+import type { FromPanel, RunAbout, SourceText, ViewState } from '../../shared/protocol';
 import { WAIT_KIND_NAMES } from '../../trace/format';
 import { clear, el } from './dom';
 import { gilSection, gilTooltip } from './gil';
@@ -232,7 +232,7 @@ export class Panel {
   }
 
   /**
-   * Shows what the analyses found (src/analysis/lockorder.ts, races.ts): lock-order inversions,
+   * Shows what the analyses found (src/analysis/lockOrder.ts, races.ts): lock-order inversions,
    * and races when the run recorded shared accesses (undefined: not checked). They come after
    * the first frame, since they read every event.
    */

@@ -33,13 +33,13 @@ export interface SourceText {
 }
 
 // ---------------------------------------------------------------------------------------
-// The standalone report: the CLI (src/cli/html.ts) inlines the trace; src/webview/standalone.ts reads it.
+// The standalone report: the CLI (src/export/html.ts) inlines the trace; src/webview/standalone.ts reads it.
 
 /** Described by <script type="application/json" id="threadlanes-meta">. */
 export interface EmbeddedMeta {
   /** How the (packed) trace was compressed. */
   encoding: 'gzip' | 'none';
-  /** How the trace was packed (src/webview/packing.ts), or null: the bytes are the .tltrace itself. */
+  /** How the trace was packed (src/trace/packing.ts), or null: the bytes are the .tltrace itself. */
   packing: { timeDelta: boolean; constantPlanes: number[] } | null;
   /** Size of the .tltrace. */
   traceBytes: number;

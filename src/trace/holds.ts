@@ -6,7 +6,7 @@
  * RLock: one owner with a depth (the event's arg). Semaphore: permits per thread; a release by
  * a thread that holds none takes a permit from the longest holder.
  */
-import { EventKind, type ObjectKind } from '../trace/format';
+import { EventKind, type ObjectKind } from './format';
 
 export class HoldTracker {
   /** objectId → (tid → count) */

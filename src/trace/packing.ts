@@ -11,7 +11,7 @@
  * The preamble and the header JSON stay as they are. Unpacking gives back the exact bytes,
  * which src/trace/file.ts then decodes. Pure: bytes in, bytes out.
  */
-import { EVENT_BYTES } from '../trace/format';
+import { EVENT_BYTES } from './format';
 
 /** Offset of the first event in a binary trace: magic (8) + header length (4) + header. */
 function eventsOffset(bytes: Uint8Array): number {

@@ -3,11 +3,11 @@
  * with `serialization: 'advanced'` so the trace crosses as bytes). Snippets never run in the
  * extension host: it forks dist/harness-runner.js, which calls the harness's run() or explore().
  */
-import type { Outcome } from '../trace/format';
-import type { Mode, RunProgress, ScheduleInfo, Strategy } from '../harness/types';
-import type { Finding } from '../harness/explore';
-import type { RunSummary } from './summary';
-import type { ExportFormat, SourceText } from '../webview/protocol';
+import type { Outcome } from '../../trace/format';
+import type { Mode, RunProgress, ScheduleInfo, Strategy } from '../../harness/types';
+import type { Finding } from '../../harness/explore';
+import type { RunSummary } from '../summary';
+import type { ExportFormat, SourceText } from '../../shared/protocol';
 
 /** How to run the snippet: what run() and explore() both take. */
 export interface RunSettings {
@@ -42,7 +42,7 @@ export interface ExploreRequest extends RunSettings {
   schedules: number;
 }
 
-/** Write a run as a Chrome trace or an HTML report (src/extension/export.ts), off the extension host. */
+/** Write a run as a Chrome trace or an HTML report (src/export/write.ts), off the extension host. */
 export interface ExportRequest {
   type: 'export';
   format: ExportFormat;

@@ -54,7 +54,7 @@ import {
   formatSiteShort,
   type ObjectInfo,
   type Trace,
-} from './format';
+} from '../trace/format';
 import {
   HoldRule,
   IntervalEnd,
@@ -67,7 +67,7 @@ import {
   type HandoffIntervals,
   type StateIntervals,
   type ThreadIntervals,
-} from './intervals';
+} from '../trace/intervals';
 
 export const CHROME_PID = 1;
 

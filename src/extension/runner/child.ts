@@ -6,13 +6,13 @@
  * big run takes seconds and memory the extension host should not spend). Kept apart from the
  * extension host so a snippet that spins, allocates without bound or deadlocks never freezes VS Code.
  */
-import { run } from '../harness/run';
-import { explore } from '../harness/explore';
-import type { RunResult } from '../harness/types';
-import { encodeTraceBinary } from '../trace/file';
-import { summarize } from './summary';
-import { exportRun } from './export';
-import type { ExploreRequest, ExportRequest, FromRunner, HuntResult, RunRequest, RunSettings, ToRunner } from './runnerProtocol';
+import { run } from '../../harness/run';
+import { explore } from '../../harness/explore';
+import type { RunResult } from '../../harness/types';
+import { encodeTraceBinary } from '../../trace/file';
+import { summarize } from '../summary';
+import { exportRun } from '../../export/write';
+import type { ExploreRequest, ExportRequest, FromRunner, HuntResult, RunRequest, RunSettings, ToRunner } from './protocol';
 
 /** Most progress messages a second: the extension host only shows them. */
 const PROGRESS_INTERVAL_MS = 200;

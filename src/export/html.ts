@@ -4,7 +4,7 @@
  * esbuild.js), the run's trace and the snippet's source, under a strict CSP with a nonce.
  *
  * The trace goes in as the binary .tltrace form (src/trace/file.ts), packed so gzip compresses
- * it well (src/webview/packing.ts), gzip-compressed, base64 in parts of 4 MiB of text (the
+ * it well (src/trace/packing.ts), gzip-compressed, base64 in parts of 4 MiB of text (the
  * layout is described in src/webview/standalone.ts). It is written part by part, so even a
  * multi-million-event trace never becomes one big string.
  */
@@ -14,8 +14,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { Trace } from '../trace/format';
 import { encodeTraceBinary } from '../trace/file';
-import { packTrace } from '../webview/packing';
-import { META_ID, TRACE_PART_CLASS, type EmbeddedMeta, type SourceText } from '../webview/protocol';
+import { packTrace } from '../trace/packing';
+import { META_ID, TRACE_PART_CLASS, type EmbeddedMeta, type SourceText } from '../shared/protocol';
 
 /** Raw bytes per part: a multiple of 3, so each part is whole base64 (4 MiB of text). */
 const PART_BYTES = 3 * 1024 * 1024;

@@ -5,9 +5,9 @@
  */
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
-import type { ScheduleInfo } from '../harness/types';
-import type { ExploreRequest, ExportRequest, FromRunner, HuntResult, RunRequest } from './runnerProtocol';
-import type { RunSummary } from './summary';
+import type { ScheduleInfo } from '../../harness/types';
+import type { ExploreRequest, ExportRequest, FromRunner, HuntResult, RunRequest } from './protocol';
+import type { RunSummary } from '../summary';
 
 export interface RunOutcome {
   summary: RunSummary;

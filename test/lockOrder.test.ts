@@ -1,5 +1,5 @@
 /**
- * Lock-order inversions (src/analysis/lockorder.ts): real runs through the harness, and
+ * Lock-order inversions (src/analysis/lockOrder.ts): real runs through the harness, and
  * hand-made traces for what a run cannot be made to do on purpose (equal timestamps, a Lock
  * released by another thread, chosen gate sets).
  */
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lockOrderGraph, lockOrderInversions, type LockOrderInversion } from '../src/analysis/lockorder';
+import { lockOrderGraph, lockOrderInversions, type LockOrderInversion } from '../src/analysis/lockOrder';
 import { encodeEvents } from '../src/trace/file';
 import {
   EventKind, TRACE_FORMAT, TRACE_VERSION, WAIT_TIMED, WaitKind, type ObjectKind, type Trace, type TraceEvent,

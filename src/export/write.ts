@@ -1,15 +1,15 @@
 /**
  * The panel's export buttons: the run the panel shows, written as Chrome Trace Event JSON (for
- * Perfetto and chrome://tracing, src/trace/chrome.ts) or as the standalone HTML report (the
- * CLI's writer, src/cli/html.ts). No `vscode` here: the extension asks where to save, and the
- * child runner (harnessRunner.ts) calls this, off the extension host; test/extension/ calls it
+ * Perfetto and chrome://tracing, src/export/chrome.ts) or as the standalone HTML report (the
+ * CLI's writer, src/export/html.ts). No `vscode` here: the extension asks where to save, and the
+ * child runner (src/extension/runner/child.ts) calls this, off the extension host; test/extension/ calls it
  * with a path.
  */
 import * as fs from 'node:fs';
-import { chromeTraceJsonChunks, toChromeTrace } from '../trace/chrome';
+import { chromeTraceJsonChunks, toChromeTrace } from './chrome';
 import { decodeTraceBinary } from '../trace/file';
-import { writeHtmlReport } from '../cli/html';
-import type { ExportFormat, SourceText } from '../webview/protocol';
+import { writeHtmlReport } from './html';
+import type { ExportFormat, SourceText } from '../shared/protocol';
 
 export interface ExportOptions {
   /** The snippet's text, so the HTML report can show the blocking lines. */

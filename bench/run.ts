@@ -17,7 +17,8 @@ import * as path from 'node:path';
 // The built harness, as users run it (under tsx, src/ would measure tsx's module shims too).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { run } = require('../dist/harness.js') as typeof import('../src/harness/run');
-import { EventKind, decodeEvents, forEachEvent } from '../src/trace/format';
+import { EventKind } from '../src/trace/format';
+import { decodeEvents, forEachEvent } from '../src/trace/events';
 import { encodeTraceBinary } from '../src/trace/file';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { explore } from '../src/harness/explore';
 import { run } from '../src/harness/run';
-import type { RunResult, Strategy } from '../src/harness/types';
+import type { RunResult } from '../src/harness/types';
+import { STRATEGIES } from '../src/trace/format';
 import { lockOrderInversions } from '../src/analysis/lockOrder';
 import { findRaces } from '../src/analysis/races';
 import { runSnippet, lineOf } from './helpers';
@@ -64,7 +65,7 @@ export function main(): void {
 describe('controlled mode', function () {
   this.timeout(120_000);
 
-  for (const strategy of ['random', 'pct', 'rr'] as Strategy[]) {
+  for (const strategy of STRATEGIES) {
     it(`${strategy}: the same seed gives the same trace, output and virtual timestamps, twice`, async () => {
       const first = await runSnippet(CONTENDED, { mode: 'controlled', strategy, seed: 11 });
       const second = await run({ file: first.file, mode: 'controlled', strategy, seed: 11 });
@@ -227,7 +228,7 @@ export function main(): void {
 describe('the schedule hunt', function () {
   this.timeout(180_000);
 
-  for (const strategy of ['random', 'pct', 'rr'] as Strategy[]) {
+  for (const strategy of STRATEGIES) {
     it(`${strategy} finds the rare ABBA deadlock, and its seed replays the same run`, async () => {
       const file = example('abba-rare.ts');
       const hunt = await explore({ file, schedules: 50, strategy, seed: 100 });

@@ -6,14 +6,20 @@
  */
 import * as assert from 'node:assert/strict';
 import { gilStats } from '../src/analysis/gil';
-import { LaneState } from '../src/analysis/model';
+
 import { lockStats } from '../src/analysis/stats';
+
 import { buildTimeline } from '../src/analysis/timeline';
+
 import { textReport } from '../src/cli/text';
+
 import type { RunResult } from '../src/harness/types';
 import { toChromeTrace } from '../src/export/chrome';
-import { ThreadActivity, deriveIntervals } from '../src/trace/intervals';
+
+import { deriveIntervals } from '../src/trace/intervals';
 import { LOCK_ID, gilTrace } from './webview/gilTrace';
+import { ThreadState } from '../src/trace/format';
+
 
 const MS = 1e6;
 
@@ -34,12 +40,12 @@ function runResult(trace = gilTrace()): RunResult {
 describe('GIL mode: derivation and statistics', () => {
   it('a thread waits for the GIL before it runs, then is Starting / Running again', () => {
     assert.deepEqual(statesOf(1), [
-      [ThreadActivity.WaitingForGil, 1, 2],
-      [ThreadActivity.Running, 2, 7],
-      [ThreadActivity.WaitingForGil, 7, 8],
-      [ThreadActivity.Running, 8, 25],
-      [ThreadActivity.WaitingForGil, 25, 26],
-      [ThreadActivity.Running, 26, 30],
+      [ThreadState.WaitingForGil, 1, 2],
+      [ThreadState.Running, 2, 7],
+      [ThreadState.WaitingForGil, 7, 8],
+      [ThreadState.Running, 8, 25],
+      [ThreadState.WaitingForGil, 25, 26],
+      [ThreadState.Running, 26, 30],
     ]);
   });
 
@@ -49,16 +55,16 @@ describe('GIL mode: derivation and statistics', () => {
     const rows: [number, number, number, number][] = [];
     for (let i = 0; i < states.count; i++) rows.push([states.state[i], states.startNs[i] / MS, states.endNs[i] / MS, states.objectId[i]]);
     assert.deepEqual(rows, [
-      [ThreadActivity.WaitingForGil, 1, 7, 0],
-      [ThreadActivity.Running, 7, 8, 0],
-      [ThreadActivity.Blocked, 8, 20, LOCK_ID],
+      [ThreadState.WaitingForGil, 1, 7, 0],
+      [ThreadState.Running, 7, 8, 0],
+      [ThreadState.Blocked, 8, 20, LOCK_ID],
       // Woken by the release at 20, it waits for the GIL to take the lock…
-      [ThreadActivity.WaitingForGil, 20, 25, LOCK_ID],
+      [ThreadState.WaitingForGil, 20, 25, LOCK_ID],
       // …and is back in its Block (empty: it took the lock at once) until the Unblock.
-      [ThreadActivity.Blocked, 25, 25, LOCK_ID],
-      [ThreadActivity.Running, 25, 26, 0],
-      [ThreadActivity.Sleeping, 26, 35, 0],
-      [ThreadActivity.Running, 35, 40, 0],
+      [ThreadState.Blocked, 25, 25, LOCK_ID],
+      [ThreadState.Running, 25, 26, 0],
+      [ThreadState.Sleeping, 26, 35, 0],
+      [ThreadState.Running, 35, 40, 0],
     ]);
   });
 
@@ -66,10 +72,10 @@ describe('GIL mode: derivation and statistics', () => {
     const model = buildTimeline(gilTrace());
     const t2 = model.threads.findIndex((lane) => lane.name === 'T2');
     const at = (ms: number) => model.threads[t2].states.state[model.stateAt(t2, ms * MS)];
-    assert.equal(at(3), LaneState.WaitingForGil);
-    assert.equal(at(10), LaneState.Blocked);
-    assert.equal(at(22), LaneState.WaitingForGil);
-    assert.equal(at(30), LaneState.Sleeping);
+    assert.equal(at(3), ThreadState.WaitingForGil);
+    assert.equal(at(10), ThreadState.Blocked);
+    assert.equal(at(22), ThreadState.WaitingForGil);
+    assert.equal(at(30), ThreadState.Sleeping);
     // A thread waiting for the GIL inside a Block does not wait on the lock then (it was woken).
     assert.deepEqual(model.waitersAt(LOCK_ID, 22 * MS), []);
     assert.deepEqual(model.waitersAt(LOCK_ID, 10 * MS).map((w) => w.tid), [2]);

@@ -9,7 +9,8 @@ import { run } from '../src/harness/run';
 import { instrument } from '../src/harness/bundle';
 import { gilStats } from '../src/analysis/gil';
 import { toJsonReport } from '../src/cli/report';
-import { EventKind, decodeEvents, type Trace } from '../src/trace/format';
+import { EventKind, type Trace } from '../src/trace/format';
+import { decodeEvents } from '../src/trace/events';
 import { runSnippet } from './helpers';
 
 const example = (name: string) => path.join(__dirname, '..', 'examples', name);

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../src/harness/run';
 import type { RunOptions, RunResult } from '../src/harness/types';
-import { decodeEvents, type TraceEvent } from '../src/trace/format';
+import type { TraceEvent } from '../src/trace/format';
+import { decodeEvents } from '../src/trace/events';
 
 let counter = 0;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-test-'));

@@ -5,28 +5,22 @@
  * objects and is asked the same questions as the model.
  */
 import * as assert from 'node:assert/strict';
-import {
-  EventKind,
-  TRACE_FORMAT,
-  TRACE_VERSION,
-  WAIT_TIMED,
-  WaitKind,
-  type ExceptionInfo,
-  type ObjectInfo,
-  type OutputLine,
-  type ThreadInfo,
-  type Trace,
-  type TraceEvent,
-  type TraceHeader,
-} from '../src/trace/format';
+import { ThreadState, THREAD_STATE_COUNT, EventKind, TRACE_FORMAT, TRACE_VERSION, WAIT_TIMED, WaitKind, type ExceptionInfo, type ObjectInfo, type OutputLine, type ThreadInfo, type Trace, type TraceEvent, type TraceHeader } from '../src/trace/format';
+
 import { encodeEvents } from '../src/trace/file';
-import { ThreadActivity, deriveIntervals } from '../src/trace/intervals';
-import { LANE_STATE_COUNT, LaneState, type WaitEdge } from '../src/analysis/model';
+
+import { deriveIntervals } from '../src/trace/intervals';
+import { type WaitEdge } from '../src/analysis/model';
 import { buildTimeline, buildTimelineModel, holdOf, timelineQueries } from '../src/analysis/timeline';
+
 import { lockStats } from '../src/analysis/stats';
+
 import { lanes } from '../src/analysis/states';
+
 import { COARSEST_BUCKETS } from '../src/analysis/lod';
+
 import { prng } from './prng';
+
 
 // ── objects of the simulated snippet ─────────────────────────────────────────────────────
 
@@ -429,7 +423,7 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
 // ── the reference ────────────────────────────────────────────────────────────────────────
 
 interface RefThreadState {
-  state: LaneState;
+  state: ThreadState;
   objectId: number;
   waitKind: number;
   siteId: number;
@@ -476,7 +470,7 @@ function reference(sim: Simulated): Reference {
   const isPermits = (id: number) => kindOf.get(id) === 'Semaphore' || kindOf.get(id) === 'BoundedSemaphore';
   const threadTotal = trace.header.threads.length;
   const threads: RefThreadState[] = Array.from({ length: threadTotal }, (_, tid) => ({
-    state: tid === 0 ? LaneState.Starting : LaneState.NotStarted, objectId: 0, waitKind: 0, siteId: 0, sinceNs: 0,
+    state: tid === 0 ? ThreadState.Starting : ThreadState.NotStarted, objectId: 0, waitKind: 0, siteId: 0, sinceNs: 0,
   }));
   /** What a GIL wait interrupted, per thread. */
   const beforeGil = new Map<number, RefThreadState>();
@@ -509,28 +503,28 @@ function reference(sim: Simulated): Reference {
     const me = threads[tid];
     const woke = wokeFrom.get(tid);
     wokeFrom.delete(tid);
-    const set = (state: LaneState, extra: Partial<RefThreadState> = {}) =>
+    const set = (state: ThreadState, extra: Partial<RefThreadState> = {}) =>
       Object.assign(me, { state, objectId: 0, waitKind: 0, siteId: 0, sinceNs: t, ...extra });
     switch (kind) {
       case EventKind.ThreadStart:
-        if (threads[arg].state === LaneState.NotStarted) Object.assign(threads[arg], { state: LaneState.Starting, sinceNs: t });
+        if (threads[arg].state === ThreadState.NotStarted) Object.assign(threads[arg], { state: ThreadState.Starting, sinceNs: t });
         break;
       case EventKind.ThreadRunning:
       case EventKind.SleepEnd:
-        set(LaneState.Running);
+        set(ThreadState.Running);
         break;
       case EventKind.ThreadFinished:
-        set(LaneState.Finished);
+        set(ThreadState.Finished);
         break;
       case EventKind.ThreadFailed:
-        set(LaneState.Failed);
+        set(ThreadState.Failed);
         break;
       case EventKind.SleepBegin:
-        set(LaneState.Sleeping);
+        set(ThreadState.Sleeping);
         break;
       case EventKind.Block: {
         const waitKind = arg & 0xff;
-        set(waitKind === WaitKind.Lock ? LaneState.Blocked : LaneState.Waiting, { objectId, waitKind, siteId });
+        set(waitKind === WaitKind.Lock ? ThreadState.Blocked : ThreadState.Waiting, { objectId, waitKind, siteId });
         blockedSince.set(tid, { objectId, waitKind, sinceNs: t });
         break;
       }
@@ -541,7 +535,7 @@ function reference(sim: Simulated): Reference {
           wait(block.objectId, t - block.sinceNs);
           if (arg === 1) wokeFrom.set(tid, { objectId: block.objectId, sinceNs: block.sinceNs });
         }
-        set(LaneState.Running);
+        set(ThreadState.Running);
         break;
       }
       case EventKind.AcquireFailed:
@@ -549,13 +543,13 @@ function reference(sim: Simulated): Reference {
         break;
       case EventKind.GilRequest: {
         beforeGil.set(tid, { ...me });
-        const inBlock = me.state === LaneState.Blocked || me.state === LaneState.Waiting;
-        set(LaneState.WaitingForGil, inBlock ? { objectId: me.objectId, waitKind: me.waitKind, siteId } : { siteId });
+        const inBlock = me.state === ThreadState.Blocked || me.state === ThreadState.Waiting;
+        set(ThreadState.WaitingForGil, inBlock ? { objectId: me.objectId, waitKind: me.waitKind, siteId } : { siteId });
         break;
       }
       case EventKind.GilAcquired: {
         const before = beforeGil.get(tid);
-        if (me.state !== LaneState.WaitingForGil || !before) break;
+        if (me.state !== ThreadState.WaitingForGil || !before) break;
         beforeGil.delete(tid);
         set(before.state, { objectId: before.objectId, waitKind: before.waitKind, siteId: before.siteId });
         break;
@@ -657,7 +651,7 @@ function refOwnersAt(ref: Reference, objectId: number, timeNs: number) {
 function refWaitersAt(ref: Reference, objectId: number, timeNs: number) {
   const out: { tid: number; sinceNs: number; siteId: number }[] = [];
   snapshotAt(ref, timeNs).threads.forEach((t, tid) => {
-    if ((t.state === LaneState.Blocked || t.state === LaneState.Waiting) && t.objectId === objectId) out.push({ tid, sinceNs: t.sinceNs, siteId: t.siteId });
+    if ((t.state === ThreadState.Blocked || t.state === ThreadState.Waiting) && t.objectId === objectId) out.push({ tid, sinceNs: t.sinceNs, siteId: t.siteId });
   });
   return out;
 }
@@ -665,7 +659,7 @@ function refWaitersAt(ref: Reference, objectId: number, timeNs: number) {
 function refWaitForAt(ref: Reference, timeNs: number): WaitEdge[] {
   const out: WaitEdge[] = [];
   snapshotAt(ref, timeNs).threads.forEach((t, tid) => {
-    if (t.state !== LaneState.Blocked && t.state !== LaneState.Waiting) return;
+    if (t.state !== ThreadState.Blocked && t.state !== ThreadState.Waiting) return;
     let toTids: number[] = [];
     if (t.waitKind === WaitKind.Join) toTids = [t.objectId === 1 ? 0 : t.objectId - 100];
     else if (t.waitKind === WaitKind.Lock || t.waitKind === WaitKind.Semaphore) toTids = refOwnersAt(ref, t.objectId, timeNs).map((o) => o.tid);
@@ -676,7 +670,7 @@ function refWaitForAt(ref: Reference, timeNs: number): WaitEdge[] {
 
 /** Per lane, the time in each state within [startNs, endNs], from the snapshots. */
 function refTimeInState(ref: Reference, tid: number): number[] {
-  const totals = new Array<number>(LANE_STATE_COUNT).fill(0);
+  const totals = new Array<number>(THREAD_STATE_COUNT).fill(0);
   const points = [ref.initial, ...ref.snapshots];
   for (let k = 0; k < points.length; k++) {
     const from = Math.max(k === 0 ? -Infinity : points[k].timeNs, ref.startNs);
@@ -721,7 +715,7 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
       assert.ok(i >= 0, `lane ${lane.tid} has a state at ${timeNs}`);
       const states = lane.states;
       assert.equal(states.state[i], expected.state, `state of ${lane.tid} at ${timeNs}`);
-      if (expected.state === LaneState.Blocked || expected.state === LaneState.Waiting || expected.state === LaneState.WaitingForGil) {
+      if (expected.state === ThreadState.Blocked || expected.state === ThreadState.Waiting || expected.state === ThreadState.WaitingForGil) {
         assert.deepEqual(
           [states.objectId[i], states.waitKind[i], states.siteId[i], states.startNs[i]],
           [expected.objectId, expected.waitKind, expected.siteId, expected.sinceNs],
@@ -785,21 +779,21 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
     const spanNs = model.endNs - model.startNs;
     const tolerance = 1e-3 + spanNs * 1e-6;
     assert.ok(lane.lod.length >= 1);
-    assert.ok(lane.lod[lane.lod.length - 1].timeInState.length / LANE_STATE_COUNT <= COARSEST_BUCKETS);
+    assert.ok(lane.lod[lane.lod.length - 1].timeInState.length / THREAD_STATE_COUNT <= COARSEST_BUCKETS);
     lane.lod.forEach((level, k) => {
       assert.equal(level.originNs, model.startNs);
-      assert.equal(level.bucketCount! * LANE_STATE_COUNT, level.timeInState.length);
+      assert.equal(level.bucketCount! * THREAD_STATE_COUNT, level.timeInState.length);
       if (k > 0) assert.equal(level.bucketNs, lane.lod[k - 1].bucketNs * 2);
-      const totals = new Array<number>(LANE_STATE_COUNT).fill(0);
+      const totals = new Array<number>(THREAD_STATE_COUNT).fill(0);
       for (let b = 0; b < level.bucketCount!; b++) {
         let bucket = 0;
-        for (let s = 0; s < LANE_STATE_COUNT; s++) {
-          totals[s] += level.timeInState[b * LANE_STATE_COUNT + s];
-          bucket += level.timeInState[b * LANE_STATE_COUNT + s];
+        for (let s = 0; s < THREAD_STATE_COUNT; s++) {
+          totals[s] += level.timeInState[b * THREAD_STATE_COUNT + s];
+          bucket += level.timeInState[b * THREAD_STATE_COUNT + s];
         }
         if (spanNs > 0) assert.ok(Math.abs(bucket - level.bucketNs) <= tolerance, `bucket ${b} of level ${k} sums to its width`);
       }
-      for (let s = 0; s < LANE_STATE_COUNT; s++) {
+      for (let s = 0; s < THREAD_STATE_COUNT; s++) {
         assert.ok(Math.abs(totals[s] - expected[s]) <= tolerance, `lane ${lane.tid} level ${k} state ${s}: ${totals[s]} vs ${expected[s]}`);
       }
     });
@@ -815,7 +809,7 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
     const own = [];
     for (let i = 0; i < states.count; i++) {
       const state = states.state[i];
-      if (state !== LaneState.NotStarted && state !== LaneState.Finished && state !== LaneState.Failed) own.push([states.startNs[i], states.endNs[i]]);
+      if (state !== ThreadState.NotStarted && state !== ThreadState.Finished && state !== ThreadState.Failed) own.push([states.startNs[i], states.endNs[i]]);
     }
     const old = legacy.find((l) => l.tid === lane.tid)!;
     assert.deepEqual(own, old.intervals.map((interval) => [interval.startNs, interval.endNs]));
@@ -878,7 +872,7 @@ describe('timeline model against a slow reference on random traces (property)', 
         // gilStats' wait time is the time the lane spends waiting for the GIL.
         let waitNs = 0;
         for (let i = 0; i < lane.states.count; i++) {
-          if (lane.states.state[i] !== LaneState.WaitingForGil) continue;
+          if (lane.states.state[i] !== ThreadState.WaitingForGil) continue;
           waitNs += lane.states.endNs[i] - lane.states.startNs[i];
           gilWaits++;
           if (lane.states.objectId[i] !== 0) gilWaitsInBlocks++;
@@ -1015,7 +1009,7 @@ describe('timeline model: hand-written cases', () => {
     assert.deepEqual(model.ownersAt(1, 36), [{ tid: 2, count: 1, sinceNs: 35, siteId: 1 }]);
     // Thread-1 finished while holding it: its lane says Finished from 20.
     const lane = model.threads[1];
-    assert.equal(lane.states.state[model.stateAt(1, 25)], LaneState.Finished);
+    assert.equal(lane.states.state[model.stateAt(1, 25)], ThreadState.Finished);
   });
 
   it('orders a Lock\'s acquisitions by version when their times tie', () => {
@@ -1059,13 +1053,13 @@ describe('timeline model: hand-written cases', () => {
     assert.deepEqual([thread1.startNs, thread1.endNs], [120, 160]);
     assert.deepEqual(
       Array.from({ length: thread1.states.count }, (_, i) => [thread1.states.state[i], thread1.states.startNs[i], thread1.states.endNs[i]]),
-      [[LaneState.NotStarted, 0, 120], [LaneState.Starting, 120, 130], [LaneState.Running, 130, 160], [LaneState.Failed, 160, 250]],
+      [[ThreadState.NotStarted, 0, 120], [ThreadState.Starting, 120, 130], [ThreadState.Running, 130, 160], [ThreadState.Failed, 160, 250]],
     );
     assert.deepEqual(holdOf(model, 2, 0), { objectId: 5, tid: 1, startNs: 131, endNs: 250, heldAtEnd: true, depth: 1, siteId: 0, releaseSiteId: 0 });
     // A thread that never started is NotStarted throughout.
-    assert.deepEqual([model.threads[3].states.count, model.threads[3].states.state[0]], [1, LaneState.NotStarted]);
+    assert.deepEqual([model.threads[3].states.count, model.threads[3].states.state[0]], [1, ThreadState.NotStarted]);
     // Sleeping.
-    assert.equal(model.threads[1].states.state[model.stateAt(1, 120)], LaneState.Sleeping);
+    assert.equal(model.threads[1].states.state[model.stateAt(1, 120)], ThreadState.Sleeping);
     assert.deepEqual(model.markers, [
       { tid: 0, timeNs: 150, kind: 'stderr', text: '<b>hi</b>', siteId: 2 },
       { tid: 1, timeNs: 160, kind: 'exception', text: 'ValueError: bad\nat f (sim.ts:3:5)', siteId: 3 },
@@ -1112,12 +1106,12 @@ describe('timeline model: hand-written cases', () => {
 });
 
 describe('intervals.ts and the model share their state numbers', () => {
-  it('ThreadActivity is LaneState', () => {
+  it('ThreadState is ThreadState', () => {
     assert.deepEqual(
-      [ThreadActivity.NotStarted, ThreadActivity.Starting, ThreadActivity.Running, ThreadActivity.Blocked, ThreadActivity.Waiting, ThreadActivity.Sleeping, ThreadActivity.Finished, ThreadActivity.Failed, ThreadActivity.WaitingForGil],
-      [LaneState.NotStarted, LaneState.Starting, LaneState.Running, LaneState.Blocked, LaneState.Waiting, LaneState.Sleeping, LaneState.Finished, LaneState.Failed, LaneState.WaitingForGil],
+      [ThreadState.NotStarted, ThreadState.Starting, ThreadState.Running, ThreadState.Blocked, ThreadState.Waiting, ThreadState.Sleeping, ThreadState.Finished, ThreadState.Failed, ThreadState.WaitingForGil],
+      [ThreadState.NotStarted, ThreadState.Starting, ThreadState.Running, ThreadState.Blocked, ThreadState.Waiting, ThreadState.Sleeping, ThreadState.Finished, ThreadState.Failed, ThreadState.WaitingForGil],
     );
-    assert.equal(LANE_STATE_COUNT, LaneState.WaitingForGil + 1, 'LANE_STATE_COUNT counts every state');
+    assert.equal(THREAD_STATE_COUNT, ThreadState.WaitingForGil + 1, 'THREAD_STATE_COUNT counts every state');
   });
 });
 

@@ -6,7 +6,6 @@ import {
   TRACE_VERSION,
   WAIT_TIMED,
   WaitKind,
-  decodeEvents,
   type ObjectInfo,
   type ObjectKind,
   type OutputLine,
@@ -14,6 +13,7 @@ import {
   type TraceEvent,
   type TraceHeader,
 } from '../src/trace/format';
+import { decodeEvents } from '../src/trace/events';
 import {
   BINARY_TRACE_MAGIC,
   TraceFileError,

@@ -2,7 +2,8 @@
  * GIL mode's numbers (issue 6): who held the GIL over time, each thread's share, how often it
  * changed hands, and how long threads waited for it. Pure function of the trace.
  */
-import { EventKind, GilReleaseReason, forEachEvent, type Trace } from '../trace/format';
+import { EventKind, GilReleaseReason, type Trace } from '../trace/format';
+import { forEachEvent } from '../trace/events';
 import { traceEndNs } from '../trace/intervals';
 
 /** One stretch of one thread holding the GIL (ns on the trace's clock). */

@@ -13,7 +13,8 @@
  * Build cost: O(intervals + buckets) per lane (an interval adds to the buckets it covers, and
  * intervals never overlap).
  */
-import { LANE_STATE_COUNT, type LodLevel, type StateColumns } from './model';
+import { type LodLevel, type StateColumns } from './model';
+import { THREAD_STATE_COUNT } from '../trace/format';
 
 export const COARSEST_BUCKETS = 64;
 /** 2^16 buckets × 9 states × 4 bytes = 2.25 MiB for a lane's finest level. */
@@ -41,7 +42,7 @@ export function buildLod(states: StateColumns, originNs: number, endNs: number):
   const bucketNs = spanNs / buckets;
 
   // The finest level, summed in float64 (the levels are stored as float32).
-  let sums = new Float64Array(buckets * LANE_STATE_COUNT);
+  let sums = new Float64Array(buckets * THREAD_STATE_COUNT);
   const { startNs, endNs: ends, state } = states;
   for (let i = 0; i < states.count; i++) {
     const from = Math.max(startNs[i], originNs);
@@ -51,19 +52,19 @@ export function buildLod(states: StateColumns, originNs: number, endNs: number):
     let b = Math.min(buckets - 1, Math.floor((from - originNs) / bucketNs));
     const last = Math.min(buckets - 1, Math.floor((to - originNs) / bucketNs));
     if (b === last) {
-      sums[b * LANE_STATE_COUNT + s] += to - from;
+      sums[b * THREAD_STATE_COUNT + s] += to - from;
       continue;
     }
     // The first bucket's part, the whole buckets between, the last bucket's part; measured
     // from the same edges (origin + b × width) so the parts add up to the interval.
     let edge = originNs + (b + 1) * bucketNs;
-    sums[b * LANE_STATE_COUNT + s] += edge - from;
+    sums[b * THREAD_STATE_COUNT + s] += edge - from;
     for (b++; b < last; b++) {
       const next = originNs + (b + 1) * bucketNs;
-      sums[b * LANE_STATE_COUNT + s] += next - edge;
+      sums[b * THREAD_STATE_COUNT + s] += next - edge;
       edge = next;
     }
-    sums[last * LANE_STATE_COUNT + s] += to - edge;
+    sums[last * THREAD_STATE_COUNT + s] += to - edge;
   }
 
   const out: LodLevel[] = [];
@@ -74,12 +75,12 @@ export function buildLod(states: StateColumns, originNs: number, endNs: number):
     if (count <= COARSEST_BUCKETS) break;
     // The next level: bucket j is buckets 2j and 2j + 1 of this one.
     const half = count / 2;
-    const next = new Float64Array(half * LANE_STATE_COUNT);
+    const next = new Float64Array(half * THREAD_STATE_COUNT);
     for (let j = 0; j < half; j++) {
-      const a = 2 * j * LANE_STATE_COUNT;
-      const b = a + LANE_STATE_COUNT;
-      const o = j * LANE_STATE_COUNT;
-      for (let s = 0; s < LANE_STATE_COUNT; s++) next[o + s] = sums[a + s] + sums[b + s];
+      const a = 2 * j * THREAD_STATE_COUNT;
+      const b = a + THREAD_STATE_COUNT;
+      const o = j * THREAD_STATE_COUNT;
+      for (let s = 0; s < THREAD_STATE_COUNT; s++) next[o + s] = sums[a + s] + sums[b + s];
     }
     sums = next;
     count = half;

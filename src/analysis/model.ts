@@ -10,27 +10,9 @@
  * This file is the contract between the model (src/analysis/timeline.ts, `buildTimeline`) and
  * the panel (src/webview/). Extend it; do not change the meaning of a field.
  */
-import type { ObjectKind, Outcome, Site, ThreadFinalState, WaitKind } from '../trace/format';
+import type { Mode, ObjectKind, Outcome, Site, ThreadFinalState, WaitKind } from '../trace/format';
 import type { LockOrderInversion } from './lockOrder';
 import type { DataRace } from './races';
-
-/** What a thread is doing; the panel gives each a colour *and* a pattern. */
-export const enum LaneState {
-  NotStarted = 0,
-  Starting = 1,
-  Running = 2,
-  /** Blocked on a lock (Lock, RLock). */
-  Blocked = 3,
-  /** Waiting on a condition, event, queue, join, barrier, semaphore or future (see waitKind). */
-  Waiting = 4,
-  Sleeping = 5,
-  Finished = 6,
-  Failed = 7,
-  /** GIL mode: able to run, waiting for the thread that holds the GIL to give it up (not a lock wait). */
-  WaitingForGil = 8,
-}
-
-export const LANE_STATE_COUNT = 9;
 
 /**
  * Sorted, non-overlapping, contiguous intervals of one lane, column by column. From buildTimeline
@@ -54,12 +36,12 @@ export interface StateColumns {
 
 /**
  * Level of detail: at level k a lane is cut into buckets of `baseNs * 2^k`; each bucket holds
- * how long the lane spent in each LaneState (LANE_STATE_COUNT numbers per bucket). The panel
+ * how long the lane spent in each ThreadState (THREAD_STATE_COUNT numbers per bucket). The panel
  * picks the level whose bucket is just under a device pixel and draws one column per bucket.
  */
 export interface LodLevel {
   bucketNs: number;
-  /** bucket b, state s → time in ns at [b * LANE_STATE_COUNT + s]. */
+  /** bucket b, state s → time in ns at [b * THREAD_STATE_COUNT + s]. */
   timeInState: Float32Array;
   /**
    * Where bucket 0 begins: bucket b covers [originNs + b * bucketNs, originNs + (b + 1) * bucketNs).
@@ -68,7 +50,7 @@ export interface LodLevel {
    * Set by buildTimeline (optional only so that older builders still type-check).
    */
   originNs?: number;
-  /** timeInState.length / LANE_STATE_COUNT (set by buildTimeline). */
+  /** timeInState.length / THREAD_STATE_COUNT (set by buildTimeline). */
   bucketCount?: number;
 }
 
@@ -207,7 +189,7 @@ export interface GilView {
 
 export interface TimelineModel {
   file: string;
-  mode: 'free' | 'controlled' | 'gil';
+  mode: Mode;
   outcome: Outcome;
   durationMs: number;
   events: number;

@@ -1,13 +1,11 @@
 /** Per-thread state intervals from a trace: what each thread was doing, from when to when. */
-import type { Trace, WaitKind } from '../trace/format';
-import { ThreadActivity, deriveIntervals, traceEndNs } from '../trace/intervals';
+import { THREAD_STATE_NAMES, type ThreadStateName, type Trace, type WaitKind } from '../trace/format';
+import { deriveIntervals, traceEndNs } from '../trace/intervals';
 
 export { traceEndNs };
 
-export type LaneState = 'starting' | 'running' | 'blocked' | 'waiting' | 'sleeping' | 'gil-wait';
-
 export interface StateInterval {
-  state: LaneState;
+  state: ThreadStateName;
   startNs: number;
   endNs: number;
   /** The primitive waited on (blocked/waiting). */
@@ -25,15 +23,6 @@ export interface Lane {
   failed: boolean;
 }
 
-const NAMES: Partial<Record<ThreadActivity, LaneState>> = {
-  [ThreadActivity.Starting]: 'starting',
-  [ThreadActivity.Running]: 'running',
-  [ThreadActivity.Blocked]: 'blocked',
-  [ThreadActivity.Waiting]: 'waiting',
-  [ThreadActivity.Sleeping]: 'sleeping',
-  [ThreadActivity.WaitingForGil]: 'gil-wait',
-};
-
 /** One object per interval: for the text report and small traces (the timeline model is columnar). */
 export function lanes(trace: Trace): Lane[] {
   const derived = deriveIntervals(trace, { endNs: traceEndNs(trace) });
@@ -41,7 +30,7 @@ export function lanes(trace: Trace): Lane[] {
     const { states, startedNs, endedNs, failed } = derived.threads[thread.tid];
     const intervals: StateInterval[] = [];
     for (let i = 0; i < states.count; i++) {
-      const state = NAMES[states.state[i] as ThreadActivity]!;
+      const state = THREAD_STATE_NAMES[states.state[i]];
       const interval: StateInterval = { state, startNs: states.startNs[i], endNs: states.endNs[i] };
       if (state === 'blocked' || state === 'waiting') {
         interval.objectId = states.objectId[i];

@@ -1,6 +1,7 @@
 /** Per-primitive statistics from a trace: acquisitions, contention, waiting and holding times. */
-import { WaitKind, type ObjectInfo, type Trace, type TraceHeader } from '../trace/format';
-import { IntervalEnd, ThreadActivity, deriveIntervals, traceEndNs, type TraceIntervals } from '../trace/intervals';
+import { ThreadState, WaitKind, type ObjectInfo, type Trace, type TraceHeader } from '../trace/format';
+
+import { IntervalEnd, deriveIntervals, traceEndNs, type TraceIntervals } from '../trace/intervals';
 import type { LockStatistics } from './model';
 
 /** The CLI's form (milliseconds, with names). */
@@ -69,11 +70,11 @@ export function lockStatistics(header: TraceHeader, intervals: TraceIntervals): 
     let waitedNs = 0;
     for (let i = 0; i < states.count; i++) {
       const state = states.state[i];
-      const inBlock = state === ThreadActivity.Blocked || state === ThreadActivity.Waiting || (state === ThreadActivity.WaitingForGil && states.objectId[i] !== 0);
+      const inBlock = state === ThreadState.Blocked || state === ThreadState.Waiting || (state === ThreadState.WaitingForGil && states.objectId[i] !== 0);
       const waitKind = states.arg[i] & 0xff;
       const stats = inBlock && (waitKind === WaitKind.Lock || waitKind === WaitKind.Semaphore) ? statsOf(states.objectId[i]) : undefined;
       const continues = stats !== undefined && stats === waiting && i > 0 && states.endNs[i - 1] === states.startNs[i] &&
-        (states.state[i - 1] === ThreadActivity.WaitingForGil || (state === ThreadActivity.WaitingForGil && states.ending[i - 1] === IntervalEnd.Next));
+        (states.state[i - 1] === ThreadState.WaitingForGil || (state === ThreadState.WaitingForGil && states.ending[i - 1] === IntervalEnd.Next));
       if (!continues && waiting) {
         waiting.waitNs += waitedNs;
         waiting.maxWaitNs = Math.max(waiting.maxWaitNs, waitedNs);

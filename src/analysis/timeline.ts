@@ -13,28 +13,16 @@
  * intervals and holds (typed arrays), never an object per event. Queries are binary searches
  * over sorted columns: O(log n) per lane.
  */
-import { EVENT_BYTES, WaitKind, type Trace, type TraceHeader } from '../trace/format';
-import {
-  ThreadActivity, deriveIntervals, holdRuleOf, HoldRule, traceEndNs, type StateIntervals, type ThreadIntervals,
-} from '../trace/intervals';
+import { ThreadState, EVENT_BYTES, WaitKind, type Trace, type TraceHeader } from '../trace/format';
+
+import { deriveIntervals, holdRuleOf, HoldRule, traceEndNs, type StateIntervals, type ThreadIntervals } from '../trace/intervals';
 import { gilByThread } from './gil';
+
 import { buildLod } from './lod';
-import {
-  LaneState,
-  type DeadlockView,
-  type GilView,
-  type Handoff,
-  type Hold,
-  type HoldColumns,
-  type Marker,
-  type PrimitiveInfo,
-  type StateColumns,
-  type ThreadLane,
-  type TimelineModel,
-  type TimelineQueries,
-  type WaitEdge,
-} from './model';
+
+import { type DeadlockView, type GilView, type Handoff, type Hold, type HoldColumns, type Marker, type PrimitiveInfo, type StateColumns, type ThreadLane, type TimelineModel, type TimelineQueries, type WaitEdge } from './model';
 import { isLockLike, lockStatistics } from './stats';
+
 
 export type Timeline = TimelineModel & TimelineQueries;
 
@@ -130,7 +118,7 @@ function laneColumns(thread: ThreadIntervals | undefined, fromNs: number, endNs:
     siteId: new Uint32Array(capacity),
   };
   let count = 0;
-  const push = (start: number, end: number, state: LaneState) => {
+  const push = (start: number, end: number, state: ThreadState) => {
     columns.startNs[count] = start;
     columns.endNs[count] = end;
     columns.state[count] = state;
@@ -139,9 +127,9 @@ function laneColumns(thread: ThreadIntervals | undefined, fromNs: number, endNs:
   const endedNs = thread?.endedNs;
   const firstNs = n > 0 ? source!.startNs[0] : Math.min(endedNs ?? endNs, endNs);
   // (A thread that never started is NotStarted throughout, even in a run that took no time.)
-  if (firstNs > fromNs || (n === 0 && endedNs === undefined)) push(fromNs, firstNs, LaneState.NotStarted);
+  if (firstNs > fromNs || (n === 0 && endedNs === undefined)) push(fromNs, firstNs, ThreadState.NotStarted);
   if (n > 0) {
-    // ThreadActivity and LaneState share their numbers.
+    // ThreadState and ThreadState share their numbers.
     columns.startNs.set(source!.startNs, count);
     columns.endNs.set(source!.endNs, count);
     columns.state.set(source!.state, count);
@@ -150,7 +138,7 @@ function laneColumns(thread: ThreadIntervals | undefined, fromNs: number, endNs:
     for (let i = 0; i < n; i++) {
       const state = source!.state[i];
       // (A GIL wait inside a Block carries the Block's object and arg.)
-      if (state === ThreadActivity.Blocked || state === ThreadActivity.Waiting || (state === ThreadActivity.WaitingForGil && source!.objectId[i] !== 0)) {
+      if (state === ThreadState.Blocked || state === ThreadState.Waiting || (state === ThreadState.WaitingForGil && source!.objectId[i] !== 0)) {
         columns.waitKind[count + i] = source!.arg[i] & 0xff;
       }
     }
@@ -158,7 +146,7 @@ function laneColumns(thread: ThreadIntervals | undefined, fromNs: number, endNs:
   }
   // Kept even when empty: a thread that ended at the very end is Finished there.
   const lastNs = n > 0 ? source!.endNs[n - 1] : firstNs;
-  if (endedNs !== undefined) push(lastNs, Math.max(lastNs, endNs), thread!.failed ? LaneState.Failed : LaneState.Finished);
+  if (endedNs !== undefined) push(lastNs, Math.max(lastNs, endNs), thread!.failed ? ThreadState.Failed : ThreadState.Finished);
   return {
     count,
     startNs: columns.startNs.subarray(0, count),
@@ -394,7 +382,7 @@ export function timelineQueries(model: TimelineModel): TimelineQueries {
 }
 
 function isWait(state: number): boolean {
-  return state === LaneState.Blocked || state === LaneState.Waiting;
+  return state === ThreadState.Blocked || state === ThreadState.Waiting;
 }
 
 /** objectId → per lane, its holds of that object (O(holds) once). */

@@ -13,7 +13,8 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { run } from '../harness/run';
 import { explore, type ExploreResult } from '../harness/explore';
-import type { Mode, RunOptions, RunResult, Strategy } from '../harness/types';
+import type { RunOptions, RunResult } from '../harness/types';
+import { MODES, STRATEGIES, type Mode, type Strategy } from '../trace/format';
 import { encodeTrace, traceFileForm } from '../trace/file';
 import type { OutputLine } from '../trace/format';
 import { toChromeTrace, chromeTraceJsonChunks } from '../export/chrome';
@@ -166,9 +167,6 @@ async function main(argv: string[]): Promise<number> {
 function printLine(line: OutputLine): void {
   (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
 }
-
-const MODES: readonly Mode[] = ['free', 'controlled', 'gil'];
-const STRATEGIES: readonly Strategy[] = ['random', 'pct', 'rr'];
 
 /** --mode, --strategy, --seed, --depth, --replay, --explore → run options (controlled implied by the last four). */
 function scheduleOptions(values: Record<string, string | boolean | undefined>): Partial<RunOptions> {

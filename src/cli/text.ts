@@ -2,15 +2,15 @@
 import { lockOrderInversions } from '../analysis/lockOrder';
 import { findRaces } from '../analysis/races';
 import { gilByThread, type GilHold } from '../analysis/gil';
-import { lanes, traceEndNs, type LaneState } from '../analysis/states';
+import { lanes, traceEndNs } from '../analysis/states';
 import { lockStats } from '../analysis/stats';
-import { formatSite } from '../trace/format';
+import { formatSite, type ThreadStateName } from '../trace/format';
 import type { RunResult } from '../harness/types';
 
-const GLYPH: Record<LaneState | 'none' | 'failed', string> = {
-  running: '█', blocked: 'X', waiting: '~', sleeping: '.', starting: '>', 'gil-wait': '-', none: ' ', failed: '!',
+const GLYPH: Record<ThreadStateName | 'none', string> = {
+  'not-started': ' ', finished: ' ', running: '█', blocked: 'X', waiting: '~', sleeping: '.', starting: '>', 'gil-wait': '-', none: ' ', failed: '!',
 };
-const PRIORITY: (LaneState)[] = ['blocked', 'waiting', 'gil-wait', 'running', 'sleeping', 'starting'];
+const PRIORITY: (ThreadStateName)[] = ['blocked', 'waiting', 'gil-wait', 'running', 'sleeping', 'starting'];
 
 /** Most potential deadlocks and races listed in full; the rest are counted. */
 const MOST_FINDINGS = 10;
@@ -121,7 +121,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
   const colors: Record<string, string> = { running: '32', blocked: '31', waiting: '33', sleeping: '36', starting: '90', 'gil-wait': '35', failed: '31;1' };
   const rows = allLanes.map((lane) => {
     const thread = header.threads.find((t) => t.tid === lane.tid)!;
-    const time = new Map<number, Map<LaneState, number>>();
+    const time = new Map<number, Map<ThreadStateName, number>>();
     for (const shifted of lane.intervals) {
       if (shifted.endNs <= start) continue;
       const interval = { ...shifted, startNs: Math.max(0, shifted.startNs - start), endNs: shifted.endNs - start };
@@ -130,7 +130,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
       for (let c = first; c <= last; c++) {
         const from = Math.max(interval.startNs, c * perColumn);
         const to = Math.min(interval.endNs, (c + 1) * perColumn);
-        const byState = time.get(c) ?? new Map<LaneState, number>();
+        const byState = time.get(c) ?? new Map<ThreadStateName, number>();
         byState.set(interval.state, (byState.get(interval.state) ?? 0) + Math.max(to - from, 1));
         time.set(c, byState);
       }
@@ -143,7 +143,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
         continue;
       }
       // A short block matters more than long running: show it if it took a fair share of the column.
-      let chosen: LaneState = 'running';
+      let chosen: ThreadStateName = 'running';
       let best = -1;
       for (const state of PRIORITY) {
         const t = byState.get(state) ?? 0;

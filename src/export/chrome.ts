@@ -43,31 +43,11 @@
  * Every user string (thread, lock and file names, output, exception messages) is a value in
  * the returned object; the caller serialises it with JSON.stringify, never by concatenation.
  */
-import {
-  EVENT_KIND_NAMES,
-  EventKind,
-  GilReleaseReason,
-  WAIT_KIND_NAMES,
-  WAIT_TIMED,
-  WaitKind,
-  forEachEvent,
-  formatSiteShort,
-  type ObjectInfo,
-  type Trace,
-} from '../trace/format';
-import {
-  HoldRule,
-  IntervalEnd,
-  ThreadActivity,
-  deriveIntervals,
-  holdRuleOf,
-  lastEventNs,
-  objectNamer,
-  threadCount,
-  type HandoffIntervals,
-  type StateIntervals,
-  type ThreadIntervals,
-} from '../trace/intervals';
+import { ThreadState, EVENT_KIND_NAMES, EventKind, GilReleaseReason, WAIT_KIND_NAMES, WAIT_TIMED, WaitKind, formatSiteShort, type ObjectInfo, type Trace } from '../trace/format';
+
+import { forEachEvent } from '../trace/events';
+
+import { HoldRule, IntervalEnd, deriveIntervals, holdRuleOf, lastEventNs, objectNamer, threadCount, type HandoffIntervals, type StateIntervals, type ThreadIntervals } from '../trace/intervals';
 
 export const CHROME_PID = 1;
 
@@ -219,12 +199,12 @@ class ChromeExporter {
       const state = states.state[i];
       let name: string;
       let args: Record<string, unknown>;
-      if (state === ThreadActivity.Running) {
+      if (state === ThreadState.Running) {
         // An empty running slice (the trace ended as the thread resumed) says nothing.
         if (states.endNs[i] === states.startNs[i]) continue;
         name = 'running';
         args = {};
-      } else if (state === ThreadActivity.Blocked || state === ThreadActivity.Waiting) {
+      } else if (state === ThreadState.Blocked || state === ThreadState.Waiting) {
         const waitKind = states.arg[i] & 0xff;
         const objectName = this.objectName(states.objectId[i]);
         name = waitKind === WaitKind.Lock
@@ -238,10 +218,10 @@ class ChromeExporter {
         };
         const site = this.site(states.siteId[i]);
         if (site) args.site = site;
-      } else if (state === ThreadActivity.Sleeping) {
+      } else if (state === ThreadState.Sleeping) {
         name = 'sleeping';
         args = { requestedUs: states.arg[i] };
-      } else if (state === ThreadActivity.WaitingForGil) {
+      } else if (state === ThreadState.WaitingForGil) {
         name = 'waiting for the GIL';
         // Woken inside a Block (it re-checks its lock, condition… once it has the GIL).
         args = states.objectId[i] ? { inside: this.objectName(states.objectId[i]) } : {};

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Mode, Strategy } from '../harness/types';
+import { STRATEGIES, type Mode, type Strategy } from '../trace/format';
 import { ThreadlanesPanel, type PanelCallbacks } from './panel';
 import { exportInChild, startRun, type RunHandle, type RunOutcome } from './runner/client';
 import type { ExploreRequest, RunRequest } from './runner/protocol';
@@ -20,7 +20,7 @@ import { arrayElementColumns, blockingLineNotes, describeAtEnd, primitivesDeclar
 import { EXAMPLE_SNIPPET, importsThreadlanes } from './snippets';
 import { ensureWorkspaceTypes } from './typesStub';
 import { exportFileName } from '../export/write';
-import { EXPORT_FORMATS, SCHEDULE_STRATEGIES, type ExportFormat, type RunAbout } from '../shared/protocol';
+import { EXPORT_FORMATS, type ExportFormat, type RunAbout } from '../shared/protocol';
 
 const LANGUAGES = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
 
@@ -195,7 +195,7 @@ class Threadlanes implements vscode.Disposable {
     const strategy = this.setting<Strategy>('strategy', 'random');
     const seed = this.setting<number | null>('seed', null);
     const schedule: Partial<Replay> = how.kind === 'run' && how.replay ? how.replay : {
-      strategy: SCHEDULE_STRATEGIES.includes(strategy) ? strategy : 'random',
+      strategy: STRATEGIES.includes(strategy) ? strategy : 'random',
       depth: this.setting('depth', 2),
       ...(seed !== null ? { seed } : {}),
     };

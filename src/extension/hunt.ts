@@ -2,7 +2,8 @@
  * The words for controlled runs and for Find deadlock's hunt: what the status line, the
  * notifications and the panel's summary say. Pure (no `vscode`), tested in test/extension/.
  */
-import type { ScheduleInfo, Strategy } from '../harness/types';
+import type { ScheduleInfo } from '../harness/types';
+import type { Strategy } from '../trace/format';
 import { formatDurationNs } from '../webview/layout/timeScale';
 import type { RunAbout } from '../shared/protocol';
 import type { HuntResult } from './runner/protocol';

@@ -4,10 +4,15 @@
  * functions that turn it into Problems, decorations and hovers. No `vscode` here: the
  * extension maps these plain records onto its API, and test/extension/ tests them directly.
  */
-import { EventKind, forEachEvent, WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
-import { deriveIntervals, ThreadActivity, IntervalEnd } from '../trace/intervals';
+import { ThreadState, EventKind, WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
+
+import { forEachEvent } from '../trace/events';
+
+import { deriveIntervals, IntervalEnd } from '../trace/intervals';
 import { lockOrderInversions } from '../analysis/lockOrder';
+
 import { findRaces } from '../analysis/races';
+
 
 /** A place in a file; line and col are 1-based. */
 export interface SourcePlace {
@@ -179,7 +184,7 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
       }
       const last = states.count - 1;
       if (last >= 0 && states.ending[last] === IntervalEnd.OpenAtEnd &&
-          (states.state[last] === ThreadActivity.Blocked || states.state[last] === ThreadActivity.Waiting)) {
+          (states.state[last] === ThreadState.Blocked || states.state[last] === ThreadState.Waiting)) {
         const primitive = primitives.get(states.objectId[last]!);
         primitive?.waiters.push({
           thread: name, waitKind: WAIT_KIND_NAMES[states.arg[last]! & 0xff] ?? 'wait',

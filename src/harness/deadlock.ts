@@ -11,9 +11,9 @@
  * untimed wait ("all threads blocked"). Either finding must hold on two polls in a row with the
  * same wait episodes, so a hand-off in progress is never mistaken for a deadlock.
  */
-import { WaitKind, WAIT_KIND_NAMES, WAIT_TIMED, type ObjectInfo, type Site } from '../trace/format';
+import { ThreadState, WaitKind, WAIT_KIND_NAMES, WAIT_TIMED, type ObjectInfo, type Site } from '../trace/format';
 import { L_RELEASED_BY_OTHER } from '../runtime/locks';
-import { T_EPISODE, T_PARK, T_STATE, T_WAIT_KIND, T_WAIT_OBJECT, ThreadState, threadBlockBase } from '../runtime/shared';
+import { T_EPISODE, T_PARK, T_STATE, T_WAIT_KIND, T_WAIT_OBJECT, threadBlockBase } from '../runtime/shared';
 
 /** A cycle through a plain Lock while other threads can still run is reported once it lasts this long. */
 const LOCK_CYCLE_GRACE_NS = 1e9;

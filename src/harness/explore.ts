@@ -4,7 +4,8 @@
  * strategy) plays it again. The snippet is bundled once and the workers are reused.
  */
 import { Coordinator, WorkerPool, resolveSchedule, withBundle } from './run';
-import { DEFAULTS, type RunOptions, type RunResult, type Strategy } from './types';
+import { DEFAULTS, type RunOptions, type RunResult } from './types';
+import type { Strategy } from '../trace/format';
 
 export interface ExploreOptions extends RunOptions {
   /** Most schedules to try. */

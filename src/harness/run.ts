@@ -10,29 +10,30 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import {
-  EventKind, EVENT_BYTES, EVENT_WORDS, RING_HEADER_BYTES, RING_HEAD, RING_TAIL, RING_WRITER_WAITING,
-  TRACE_FORMAT, TRACE_VERSION, WAIT_KIND_NAMES,
-  type ExceptionInfo, type ObjectInfo, type ObjectKind, type OutputLine, type Outcome, type Site, type ThreadFinalState,
-  type ThreadInfo, type Trace, type Truncation,
-} from '../trace/format';
-import {
-  H_DOORBELL, H_TICK, H_NEXT_CELL, H_S_CHOICES, H_S_RNG, H_S_LOW_PRIORITY, H_S_STATUS, H_S_STEP, H_S_TURN, H_VCLOCK_F64,
-  T_S_GO, T_S_PRIORITY, T_S_STATE, H_S_LIVE, H_GIL_HOLDER, H_GIL_INTERVAL_US, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE,
-  ThreadState, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup,
-} from '../runtime/shared';
+
+import { ThreadState, EventKind, EVENT_BYTES, EVENT_WORDS, RING_HEADER_BYTES, RING_HEAD, RING_TAIL, RING_WRITER_WAITING, TRACE_FORMAT, TRACE_VERSION, WAIT_KIND_NAMES, type ExceptionInfo, type ObjectInfo, type ObjectKind, type OutputLine, type Outcome, type Site, type ThreadFinalState, type ThreadInfo, type Trace, type Truncation } from '../trace/format';
+
+import { H_DOORBELL, H_TICK, H_NEXT_CELL, H_S_CHOICES, H_S_RNG, H_S_LOW_PRIORITY, H_S_STATUS, H_S_STEP, H_S_TURN, H_VCLOCK_F64, T_S_GO, T_S_PRIORITY, T_S_STATE, H_S_LIVE, H_GIL_HOLDER, H_GIL_INTERVAL_US, MAIN_OBJECT_ID, H_NEXT_OBJECT_ID, H_NEXT_TID, HEADER_CELLS, THREAD_STRIDE, T_RPC, T_STATE, cellsBase, threadBlockBase, type ThreadAssignment, type WorkerSetup } from '../runtime/shared';
 import type { Handle } from '../runtime/core';
 import { SCHED_STUCK, STEP_NS, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
+
 import { DEFAULT_SWITCH_INTERVAL_US, passGil } from '../runtime/gil';
+
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
 import { HoldTracker } from '../trace/holds';
+
 import { bundleSnippet, builtFile, BundleError, type BundleResult } from './bundle';
+
 import { DeadlockDetector } from './deadlock';
+
 import { ItemStore } from './store';
+
 import { settleTimes } from './timestamps';
+
 import {
   DEFAULTS, type DeadlockReport, type RunOptions, type RunResult, type ScheduleInfo, type SnippetError,
 } from './types';
+
 
 /** Int32 cells for primitives' state (16 MiB). */
 const PRIMITIVE_CELLS = 4 << 20;
@@ -620,7 +621,7 @@ export class Coordinator {
     const out: Handle[] = [];
     for (const t of [...this.threads.values()].sort((a, b) => a.tid - b.tid)) {
       const state = Atomics.load(this.heap, threadBlockBase(t.tid) + T_STATE);
-      if (state === ThreadState.Finished || state === ThreadState.Failed || state === ThreadState.Unused) continue;
+      if (state === ThreadState.Finished || state === ThreadState.Failed || state === ThreadState.NotStarted) continue;
       const base = this.objects.get(t.objectId)?.base ?? 0;
       out.push({ kind: 'Thread', id: t.objectId, base, name: t.name, extra: { daemon: t.daemon, pool: t.pool } });
     }

@@ -1,10 +1,7 @@
 /**
  * The programmatic API the extension and the CLI share: `run(options) → Promise<RunResult>`.
  */
-import type { Outcome, OutputLine, Trace, Truncation } from '../trace/format';
-
-export type Mode = 'free' | 'controlled' | 'gil';
-export type Strategy = 'random' | 'pct' | 'rr';
+import type { Mode, Outcome, OutputLine, Strategy, Trace, Truncation } from '../trace/format';
 
 export interface RunOptions {
   /** Path of the snippet; used for sites and for resolving relative imports. */

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import Module from 'node:module';
 import type * as RuntimeModule from '../runtime';
-import { EventKind } from '../trace/format';
+import { EventKind, ThreadState } from '../trace/format';
 
 type Assignment = RuntimeModule.__internals.ThreadAssignment;
 type Setup = RuntimeModule.__internals.WorkerSetup;
@@ -115,7 +115,7 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   I.setCurrentThread(I.threadFromHandle(handle));
   // Controlled mode: nothing of the snippet runs before this thread's turn.
   I.threadEntered();
-  Atomics.store(heap, context.self + I.T_STATE, I.ThreadState.Running);
+  Atomics.store(heap, context.self + I.T_STATE, ThreadState.Running);
   I.rec(EventKind.ThreadRunning, handle.id, 0, 0);
 
   let failed = false;
@@ -210,7 +210,7 @@ function finish(
   I.rec(failed ? EventKind.ThreadFailed : EventKind.ThreadFinished, handle.id, 0, 0);
   I.publish();
   const cell = context.self + I.T_STATE;
-  Atomics.store(context.heap, cell, failed ? I.ThreadState.Failed : I.ThreadState.Finished);
+  Atomics.store(context.heap, cell, failed ? ThreadState.Failed : ThreadState.Finished);
   I.wakeCell(context.heap, cell);
   // Pass the baton on before saying 'done': the harness may end this worker as soon as it hears it.
   I.threadExited(context.assignment.daemon);

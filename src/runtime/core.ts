@@ -3,14 +3,14 @@
  * classes, the thread's live-state cells, object identity across workers, and the wire format
  * for values that cross from one thread to another.
  */
-import { EventKind, WaitKind, WAIT_TIMED, type ObjectKind } from '../trace/format';
+import { EventKind, ThreadState, WaitKind, WAIT_TIMED, type ObjectKind } from '../trace/format';
 import { ThreadlanesUsageError, ERROR_CLASSES } from './errors';
 import type { Recorder } from './recorder';
 import { point, clockMs } from './schedule';
 import { scheduling } from './shared';
 import { gilCheck, dropRequest } from './gil';
 import {
-  ctx, allocCells, nextObjectId, nextDefaultName, ThreadState,
+  ctx, allocCells, nextObjectId, nextDefaultName,
   T_STATE, T_WAIT_OBJECT, T_WAIT_KIND, T_EPISODE,
 } from './shared';
 

@@ -8,6 +8,7 @@
  * Atomics.wait and wake it with Atomics.notify.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { Mode, Strategy } from '../trace/format';
 
 // ── Header cells (Int32 indices) ──────────────────────────────────────────────────────────
 export const H_NEXT_OBJECT_ID = 0;
@@ -96,18 +97,6 @@ export const T_S_PRIORITY = 14;
 /** Set to 1 to give it the baton; it waits on this cell. */
 export const T_S_GO = 15;
 
-/** Thread states as stored in T_STATE (the live view; the trace has the full history). */
-export const enum ThreadState {
-  Unused = 0,
-  Starting = 1,
-  Running = 2,
-  Blocked = 3,
-  Waiting = 4,
-  Sleeping = 5,
-  Finished = 6,
-  Failed = 7,
-}
-
 export function threadBlockBase(tid: number): number {
   return HEADER_CELLS + tid * THREAD_STRIDE;
 }
@@ -132,13 +121,13 @@ export interface WorkerSetup {
   /** Record every Value/SharedArray read and write (for race detection). */
   recordShared: boolean;
   cpuCount: number;
-  mode: 'free' | 'controlled' | 'gil';
+  mode: Mode;
   /** Controlled mode: how the scheduler picks the next thread. */
   schedule?: ScheduleSetup;
 }
 
 export interface ScheduleSetup {
-  strategy: 'random' | 'pct' | 'rr';
+  strategy: Strategy;
   seed: number;
   /** PCT: the steps at which the running thread's priority drops. */
   changePoints: number[];

@@ -4,19 +4,22 @@
  * copied over, like a pickled multiprocessing.Process). Its live state is a cell in the shared
  * heap, so join() blocks with Atomics.wait and any thread can ask isAlive().
  */
-import { EventKind, WaitKind } from '../trace/format';
+import { ThreadState, EventKind, WaitKind } from '../trace/format';
+
 import {
   __tl, replay, rec, recOnly, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Identity, type Wire,
 } from './core';
+
 import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
+
 import { isBinding, takeBinding } from './locks';
+
 import { notify, rpc } from './rpc';
+
 import { point, sleepMs, threadStarted, waitCell } from './schedule';
-import {
-  ctx, hasContext, threadBlockBase, ThreadState, H_MAIN_NAME_VERSION, H_NEXT_TID, H_THREAD_NAME_COUNTER, MAIN_OBJECT_ID,
-  T_STATE, T_THREAD_OBJECT, scheduling,
-} from './shared';
+
+import { ctx, hasContext, threadBlockBase, H_MAIN_NAME_VERSION, H_NEXT_TID, H_THREAD_NAME_COUNTER, MAIN_OBJECT_ID, T_STATE, T_THREAD_OBJECT, scheduling } from './shared';
 
 export interface ThreadOptions {
   /** A module-level function to run in the new thread. */
@@ -208,7 +211,7 @@ export class Thread {
     const tid = this.tid();
     if (tid < 0) return false;
     const state = Atomics.load(ctx().heap, threadBlockBase(tid) + T_STATE);
-    return state !== ThreadState.Unused && !isDone(state);
+    return state !== ThreadState.NotStarted && !isDone(state);
   }
 
   get name(): string {

@@ -1,11 +1,12 @@
 /**
- * The host ↔ panel protocol: one typed module both sides import (STYLE.md, after
+ * The host ↔ panel protocol: one typed module both sides import (after
  * vscode-hexeditor's shared/protocol.ts). Messages are discriminated unions keyed on `type`.
  * The host is the VS Code extension (src/extension/) or, in the standalone HTML report, a
  * small in-page stand-in. Pure: no DOM, no vscode.
  *
  * Requests carry a `requestId`; the answer names the same id (`MessageHandler.request`).
  */
+import { STRATEGIES, type Strategy } from '../trace/format';
 
 /** The view the user has (zoom, scroll, selection): the host may persist it (vscode.setState). */
 export interface ViewState {
@@ -57,13 +58,11 @@ export const TRACE_PART_CLASS = 'threadlanes-trace';
 // ---------------------------------------------------------------------------------------
 // Host → panel
 
-export type ScheduleStrategy = 'random' | 'pct' | 'rr';
-export const SCHEDULE_STRATEGIES: readonly ScheduleStrategy[] = ['random', 'pct', 'rr'];
 
 /** What the host knows of a run beyond its trace. */
 export interface RunAbout {
   /** Controlled mode: the schedule that ran; the same strategy, seed and depth replay it. */
-  schedule?: { strategy: ScheduleStrategy; seed: number; depth?: number; steps?: number };
+  schedule?: { strategy: Strategy; seed: number; depth?: number; steps?: number };
   /** A sentence the host has to say about the run (what a hunt for a deadlock found). */
   note?: string;
 }
@@ -150,11 +149,11 @@ export function parseRunAbout(value: unknown): RunAbout | undefined {
   const about: RunAbout = {};
   if (value.schedule !== undefined) {
     const schedule = value.schedule;
-    if (!isRecord(schedule) || !(SCHEDULE_STRATEGIES as readonly unknown[]).includes(schedule.strategy) || !integer(schedule.seed)) return undefined;
+    if (!isRecord(schedule) || !(STRATEGIES as readonly unknown[]).includes(schedule.strategy) || !integer(schedule.seed)) return undefined;
     if (schedule.depth !== undefined && !integer(schedule.depth)) return undefined;
     if (schedule.steps !== undefined && !integer(schedule.steps)) return undefined;
     about.schedule = {
-      strategy: schedule.strategy as ScheduleStrategy, seed: schedule.seed,
+      strategy: schedule.strategy as Strategy, seed: schedule.seed,
       ...(schedule.depth !== undefined ? { depth: schedule.depth } : {}),
       ...(schedule.steps !== undefined ? { steps: schedule.steps } : {}),
     };

@@ -132,6 +132,43 @@ export const WAIT_KIND_NAMES: Record<number, string> = {
 /** Flag or-ed into a Block's arg when the wait has a timeout (it can end without help). */
 export const WAIT_TIMED = 0x100;
 
+/**
+ * What a thread is doing. One set of numbers for every layer: the live state the runtime keeps
+ * in the shared heap (T_STATE), the state intervals derived from events (trace/intervals.ts),
+ * the timeline model's lanes and the panel's colours.
+ */
+export const enum ThreadState {
+  /** Not started yet (in the heap: a thread slot not in use). */
+  NotStarted = 0,
+  Starting = 1,
+  Running = 2,
+  /** Blocked on a lock (a Block whose WaitKind is Lock). */
+  Blocked = 3,
+  /** Waiting on anything else (condition, event, queue, join, barrier, semaphore, future). */
+  Waiting = 4,
+  Sleeping = 5,
+  Finished = 6,
+  Failed = 7,
+  /** GIL mode: able to run, but waiting for another thread to give the GIL up (GilRequest…GilAcquired). */
+  WaitingForGil = 8,
+}
+
+export const THREAD_STATE_COUNT = 9;
+
+/** Each ThreadState's name in text and JSON (index = the state's number). */
+export const THREAD_STATE_NAMES = [
+  'not-started', 'starting', 'running', 'blocked', 'waiting', 'sleeping', 'finished', 'failed', 'gil-wait',
+] as const;
+export type ThreadStateName = (typeof THREAD_STATE_NAMES)[number];
+
+/** How threads are scheduled: real parallelism, a seeded one-at-a-time scheduler, or a GIL. */
+export const MODES = ['free', 'controlled', 'gil'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Controlled mode: how the scheduler picks the next thread at each scheduling point. */
+export const STRATEGIES = ['random', 'pct', 'rr'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
 export type ObjectKind =
   | 'Thread' | 'Lock' | 'RLock' | 'Condition' | 'Semaphore' | 'BoundedSemaphore' | 'Event'
   | 'Barrier' | 'Queue' | 'LifoQueue' | 'PriorityQueue' | 'Value' | 'SharedArray' | 'Future'
@@ -226,7 +263,7 @@ export interface TraceHeader {
   version: typeof TRACE_VERSION;
   /** The snippet's path as given. */
   file: string;
-  mode: 'free' | 'controlled' | 'gil';
+  mode: Mode;
   outcome: Outcome;
   /** Wall-clock duration of the run in ms. */
   durationMs: number;
@@ -296,41 +333,6 @@ export const RING_PUBLISH_EVERY = 64;
 export const RING_HEAD = 0;
 export const RING_TAIL = 1;
 export const RING_WRITER_WAITING = 2;
-
-export function decodeEvents(tid: number, bytes: Uint8Array): TraceEvent[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: TraceEvent[] = [];
-  for (let offset = 0; offset + EVENT_BYTES <= bytes.byteLength; offset += EVENT_BYTES) {
-    const kindAndSeq = view.getUint32(offset + 8, true);
-    out.push({
-      tid,
-      timeNs: view.getFloat64(offset, true),
-      kind: (kindAndSeq & 0xff) as EventKind,
-      seq: kindAndSeq >>> 8,
-      objectId: view.getUint32(offset + 12, true),
-      siteId: view.getUint32(offset + 16, true),
-      arg: view.getInt32(offset + 20, true),
-    });
-  }
-  return out;
-}
-
-/** Iterate without allocating an object per event (for millions of events). */
-export function forEachEvent(
-  bytes: Uint8Array,
-  visit: (timeNs: number, kind: number, objectId: number, siteId: number, arg: number) => void,
-): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let offset = 0; offset + EVENT_BYTES <= bytes.byteLength; offset += EVENT_BYTES) {
-    visit(
-      view.getFloat64(offset, true),
-      view.getUint32(offset + 8, true) & 0xff,
-      view.getUint32(offset + 12, true),
-      view.getUint32(offset + 16, true),
-      view.getInt32(offset + 20, true),
-    );
-  }
-}
 
 export function formatSite(sites: Site[], siteId: number): string {
   const site = sites[siteId];

@@ -43,8 +43,10 @@
  * results are typed-array columns, never an object per event. Streams that break the
  * invariants of format.ts do not throw: the sensible thing is done and `onWarning` hears it.
  */
-import { EVENT_BYTES, EventKind, WaitKind, type ObjectInfo, type Trace, type TraceHeader } from './format';
+import { EVENT_BYTES, EventKind, ThreadState, WaitKind, type ObjectInfo, type Trace, type TraceHeader } from './format';
+
 import { MinHeap } from './heap';
+
 
 // Local copies of imported constants: a module-level const is read directly in hot loops, where
 // an import may be a property read through a getter (unbundled CommonJS, as under tsx).
@@ -66,22 +68,6 @@ const GIL_ACQUIRED: number = EventKind.GilAcquired;
 const WAIT_LOCK: number = WaitKind.Lock;
 const WAIT_SEMAPHORE: number = WaitKind.Semaphore;
 
-/** What a thread does over an interval. The numbers are the timeline model's LaneState's. */
-export const enum ThreadActivity {
-  NotStarted = 0,
-  Starting = 1,
-  Running = 2,
-  /** Blocked on a lock (a Block whose WaitKind is Lock). */
-  Blocked = 3,
-  /** Waiting on anything else (condition, event, queue, join, barrier, semaphore, future). */
-  Waiting = 4,
-  Sleeping = 5,
-  Finished = 6,
-  Failed = 7,
-  /** GIL mode: able to run, but waiting for another thread to give the GIL up (GilRequest…GilAcquired). */
-  WaitingForGil = 8,
-}
-
 /** How a state interval ended. */
 export const enum IntervalEnd {
   /** The thread's next state event began the next interval. */
@@ -99,7 +85,7 @@ export interface StateIntervals {
   count: number;
   startNs: Float64Array;
   endNs: Float64Array;
-  /** ThreadActivity. */
+  /** ThreadState. */
   state: Uint8Array;
   /** The object waited on (Blocked / Waiting; WaitingForGil inside a Block: the Block's), else 0. */
   objectId: Uint32Array;
@@ -607,7 +593,7 @@ class ThreadReader {
     if (startedNs !== undefined) {
       const firstNs = this.count > 0 ? this.view!.getFloat64(0, true) : startedNs;
       // Started before its first event (a clock that disagrees by a little cannot reorder them).
-      this.states.open(ThreadActivity.Starting, Math.min(startedNs, firstNs), 0, 0, 0);
+      this.states.open(ThreadState.Starting, Math.min(startedNs, firstNs), 0, 0, 0);
     }
   }
 
@@ -636,7 +622,7 @@ class ThreadReader {
       switch (kind) {
         case THREAD_RUNNING:
           this.runningNs ??= timeNs;
-          states.open(ThreadActivity.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
+          states.open(ThreadState.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
           break;
         case THREAD_FINISHED:
         case THREAD_FAILED:
@@ -653,11 +639,11 @@ class ThreadReader {
           const objectId = view!.getUint32(offset + 12, true);
           const arg = view!.getInt32(offset + 20, true);
           const waitKind = arg & 0xff;
-          if (states.current === ThreadActivity.Blocked || states.current === ThreadActivity.Waiting) {
+          if (states.current === ThreadState.Blocked || states.current === ThreadState.Waiting) {
             this.derivation.warning(`${this.name}: Block while already blocked`);
           }
           states.open(
-            waitKind === WAIT_LOCK ? ThreadActivity.Blocked : ThreadActivity.Waiting, timeNs, objectId, arg,
+            waitKind === WAIT_LOCK ? ThreadState.Blocked : ThreadState.Waiting, timeNs, objectId, arg,
             view!.getUint32(offset + 16, true),
           );
           if (waitKind === WAIT_LOCK || waitKind === WAIT_SEMAPHORE) {
@@ -670,22 +656,22 @@ class ThreadReader {
         }
         case UNBLOCK: {
           const success = view!.getInt32(offset + 20, true) === 1;
-          if (states.current === ThreadActivity.WaitingForGil) this.derivation.warning(`${this.name}: Unblock while waiting for the GIL`);
-          if (states.current === ThreadActivity.Blocked || states.current === ThreadActivity.Waiting) {
+          if (states.current === ThreadState.WaitingForGil) this.derivation.warning(`${this.name}: Unblock while waiting for the GIL`);
+          if (states.current === ThreadState.Blocked || states.current === ThreadState.Waiting) {
             states.close(timeNs, success ? IntervalEnd.Success : IntervalEnd.Failure);
           } else {
             this.derivation.warning(`${this.name}: Unblock without a Block`);
           }
           if (!success) this.acquireWaitObject = 0;
-          states.open(ThreadActivity.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
+          states.open(ThreadState.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
           break;
         }
         case SLEEP_BEGIN:
-          states.open(ThreadActivity.Sleeping, timeNs, 0, view!.getInt32(offset + 20, true), view!.getUint32(offset + 16, true));
+          states.open(ThreadState.Sleeping, timeNs, 0, view!.getInt32(offset + 20, true), view!.getUint32(offset + 16, true));
           break;
         case SLEEP_END:
-          if (states.current !== ThreadActivity.Sleeping) this.derivation.warning(`${this.name}: SleepEnd without a SleepBegin`);
-          states.open(ThreadActivity.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
+          if (states.current !== ThreadState.Sleeping) this.derivation.warning(`${this.name}: SleepEnd without a SleepBegin`);
+          states.open(ThreadState.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
           break;
         case ACQUIRE_FAILED: {
           const objectId = view!.getUint32(offset + 12, true);
@@ -694,12 +680,12 @@ class ThreadReader {
           break;
         }
         case GIL_REQUEST:
-          if (states.current === ThreadActivity.WaitingForGil) this.derivation.warning(`${this.name}: GilRequest while already waiting for the GIL`);
+          if (states.current === ThreadState.WaitingForGil) this.derivation.warning(`${this.name}: GilRequest while already waiting for the GIL`);
           else states.suspendForGil(timeNs, view!.getUint32(offset + 16, true));
           break;
         case GIL_ACQUIRED:
           // Without a request first, the GIL was free: nothing changes.
-          if (states.current === ThreadActivity.WaitingForGil) states.resumeAfterGil(timeNs);
+          if (states.current === ThreadState.WaitingForGil) states.resumeAfterGil(timeNs);
           break;
         case OUTPUT:
           this.derivation.outputs.push({
@@ -774,7 +760,7 @@ class StateBuilder {
     this.ending = new Uint8Array(capacity);
   }
 
-  open(state: ThreadActivity, timeNs: number, objectId: number, arg: number, siteId: number): void {
+  open(state: ThreadState, timeNs: number, objectId: number, arg: number, siteId: number): void {
     this.close(timeNs, IntervalEnd.Next);
     this.current = state;
     this.openStartNs = timeNs;
@@ -791,13 +777,13 @@ class StateBuilder {
     this.suspendedObjectId = this.openObjectId;
     this.suspendedArg = this.openArg;
     this.suspendedSiteId = this.openSiteId;
-    const inBlock = state === ThreadActivity.Blocked || state === ThreadActivity.Waiting;
-    this.open(ThreadActivity.WaitingForGil, timeNs, inBlock ? this.openObjectId : 0, inBlock ? this.openArg : 0, siteId);
+    const inBlock = state === ThreadState.Blocked || state === ThreadState.Waiting;
+    this.open(ThreadState.WaitingForGil, timeNs, inBlock ? this.openObjectId : 0, inBlock ? this.openArg : 0, siteId);
   }
 
   /** The GilAcquired that ends a GIL wait: back to what it interrupted (Starting if nothing was open). */
   resumeAfterGil(timeNs: number): void {
-    const state = this.suspended < 0 ? ThreadActivity.Starting : this.suspended;
+    const state = this.suspended < 0 ? ThreadState.Starting : this.suspended;
     this.open(state, timeNs, this.suspendedObjectId, this.suspendedArg, this.suspendedSiteId);
     this.openResumed = this.suspended >= 0;
     this.suspended = -1;
@@ -812,7 +798,7 @@ class StateBuilder {
     // when the trace ends; empty waits and sleeps are kept.
     if (
       endNs === this.openStartNs && ending !== IntervalEnd.OpenAtEnd &&
-      (state === ThreadActivity.Running || state === ThreadActivity.Starting || (this.openResumed && ending === IntervalEnd.Next))
+      (state === ThreadState.Running || state === ThreadState.Starting || (this.openResumed && ending === IntervalEnd.Next))
     ) return;
     const i = this.count++;
     this.startNs[i] = this.openStartNs;

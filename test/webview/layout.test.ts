@@ -4,12 +4,19 @@
  * random lanes (property tests).
  */
 import { strict as assert } from 'node:assert';
-import { LANE_STATE_COUNT, LaneState, type HoldColumns, type ThreadLane } from '../../src/analysis/model';
+
+import { type HoldColumns, type ThreadLane } from '../../src/analysis/model';
 import { buildLod } from '../../src/analysis/lod';
+
 import { firstHoldEndingAfter, holdsAt, type HoldRow } from '../../src/webview/layout/lanes';
+
 import { holdBars, stateRuns } from '../../src/webview/layout/runs';
+
 import { clampRange, ticks, TimeScale, zoomRange } from '../../src/webview/layout/timeScale';
+
 import { parseFromPanel, parseToPanel, parseViewState } from '../../src/shared/protocol';
+import { THREAD_STATE_COUNT, ThreadState } from '../../src/trace/format';
+
 
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -29,7 +36,7 @@ function randomLane(next: () => number, count: number): ThreadLane {
     startNs[i] = t;
     t += Math.floor(10 ** (next() * 6));
     endNs[i] = t;
-    state[i] = [LaneState.Running, LaneState.Blocked, LaneState.Waiting, LaneState.Sleeping][Math.floor(next() * 4)];
+    state[i] = [ThreadState.Running, ThreadState.Blocked, ThreadState.Waiting, ThreadState.Sleeping][Math.floor(next() * 4)];
   }
   const states = { count, startNs, endNs, state, objectId: new Uint32Array(count), waitKind: new Uint8Array(count), siteId: new Uint32Array(count) };
   return { tid: 1, name: 'T', daemon: false, finalState: 'finished', states, lod: buildLod(states, 0, t) };
@@ -110,9 +117,9 @@ describe('webview: layout', () => {
     const next = random(3);
     const lane = randomLane(next, 5000);
     for (const level of lane.lod) {
-      const sums = new Array<number>(LANE_STATE_COUNT).fill(0);
-      for (let k = 0; k < level.timeInState.length; k++) sums[k % LANE_STATE_COUNT] += level.timeInState[k];
-      const reference = new Array<number>(LANE_STATE_COUNT).fill(0);
+      const sums = new Array<number>(THREAD_STATE_COUNT).fill(0);
+      for (let k = 0; k < level.timeInState.length; k++) sums[k % THREAD_STATE_COUNT] += level.timeInState[k];
+      const reference = new Array<number>(THREAD_STATE_COUNT).fill(0);
       for (let i = 0; i < lane.states.count; i++) reference[lane.states.state[i]] += lane.states.endNs[i] - lane.states.startNs[i];
       sums.forEach((sum, s) => assert.ok(Math.abs(sum - reference[s]) <= 1e-4 * (reference[s] + 1), `state ${s}`));
     }

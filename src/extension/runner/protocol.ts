@@ -4,7 +4,8 @@
  * extension host: it forks dist/harness-runner.js, which calls the harness's run() or explore().
  */
 import type { Outcome } from '../../trace/format';
-import type { Mode, RunProgress, ScheduleInfo, Strategy } from '../../harness/types';
+import type { RunProgress, ScheduleInfo } from '../../harness/types';
+import type { Mode, Strategy } from '../../trace/format';
 import type { Finding } from '../../harness/explore';
 import type { RunSummary } from '../summary';
 import type { ExportFormat, SourceText } from '../../shared/protocol';

@@ -3,8 +3,10 @@
  * each lane (one per primitive the thread ever held). Pure: model in, numbers out; the view
  * draws and hit-tests with it. Vertical positions are `…CssPx` from the top of the lane area.
  */
-import { LANE_STATE_COUNT, LaneState, type HoldColumns, type TimelineModel } from '../../analysis/model';
+import { type HoldColumns, type TimelineModel } from '../../analysis/model';
 import { upperBound, upperBoundVia } from '../../shared/search';
+import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
+
 
 export const STATE_BAR_CSS_PX = 20;
 export const HOLD_ROW_CSS_PX = 14;
@@ -128,7 +130,7 @@ export const LANE_FILTERS: { id: string; label: string }[] = [
 ];
 
 /** Time a lane spent in `state`, from its coarsest level of detail (one number per bucket there). */
-export function timeInState(model: TimelineModel, laneIndex: number, state: LaneState): number {
+export function timeInState(model: TimelineModel, laneIndex: number, state: ThreadState): number {
   const lod = model.threads[laneIndex].lod;
   const top = lod[lod.length - 1];
   if (!top) {
@@ -138,7 +140,7 @@ export function timeInState(model: TimelineModel, laneIndex: number, state: Lane
     return sum;
   }
   let sum = 0;
-  for (let k = state; k < top.timeInState.length; k += LANE_STATE_COUNT) sum += top.timeInState[k];
+  for (let k = state; k < top.timeInState.length; k += THREAD_STATE_COUNT) sum += top.timeInState[k];
   return sum;
 }
 
@@ -148,9 +150,9 @@ export function laneMatches(model: TimelineModel, rows: LaneRows[], laneIndex: n
   if (needle && !lane.name.toLowerCase().includes(needle) && !(lane.target ?? '').toLowerCase().includes(needle)) return false;
   switch (laneFilter) {
     case 'blocked':
-      return timeInState(model, laneIndex, LaneState.Blocked) > 0;
+      return timeInState(model, laneIndex, ThreadState.Blocked) > 0;
     case 'waiting':
-      return timeInState(model, laneIndex, LaneState.Waiting) > 0;
+      return timeInState(model, laneIndex, ThreadState.Waiting) > 0;
     case 'holds':
       return rows[laneIndex].holdRows.length > 0;
     case 'alive':

@@ -5,15 +5,18 @@
  *   - zoomed in, from the state intervals by binary search, jumping over sub-pixel stretches.
  * Pure: the view fills rectangles from these.
  */
-import { LANE_STATE_COUNT, LaneState, type HoldColumns, type ThreadLane } from '../../analysis/model';
+import { type HoldColumns, type ThreadLane } from '../../analysis/model';
 import type { TimeScale } from './timeScale';
 import { upperBound } from '../../shared/search';
+
 import { firstHoldEndingAfter, type HoldRow } from './lanes';
+import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
+
 
 export interface StateRun {
   x0DevicePx: number;
   x1DevicePx: number;
-  state: LaneState;
+  state: ThreadState;
 }
 
 /**
@@ -21,27 +24,27 @@ export interface StateRun {
  * running (the text swimlane weighs them the same way); nothing recorded shows nothing.
  */
 const WEIGHT: number[] = [];
-WEIGHT[LaneState.NotStarted] = 0.05;
-WEIGHT[LaneState.Starting] = 0.5;
-WEIGHT[LaneState.Running] = 1;
-WEIGHT[LaneState.Blocked] = 6;
-WEIGHT[LaneState.Waiting] = 4;
-WEIGHT[LaneState.Sleeping] = 0.8;
-WEIGHT[LaneState.Finished] = 0.05;
-WEIGHT[LaneState.Failed] = 0.1;
-WEIGHT[LaneState.WaitingForGil] = 3;
+WEIGHT[ThreadState.NotStarted] = 0.05;
+WEIGHT[ThreadState.Starting] = 0.5;
+WEIGHT[ThreadState.Running] = 1;
+WEIGHT[ThreadState.Blocked] = 6;
+WEIGHT[ThreadState.Waiting] = 4;
+WEIGHT[ThreadState.Sleeping] = 0.8;
+WEIGHT[ThreadState.Finished] = 0.05;
+WEIGHT[ThreadState.Failed] = 0.1;
+WEIGHT[ThreadState.WaitingForGil] = 3;
 
-export function dominantState(timeInState: ArrayLike<number>, offset: number): LaneState | -1 {
+export function dominantState(timeInState: ArrayLike<number>, offset: number): ThreadState | -1 {
   let best = -1;
   let bestWeight = 0;
-  for (let s = 0; s < LANE_STATE_COUNT; s++) {
+  for (let s = 0; s < THREAD_STATE_COUNT; s++) {
     const weight = timeInState[offset + s] * WEIGHT[s];
     if (weight > bestWeight) {
       bestWeight = weight;
       best = s;
     }
   }
-  return best as LaneState | -1;
+  return best as ThreadState | -1;
 }
 
 /** The level of detail to draw from: the coarsest whose bucket is at most a device pixel; -1: draw intervals. */
@@ -51,7 +54,7 @@ export function pickLodLevel(lane: ThreadLane, nsPerDevicePx: number): number {
   return level;
 }
 
-function pushRun(out: StateRun[], x0: number, x1: number, state: LaneState): void {
+function pushRun(out: StateRun[], x0: number, x1: number, state: ThreadState): void {
   const last = out[out.length - 1];
   if (last && last.state === state && x0 <= last.x1DevicePx + 0.01) {
     last.x1DevicePx = Math.max(last.x1DevicePx, x1);
@@ -71,15 +74,15 @@ export function stateRuns(lane: ThreadLane, scale: TimeScale, lodOriginNs: numbe
   if (level >= 0) {
     const { bucketNs, timeInState } = lane.lod[level];
     lodOriginNs = lane.lod[level].originNs ?? lodOriginNs;
-    const buckets = timeInState.length / LANE_STATE_COUNT;
+    const buckets = timeInState.length / THREAD_STATE_COUNT;
     const first = Math.max(0, Math.floor((scale.startNs - lodOriginNs) / bucketNs));
     const last = Math.min(buckets - 1, Math.floor((scale.endNs - lodOriginNs) / bucketNs));
     for (let b = first; b <= last; b++) {
-      const state = dominantState(timeInState, b * LANE_STATE_COUNT);
+      const state = dominantState(timeInState, b * THREAD_STATE_COUNT);
       if (state < 0) continue;
       const x0 = scale.timeNsToDevicePx(lodOriginNs + b * bucketNs);
       const x1 = scale.timeNsToDevicePx(lodOriginNs + (b + 1) * bucketNs);
-      pushRun(out, Math.max(0, x0), Math.min(widthDevicePx, Math.max(x1, x0 + 1)), state as LaneState);
+      pushRun(out, Math.max(0, x0), Math.min(widthDevicePx, Math.max(x1, x0 + 1)), state as ThreadState);
     }
     return out;
   }
@@ -91,7 +94,7 @@ export function stateRuns(lane: ThreadLane, scale: TimeScale, lodOriginNs: numbe
     const x1 = scale.timeNsToDevicePx(columns.endNs[i]);
     // Wide, or crossing into the next pixel: drawn as it is (the next pixel starts with it).
     if (x1 - x0 >= 1 || Math.floor(x0) !== Math.floor(x1)) {
-      pushRun(out, Math.max(0, x0), Math.min(widthDevicePx, x1), columns.state[i] as LaneState);
+      pushRun(out, Math.max(0, x0), Math.min(widthDevicePx, x1), columns.state[i] as ThreadState);
       i++;
       continue;
     }
@@ -99,12 +102,12 @@ export function stateRuns(lane: ThreadLane, scale: TimeScale, lodOriginNs: numbe
     const pixel = Math.floor(x0);
     const pixelEndNs = scale.devicePxToTimeNs(pixel + 1);
     const next = Math.max(i + 1, upperBound(columns.endNs, columns.count, pixelEndNs));
-    let best = columns.state[i] as LaneState;
+    let best = columns.state[i] as ThreadState;
     for (let k = i + 1; k < next && k < i + 32; k++) {
-      const state = columns.state[k] as LaneState;
+      const state = columns.state[k] as ThreadState;
       if (WEIGHT[state] > WEIGHT[best]) best = state;
     }
-    if (columns.endNs[i] > columns.startNs[i] || best === LaneState.Blocked || best === LaneState.Waiting) {
+    if (columns.endNs[i] > columns.startNs[i] || best === ThreadState.Blocked || best === ThreadState.Waiting) {
       pushRun(out, Math.max(0, pixel), Math.min(widthDevicePx, pixel + 1), best);
     }
     i = next;

@@ -4,12 +4,18 @@
  * drew (hit targets for tests and tooltips); layout and time↔pixel conversions come from
  * layout/ and one TimeScale. The canvas transform is CSS pixels (× devicePixelRatio).
  */
-import { LaneState, type PrimitiveInfo, type TimelineModel, type TimelineQueries } from '../../analysis/model';
+import { type PrimitiveInfo, type TimelineModel, type TimelineQueries } from '../../analysis/model';
 import { HOLD_ROW_CSS_PX, STATE_BAR_CSS_PX, visibleBoxes, type LaneBox, type LaneLayout, type LaneRows } from '../layout/lanes';
+
 import { holdBars, stateRuns } from '../layout/runs';
+
 import { lowerBound, upperBound } from '../../shared/search';
+
 import { ticks, type TimeScale } from '../layout/timeScale';
+
 import { stateBarShare, withAlpha, type Theme } from './theme';
+import { ThreadState } from '../../trace/format';
+
 
 export const GUTTER_CSS_PX = 184;
 export const AXIS_CSS_PX = 28;
@@ -208,9 +214,9 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: (cssPx: number) => num
     const width = Math.max(1 / dpr, (run.x1DevicePx - run.x0DevicePx) / dpr);
     ctx.fillStyle = theme.stateFill[run.state];
     ctx.fillRect(x0, top, width, height);
-    if (run.state === LaneState.Blocked || run.state === LaneState.Waiting || run.state === LaneState.WaitingForGil) {
+    if (run.state === ThreadState.Blocked || run.state === ThreadState.Waiting || run.state === ThreadState.WaitingForGil) {
       pushTarget(out, {
-        kind: run.state === LaneState.Blocked ? 'blocked' : run.state === LaneState.Waiting ? 'waiting' : 'gil-wait', tid: lane.tid, thread: lane.name,
+        kind: run.state === ThreadState.Blocked ? 'blocked' : run.state === ThreadState.Waiting ? 'waiting' : 'gil-wait', tid: lane.tid, thread: lane.name,
         xCssPx: x0, yCssPx: stateTop, widthCssPx: width, heightCssPx: STATE_BAR_CSS_PX,
         startNs: scale.devicePxToTimeNs(run.x0DevicePx), endNs: scale.devicePxToTimeNs(run.x1DevicePx),
       });

@@ -5,11 +5,15 @@
  * strings never become HTML.
  */
 import type { GilView, TimelineModel, TimelineQueries } from '../../analysis/model';
-import { LaneState } from '../../analysis/model';
 import { threadName } from '../layout/deadlock';
+
 import { formatDurationNs } from '../layout/timeScale';
+
 import { el } from './dom';
+
 import { formatOffset } from './draw';
+import { ThreadState } from '../../trace/format';
+
 
 type Model = TimelineModel & TimelineQueries;
 
@@ -18,7 +22,7 @@ export function gilWaitersAt(model: Model, timeNs: number): { tid: number; since
   const out: { tid: number; sinceNs: number }[] = [];
   model.threads.forEach((lane, laneIndex) => {
     const i = model.stateAt(laneIndex, timeNs);
-    if (i >= 0 && lane.states.state[i] === LaneState.WaitingForGil) out.push({ tid: lane.tid, sinceNs: lane.states.startNs[i] });
+    if (i >= 0 && lane.states.state[i] === ThreadState.WaitingForGil) out.push({ tid: lane.tid, sinceNs: lane.states.startNs[i] });
   });
   return out.sort((a, b) => a.sinceNs - b.sinceNs);
 }

@@ -4,18 +4,21 @@
  * painted once per size/theme into an offscreen canvas; each frame only copies it and draws
  * the window.
  */
-import { LANE_STATE_COUNT, LaneState, type TimelineModel } from '../../analysis/model';
+import { type TimelineModel } from '../../analysis/model';
 import { GUTTER_CSS_PX } from './draw';
+
 import { withAlpha, type Theme } from './theme';
+import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
+
 
 export const OVERVIEW_CSS_PX = 36;
 
 /** Drawn bottom to top; shares are of the time of the threads alive there (before start and after the end do not count). */
-const STACK: LaneState[] = [LaneState.Running, LaneState.Starting, LaneState.Sleeping, LaneState.WaitingForGil, LaneState.Waiting, LaneState.Blocked];
+const STACK: ThreadState[] = [ThreadState.Running, ThreadState.Starting, ThreadState.Sleeping, ThreadState.WaitingForGil, ThreadState.Waiting, ThreadState.Blocked];
 
 /** Per column, the time all lanes spent in each state (from the level of detail just finer than a column). */
 export function overviewColumns(model: TimelineModel, columns: number): Float64Array {
-  const out = new Float64Array(columns * LANE_STATE_COUNT);
+  const out = new Float64Array(columns * THREAD_STATE_COUNT);
   const spanNs = Math.max(1, model.endNs - model.startNs);
   const columnNs = spanNs / columns;
   for (const lane of model.threads) {
@@ -26,11 +29,11 @@ export function overviewColumns(model: TimelineModel, columns: number): Float64A
     const lod = level >= 0 ? lane.lod[level] : undefined;
     if (lod) {
       const originNs = lod.originNs ?? model.startNs;
-      const buckets = lod.timeInState.length / LANE_STATE_COUNT;
+      const buckets = lod.timeInState.length / THREAD_STATE_COUNT;
       for (let b = 0; b < buckets; b++) {
         const column = Math.min(columns - 1, Math.floor((originNs - model.startNs + (b + 0.5) * lod.bucketNs) / columnNs));
         if (column < 0) continue;
-        for (let s = 0; s < LANE_STATE_COUNT; s++) out[column * LANE_STATE_COUNT + s] += lod.timeInState[b * LANE_STATE_COUNT + s];
+        for (let s = 0; s < THREAD_STATE_COUNT; s++) out[column * THREAD_STATE_COUNT + s] += lod.timeInState[b * THREAD_STATE_COUNT + s];
       }
       continue;
     }
@@ -40,7 +43,7 @@ export function overviewColumns(model: TimelineModel, columns: number): Float64A
       const to = Math.min(spanNs, c.endNs[i] - model.startNs);
       for (let column = Math.floor(from / columnNs); column < columns && column * columnNs < to; column++) {
         const overlap = Math.min(to, (column + 1) * columnNs) - Math.max(from, column * columnNs);
-        if (overlap > 0) out[column * LANE_STATE_COUNT + c.state[i]] += overlap;
+        if (overlap > 0) out[column * THREAD_STATE_COUNT + c.state[i]] += overlap;
       }
     }
   }
@@ -108,13 +111,13 @@ export class Overview {
     const usable = OVERVIEW_CSS_PX - 6;
     for (let c = 0; c < timeWidth; c++) {
       let total = 0;
-      for (const s of STACK) total += columns[c * LANE_STATE_COUNT + s];
+      for (const s of STACK) total += columns[c * THREAD_STATE_COUNT + s];
       if (total <= 0) continue;
       let y = OVERVIEW_CSS_PX - 3;
       for (const s of STACK) {
-        const h = (columns[c * LANE_STATE_COUNT + s] / total) * usable;
+        const h = (columns[c * THREAD_STATE_COUNT + s] / total) * usable;
         if (h <= 0) continue;
-        ctx.fillStyle = s === LaneState.Sleeping || s === LaneState.Starting ? withAlpha(theme.stateColor[s], 0.5) : theme.stateColor[s];
+        ctx.fillStyle = s === ThreadState.Sleeping || s === ThreadState.Starting ? withAlpha(theme.stateColor[s], 0.5) : theme.stateColor[s];
         ctx.fillRect(GUTTER_CSS_PX + c, y - h, 1, h);
         y -= h;
       }

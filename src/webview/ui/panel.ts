@@ -4,24 +4,38 @@
  * for one. The same class runs in the VS Code webview and in the standalone report; what
  * differs is the Host.
  */
-import { LaneState, type PrimitiveInfo, type TimelineModel, type TimelineQueries } from '../../analysis/model';
+import { type PrimitiveInfo, type TimelineModel, type TimelineQueries } from '../../analysis/model';
 import type { LockOrderInversion } from '../../analysis/lockOrder';
 import type { DataRace } from '../../analysis/races';
 import { siteText } from '../layout/deadlock';
+
 import { boxAt, buildHoldRows, holdsAt, layoutLanes, LANE_FILTERS, STATE_BAR_CSS_PX, type LaneLayout, type LaneRows } from '../layout/lanes';
+
 import { lowerBound } from '../../shared/search';
+
 import { clampRange, fitRange, formatDurationNs, panRange, TimeScale, zoomRange } from '../layout/timeScale';
+
 import type { FromPanel, RunAbout, SourceText, ViewState } from '../../shared/protocol';
-import { WAIT_KIND_NAMES } from '../../trace/format';
+import { ThreadState, WAIT_KIND_NAMES } from '../../trace/format';
+
 import { clear, el } from './dom';
+
 import { gilSection, gilTooltip } from './gil';
+
 import { AXIS_CSS_PX, drawFrame, GIL_LANE_CSS_PX, GUTTER_CSS_PX, lanesTopCssPx, threadColorSlot, type DeadlockHighlight, type FrameOutput, type HitTarget, type MarkerIndex } from './draw';
+
 import { DeadlockInspector, deadlockBanner } from './inspector';
+
 import { FindingsView, type FindingFocus } from './findings';
+
 import { LocksList } from './locksList';
+
 import { Overview, OVERVIEW_CSS_PX } from './overview';
+
 import { readTheme, STATE_WORDS, stateBarShare, type Theme } from './theme';
+
 import { lockTooltip, markerTooltip, stateTooltip, threadTooltip } from './tooltip';
+
 
 export type Model = TimelineModel & TimelineQueries;
 
@@ -530,12 +544,12 @@ export class Panel {
     const theme = this.theme;
     if (!theme) return;
     clear(this.legend);
-    const states: [LaneState, string][] = [
-      [LaneState.Running, 'running'], [LaneState.Blocked, 'blocked on a lock'], [LaneState.Waiting, 'waiting (condition, event, queue, join…)'],
-      [LaneState.Sleeping, 'sleeping'], [LaneState.Starting, 'starting'], [LaneState.NotStarted, 'not started'], [LaneState.Finished, 'finished'], [LaneState.Failed, 'failed ✕'],
+    const states: [ThreadState, string][] = [
+      [ThreadState.Running, 'running'], [ThreadState.Blocked, 'blocked on a lock'], [ThreadState.Waiting, 'waiting (condition, event, queue, join…)'],
+      [ThreadState.Sleeping, 'sleeping'], [ThreadState.Starting, 'starting'], [ThreadState.NotStarted, 'not started'], [ThreadState.Finished, 'finished'], [ThreadState.Failed, 'failed ✕'],
     ];
     // GIL mode only: a state the other modes never have.
-    if (this.model?.gil) states.splice(3, 0, [LaneState.WaitingForGil, 'waiting for the GIL']);
+    if (this.model?.gil) states.splice(3, 0, [ThreadState.WaitingForGil, 'waiting for the GIL']);
     const dpr = window.devicePixelRatio || 1;
     for (const [state, label] of states) {
       const swatch = el('canvas', { className: 'legend-swatch', attrs: { 'aria-hidden': 'true' } });
@@ -581,7 +595,7 @@ export class Panel {
       const columns = lane.states;
       const last = columns.count - 1;
       let ending: string = lane.finalState;
-      if (last >= 0 && (columns.state[last] === LaneState.Blocked || columns.state[last] === LaneState.Waiting)) {
+      if (last >= 0 && (columns.state[last] === ThreadState.Blocked || columns.state[last] === ThreadState.Waiting)) {
         ending = `${STATE_WORDS[columns.state[last]]} ${WAIT_KIND_NAMES[columns.waitKind[last]] ?? ''} ${this.primitiveById.get(columns.objectId[last])?.name ?? ''}`.replace(/\s+/g, ' ').trim();
       }
       const li = el('li', { attrs: { 'data-tid': String(lane.tid) } }, [
@@ -749,9 +763,9 @@ export class Panel {
     const interval = model.stateAt(laneIndex, timeNs);
     if (interval < 0) return undefined;
     const columns = model.threads[laneIndex].states;
-    const state = columns.state[interval] as LaneState;
+    const state = columns.state[interval] as ThreadState;
     const objectId = columns.objectId[interval];
-    if ((state === LaneState.Blocked || state === LaneState.Waiting) && objectId && this.primitiveById.has(objectId)) {
+    if ((state === ThreadState.Blocked || state === ThreadState.Waiting) && objectId && this.primitiveById.has(objectId)) {
       const kind = this.primitiveById.get(objectId)!.kind;
       if (kind === 'Lock' || kind === 'RLock' || kind === 'Semaphore' || kind === 'BoundedSemaphore') {
         return { objectId, content: () => lockTooltip(model, objectId, timeNs) };
@@ -1056,10 +1070,10 @@ function deadlockHighlight(model: Model): DeadlockHighlight {
     if (laneIndex < 0) continue;
     let interval = model.stateAt(laneIndex, deadlock.detectedAtNs);
     const columns = model.threads[laneIndex].states;
-    if (interval < 0 || (columns.state[interval] !== LaneState.Blocked && columns.state[interval] !== LaneState.Waiting)) {
+    if (interval < 0 || (columns.state[interval] !== ThreadState.Blocked && columns.state[interval] !== ThreadState.Waiting)) {
       // The detector's clock may be a hair off the lane's: take the last wait of the lane.
       for (let i = columns.count - 1; i >= 0; i--) {
-        if (columns.state[i] === LaneState.Blocked || columns.state[i] === LaneState.Waiting) {
+        if (columns.state[i] === ThreadState.Blocked || columns.state[i] === ThreadState.Waiting) {
           interval = i;
           break;
         }

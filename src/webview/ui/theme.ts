@@ -1,10 +1,10 @@
+import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
 /**
  * Colours and patterns for the canvas, read from the page's CSS variables (media/webview.css
  * maps VS Code's theme variables to --tl-*, with light and dark fallbacks for the standalone
  * report). Every thread state has a colour *and* a pattern or shape, so colour is never the
  * only cue.
  */
-import { LANE_STATE_COUNT, LaneState } from '../../analysis/model';
 
 export const HOLD_COLOR_COUNT = 12;
 /** Colours that tell threads apart on the GIL lane (a thread's colour is its lane position's, modulo). */
@@ -67,8 +67,8 @@ export function withAlpha(color: string, alpha: number): string {
 type TileDrawer = (tile: CanvasRenderingContext2D, size: number, base: string, ink: string) => void;
 
 /** How each state's tile is drawn: solid, cross-hatched, striped, dotted. */
-const TILES: Partial<Record<LaneState, TileDrawer>> = {
-  [LaneState.Blocked]: (tile, size, base, ink) => {
+const TILES: Partial<Record<ThreadState, TileDrawer>> = {
+  [ThreadState.Blocked]: (tile, size, base, ink) => {
     tile.fillStyle = base;
     tile.fillRect(0, 0, size, size);
     tile.strokeStyle = ink;
@@ -78,7 +78,7 @@ const TILES: Partial<Record<LaneState, TileDrawer>> = {
     tile.moveTo(size, 0); tile.lineTo(0, size);
     tile.stroke();
   },
-  [LaneState.Waiting]: (tile, size, base, ink) => {
+  [ThreadState.Waiting]: (tile, size, base, ink) => {
     tile.fillStyle = base;
     tile.fillRect(0, 0, size, size);
     tile.strokeStyle = ink;
@@ -89,7 +89,7 @@ const TILES: Partial<Record<LaneState, TileDrawer>> = {
     tile.moveTo(size - 1, size + 1); tile.lineTo(size + 1, size - 1);
     tile.stroke();
   },
-  [LaneState.Sleeping]: (tile, size, base, ink) => {
+  [ThreadState.Sleeping]: (tile, size, base, ink) => {
     tile.fillStyle = base;
     tile.fillRect(0, 0, size, size);
     tile.fillStyle = ink;
@@ -98,19 +98,19 @@ const TILES: Partial<Record<LaneState, TileDrawer>> = {
     tile.fill();
   },
   // Before start: a dashed line (after the end: a solid one).
-  [LaneState.NotStarted]: (tile, size, _base, ink) => {
+  [ThreadState.NotStarted]: (tile, size, _base, ink) => {
     tile.clearRect(0, 0, size, size);
     tile.fillStyle = ink;
     tile.fillRect(0, 0, size / 2, size);
   },
   // Waiting for the GIL: horizontal bars (a lock wait is cross-hatched, other waits diagonal).
-  [LaneState.WaitingForGil]: (tile, size, base, ink) => {
+  [ThreadState.WaitingForGil]: (tile, size, base, ink) => {
     tile.fillStyle = base;
     tile.fillRect(0, 0, size, size);
     tile.fillStyle = ink;
     tile.fillRect(0, size / 2 - size / 8, size, size / 4);
   },
-  [LaneState.Starting]: (tile, size, base, ink) => {
+  [ThreadState.Starting]: (tile, size, base, ink) => {
     tile.fillStyle = base;
     tile.fillRect(0, 0, size, size);
     tile.fillStyle = ink;
@@ -123,26 +123,26 @@ export function readTheme(root: HTMLElement, context: CanvasRenderingContext2D, 
   const v = (name: string, fallback: string) => cssVariable(style, name, fallback);
   const background = v('--tl-bg', '#ffffff');
   const dark = luminance(background) < 0.3;
-  const stateColor: string[] = new Array<string>(LANE_STATE_COUNT);
-  stateColor[LaneState.NotStarted] = v('--tl-idle', '#8c959f');
-  stateColor[LaneState.Starting] = v('--tl-starting', '#8250df');
-  stateColor[LaneState.Running] = v('--tl-running', '#2da44e');
-  stateColor[LaneState.Blocked] = v('--tl-blocked', '#cf222e');
-  stateColor[LaneState.Waiting] = v('--tl-waiting', '#d4760b');
-  stateColor[LaneState.Sleeping] = v('--tl-sleeping', '#218bff');
-  stateColor[LaneState.Finished] = v('--tl-idle', '#8c959f');
-  stateColor[LaneState.Failed] = v('--tl-blocked', '#cf222e');
-  stateColor[LaneState.WaitingForGil] = v('--tl-gil-wait', '#bf3989');
+  const stateColor: string[] = new Array<string>(THREAD_STATE_COUNT);
+  stateColor[ThreadState.NotStarted] = v('--tl-idle', '#8c959f');
+  stateColor[ThreadState.Starting] = v('--tl-starting', '#8250df');
+  stateColor[ThreadState.Running] = v('--tl-running', '#2da44e');
+  stateColor[ThreadState.Blocked] = v('--tl-blocked', '#cf222e');
+  stateColor[ThreadState.Waiting] = v('--tl-waiting', '#d4760b');
+  stateColor[ThreadState.Sleeping] = v('--tl-sleeping', '#218bff');
+  stateColor[ThreadState.Finished] = v('--tl-idle', '#8c959f');
+  stateColor[ThreadState.Failed] = v('--tl-blocked', '#cf222e');
+  stateColor[ThreadState.WaitingForGil] = v('--tl-gil-wait', '#bf3989');
   const size = Math.max(6, Math.round(8 * devicePixelRatio));
   const stateFill = stateColor.map((color, state) => {
-    const draw = TILES[state as LaneState];
+    const draw = TILES[state as ThreadState];
     if (!draw) return color;
     const tile = document.createElement('canvas');
     tile.width = size;
     tile.height = size;
     const tileContext = tile.getContext('2d');
     if (!tileContext) return color;
-    const light = state === LaneState.Sleeping || state === LaneState.Starting || state === LaneState.NotStarted;
+    const light = state === ThreadState.Sleeping || state === ThreadState.Starting || state === ThreadState.NotStarted;
     draw(tileContext, size, light ? withAlpha(color, 0.45) : color, light ? color : withAlpha(background, 0.55));
     return context.createPattern(tile, 'repeat') ?? color;
   });
@@ -171,30 +171,30 @@ export function readTheme(root: HTMLElement, context: CanvasRenderingContext2D, 
 
 /** Words for a state, as the legend and the tooltips say them. */
 export const STATE_WORDS: string[] = [];
-STATE_WORDS[LaneState.NotStarted] = 'not started';
-STATE_WORDS[LaneState.Starting] = 'starting';
-STATE_WORDS[LaneState.Running] = 'running';
-STATE_WORDS[LaneState.Blocked] = 'blocked on a lock';
-STATE_WORDS[LaneState.Waiting] = 'waiting';
-STATE_WORDS[LaneState.Sleeping] = 'sleeping';
-STATE_WORDS[LaneState.Finished] = 'finished';
-STATE_WORDS[LaneState.Failed] = 'failed';
-STATE_WORDS[LaneState.WaitingForGil] = 'waiting for the GIL';
+STATE_WORDS[ThreadState.NotStarted] = 'not started';
+STATE_WORDS[ThreadState.Starting] = 'starting';
+STATE_WORDS[ThreadState.Running] = 'running';
+STATE_WORDS[ThreadState.Blocked] = 'blocked on a lock';
+STATE_WORDS[ThreadState.Waiting] = 'waiting';
+STATE_WORDS[ThreadState.Sleeping] = 'sleeping';
+STATE_WORDS[ThreadState.Finished] = 'finished';
+STATE_WORDS[ThreadState.Failed] = 'failed';
+STATE_WORDS[ThreadState.WaitingForGil] = 'waiting for the GIL';
 
 /**
  * How tall a state's bar is (fraction of the state bar), so state reads by shape too: work
  * and waiting fill the bar, sleeping and starting half of it, before and after a line.
  */
-export function stateBarShare(state: LaneState): number {
+export function stateBarShare(state: ThreadState): number {
   switch (state) {
-    case LaneState.Running:
-    case LaneState.Blocked:
-    case LaneState.Waiting:
+    case ThreadState.Running:
+    case ThreadState.Blocked:
+    case ThreadState.Waiting:
       return 1;
-    case LaneState.WaitingForGil:
+    case ThreadState.WaitingForGil:
       return 0.75;
-    case LaneState.Sleeping:
-    case LaneState.Starting:
+    case ThreadState.Sleeping:
+    case ThreadState.Starting:
       return 0.5;
     default:
       return 0.12;

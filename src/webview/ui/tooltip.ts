@@ -3,13 +3,19 @@
  * state segment, a marker (output, exception) or a thread. Content is built with textContent
  * only; user strings never become HTML.
  */
-import { LaneState, type Marker, type TimelineModel, type TimelineQueries } from '../../analysis/model';
-import { WAIT_KIND_NAMES } from '../../trace/format';
+import { type Marker, type TimelineModel, type TimelineQueries } from '../../analysis/model';
+import { ThreadState, WAIT_KIND_NAMES } from '../../trace/format';
+
 import { objectName, siteText, threadName } from '../layout/deadlock';
+
 import { formatDurationNs } from '../layout/timeScale';
+
 import { el } from './dom';
+
 import { formatOffset } from './draw';
+
 import { STATE_WORDS } from './theme';
+
 
 type Model = TimelineModel & TimelineQueries;
 
@@ -88,12 +94,12 @@ export function lockTooltip(model: Model, objectId: number, timeNs: number, focu
 export function stateTooltip(model: Model, laneIndex: number, interval: number, timeNs: number): HTMLElement {
   const lane = model.threads[laneIndex];
   const columns = lane.states;
-  const state = columns.state[interval] as LaneState;
-  const words = state === LaneState.Waiting ? `waiting on ${WAIT_KIND_NAMES[columns.waitKind[interval]] ?? 'something'}` : STATE_WORDS[state];
+  const state = columns.state[interval] as ThreadState;
+  const words = state === ThreadState.Waiting ? `waiting on ${WAIT_KIND_NAMES[columns.waitKind[interval]] ?? 'something'}` : STATE_WORDS[state];
   const box = el('div', { className: 'tt-body' }, [title(lane.name, 'thread')]);
   box.append(row('State', words));
   const objectId = columns.objectId[interval];
-  if (state === LaneState.WaitingForGil) {
+  if (state === ThreadState.WaitingForGil) {
     // Held by another thread; inside a Block it was woken and waits to re-check.
     const hold = model.gilHoldAt(timeNs);
     box.append(row('GIL held by', hold >= 0 && model.gil ? threadName(model, model.gil.tid[hold]) : 'nobody'));

@@ -128,7 +128,7 @@ function loaderFor(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
 }
 
 /** What the rewrite produces, before esbuild. Exported for tests. */
-export interface Instrumented {
+interface Instrumented {
   code: string;
   map: string;
   sites: Site[];
@@ -147,7 +147,7 @@ const FUNCTIONS = new Set([
  */
 const PREEMPT = 'if(__tld[0])__tl.g();';
 
-export interface InstrumentOptions {
+interface InstrumentOptions {
   /**
    * GIL mode: a preemption check at every loop iteration and function entry (as CPython's eval
    * loop checks for a GIL drop request on backward jumps and calls), so a thread in a tight
@@ -405,7 +405,7 @@ export function builtFile(name: string): string {
 }
 
 /** The runtime every snippet imports as "threadlanes". */
-export function runtimePath(): string {
+function runtimePath(): string {
   return builtFile('runtime.js');
 }
 

@@ -22,14 +22,14 @@ const LOCK_CYCLE_GRACE_NS = 1e9;
 const PARKING_KINDS = new Set<number>([WaitKind.Condition, WaitKind.Barrier, WaitKind.Queue, WaitKind.Future]);
 import type { DeadlockCycleEntry, DeadlockReport } from './types';
 
-export interface DetectorThread {
+interface DetectorThread {
   tid: number;
   name: string;
   objectId: number;
   done: boolean;
 }
 
-export interface DetectorSources {
+interface DetectorSources {
   threads(): Iterable<DetectorThread>;
   object(id: number): (ObjectInfo & { base: number }) | undefined;
   nextTid(): number;
@@ -227,7 +227,7 @@ function describeWait(entry: DeadlockCycleEntry): string {
 }
 
 /** The deadlock in words: "Plato holds fork 1 and waits for fork 2, held by Kant, who …". */
-export function explain(kind: 'cycle' | 'all-blocked', cycle: DeadlockCycleEntry[]): string {
+function explain(kind: 'cycle' | 'all-blocked', cycle: DeadlockCycleEntry[]): string {
   const line = (e: DeadlockCycleEntry) => (e.site === '?' ? '' : ` (at ${e.site})`);
   if (kind === 'cycle') {
     const parts = cycle.map((e, i) => {

@@ -3,7 +3,9 @@
  * schedule deadlocks, raises an uncaught exception or fails an assert, and say which seed (and
  * strategy) plays it again. The snippet is bundled once and the workers are reused.
  */
-import { Coordinator, WorkerPool, resolveSchedule, withBundle } from './run';
+import { Coordinator } from './coordinator';
+import { resolveSchedule, withBundle } from './run';
+import { WorkerPool } from './workerPool';
 import { DEFAULTS, type RunOptions, type RunResult } from './types';
 import type { Strategy } from '../trace/format';
 

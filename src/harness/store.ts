@@ -73,7 +73,7 @@ export class ItemStore {
 }
 
 /** Python's ordering for the values people put in a PriorityQueue: numbers, strings, tuples. */
-export function compareValues(a: Wire, b: Wire): number {
+function compareValues(a: Wire, b: Wire): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;

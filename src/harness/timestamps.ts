@@ -6,7 +6,8 @@
  * between the clock reads around it, and a Lock's hand-offs are kept in order: the release of
  * version v-1 never appears after the acquisition of version v (the version is the event's arg).
  */
-import { EventKind, EVENT_WORDS } from '../trace/format';
+import { EventKind, EVENT_BYTES, EVENT_WORDS } from '../trace/format';
+import { WORD_ARG, WORD_KIND_SEQ, WORD_OBJECT, kindOf } from '../trace/events';
 import { INHERITED_TIME } from '../runtime/recorder';
 
 /** Rewrite times in place; `lockIds` are the objects of kind Lock. */
@@ -39,7 +40,7 @@ function interpolate(bytes: Uint8Array): ThreadTimes {
   // Chunks are whole copies made by the harness, 8-byte aligned.
   const f64 = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
   const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  const n = bytes.byteLength / (EVENT_WORDS * 4);
+  const n = bytes.byteLength / EVENT_BYTES;
   const inherited = new Uint8Array(n);
   const before = new Int32Array(n).fill(-1);
   const after = new Int32Array(n).fill(-1);
@@ -47,9 +48,9 @@ function interpolate(bytes: Uint8Array): ThreadTimes {
   let pending = 0;
   for (let i = 0; i <= n; i++) {
     const isEnd = i === n;
-    if (!isEnd && (u32[i * EVENT_WORDS + 2] & INHERITED_TIME) !== 0) {
+    if (!isEnd && (u32[i * EVENT_WORDS + WORD_KIND_SEQ] & INHERITED_TIME) !== 0) {
       inherited[i] = 1;
-      u32[i * EVENT_WORDS + 2] &= ~INHERITED_TIME;
+      u32[i * EVENT_WORDS + WORD_KIND_SEQ] &= ~INHERITED_TIME;
       before[i] = lastExact;
       pending++;
       continue;
@@ -97,10 +98,10 @@ function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void
     if (!thread) continue;
     const { u32 } = thread;
     for (let w = 0; w < u32.length; w += EVENT_WORDS) {
-      const kind = u32[w + 2] & 0xff;
-      if ((kind === EventKind.Acquired || kind === EventKind.Released) && lockIds.has(u32[w + 3])) {
-        const objectId = u32[w + 3];
-        if (u32[w + 5] > (maxVersion.get(objectId) ?? 0)) maxVersion.set(objectId, u32[w + 5]);
+      const kind = kindOf(u32[w + WORD_KIND_SEQ]);
+      if ((kind === EventKind.Acquired || kind === EventKind.Released) && lockIds.has(u32[w + WORD_OBJECT])) {
+        const objectId = u32[w + WORD_OBJECT];
+        if (u32[w + WORD_ARG] > (maxVersion.get(objectId) ?? 0)) maxVersion.set(objectId, u32[w + WORD_ARG]);
       }
     }
   }
@@ -115,11 +116,11 @@ function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void
     if (!thread) return;
     const { u32 } = thread;
     for (let w = 0, index = 0; w < u32.length; w += EVENT_WORDS, index++) {
-      const kind = u32[w + 2] & 0xff;
+      const kind = kindOf(u32[w + WORD_KIND_SEQ]);
       if (kind !== EventKind.Acquired && kind !== EventKind.Released) continue;
-      const table = tables.get(u32[w + 3]);
+      const table = tables.get(u32[w + WORD_OBJECT]);
       if (!table) continue;
-      const version = u32[w + 5];
+      const version = u32[w + WORD_ARG];
       if (kind === EventKind.Acquired) {
         table.acquireTid[version] = tid;
         table.acquireIndex[version] = index;

@@ -9,11 +9,11 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, rec, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, revive,
-  constructingParts, publishIdentity, HANDLE, type Handle, type Identity,
+  __tl, replay, rec, beginBlock, endBlock, deadlineFor, remainingMs, registerReviver, remember, revive,
+  constructingParts, publishIdentity, HANDLE, type Handle,
 } from './core';
 import { RuntimeError } from './errors';
-import { RLock, Scoped, bindTo, isBinding, takeBinding, type ConditionLock } from './locks';
+import { RLock, Scoped, bindTo, identityFor, type ConditionLock } from './locks';
 import { ctx, threadBlockBase, T_PARK, T_COND_NEXT } from './shared';
 import { waitCell, wakeCell } from './schedule';
 
@@ -120,7 +120,7 @@ export class Condition extends Scoped {
       name = lock;
       lock = undefined;
     }
-    const made: Identity = isBinding() ? { handle: takeBinding(), bound: true } : makeIdentity('Condition', WAIT_QUEUE_CELLS, name);
+    const made = identityFor('Condition', WAIT_QUEUE_CELLS, name);
     const handle = made.handle;
     this.lock = made.bound
       ? (revive(handle.extra!.lock as Handle) as unknown as ConditionLock)

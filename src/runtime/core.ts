@@ -83,7 +83,7 @@ export function registeredName(value: unknown): string | undefined {
   return undefined;
 }
 
-export function lookupRegistered(name: string): unknown {
+function lookupRegistered(name: string): unknown {
   if (builtins.has(name)) return builtins.get(name);
   const hash = name.lastIndexOf('#');
   if (hash > 0 && modules.has(name.slice(0, hash))) {
@@ -104,7 +104,7 @@ export function lookupRegistered(name: string): unknown {
 
 // ── Sites as text, for error messages raised inside a worker ──────────────────────────────
 
-export interface SiteText { file: string; line: number; col: number; declaredAs?: string }
+interface SiteText { file: string; line: number; col: number; declaredAs?: string }
 
 let siteTable: SiteText[] = [];
 
@@ -118,7 +118,7 @@ export function siteText(siteId: number): string {
   return `${site.file}:${site.line}:${site.col}`;
 }
 
-export function declaredName(siteId: number): string | undefined {
+function declaredName(siteId: number): string | undefined {
   return siteTable[siteId]?.declaredAs;
 }
 
@@ -478,9 +478,6 @@ export function resetCore(): void {
   __tl.site = 0;
   __tl.t = undefined;
 }
-
-/** Hooks run after an instance is rebuilt (Thread subclasses reattach their shared state). */
-export const REVIVE_INSTANCE = Symbol('threadlanes.reviveInstance');
 
 export function fromWire(wire: Wire): unknown {
   if (wire === null || typeof wire !== 'object') return wire;

@@ -5,11 +5,11 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, recordPassedWait, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity, registerBuiltin,
-  toWire, fromWire, constructingParts, internalParts, revive, replay, partsOf, claimInitKey, HANDLE, type Handle, type Identity, type Wire,
+  __tl, rec, recordPassedWait, deadlineFor, remainingMs, registerReviver, remember, publishIdentity, registerBuiltin,
+  toWire, fromWire, constructingParts, internalParts, replay, partsOf, claimInitKey, HANDLE, type Handle, type Wire,
 } from './core';
 import { CancelledError, InvalidStateError, RuntimeError, ThreadlanesUsageError, TimeoutError, ValueError } from './errors';
-import { Mutex, bindTo, isBinding, takeBinding } from './locks';
+import { Mutex, bindTo, identityFor } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { Semaphore } from './signals';
 import { Queue } from './queues';
@@ -54,7 +54,7 @@ export class Future<T = unknown> {
   private readonly waiters: WaitQueue;
 
   constructor(name?: string) {
-    const made: Identity = isBinding() ? { handle: takeBinding(), bound: true } : makeIdentity('Future', F_CELLS, name);
+    const made = identityFor('Future', F_CELLS, name);
     this.id = made.handle.id;
     this.name = made.handle.name;
     this.base = made.handle.base;
@@ -505,5 +505,3 @@ export function shutdownExecutors(wait: boolean): void {
 }
 
 registerReviver('Future', (handle) => bindTo(handle, () => new Future()));
-
-export { revive };

@@ -3,7 +3,7 @@
  * 0 unlocked, 1 locked, 2 locked and maybe contended. Unlock notifies only from state 2, so
  * the uncontended path never calls Atomics.notify (which takes a global lock in V8).
  */
-import { EventKind, WaitKind } from '../trace/format';
+import { EventKind, WaitKind, type ObjectKind } from '../trace/format';
 import {
   __tl, replay, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
   publishIdentity, HANDLE, type Handle, type Shared, type Identity,
@@ -19,7 +19,7 @@ import { gil } from './gil';
 const SPINS = 64;
 
 /** Lock the futex at `cell`; false if the deadline passed. Never called for an uncontended lock. */
-export function futexLockSlow(heap: Int32Array, cell: number, deadline: number): boolean {
+function futexLockSlow(heap: Int32Array, cell: number, deadline: number): boolean {
   // A short bounded spin first: a hand-off between two running threads is then microseconds, not a sleep.
   // One thread at a time (controlled and GIL modes): nobody could release it during a spin.
   for (let i = sched.on || gil.on ? SPINS : 0; i < SPINS; i++) {
@@ -35,14 +35,14 @@ export function futexLockSlow(heap: Int32Array, cell: number, deadline: number):
   return true;
 }
 
-export function futexUnlock(heap: Int32Array, cell: number): void {
+function futexUnlock(heap: Int32Array, cell: number): void {
   if (Atomics.sub(heap, cell, 1) !== 1) {
     Atomics.store(heap, cell, 0);
     wakeCell(heap, cell, 1);
   }
 }
 
-export function futexTryLock(heap: Int32Array, cell: number): boolean {
+function futexTryLock(heap: Int32Array, cell: number): boolean {
   return Atomics.compareExchange(heap, cell, 0, 1) === 0;
 }
 
@@ -118,7 +118,8 @@ export abstract class Scoped {
 }
 
 const L_STATE = 0;
-const L_OWNER = 1;
+/** The owner's tid + 1 (0: free); the harness reads it for deadlock reports (harness/liveHolds.ts). */
+export const L_OWNER = 1;
 /** Incremented at every acquisition (under the lock): orders a lock's events across threads. */
 const L_VERSION = 2;
 /** Set once any thread releases the Lock while another owns it (Python allows that). */
@@ -133,7 +134,7 @@ export class Lock extends Scoped implements ConditionLock {
 
   constructor(name?: string) {
     super();
-    const made: Identity = bindingHandle ? { handle: takeBinding(), bound: true } : makeIdentity('Lock', 4, name);
+    const made = identityFor('Lock', 4, name);
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;
@@ -226,7 +227,8 @@ export class Lock extends Scoped implements ConditionLock {
 }
 
 const R_STATE = 0;
-const R_OWNER = 1;
+/** The owner's tid + 1 (0: free); the harness reads it for deadlock reports (harness/liveHolds.ts). */
+export const R_OWNER = 1;
 const R_COUNT = 2;
 
 export class RLock extends Scoped implements ConditionLock {
@@ -238,7 +240,7 @@ export class RLock extends Scoped implements ConditionLock {
 
   constructor(name?: string) {
     super();
-    const made: Identity = bindingHandle ? { handle: takeBinding(), bound: true } : makeIdentity('RLock', 3, name);
+    const made = identityFor('RLock', 3, name);
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;
@@ -366,14 +368,17 @@ export function bindTo<T>(handle: Handle, make: () => T): T {
   }
 }
 
-export function isBinding(): boolean {
-  return bindingHandle !== undefined;
-}
-
-export function takeBinding(): Handle {
-  const handle = bindingHandle!;
+/**
+ * The identity of an object being constructed: the handle it is being bound to (`bindTo`,
+ * when it is revived in another worker), or a new one made by makeIdentity.
+ */
+export function identityFor(
+  kind: ObjectKind, cells: number, name: string | undefined | (() => string), details?: { initial?: number; internal?: boolean },
+): Identity {
+  if (bindingHandle === undefined) return makeIdentity(kind, cells, name, details);
+  const handle = bindingHandle;
   bindingHandle = undefined;
-  return handle;
+  return { handle, bound: true };
 }
 
 registerReviver('Lock', (handle) => bindTo(handle, () => new Lock()));

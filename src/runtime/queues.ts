@@ -6,11 +6,11 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, replayError, rec, recordPassedWait, deadlineFor, remainingMs, makeIdentity, registerReviver, remember, publishIdentity,
-  toWire, fromWire, HANDLE, type Handle, type Identity,
+  __tl, replay, replayError, rec, recordPassedWait, deadlineFor, remainingMs, registerReviver, remember, publishIdentity,
+  toWire, fromWire, HANDLE, type Handle,
 } from './core';
 import { Empty, Full, ValueError } from './errors';
-import { Mutex, bindTo, isBinding, takeBinding } from './locks';
+import { Mutex, bindTo, identityFor } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { rpc } from './rpc';
 import { ctx, scheduling } from './shared';
@@ -38,9 +38,7 @@ export class Queue<T = unknown> {
   private readonly allDone: WaitQueue;
 
   constructor(maxsize: number = 0, name?: string) {
-    const made: Identity = isBinding()
-      ? { handle: takeBinding(), bound: true }
-      : makeIdentity(this.kind(), Q_CELLS, name, { initial: maxsize });
+    const made = identityFor(this.kind(), Q_CELLS, name, { initial: maxsize });
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;

@@ -7,9 +7,10 @@
  * When the ring is full the writer waits for the harness to drain it: nothing is dropped.
  */
 import {
-  EVENT_WORDS, RING_HEADER_BYTES, RING_HEAD, RING_PUBLISH_EVERY, RING_TAIL, RING_WRITER_WAITING,
+  EVENT_BYTES, EVENT_WORDS, RING_HEADER_BYTES, RING_HEAD, RING_PUBLISH_EVERY, RING_TAIL, RING_WRITER_WAITING,
   type EventKind,
 } from '../trace/format';
+import { WORD_ARG, WORD_KIND_SEQ, WORD_OBJECT, WORD_SITE, kindAndSeq } from '../trace/events';
 import { H_DOORBELL, H_TICK } from './shared';
 import { virtualEventNs } from './schedule';
 
@@ -50,7 +51,7 @@ export class Recorder {
     this.i32 = new Int32Array(ring);
     this.f64 = new Float64Array(ring);
     this.header = new Int32Array(ring, 0, BASE_WORDS);
-    this.capacity = (ring.byteLength - RING_HEADER_BYTES) / (EVENT_WORDS * 4);
+    this.capacity = (ring.byteLength - RING_HEADER_BYTES) / EVENT_BYTES;
     if ((this.capacity & (this.capacity - 1)) !== 0) throw new Error('ring capacity must be a power of two');
     this.mask = this.capacity - 1;
     this.clockOffsetMs = performance.timeOrigin - epochOrigin - epochOffsetMs;
@@ -72,11 +73,11 @@ export class Recorder {
     this.lastTimeNs = timeNs;
     this.sinceClock = 0;
     this.f64[word >> 1] = timeNs;
-    this.u32[word + 3] = objectId;
-    this.u32[word + 4] = siteId;
-    this.i32[word + 5] = arg;
+    this.u32[word + WORD_OBJECT] = objectId;
+    this.u32[word + WORD_SITE] = siteId;
+    this.i32[word + WORD_ARG] = arg;
     // Written last: a reader recovering unpublished events trusts a slot whose sequence matches.
-    this.u32[word + 2] = kind | ((head & 0xffffff) << 8);
+    this.u32[word + WORD_KIND_SEQ] = kindAndSeq(kind, head);
     this.head = head + 1;
     if ((this.head & (RING_PUBLISH_EVERY - 1)) === 0) this.publish();
   }
@@ -101,10 +102,10 @@ export class Recorder {
       flag = INHERITED_TIME;
     }
     this.f64[word >> 1] = this.lastTimeNs;
-    this.u32[word + 3] = objectId;
-    this.u32[word + 4] = siteId;
-    this.i32[word + 5] = arg;
-    this.u32[word + 2] = kind | flag | ((head & 0xffffff) << 8);
+    this.u32[word + WORD_OBJECT] = objectId;
+    this.u32[word + WORD_SITE] = siteId;
+    this.i32[word + WORD_ARG] = arg;
+    this.u32[word + WORD_KIND_SEQ] = kindAndSeq(kind | flag, head);
     this.head = head + 1;
     if ((this.head & (RING_PUBLISH_EVERY - 1)) === 0) this.publish();
   }

@@ -40,7 +40,7 @@ export type RpcRequest =
   | { op: 'thread-name'; objectId: number }
   | { op: 'thread-rename'; objectId: number; name: string };
 
-export interface RpcReply {
+interface RpcReply {
   type: 'reply';
   value: unknown;
 }

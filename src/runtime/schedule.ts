@@ -121,7 +121,7 @@ export function pctChangePoints(seed: number, depth: number, bound: number): num
 }
 
 /** Round-robin's time slice for a seed: seeds 0, 1, 2, … give slices of 1, 2, 3, 4, 5, 1, … steps. */
-export function rrSlice(seed: number): number {
+function rrSlice(seed: number): number {
   return 1 + (Math.abs(seed | 0) % 5);
 }
 

@@ -15,8 +15,6 @@ export const H_NEXT_OBJECT_ID = 0;
 export const H_NEXT_TID = 1;
 export const H_NEXT_CELL = 2;
 export const H_THREAD_NAME_COUNTER = 3;
-export const H_STOP = 4;
-export const H_OUTPUT_CAPPED = 5;
 /** Writers bump and notify this when their ring needs draining; the harness waits on it. */
 export const H_DOORBELL = 6;
 /** The mutex and waiter queue every wait()/asCompleted() parks on until some future finishes. */
@@ -31,7 +29,7 @@ export const H_VCLOCK_F64 = 7;
 /** MainThread's Thread object id; the harness starts allocating ids after it. */
 export const MAIN_OBJECT_ID = 1;
 /** Per-kind counters for default names ("Lock-1"), indexed by KIND_CODES. */
-export const H_NAME_COUNTERS = 16;
+const H_NAME_COUNTERS = 16;
 // Controlled mode's scheduler (runtime/schedule.ts); only the thread holding the baton writes them.
 /** The tid holding the baton. */
 export const H_S_TURN = 48;
@@ -105,7 +103,7 @@ export function cellsBase(maxThreads: number): number {
   return HEADER_CELLS + maxThreads * THREAD_STRIDE;
 }
 
-export const KIND_CODES: Record<string, number> = {
+const KIND_CODES: Record<string, number> = {
   Thread: 0, Lock: 1, RLock: 2, Condition: 3, Semaphore: 4, BoundedSemaphore: 5, Event: 6,
   Barrier: 7, Queue: 8, LifoQueue: 9, PriorityQueue: 10, Value: 11, SharedArray: 12,
   Future: 13, ThreadPoolExecutor: 14, Timer: 15,

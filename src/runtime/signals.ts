@@ -1,18 +1,14 @@
 /** Semaphore, BoundedSemaphore, Event and Barrier. */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, rec, recFast, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
-  publishIdentity, toWire, fromWire, HANDLE, type Handle, type Identity,
+  __tl, replay, rec, recFast, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, registerReviver, remember,
+  publishIdentity, toWire, fromWire, HANDLE, type Handle,
 } from './core';
 import { BrokenBarrierError, ValueError } from './errors';
-import { Scoped, Mutex, bindTo, isBinding, takeBinding } from './locks';
+import { Scoped, Mutex, bindTo, identityFor } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { ctx, scheduling } from './shared';
 import { point, waitCell, wakeCell } from './schedule';
-
-function identity(kind: Handle['kind'], cells: number, name: string | undefined, initial?: number): Identity {
-  return isBinding() ? { handle: takeBinding(), bound: true } : makeIdentity(kind, cells, name, { initial });
-}
 
 // ── Semaphore ─────────────────────────────────────────────────────────────────────────────
 
@@ -30,7 +26,7 @@ export class Semaphore extends Scoped {
     super();
     if (typeof value !== 'number' || !Number.isInteger(value)) throw new ValueError('semaphore initial value must be an integer');
     if (value < 0) throw new ValueError('semaphore initial value must be >= 0');
-    const made = identity(new.target === BoundedSemaphore ? 'BoundedSemaphore' : 'Semaphore', 2, name, value);
+    const made = identityFor(new.target === BoundedSemaphore ? 'BoundedSemaphore' : 'Semaphore', 2, name, { initial: value });
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;
@@ -160,7 +156,7 @@ export class Event {
   private readonly base: number;
 
   constructor(name?: string) {
-    const made = identity('Event', 2, name);
+    const made = identityFor('Event', 2, name);
     this.id = made.handle.id;
     this.name = made.handle.name;
     this.base = made.handle.base;
@@ -256,7 +252,7 @@ export class Barrier {
 
   constructor(parties: number, action?: (() => void) | null, timeout?: number | null, name?: string) {
     if (!Number.isInteger(parties) || parties < 1) throw new ValueError('parties must be >= 1');
-    const made = identity('Barrier', B_QUEUE + WAIT_QUEUE_CELLS, name, parties);
+    const made = identityFor('Barrier', B_QUEUE + WAIT_QUEUE_CELLS, name, { initial: parties });
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;

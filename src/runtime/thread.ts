@@ -7,13 +7,13 @@
 import { ThreadState, EventKind, WaitKind } from '../trace/format';
 
 import {
-  __tl, replay, rec, recOnly, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
-  publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Identity, type Wire,
+  __tl, replay, rec, recOnly, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, registerReviver, remember,
+  publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Wire,
 } from './core';
 
 import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
 
-import { isBinding, takeBinding } from './locks';
+import { identityFor } from './locks';
 
 import { notify, rpc } from './rpc';
 
@@ -71,9 +71,7 @@ export class Thread {
     }
     const siteId = __tl.site;
     const c = ctx();
-    const made: Identity = isBinding()
-      ? { handle: takeBinding(), bound: true }
-      : makeIdentity('Thread', 2, options.name === undefined ? () => `Thread-${Atomics.add(c.heap, H_THREAD_NAME_COUNTER, 1) + 1}` : String(options.name));
+    const made = identityFor('Thread', 2, options.name === undefined ? () => `Thread-${Atomics.add(c.heap, H_THREAD_NAME_COUNTER, 1) + 1}` : String(options.name));
     const handle = made.handle;
     const daemon = made.bound ? Boolean(handle.extra?.daemon) : options.daemon ?? currentDaemon();
     const args = options.args ?? [];

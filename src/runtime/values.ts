@@ -7,11 +7,11 @@
  */
 import { EventKind } from '../trace/format';
 import {
-  __tl, replay, recFast, makeIdentity, registerReviver, remember, publishIdentity, internalParts, revive,
-  HANDLE, type Handle, type Identity,
+  __tl, replay, recFast, registerReviver, remember, publishIdentity, internalParts, revive,
+  HANDLE, type Handle,
 } from './core';
 import { ValueError } from './errors';
-import { RLock, bindTo, isBinding, takeBinding } from './locks';
+import { RLock, bindTo, identityFor } from './locks';
 import { ctx, scheduling } from './shared';
 import { notify } from './rpc';
 import { point } from './schedule';
@@ -29,7 +29,7 @@ export class Value {
   constructor(initial: number = 0, name?: string) {
     if (typeof initial === 'boolean') initial = initial ? 1 : 0;
     if (typeof initial !== 'number') throw new ValueError('a Value holds a number; use a Queue to share other data');
-    const made: Identity = isBinding() ? { handle: takeBinding(), bound: true } : makeIdentity('Value', 2, name, { initial });
+    const made = identityFor('Value', 2, name, { initial });
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;
@@ -99,9 +99,7 @@ class SharedArrayImpl {
     const values = typeof lengthOrValues === 'number' ? undefined : Array.from(lengthOrValues);
     const length = values ? values.length : (lengthOrValues as number);
     if (!Number.isInteger(length) || length < 0) throw new ValueError('SharedArray length must be a non-negative integer');
-    const made: Identity = isBinding()
-      ? { handle: takeBinding(), bound: true }
-      : makeIdentity('SharedArray', Math.max(2, length * 2), name, { initial: length });
+    const made = identityFor('SharedArray', Math.max(2, length * 2), name, { initial: length });
     const handle = made.handle;
     this.id = handle.id;
     this.name = handle.name;

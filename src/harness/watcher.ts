@@ -1,0 +1,158 @@
+/**
+ * Watching a run until it must stop: it drains the rings when a writer rings the doorbell and
+ * every POLL_MS, looks for deadlocks (deadlock.ts) on each poll, and stops the run when the
+ * program is over, when it deadlocks, at the timeout, past the event limit, when controlled
+ * mode's scheduler says no thread can ever run again, or when the caller aborts.
+ *
+ * Units: POLL_MS and the timeout are wall-clock ms; the detector is given ns on the run's clock.
+ * The watcher never blocks: it reacts to timers, the doorbell (Atomics.waitAsync on
+ * H_DOORBELL) and the abort signal only, so it can always stop a run.
+ */
+import { ThreadState } from '../trace/format';
+import { H_DOORBELL, H_NEXT_TID, H_S_STATUS, T_STATE, threadBlockBase } from '../runtime/shared';
+import { SCHED_STUCK } from '../runtime/schedule';
+
+import { DeadlockDetector } from './deadlock';
+import type { LiveHolds } from './liveHolds';
+import type { Rings } from './rings';
+import type { RunState, StopRun } from './runState';
+import { DEFAULTS } from './types';
+
+const POLL_MS = 20;
+
+export class Watcher {
+  private readonly detector: DeadlockDetector;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private doorbellWaiting = false;
+  /** Controlled mode: the scheduler said no thread can run; waiting for finished threads' last words. */
+  private stuck = false;
+  private unlisten?: () => void;
+
+  constructor(
+    private readonly state: RunState,
+    private readonly rings: Rings,
+    holds: LiveHolds,
+    private readonly stop: StopRun,
+    /** Handle every message the workers have sent and this process has not read yet. */
+    private readonly readAllQueued: () => void,
+  ) {
+    this.detector = new DeadlockDetector(state.heap, {
+      threads: () => state.threads.values(),
+      object: (id) => state.objects.get(id),
+      nextTid: () => Atomics.load(state.heap, H_NEXT_TID),
+      blockSite: (tid) => holds.lastBlockSite(tid),
+      heldBy: (tid) => holds.heldBy(tid),
+      holdersOf: (id) => holds.holdersOf(id),
+      sites: state.bundle.sites,
+    });
+  }
+
+  /** At the run's epoch: the timeout, the poll, the doorbell and the abort signal. */
+  start(): void {
+    const options = this.state.options;
+    const timeoutMs = (options.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000;
+    this.timers.push(setTimeout(() => this.stop('timeout'), timeoutMs));
+    this.timers.push(setInterval(() => this.poll(), POLL_MS));
+    this.waitForDoorbell();
+    const signal = options.signal;
+    if (signal) {
+      const cancel = () => this.stop('error', { kind: 'cancelled', message: 'cancelled', site: '' });
+      if (signal.aborted) {
+        cancel();
+      } else {
+        signal.addEventListener('abort', cancel, { once: true });
+        // A hunt runs hundreds of runs on one signal: each takes its listener away when it ends.
+        this.unlisten = () => signal.removeEventListener('abort', cancel);
+      }
+    }
+  }
+
+  /** The run is stopping: no more timers, and the abort signal loses its listener. */
+  end(): void {
+    this.unlisten?.();
+    for (const timer of this.timers) clearTimeout(timer);
+  }
+
+  /** Stop the run as completed (or failed, if MainThread failed) once every non-daemon thread is done. */
+  checkCompletion(): void {
+    const state = this.state;
+    if (state.stopping) return;
+    const main = state.threads.get(0);
+    if (!main?.done) return;
+    const started = Atomics.load(state.heap, H_NEXT_TID);
+    for (let tid = 1; tid < Math.min(started, state.maxThreads); tid++) {
+      const record = state.threads.get(tid);
+      if (!record) return; // started, its spawn message is on the way
+      if (!record.done && !record.daemon) return;
+    }
+    this.stop(state.mainError?.kind === 'exception' || state.mainError?.kind === 'usage' ? 'error' : 'completed');
+  }
+
+  /** Drain every ring, then check for a stuck scheduler and the event limit. */
+  drainAll(): void {
+    const state = this.state;
+    this.rings.drainAll();
+    if (state.controlled && !this.stuck && Atomics.load(state.heap, H_S_STATUS) === SCHED_STUCK) {
+      this.stuck = true;
+      setImmediate(() => this.onStuck());
+    }
+    const limit = state.options.maxEvents ?? DEFAULTS.maxEvents;
+    if (state.totalEvents > limit && !state.stopping) {
+      state.truncated = 'events';
+      this.stop('error', { kind: 'limit', message: `the run recorded more than ${limit} events (the --max-events limit); the trace keeps the first ones`, site: '' });
+    }
+  }
+
+  private waitForDoorbell(): void {
+    const state = this.state;
+    if (state.stopping || this.doorbellWaiting) return;
+    const value = Atomics.load(state.heap, H_DOORBELL);
+    const result = Atomics.waitAsync(state.heap, H_DOORBELL, value);
+    if (!result.async) {
+      setImmediate(() => { this.drainAll(); this.waitForDoorbell(); });
+      return;
+    }
+    this.doorbellWaiting = true;
+    void result.value.then(() => {
+      this.doorbellWaiting = false;
+      if (state.stopping) return;
+      this.drainAll();
+      this.waitForDoorbell();
+    });
+  }
+
+  private poll(): void {
+    const state = this.state;
+    if (state.stopping) return;
+    this.drainAll();
+    if (state.stopping) return;
+    state.options.onProgress?.({ phase: 'running', elapsedMs: performance.now() - state.startedAt, threads: state.threads.size, events: state.totalEvents });
+    if (state.controlled) return; // the scheduler says when no thread can run
+    const report = this.detector.check(state.nowNs());
+    if (report) this.stop('deadlock', undefined, report);
+  }
+
+  /**
+   * Controlled mode: no thread can ever run again. Once every thread that ended has said so,
+   * either the run is complete (only daemons wait) or it is deadlocked: report it now.
+   */
+  private onStuck(): void {
+    const state = this.state;
+    if (state.stopping) return;
+    this.readAllQueued();
+    if (state.stopping) return;
+    this.checkCompletion();
+    if (state.stopping) return;
+    for (const record of state.threads.values()) {
+      const threadState = Atomics.load(state.heap, threadBlockBase(record.tid) + T_STATE);
+      if (!record.done && (threadState === ThreadState.Finished || threadState === ThreadState.Failed)) {
+        setTimeout(() => this.onStuck(), 1); // its 'done' is on the way
+        return;
+      }
+    }
+    this.drainAll();
+    const report = this.detector.check(state.nowNs(), true);
+    if (report) this.stop('deadlock', undefined, report);
+    else this.stop('error', { kind: 'internal', message: 'no thread can run, but the deadlock detector found no wait it could explain', site: '' });
+  }
+}

@@ -4,15 +4,16 @@
  * can do this itself, in the webview or in the standalone report. The findings (potential
  * deadlocks, data races) come from the same trace, after the first frame: they read every event.
  */
-import type { TimelineModel, TimelineQueries } from '../analysis/model';
 import { lockOrderInversions, type LockOrderInversion } from '../analysis/lockOrder';
 import { findRaces, type DataRace } from '../analysis/races';
+import { buildTimeline } from '../analysis/timeline';
+import { BYTE_KIND } from '../trace/events';
 import { decodeTraceBinary } from '../trace/file';
 import { EVENT_BYTES, EventKind, type Trace } from '../trace/format';
-import { buildTimeline } from '../analysis/timeline';
+import type { Model } from './ui/view';
 
-export interface LoadedRun {
-  model: TimelineModel & TimelineQueries;
+interface LoadedRun {
+  model: Model;
   /** Kept for findingsOf; let go once the findings are shown. */
   trace: Trace;
   decodeMs: number;
@@ -28,7 +29,7 @@ export function loadRun(traceBytes: Uint8Array): LoadedRun {
   return { model, trace, decodeMs: t1 - t0, modelMs: t2 - t1 };
 }
 
-export interface RunFindings {
+interface RunFindings {
   lockOrder: LockOrderInversion[];
   /** Undefined: the run recorded no shared access, so races were not looked for. */
   races: DataRace[] | undefined;
@@ -40,10 +41,10 @@ const SHARED_WRITE: number = EventKind.SharedWrite;
 const EVENT_SIZE: number = EVENT_BYTES;
 
 /** Whether any thread recorded a Value / SharedArray access (only the kind byte is read: the race check itself reads everything). */
-export function recordedSharedAccesses(trace: Trace): boolean {
+function recordedSharedAccesses(trace: Trace): boolean {
   for (const bytes of trace.events) {
     if (!bytes) continue;
-    for (let offset = 8; offset < bytes.byteLength; offset += EVENT_SIZE) {
+    for (let offset = BYTE_KIND; offset < bytes.byteLength; offset += EVENT_SIZE) {
       const kind = bytes[offset];
       if (kind === SHARED_READ || kind === SHARED_WRITE) return true;
     }

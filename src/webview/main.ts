@@ -5,9 +5,11 @@
  * through the same validated message handler.
  */
 import { MessageHandler, parseToPanel, parseViewState, type FromPanel, type ToPanel, type ViewState } from '../shared/protocol';
+import type { Trace } from '../trace/format';
 import { findingsOf, loadRun } from './load';
 import { CompareView } from './ui/compare';
-import { Panel, type PanelHost } from './ui/panel';
+import type { PanelHost } from './ui/host';
+import { Panel } from './ui/panel';
 import { readEmbeddedMeta, readEmbeddedTrace, readTimings } from './standalone';
 
 interface VsCodeApi {
@@ -71,44 +73,56 @@ function main(): void {
   };
 
   const handler = new MessageHandler<ToPanel, FromPanel>(parseToPanel, (message) => host.post(message), (raw) => {
-    const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type) : typeof raw;
+    const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String(raw.type) : typeof raw;
     host.post({ type: 'log', level: 'warn', message: `panel ignored a malformed or unknown message (${type.slice(0, 60)})` });
   });
+  /**
+   * Runs `build` once the progress text has painted (building the model is synchronous). If it
+   * throws, the view shows the error and the host is answered `loaded` with ok: false.
+   */
+  const afterProgress = (requestId: number, view: { showError(message: string): void }, build: () => void) => {
+    requestAnimationFrame(() => setTimeout(() => {
+      try {
+        build();
+      } catch (error) {
+        const text = (error as Error).message;
+        view.showError(text);
+        hook.error = text;
+        handler.send({ type: 'loaded', requestId, ok: false, message: text });
+      }
+    }, 0));
+  };
+  /** Potential deadlocks and races of a run, into its panel (they read every event again); a failure is only logged. */
+  const showFindings = (shown: Panel | undefined, trace: Trace, took?: (ms: number) => void) => {
+    try {
+      const findings = findingsOf(trace);
+      took?.(findings.ms);
+      shown?.setFindings(findings.lockOrder, findings.races);
+    } catch (error) {
+      host.post({ type: 'log', level: 'warn', message: `could not look for potential deadlocks and races: ${(error as Error).message}` });
+    }
+  };
   handler.registerHandler('load', (message) => {
     const panel = single();
     hook.ready = false;
     panel.showProgress('Reading the trace…');
-    // Let the progress text paint before the (synchronous) model build.
-    requestAnimationFrame(() => setTimeout(() => {
-      try {
-        const loaded = loadRun(message.trace);
-        hook.timings.decodeMs = loaded.decodeMs;
-        hook.timings.modelMs = loaded.modelMs;
-        const setModelStart = performance.now();
-        panel.setModel(loaded.model, message.sources ?? [], saved, message.about);
-        hook.timings.setModelMs = performance.now() - setModelStart;
-        void panel.nextFrame().then(() => {
-          hook.timings.firstFrameAtMs = panel.stats.firstFrameAtMs;
-          // Potential deadlocks and races read every event again: after the first frame, not before it.
-          setTimeout(() => {
-            try {
-              const findings = findingsOf(loaded.trace);
-              hook.timings.findingsMs = findings.ms;
-              panel.setFindings(findings.lockOrder, findings.races);
-            } catch (error) {
-              host.post({ type: 'log', level: 'warn', message: `could not look for potential deadlocks and races: ${(error as Error).message}` });
-            }
-            hook.ready = true;
-          }, 0);
-        });
-        handler.send({ type: 'loaded', requestId: message.requestId, ok: true, threads: loaded.model.threads.length, events: loaded.model.events });
-      } catch (error) {
-        const text = (error as Error).message;
-        panel.showError(text);
-        hook.error = text;
-        handler.send({ type: 'loaded', requestId: message.requestId, ok: false, message: text });
-      }
-    }, 0));
+    afterProgress(message.requestId, panel, () => {
+      const loaded = loadRun(message.trace);
+      hook.timings.decodeMs = loaded.decodeMs;
+      hook.timings.modelMs = loaded.modelMs;
+      const setModelStart = performance.now();
+      panel.setModel(loaded.model, message.sources ?? [], saved, message.about);
+      hook.timings.setModelMs = performance.now() - setModelStart;
+      void panel.nextFrame().then(() => {
+        hook.timings.firstFrameAtMs = panel.stats.firstFrameAtMs;
+        // Potential deadlocks and races read every event again: after the first frame, not before it.
+        setTimeout(() => {
+          showFindings(panel, loaded.trace, (ms) => (hook.timings.findingsMs = ms));
+          hook.ready = true;
+        }, 0);
+      });
+      handler.send({ type: 'loaded', requestId: message.requestId, ok: true, threads: loaded.model.threads.length, events: loaded.model.events });
+    });
   });
   handler.registerHandler('compare', (message) => {
     compare = new CompareView(root, host, message.runs.map((run) => run.label));
@@ -117,34 +131,20 @@ function main(): void {
     hook.panel = view.panels[0];
     hook.ready = false;
     for (const shown of view.panels) shown.showProgress('Reading the traces…');
-    requestAnimationFrame(() => setTimeout(() => {
-      try {
-        const loaded = message.runs.map((run) => ({ run, ...loadRun(run.trace) }));
-        const runs = loaded.map(({ run, model }) => ({ run, model }));
-        view.setModels(runs, message.sources ?? []);
-        // Two runs of one snippet, each usually small: their findings at once.
-        loaded.forEach(({ trace }, i) => {
-          try {
-            const findings = findingsOf(trace);
-            view.panels[i]?.setFindings(findings.lockOrder, findings.races);
-          } catch (error) {
-            host.post({ type: 'log', level: 'warn', message: `could not look for potential deadlocks and races: ${(error as Error).message}` });
-          }
-        });
-        void view.nextFrame().then(() => {
-          hook.ready = true;
-        });
-        handler.send({
-          type: 'loaded', requestId: message.requestId, ok: true,
-          threads: runs.reduce((sum, { model }) => sum + model.threads.length, 0), events: runs.reduce((sum, { model }) => sum + model.events, 0),
-        });
-      } catch (error) {
-        const text = (error as Error).message;
-        view.showError(text);
-        hook.error = text;
-        handler.send({ type: 'loaded', requestId: message.requestId, ok: false, message: text });
-      }
-    }, 0));
+    afterProgress(message.requestId, view, () => {
+      const loaded = message.runs.map((run) => ({ run, ...loadRun(run.trace) }));
+      const runs = loaded.map(({ run, model }) => ({ run, model }));
+      view.setModels(runs, message.sources ?? []);
+      // Two runs of one snippet, each usually small: their findings at once.
+      loaded.forEach(({ trace }, i) => showFindings(view.panels[i], trace));
+      void view.nextFrame().then(() => {
+        hook.ready = true;
+      });
+      handler.send({
+        type: 'loaded', requestId: message.requestId, ok: true,
+        threads: runs.reduce((sum, { model }) => sum + model.threads.length, 0), events: runs.reduce((sum, { model }) => sum + model.events, 0),
+      });
+    });
   });
   handler.registerHandler('progress', (message) => {
     showProgress(`${message.phase === 'bundling' ? 'Bundling' : message.phase === 'running' ? 'Running' : 'Stopping'}… ${(message.elapsedMs / 1000).toFixed(1)} s · ${message.threads} threads · ${message.events.toLocaleString('en-US')} events`);

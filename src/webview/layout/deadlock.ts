@@ -46,7 +46,7 @@ export function explainDeadlock(model: TimelineModel, deadlock: DeadlockView): s
   return `${lead}: ${parts.join('; ')}. None of them can go on.`;
 }
 
-export interface GraphNode {
+interface GraphNode {
   id: string;
   kind: 'thread' | 'primitive';
   label: string;
@@ -56,7 +56,7 @@ export interface GraphNode {
   yCssPx: number;
 }
 
-export interface GraphEdge {
+interface GraphEdge {
   from: string;
   to: string;
   /** "waits for" (thread → primitive) or "held by" (primitive → thread). */

@@ -10,9 +10,9 @@ import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
 
 export const STATE_BAR_CSS_PX = 20;
 export const HOLD_ROW_CSS_PX = 14;
-export const LANE_GAP_CSS_PX = 8;
+const LANE_GAP_CSS_PX = 8;
 /** Rows beyond this many primitives per lane are folded into the last row (rare; 200 locks held by one thread). */
-export const MAX_HOLD_ROWS = 8;
+const MAX_HOLD_ROWS = 8;
 
 /** The holds of one thread on one primitive, in start order, as indices into the thread's HoldColumns. */
 export interface HoldRow {
@@ -130,7 +130,7 @@ export const LANE_FILTERS: { id: string; label: string }[] = [
 ];
 
 /** Time a lane spent in `state`, from its coarsest level of detail (one number per bucket there). */
-export function timeInState(model: TimelineModel, laneIndex: number, state: ThreadState): number {
+function timeInState(model: TimelineModel, laneIndex: number, state: ThreadState): number {
   const lod = model.threads[laneIndex].lod;
   const top = lod[lod.length - 1];
   if (!top) {
@@ -144,7 +144,7 @@ export function timeInState(model: TimelineModel, laneIndex: number, state: Thre
   return sum;
 }
 
-export function laneMatches(model: TimelineModel, rows: LaneRows[], laneIndex: number, filterText: string, laneFilter: string): boolean {
+function laneMatches(model: TimelineModel, rows: LaneRows[], laneIndex: number, filterText: string, laneFilter: string): boolean {
   const lane = model.threads[laneIndex];
   const needle = filterText.trim().toLowerCase();
   if (needle && !lane.name.toLowerCase().includes(needle) && !(lane.target ?? '').toLowerCase().includes(needle)) return false;
@@ -179,6 +179,8 @@ export interface LaneBox {
 
 export interface LaneLayout {
   boxes: LaneBox[];
+  /** Each box's bottom edge (topCssPx + heightCssPx), in order: what finding a box by height searches. */
+  bottomsCssPx: Float64Array;
   totalHeightCssPx: number;
 }
 
@@ -193,35 +195,20 @@ export function layoutLanes(model: TimelineModel, rows: LaneRows[], filterText: 
     boxes.push({ laneIndex, topCssPx: top, heightCssPx, stateTopCssPx: top + LANE_GAP_CSS_PX / 2, holdRowTopsCssPx });
     top += heightCssPx;
   });
-  return { boxes, totalHeightCssPx: top };
+  return { boxes, bottomsCssPx: Float64Array.from(boxes, (box) => box.topCssPx + box.heightCssPx), totalHeightCssPx: top };
 }
 
 /** The boxes that intersect [scrollTop, scrollTop + height): lanes are virtualised. */
 export function visibleBoxes(layout: LaneLayout, scrollTopCssPx: number, heightCssPx: number): LaneBox[] {
   const { boxes } = layout;
-  let low = 0;
-  let high = boxes.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (boxes[mid].topCssPx + boxes[mid].heightCssPx <= scrollTopCssPx) low = mid + 1;
-    else high = mid;
-  }
   const out: LaneBox[] = [];
-  for (let i = low; i < boxes.length && boxes[i].topCssPx < scrollTopCssPx + heightCssPx; i++) out.push(boxes[i]);
+  for (let i = upperBound(layout.bottomsCssPx, boxes.length, scrollTopCssPx); i < boxes.length && boxes[i].topCssPx < scrollTopCssPx + heightCssPx; i++) out.push(boxes[i]);
   return out;
 }
 
 /** The lane box and what part of it is under a vertical position (lane coordinates). */
 export function boxAt(layout: LaneLayout, yCssPx: number): { box: LaneBox; part: 'state' | 'hold' | 'gap'; holdRow: number } | undefined {
-  const { boxes } = layout;
-  let low = 0;
-  let high = boxes.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (boxes[mid].topCssPx + boxes[mid].heightCssPx <= yCssPx) low = mid + 1;
-    else high = mid;
-  }
-  const box = boxes[low];
+  const box = layout.boxes[upperBound(layout.bottomsCssPx, layout.boxes.length, yCssPx)];
   if (!box || yCssPx < box.topCssPx) return undefined;
   if (yCssPx >= box.stateTopCssPx && yCssPx < box.stateTopCssPx + STATE_BAR_CSS_PX) return { box, part: 'state', holdRow: -1 };
   for (let r = 0; r < box.holdRowTopsCssPx.length; r++) {

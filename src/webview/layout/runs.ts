@@ -13,7 +13,7 @@ import { firstHoldEndingAfter, type HoldRow } from './lanes';
 import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
 
 
-export interface StateRun {
+interface StateRun {
   x0DevicePx: number;
   x1DevicePx: number;
   state: ThreadState;
@@ -34,7 +34,7 @@ WEIGHT[ThreadState.Finished] = 0.05;
 WEIGHT[ThreadState.Failed] = 0.1;
 WEIGHT[ThreadState.WaitingForGil] = 3;
 
-export function dominantState(timeInState: ArrayLike<number>, offset: number): ThreadState | -1 {
+function dominantState(timeInState: ArrayLike<number>, offset: number): ThreadState | -1 {
   let best = -1;
   let bestWeight = 0;
   for (let s = 0; s < THREAD_STATE_COUNT; s++) {
@@ -44,11 +44,11 @@ export function dominantState(timeInState: ArrayLike<number>, offset: number): T
       best = s;
     }
   }
-  return best as ThreadState | -1;
+  return best;
 }
 
 /** The level of detail to draw from: the coarsest whose bucket is at most a device pixel; -1: draw intervals. */
-export function pickLodLevel(lane: ThreadLane, nsPerDevicePx: number): number {
+function pickLodLevel(lane: ThreadLane, nsPerDevicePx: number): number {
   let level = -1;
   for (let k = 0; k < lane.lod.length; k++) if (lane.lod[k].bucketNs <= nsPerDevicePx) level = k;
   return level;
@@ -94,7 +94,7 @@ export function stateRuns(lane: ThreadLane, scale: TimeScale, lodOriginNs: numbe
     const x1 = scale.timeNsToDevicePx(columns.endNs[i]);
     // Wide, or crossing into the next pixel: drawn as it is (the next pixel starts with it).
     if (x1 - x0 >= 1 || Math.floor(x0) !== Math.floor(x1)) {
-      pushRun(out, Math.max(0, x0), Math.min(widthDevicePx, x1), columns.state[i] as ThreadState);
+      pushRun(out, Math.max(0, x0), Math.min(widthDevicePx, x1), columns.state[i]);
       i++;
       continue;
     }
@@ -115,7 +115,7 @@ export function stateRuns(lane: ThreadLane, scale: TimeScale, lodOriginNs: numbe
   return out;
 }
 
-export interface HoldBar {
+interface HoldBar {
   x0DevicePx: number;
   x1DevicePx: number;
   /** Index into the thread's HoldColumns of the first hold in this bar (a 1-px bar may stand for many). */

@@ -48,7 +48,7 @@ export class TimeScale {
 }
 
 /** Room left on each side of the run when it is fitted (and as far as panning goes), as a share of the run. */
-export const FIT_MARGIN = 0.03;
+const FIT_MARGIN = 0.03;
 
 /** The whole run with a little room on each side, so what happens at the very end is not on the edge. */
 export function fitRange(boundsStartNs: number, boundsEndNs: number): { startNs: number; endNs: number } {
@@ -57,7 +57,7 @@ export function fitRange(boundsStartNs: number, boundsEndNs: number): { startNs:
 }
 
 /** The narrowest view: 100 ns across the whole time area. */
-export const MIN_VISIBLE_NS = 100;
+const MIN_VISIBLE_NS = 100;
 
 /**
  * Keeps a visible range inside [boundsStartNs, boundsEndNs] (with a little margin) and no
@@ -95,7 +95,7 @@ export function panRange(scale: TimeScale, deltaCssPx: number): { startNs: numbe
   return { startNs: scale.startNs + deltaNs, endNs: scale.endNs + deltaNs };
 }
 
-export interface Tick {
+interface Tick {
   timeNs: number;
   label: string;
 }
@@ -125,16 +125,4 @@ export function ticks(scale: TimeScale, originNs: number, minSpacingCssPx = 90):
   return out;
 }
 
-/** A duration for people: "812 ms", "1.25 s", "37.5 µs", "420 ns". */
-export function formatDurationNs(durationNs: number): string {
-  const ns = Math.abs(durationNs);
-  const sign = durationNs < 0 ? '−' : '';
-  if (ns >= 1e9) return `${sign}${trim(ns / 1e9)} s`;
-  if (ns >= 1e6) return `${sign}${trim(ns / 1e6)} ms`;
-  if (ns >= 1e3) return `${sign}${trim(ns / 1e3)} µs`;
-  return `${sign}${Math.round(ns)} ns`;
-}
-
-function trim(value: number): string {
-  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-}
+export { formatDurationNs } from '../../shared/wording';

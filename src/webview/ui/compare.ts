@@ -6,12 +6,11 @@
  * (the single view keeps that) and without Re-run / Find deadlock / Export (they act on one run).
  */
 import type { FromPanel, SourceText, CompareRun } from '../../shared/protocol';
-import type { TimelineModel, TimelineQueries } from '../../analysis/model';
 import { formatDurationNs } from '../layout/timeScale';
 import { clear, el } from './dom';
-import { Panel, type PanelHost } from './panel';
-
-type Model = TimelineModel & TimelineQueries;
+import type { PanelHost } from './host';
+import { Panel } from './panel';
+import type { Model } from './view';
 
 export class CompareView {
   readonly panels: Panel[] = [];

@@ -2,7 +2,7 @@
  * Building DOM without HTML strings: every text goes through textContent, so a thread named
  * `<img src=x onerror=…>` stays text. Styles are set through the CSSOM (allowed by the CSP).
  */
-export interface ElementOptions {
+interface ElementOptions {
   className?: string;
   text?: string;
   attrs?: Record<string, string>;

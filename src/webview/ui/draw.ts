@@ -1,110 +1,23 @@
 /**
- * Paints one frame of the swimlanes onto the canvas: axis, lanes (state runs), hold bars,
- * markers, hand-offs, the deadlock's segments and highlights. It only draws and records what it
- * drew (hit targets for tests and tooltips); layout and time↔pixel conversions come from
- * layout/ and one TimeScale. The canvas transform is CSS pixels (× devicePixelRatio).
+ * Paints one frame of the swimlanes onto the canvas, in order: lane backgrounds and grid, each
+ * visible lane (state runs, hold bars, markers), the overlays (the deadlock, hand-off arrows,
+ * the cursor), the name gutter, the GIL lane and the axis. It only draws and records what it
+ * drew (hit targets for tests); layout and time↔pixel conversions come from layout/ and one
+ * TimeScale. The canvas transform is CSS pixels (× devicePixelRatio). What a frame is drawn
+ * from is frame.ts; the overlays, the axis and the GIL lane are painted by overlays.ts,
+ * axis.ts and gil.ts.
  */
-import { type PrimitiveInfo, type TimelineModel, type TimelineQueries } from '../../analysis/model';
-import { HOLD_ROW_CSS_PX, STATE_BAR_CSS_PX, visibleBoxes, type LaneBox, type LaneLayout, type LaneRows } from '../layout/lanes';
-
+import { THREAD_STATE_NAMES, ThreadState } from '../../trace/format';
+import { HOLD_ROW_CSS_PX, STATE_BAR_CSS_PX, visibleBoxes, type LaneBox } from '../layout/lanes';
 import { holdBars, stateRuns } from '../layout/runs';
-
+import { ticks } from '../layout/timeScale';
 import { lowerBound, upperBound } from '../../shared/search';
-
-import { ticks, type TimeScale } from '../layout/timeScale';
-
+import { drawAxis, drawGridLines } from './axis';
+import { fitText, fitTextMiddle, font } from './canvasText';
+import { GUTTER_CSS_PX, lanesTopCssPx, pushTarget, threadColorSlot, type FrameInput, type FrameOutput, type LaneY } from './frame';
+import { drawGilLane } from './gil';
+import { drawDeadlock, drawHandoffs } from './overlays';
 import { stateBarShare, withAlpha, type Theme } from './theme';
-import { ThreadState } from '../../trace/format';
-
-
-export const GUTTER_CSS_PX = 184;
-export const AXIS_CSS_PX = 28;
-/** GIL mode: the GIL lane, fixed under the axis above the (scrolling) thread lanes. */
-export const GIL_LANE_CSS_PX = 26;
-const GIL_BAR_CSS_PX = 18;
-
-/** Where the thread lanes begin: under the axis, and under the GIL lane in GIL mode. */
-export function lanesTopCssPx(model: TimelineModel | undefined): number {
-  return AXIS_CSS_PX + (model?.gil ? GIL_LANE_CSS_PX : 0);
-}
-
-/** A thread's colour slot on the GIL lane: its lane position (MainThread first). */
-export function threadColorSlot(model: TimelineModel, tid: number, slots: number): number {
-  const laneIndex = model.threads.findIndex((lane) => lane.tid === tid);
-  return (laneIndex < 0 ? tid : laneIndex) % slots;
-}
-/** Beyond this many hand-offs in view the arrows would be a smear: ask to zoom in instead. */
-export const MAX_HANDOFFS_DRAWN = 400;
-const MAX_HIT_TARGETS = 4000;
-
-export interface HitTarget {
-  kind: 'hold' | 'blocked' | 'waiting' | 'gil-wait' | 'gil' | 'marker' | 'lane';
-  tid: number;
-  thread: string;
-  objectId?: number;
-  name?: string;
-  /** CSS pixels relative to the canvas. */
-  xCssPx: number;
-  yCssPx: number;
-  widthCssPx: number;
-  heightCssPx: number;
-  startNs?: number;
-  endNs?: number;
-}
-
-/** Per lane, markers sorted by time (indices into model.markers). */
-export interface MarkerIndex {
-  timeNs: Float64Array;
-  marker: Uint32Array;
-}
-
-export interface DeadlockHighlight {
-  /** Interval indices per lane index that take part in the cycle (the final blocked segment). */
-  segments: { laneIndex: number; interval: number }[];
-  /** Holds (lane index, hold index) of the primitives in the cycle, held at the deadlock. */
-  holds: { laneIndex: number; hold: number }[];
-  detectedAtNs: number;
-}
-
-export interface FrameInput {
-  context: CanvasRenderingContext2D;
-  model: TimelineModel & TimelineQueries;
-  rows: LaneRows[];
-  primitiveById: Map<number, PrimitiveInfo>;
-  layout: LaneLayout;
-  theme: Theme;
-  /** The time area (right of the gutter). */
-  scale: TimeScale;
-  widthCssPx: number;
-  heightCssPx: number;
-  devicePixelRatio: number;
-  scrollTopCssPx: number;
-  /** The primitive whose holds stand out (hovered or picked); the others are dimmed. */
-  highlightObjectId: number | undefined;
-  /** Several primitives that stand out when no single one does (a potential deadlock's locks, hovered or picked in the sidebar). */
-  highlightObjectIds?: ReadonlySet<number>;
-  /** Lanes that stand out with the selected one (the threads of a potential deadlock or a race). */
-  highlightLaneIndices?: ReadonlySet<number>;
-  selectedLaneIndex: number | undefined;
-  showHandoffs: boolean;
-  /** Hand-offs sorted by acquire time: indices into model.handoffs and their acquire times. */
-  handoffOrder: Uint32Array;
-  handoffAcquireNs: Float64Array;
-  markers: MarkerIndex[];
-  deadlock: DeadlockHighlight | undefined;
-  /** The deadlock entry picked in the inspector: its segment is drawn with the focus colour. */
-  selectedDeadlockTid: number | undefined;
-  cursorNs: number | undefined;
-  rangeSelectionCssPx: { from: number; to: number } | undefined;
-  /** Said in the lane area when no lane shows (no thread ran; the filter hides every lane). */
-  emptyMessage: string | undefined;
-}
-
-export interface FrameOutput {
-  hitTargets: HitTarget[];
-  handoffsInView: number;
-  handoffsDrawn: number;
-}
 
 export function drawFrame(input: FrameInput): FrameOutput {
   const { context: ctx, theme, scale, widthCssPx, heightCssPx, devicePixelRatio: dpr } = input;
@@ -133,15 +46,8 @@ export function drawFrame(input: FrameInput): FrameOutput {
       ctx.fillRect(0, laneY(box.topCssPx), widthCssPx, box.heightCssPx);
     }
   });
-  ctx.strokeStyle = withAlpha(theme.foreground, 0.08);
   ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const tick of tickList) {
-    const x = Math.round(GUTTER_CSS_PX + scale.timeNsToCssPx(tick.timeNs)) + 0.5;
-    ctx.moveTo(x, lanesTop);
-    ctx.lineTo(x, heightCssPx);
-  }
-  ctx.stroke();
+  drawGridLines(input, tickList, lanesTop, heightCssPx);
 
   // The time area: clip so bars never run into the gutter.
   ctx.save();
@@ -193,15 +99,7 @@ export function drawFrame(input: FrameInput): FrameOutput {
   return out;
 }
 
-function font(theme: Theme, sizeCssPx: number, weight = ''): string {
-  return `${weight ? `${weight} ` : ''}${sizeCssPx}px ${theme.font}`;
-}
-
-function pushTarget(out: FrameOutput, target: HitTarget): void {
-  if (out.hitTargets.length < MAX_HIT_TARGETS) out.hitTargets.push(target);
-}
-
-function drawLane(input: FrameInput, box: LaneBox, laneY: (cssPx: number) => number, out: FrameOutput): void {
+function drawLane(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameOutput): void {
   const { context: ctx, model, theme, scale, devicePixelRatio: dpr } = input;
   const lane = model.threads[box.laneIndex];
   const stateTop = laneY(box.stateTopCssPx);
@@ -216,7 +114,7 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: (cssPx: number) => num
     ctx.fillRect(x0, top, width, height);
     if (run.state === ThreadState.Blocked || run.state === ThreadState.Waiting || run.state === ThreadState.WaitingForGil) {
       pushTarget(out, {
-        kind: run.state === ThreadState.Blocked ? 'blocked' : run.state === ThreadState.Waiting ? 'waiting' : 'gil-wait', tid: lane.tid, thread: lane.name,
+        kind: THREAD_STATE_NAMES[run.state], tid: lane.tid, thread: lane.name,
         xCssPx: x0, yCssPx: stateTop, widthCssPx: width, heightCssPx: STATE_BAR_CSS_PX,
         startNs: scale.devicePxToTimeNs(run.x0DevicePx), endNs: scale.devicePxToTimeNs(run.x1DevicePx),
       });
@@ -308,7 +206,7 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: (cssPx: number) => num
   }
 }
 
-export function holdLabel(kind: string, name: string, depth: number): string {
+function holdLabel(kind: string, name: string, depth: number): string {
   if (kind === 'RLock' && depth > 1) return `${name} (depth ${depth})`;
   return name;
 }
@@ -340,34 +238,8 @@ function drawMarker(ctx: CanvasRenderingContext2D, theme: Theme, kind: string, x
   ctx.stroke();
 }
 
-/** The longest prefix of `text` (with an ellipsis) that fits in `widthCssPx`, or '' if not even one letter. */
-export function fitText(ctx: CanvasRenderingContext2D, text: string, widthCssPx: number): string {
-  if (ctx.measureText(text).width <= widthCssPx) return text;
-  let low = 0;
-  let high = text.length;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= widthCssPx) low = mid;
-    else high = mid - 1;
-  }
-  return low === 0 ? '' : `${text.slice(0, low)}…`;
-}
 
-/** Like fitText, but cuts the middle: thread names often differ only at the end (ThreadPoolExecutor-0_1). */
-export function fitTextMiddle(ctx: CanvasRenderingContext2D, text: string, widthCssPx: number): string {
-  if (ctx.measureText(text).width <= widthCssPx) return text;
-  let low = 0;
-  let high = text.length;
-  const cut = (keep: number) => `${text.slice(0, Math.ceil(keep / 2))}…${text.slice(text.length - Math.floor(keep / 2))}`;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (ctx.measureText(cut(mid)).width <= widthCssPx) low = mid;
-    else high = mid - 1;
-  }
-  return low === 0 ? '' : cut(low);
-}
-
-function drawLaneName(input: FrameInput, box: LaneBox, laneY: (cssPx: number) => number, out: FrameOutput): void {
+function drawLaneName(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameOutput): void {
   const { context: ctx, model, theme } = input;
   const lane = model.threads[box.laneIndex];
   const y = laneY(box.stateTopCssPx) + STATE_BAR_CSS_PX / 2;
@@ -417,238 +289,4 @@ function drawLaneName(input: FrameInput, box: LaneBox, laneY: (cssPx: number) =>
     ctx.fillText(fitted, GUTTER_CSS_PX - 8, laneY(box.holdRowTopsCssPx[r]) + HOLD_ROW_CSS_PX / 2);
   });
   ctx.textAlign = 'left';
-}
-
-/**
- * The GIL lane: one bar per hold in the holder's colour, its name inside when it fits. Many
- * holds in view (a switch every 5 ms over a long run): one column per device pixel, the holder
- * at the pixel's middle, so the cost is the width, not the number of holds.
- */
-function drawGilLane(input: FrameInput, tickList: { timeNs: number }[], out: FrameOutput): void {
-  const { context: ctx, model, theme, scale, widthCssPx, devicePixelRatio: dpr } = input;
-  const gil = model.gil!;
-  const top = AXIS_CSS_PX;
-  const barTop = top + (GIL_LANE_CSS_PX - GIL_BAR_CSS_PX) / 2;
-  ctx.fillStyle = theme.widgetBackground;
-  ctx.fillRect(0, top, widthCssPx, GIL_LANE_CSS_PX);
-  ctx.strokeStyle = withAlpha(theme.foreground, 0.08);
-  ctx.beginPath();
-  for (const tick of tickList) {
-    const x = Math.round(GUTTER_CSS_PX + scale.timeNsToCssPx(tick.timeNs)) + 0.5;
-    ctx.moveTo(x, top);
-    ctx.lineTo(x, top + GIL_LANE_CSS_PX);
-  }
-  ctx.stroke();
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(GUTTER_CSS_PX, top, scale.widthCssPx, GIL_LANE_CSS_PX);
-  ctx.clip();
-  const slots = theme.threadColor.length;
-  const colorOf = new Map<number, number>();
-  const slotOf = (tid: number) => {
-    let slot = colorOf.get(tid);
-    if (slot === undefined) colorOf.set(tid, (slot = threadColorSlot(model, tid, slots)));
-    return slot;
-  };
-  const first = Math.max(0, upperBound(gil.endNs, gil.count, scale.startNs) - 1);
-  const last = upperBound(gil.startNs, gil.count, scale.endNs);
-  const widthDevicePx = scale.widthCssPx * dpr;
-  const nameOf = new Map(model.threads.map((lane) => [lane.tid, lane.name]));
-  if (last - first > widthDevicePx) {
-    for (let px = 0; px < widthDevicePx; px++) {
-      const i = upperBound(gil.startNs, gil.count, scale.devicePxToTimeNs(px + 0.5)) - 1;
-      if (i < 0 || gil.endNs[i] < scale.devicePxToTimeNs(px)) continue;
-      ctx.fillStyle = theme.threadColor[slotOf(gil.tid[i])];
-      ctx.fillRect(GUTTER_CSS_PX + px / dpr, barTop, 1 / dpr, GIL_BAR_CSS_PX);
-    }
-  } else {
-    ctx.font = font(theme, 10);
-    ctx.textBaseline = 'middle';
-    for (let i = first; i < last; i++) {
-      const x0 = GUTTER_CSS_PX + scale.timeNsToCssPx(gil.startNs[i]);
-      const width = Math.max(1 / dpr, scale.timeNsToCssPx(gil.endNs[i]) - scale.timeNsToCssPx(gil.startNs[i]));
-      const slot = slotOf(gil.tid[i]);
-      ctx.fillStyle = theme.threadColor[slot];
-      ctx.fillRect(x0, barTop, width, GIL_BAR_CSS_PX);
-      const name = nameOf.get(gil.tid[i]) ?? `#${gil.tid[i]}`;
-      if (width > 30) {
-        const fitted = fitTextMiddle(ctx, name, width - 6);
-        if (fitted && (fitted === name || fitted.length >= 4)) {
-          ctx.fillStyle = theme.threadText[slot];
-          ctx.fillText(fitted, Math.max(x0, GUTTER_CSS_PX) + 3, barTop + GIL_BAR_CSS_PX / 2 + 0.5);
-        }
-      }
-      pushTarget(out, {
-        kind: 'gil', tid: gil.tid[i], thread: name, xCssPx: x0, yCssPx: barTop, widthCssPx: width, heightCssPx: GIL_BAR_CSS_PX,
-        startNs: gil.startNs[i], endNs: gil.endNs[i],
-      });
-    }
-  }
-  ctx.restore();
-  ctx.font = font(theme, 12, '600');
-  ctx.textBaseline = 'middle';
-  ctx.fillStyle = theme.foreground;
-  ctx.fillText('GIL', 8, top + GIL_LANE_CSS_PX / 2);
-  ctx.font = font(theme, 10);
-  ctx.fillStyle = theme.muted;
-  ctx.fillText(`${gil.switches.toLocaleString('en-US')} switches, ${gil.forcedSwitches.toLocaleString('en-US')} forced`, 40, top + GIL_LANE_CSS_PX / 2);
-  ctx.strokeStyle = theme.border;
-  ctx.beginPath();
-  ctx.moveTo(0, top + GIL_LANE_CSS_PX - 0.5);
-  ctx.lineTo(widthCssPx, top + GIL_LANE_CSS_PX - 0.5);
-  ctx.moveTo(GUTTER_CSS_PX - 0.5, top);
-  ctx.lineTo(GUTTER_CSS_PX - 0.5, top + GIL_LANE_CSS_PX);
-  ctx.stroke();
-}
-
-function drawAxis(input: FrameInput, tickList: { timeNs: number; label: string }[]): void {
-  const { context: ctx, theme, scale, widthCssPx } = input;
-  ctx.fillStyle = theme.widgetBackground;
-  ctx.fillRect(0, 0, widthCssPx, AXIS_CSS_PX);
-  ctx.strokeStyle = theme.border;
-  ctx.beginPath();
-  ctx.moveTo(0, AXIS_CSS_PX - 0.5);
-  ctx.lineTo(widthCssPx, AXIS_CSS_PX - 0.5);
-  ctx.stroke();
-  ctx.font = font(theme, 11);
-  ctx.textBaseline = 'middle';
-  ctx.fillStyle = theme.muted;
-  ctx.fillText('threads', 8, AXIS_CSS_PX / 2);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(GUTTER_CSS_PX, 0, scale.widthCssPx, AXIS_CSS_PX);
-  ctx.clip();
-  // The deadlock's flag goes first; tick labels that would run into it are left out.
-  let flag: { left: number; right: number } | undefined;
-  const deadlock = input.deadlock;
-  if (deadlock && deadlock.detectedAtNs >= scale.startNs && deadlock.detectedAtNs <= scale.endNs) {
-    const x = GUTTER_CSS_PX + scale.timeNsToCssPx(deadlock.detectedAtNs);
-    ctx.font = font(theme, 11, '600');
-    const text = 'deadlock found';
-    const width = ctx.measureText(text).width + 8;
-    const left = x - width - 2 < GUTTER_CSS_PX ? x + 2 : x - width - 2;
-    flag = { left, right: left + width };
-    ctx.fillStyle = theme.error;
-    ctx.fillRect(left, 4, width, AXIS_CSS_PX - 10);
-    ctx.fillStyle = theme.background;
-    ctx.fillText(text, left + 4, AXIS_CSS_PX / 2 - 1);
-  }
-  ctx.font = font(theme, 11);
-  ctx.strokeStyle = theme.muted;
-  ctx.fillStyle = theme.foreground;
-  ctx.beginPath();
-  for (const tick of tickList) {
-    const x = Math.round(GUTTER_CSS_PX + scale.timeNsToCssPx(tick.timeNs)) + 0.5;
-    ctx.moveTo(x, AXIS_CSS_PX - 6);
-    ctx.lineTo(x, AXIS_CSS_PX);
-    const labelRight = x + 3 + ctx.measureText(tick.label).width;
-    if (flag && labelRight > flag.left - 4 && x + 3 < flag.right + 4) continue;
-    ctx.fillText(tick.label, x + 3, AXIS_CSS_PX / 2 - 1);
-  }
-  ctx.stroke();
-  if (input.cursorNs !== undefined) {
-    const x = GUTTER_CSS_PX + scale.timeNsToCssPx(input.cursorNs);
-    const label = formatOffset(input.cursorNs - input.model.startNs);
-    ctx.font = font(theme, 11);
-    const width = ctx.measureText(label).width + 8;
-    const left = Math.min(Math.max(GUTTER_CSS_PX, x - width / 2), GUTTER_CSS_PX + scale.widthCssPx - width);
-    ctx.fillStyle = theme.foreground;
-    ctx.fillRect(left, 3, width, AXIS_CSS_PX - 8);
-    ctx.fillStyle = theme.background;
-    ctx.fillText(label, left + 4, AXIS_CSS_PX / 2 - 1);
-  }
-  ctx.restore();
-}
-
-/** A time on the axis, relative to the run's start, with enough digits to tell neighbours apart. */
-export function formatOffset(offsetNs: number): string {
-  const ns = Math.abs(offsetNs);
-  if (ns >= 1e9) return `${(offsetNs / 1e9).toFixed(4)} s`;
-  if (ns >= 1e6) return `${(offsetNs / 1e6).toFixed(3)} ms`;
-  if (ns >= 1e3) return `${(offsetNs / 1e3).toFixed(2)} µs`;
-  return `${offsetNs.toFixed(0)} ns`;
-}
-
-function drawDeadlock(input: FrameInput, laneY: (cssPx: number) => number): void {
-  const { context: ctx, model, theme, scale, deadlock } = input;
-  if (!deadlock) return;
-  const boxOf = new Map(input.layout.boxes.map((b) => [b.laneIndex, b]));
-  ctx.lineWidth = 2;
-  for (const { laneIndex, interval } of deadlock.segments) {
-    const box = boxOf.get(laneIndex);
-    if (!box) continue;
-    const columns = model.threads[laneIndex].states;
-    const x0 = GUTTER_CSS_PX + Math.max(-4, scale.timeNsToCssPx(columns.startNs[interval]));
-    const x1 = GUTTER_CSS_PX + Math.min(scale.widthCssPx + 4, scale.timeNsToCssPx(columns.endNs[interval]));
-    if (x1 < GUTTER_CSS_PX || x0 > GUTTER_CSS_PX + scale.widthCssPx) continue;
-    const selected = model.threads[laneIndex].tid === input.selectedDeadlockTid;
-    ctx.strokeStyle = selected ? theme.focus : theme.error;
-    ctx.lineWidth = selected ? 3 : 2;
-    ctx.strokeRect(x0 - 1, laneY(box.stateTopCssPx) - 2, Math.max(3, x1 - x0 + 2), STATE_BAR_CSS_PX + 4);
-  }
-  ctx.lineWidth = 2;
-  ctx.strokeStyle = theme.error;
-  ctx.setLineDash([4, 2]);
-  for (const { laneIndex, hold } of deadlock.holds) {
-    const box = boxOf.get(laneIndex);
-    if (!box) continue;
-    const holds = model.holds[laneIndex];
-    const rowIndex = input.rows[laneIndex].holdRows.findIndex((row) => row.objectId === holds.objectId[hold]);
-    if (rowIndex < 0) continue;
-    const x0 = GUTTER_CSS_PX + Math.max(-4, scale.timeNsToCssPx(holds.startNs[hold]));
-    const x1 = GUTTER_CSS_PX + Math.min(scale.widthCssPx + 4, scale.timeNsToCssPx(holds.endNs[hold]));
-    if (x1 < GUTTER_CSS_PX || x0 > GUTTER_CSS_PX + scale.widthCssPx) continue;
-    ctx.strokeRect(x0, laneY(box.holdRowTopsCssPx[rowIndex]), Math.max(3, x1 - x0), HOLD_ROW_CSS_PX);
-  }
-  ctx.setLineDash([]);
-  ctx.lineWidth = 1;
-  const x = GUTTER_CSS_PX + scale.timeNsToCssPx(deadlock.detectedAtNs);
-  ctx.strokeStyle = theme.error;
-  ctx.setLineDash([6, 3]);
-  ctx.beginPath();
-  ctx.moveTo(Math.round(x) + 0.5, lanesTopCssPx(model));
-  ctx.lineTo(Math.round(x) + 0.5, input.heightCssPx);
-  ctx.stroke();
-  ctx.setLineDash([]);
-}
-
-function drawHandoffs(input: FrameInput, laneY: (cssPx: number) => number, out: FrameOutput): void {
-  const { context: ctx, model, theme, scale } = input;
-  const count = input.handoffOrder.length;
-  if (!count) return;
-  // Hand-offs are short: those acquired in view (plus a margin for their release) are the ones to draw.
-  const from = lowerBound(input.handoffAcquireNs, count, scale.startNs);
-  const to = upperBound(input.handoffAcquireNs, count, scale.endNs + scale.durationNs * 0.1);
-  out.handoffsInView = to - from;
-  if (to - from > MAX_HANDOFFS_DRAWN) return;
-  const boxOf = new Map(input.layout.boxes.map((b) => [model.threads[b.laneIndex].tid, b]));
-  ctx.strokeStyle = withAlpha(theme.foreground, 0.7);
-  ctx.fillStyle = withAlpha(theme.foreground, 0.7);
-  ctx.lineWidth = 1.25;
-  for (let k = from; k < to; k++) {
-    const handoff = model.handoffs[input.handoffOrder[k]];
-    const fromBox = boxOf.get(handoff.fromTid);
-    const toBox = boxOf.get(handoff.toTid);
-    if (!fromBox || !toBox) continue;
-    const x0 = GUTTER_CSS_PX + scale.timeNsToCssPx(handoff.releaseNs);
-    const x1 = GUTTER_CSS_PX + scale.timeNsToCssPx(handoff.acquireNs);
-    const downward = toBox.topCssPx > fromBox.topCssPx;
-    const y0 = laneY(fromBox.stateTopCssPx) + (downward ? STATE_BAR_CSS_PX : 0);
-    const y1 = laneY(toBox.stateTopCssPx) + (downward ? 0 : STATE_BAR_CSS_PX);
-    const bend = Math.max(12, Math.abs(y1 - y0) / 3);
-    ctx.beginPath();
-    ctx.moveTo(x0, y0);
-    ctx.bezierCurveTo(x0 + bend / 2, y0 + (downward ? bend : -bend), x1 - bend / 2, y1 + (downward ? -bend : bend), x1, y1);
-    ctx.stroke();
-    // Arrow head pointing into the acquiring lane.
-    const direction = downward ? 1 : -1;
-    ctx.beginPath();
-    ctx.moveTo(x1, y1);
-    ctx.lineTo(x1 - 4, y1 - 7 * direction);
-    ctx.lineTo(x1 + 3, y1 - 6 * direction);
-    ctx.closePath();
-    ctx.fill();
-    out.handoffsDrawn++;
-  }
-  ctx.lineWidth = 1;
 }

@@ -21,7 +21,7 @@ export interface FindingFocus {
   tids: number[];
 }
 
-export interface FindingEvents {
+interface FindingEvents {
   /** The pointer or the focus is on a finding (undefined: it left). */
   hover(focus: FindingFocus | undefined): void;
   /** A finding's title was clicked: keep it highlighted (clicked again: let go). */
@@ -31,17 +31,17 @@ export interface FindingEvents {
 }
 
 /** Lock-order inversions worth listing: the run's own deadlock is explained by the banner and the inspector. */
-export function potentialDeadlocks(model: TimelineModel): LockOrderInversion[] {
+function potentialDeadlocks(model: TimelineModel): LockOrderInversion[] {
   return (model.lockOrder ?? []).filter((inversion) => !inversion.deadlockedInThisRun);
 }
 
 /** "alice ⇄ bob"; a longer cycle "fork 1 → fork 2 → … → fork 1". */
-export function cycleTitle(locks: string[]): string {
+function cycleTitle(locks: string[]): string {
   return locks.length === 2 ? `${locks[0]} ⇄ ${locks[1]}` : [...locks, locks[0]].join(' → ');
 }
 
 /** `counter`, or `slots[2]` for an element of a SharedArray. */
-export function raceLocation(model: TimelineModel, race: DataRace): string {
+function raceLocation(model: TimelineModel, race: DataRace): string {
   const kind = model.primitives.find((p) => p.id === race.objectId)?.kind;
   return kind === 'SharedArray' ? `${race.object}[${race.index}]` : race.object;
 }

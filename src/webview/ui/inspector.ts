@@ -9,7 +9,7 @@ import { deadlockGraph, explainDeadlock, objectName, siteText, threadName } from
 import { WAIT_KIND_NAMES } from '../../trace/format';
 import { clear, el, svg } from './dom';
 
-export interface InspectorEvents {
+interface InspectorEvents {
   site(entryIndex: number): void;
   thread(tid: number): void;
   primitive(objectId: number): void;

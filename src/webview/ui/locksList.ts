@@ -7,19 +7,19 @@ import type { LockStatistics, PrimitiveInfo, TimelineModel } from '../../analysi
 import { formatDurationNs } from '../layout/timeScale';
 import { clear, el } from './dom';
 
-export interface LockRow {
+interface LockRow {
   primitive: PrimitiveInfo;
   stats: LockStatistics;
 }
 
 /** Counts as people read them in a narrow column: 1,234 · 56.7 k · 2.00 M (the exact number is in the cell's title). */
-export function compactCount(n: number): string {
+function compactCount(n: number): string {
   if (n < 100_000) return n.toLocaleString('en-US');
   if (n < 1e6) return `${(n / 1e3).toFixed(0)} k`;
   return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} M`;
 }
 
-export const LOCK_COLUMNS: { key: string; label: string; title: string; value: (row: LockRow) => number | string; format: (row: LockRow) => string }[] = [
+const LOCK_COLUMNS: { key: string; label: string; title: string; value: (row: LockRow) => number | string; format: (row: LockRow) => string }[] = [
   { key: 'name', label: 'Lock', title: 'Name and kind', value: (r) => r.primitive.name.toLowerCase(), format: (r) => r.primitive.name },
   { key: 'acquisitions', label: 'Acq.', title: 'Acquisitions', value: (r) => r.stats.acquisitions, format: (r) => compactCount(r.stats.acquisitions) },
   { key: 'contended', label: 'Cont.', title: 'Contended acquisitions (had to wait)', value: (r) => r.stats.contended, format: (r) => compactCount(r.stats.contended) },
@@ -28,7 +28,7 @@ export const LOCK_COLUMNS: { key: string; label: string; title: string; value: (
   { key: 'maxHoldNs', label: 'Max hold', title: 'Longest single hold', value: (r) => r.stats.maxHoldNs, format: (r) => formatDurationNs(r.stats.maxHoldNs) },
 ];
 
-export function lockRows(model: TimelineModel): LockRow[] {
+function lockRows(model: TimelineModel): LockRow[] {
   const byId = new Map(model.primitives.map((p) => [p.id, p]));
   const rows: LockRow[] = [];
   for (const stats of model.stats) {
@@ -38,7 +38,7 @@ export function lockRows(model: TimelineModel): LockRow[] {
   return rows;
 }
 
-export function sortLockRows(rows: LockRow[], key: string, descending: boolean): LockRow[] {
+function sortLockRows(rows: LockRow[], key: string, descending: boolean): LockRow[] {
   const column = LOCK_COLUMNS.find((c) => c.key === key) ?? LOCK_COLUMNS[0];
   const sign = descending ? -1 : 1;
   return [...rows].sort((a, b) => {
@@ -50,7 +50,7 @@ export function sortLockRows(rows: LockRow[], key: string, descending: boolean):
   });
 }
 
-export interface LocksListEvents {
+interface LocksListEvents {
   hover(objectId: number | undefined, anchor: HTMLElement | undefined): void;
   select(objectId: number): void;
   sort(key: string, descending: boolean): void;

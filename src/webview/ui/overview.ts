@@ -5,11 +5,9 @@
  * the window.
  */
 import { type TimelineModel } from '../../analysis/model';
-import { GUTTER_CSS_PX } from './draw';
-
-import { withAlpha, type Theme } from './theme';
 import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
-
+import { GUTTER_CSS_PX } from './frame';
+import { withAlpha, type Theme } from './theme';
 
 export const OVERVIEW_CSS_PX = 36;
 
@@ -17,7 +15,7 @@ export const OVERVIEW_CSS_PX = 36;
 const STACK: ThreadState[] = [ThreadState.Running, ThreadState.Starting, ThreadState.Sleeping, ThreadState.WaitingForGil, ThreadState.Waiting, ThreadState.Blocked];
 
 /** Per column, the time all lanes spent in each state (from the level of detail just finer than a column). */
-export function overviewColumns(model: TimelineModel, columns: number): Float64Array {
+function overviewColumns(model: TimelineModel, columns: number): Float64Array {
   const out = new Float64Array(columns * THREAD_STATE_COUNT);
   const spanNs = Math.max(1, model.endNs - model.startNs);
   const columnNs = spanNs / columns;

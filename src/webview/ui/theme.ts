@@ -6,9 +6,9 @@ import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
  * only cue.
  */
 
-export const HOLD_COLOR_COUNT = 12;
+const HOLD_COLOR_COUNT = 12;
 /** Colours that tell threads apart on the GIL lane (a thread's colour is its lane position's, modulo). */
-export const THREAD_COLOR_COUNT = 8;
+const THREAD_COLOR_COUNT = 8;
 
 export interface Theme {
   background: string;
@@ -39,7 +39,7 @@ function cssVariable(style: CSSStyleDeclaration, name: string, fallback: string)
 }
 
 /** Parses #rgb, #rrggbb, rgb() and rgba() into 0…255 channels (others: mid grey). */
-export function parseColor(color: string): [number, number, number] {
+function parseColor(color: string): [number, number, number] {
   const hex = /^#([0-9a-f]{3,8})$/i.exec(color);
   if (hex) {
     const digits = hex[1];
@@ -51,7 +51,7 @@ export function parseColor(color: string): [number, number, number] {
   return [128, 128, 128];
 }
 
-export function luminance(color: string): number {
+function luminance(color: string): number {
   const [r, g, b] = parseColor(color).map((c) => {
     const v = c / 255;
     return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;

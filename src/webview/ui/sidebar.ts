@@ -1,0 +1,85 @@
+/**
+ * The sidebar beside the lanes, top to bottom: the deadlock inspector (inspector.ts), the
+ * potential deadlocks and data races (findings.ts), GIL mode's statistics (gil.ts) and the
+ * locks list (locksList.ts). It builds them for the run shown and passes what happens in them
+ * on to SidebarEvents (selection.ts answers); sorting the locks list it does itself.
+ */
+import { clear, el } from './dom';
+import { FindingsView, type FindingFocus } from './findings';
+import { threadColorSlot } from './frame';
+import { gilSection } from './gil';
+import type { PanelHost } from './host';
+import { DeadlockInspector } from './inspector';
+import { LocksList } from './locksList';
+import type { View } from './view';
+
+/** What the sidebar asks of the page. */
+export interface SidebarEvents {
+  selectSite(entryIndex: number): void;
+  selectLane(laneIndex: number): void;
+  selectObject(objectId: number): void;
+  hoverFinding(focus: FindingFocus | undefined): void;
+  pickFinding(focus: FindingFocus): void;
+  selectFindingSite(siteId: number, tid: number, button: HTMLElement): void;
+  hoverLock(objectId: number | undefined, anchor: HTMLElement | undefined): void;
+}
+
+export class Sidebar {
+  readonly element: HTMLElement = el('aside', { className: 'sidebar', attrs: { 'aria-label': 'Deadlocks, races and locks' } });
+  inspector: DeadlockInspector | undefined;
+  findings: FindingsView | undefined;
+  private locksList: LocksList | undefined;
+
+  constructor(
+    private readonly view: View,
+    private readonly hostKind: PanelHost['kind'],
+    private readonly viewChanged: () => void,
+  ) {}
+
+  /** Builds the sidebar for the run shown (again after a theme change or new findings), keeping its scroll. */
+  render(events: SidebarEvents): void {
+    const view = this.view;
+    const model = view.model;
+    if (!model || !view.theme) return;
+    const theme = view.theme;
+    const scrollTop = this.element.scrollTop;
+    clear(this.element);
+    if (model.deadlock) {
+      this.inspector = new DeadlockInspector(model, model.deadlock, view.sources, {
+        site: (index) => events.selectSite(index),
+        thread: (tid) => events.selectLane(model.threads.findIndex((t) => t.tid === tid)),
+        primitive: (objectId) => events.selectObject(objectId),
+      });
+      this.inspector.showSite(view.state.selectedSiteIndex, false);
+      this.element.append(this.inspector.element);
+    }
+    // The entries are new: the one under the pointer, if any, says so when the pointer moves.
+    view.findingHover = undefined;
+    this.findings = new FindingsView(model, view.sources, this.hostKind, {
+      hover: (focus) => events.hoverFinding(focus),
+      pick: (focus) => events.pickFinding(focus),
+      site: (siteId, tid, button) => events.selectFindingSite(siteId, tid, button),
+    });
+    this.findings.markPicked(view.findingPicked?.key);
+    this.element.append(...this.findings.elements);
+    this.locksList = new LocksList(model, (i) => theme.holdColor[i % theme.holdColor.length], {
+      hover: (objectId, anchor) => events.hoverLock(objectId, anchor),
+      select: (objectId) => events.selectObject(objectId),
+      sort: (key, descending) => {
+        view.state.lockSort = { key, descending };
+        this.renderLocks();
+        this.viewChanged();
+      },
+    });
+    this.renderLocks();
+    if (model.gil) this.element.append(gilSection(model, (tid) => theme.threadColor[threadColorSlot(model, tid, theme.threadColor.length)]));
+    this.element.append(this.locksList.element);
+    this.element.scrollTop = scrollTop;
+  }
+
+  /** The locks list in the view state's order, the selected primitive marked. */
+  renderLocks(): void {
+    const state = this.view.state;
+    this.locksList?.render(state.lockSort.key, state.lockSort.descending, state.selectedObjectId);
+  }
+}

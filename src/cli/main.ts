@@ -14,10 +14,11 @@ import { parseArgs } from 'node:util';
 import { run } from '../harness/run';
 import { explore, type ExploreResult } from '../harness/explore';
 import type { RunOptions, RunResult } from '../harness/types';
+import { plural, scheduleWords } from '../shared/wording';
 import { MODES, STRATEGIES, type Mode, type Strategy } from '../trace/format';
 import { encodeTrace, traceFileForm } from '../trace/file';
 import type { OutputLine } from '../trace/format';
-import { toChromeTrace, chromeTraceJsonChunks } from '../export/chrome';
+import { writeChromeTrace } from '../export/write';
 import { readSnippetSource, writeHtmlReport } from '../export/html';
 import { toJsonReport } from './report';
 import { textReport } from './text';
@@ -234,26 +235,19 @@ function huntSummary(hunt: ExploreResult, file: string): string {
     const why = hunt.outcome === 'timeout'
       ? 'did not finish within the timeout (a thread may spin without giving the others a turn)'
       : `stopped: ${hunt.error?.message ?? 'error'}`;
-    return `\nthe hunt stopped after ${hunt.explored} schedule${hunt.explored === 1 ? '' : 's'}: seed ${hunt.schedule?.seed ?? '?'} ${why}\n`;
+    return `\nthe hunt stopped after ${plural(hunt.explored, 'schedule')}: seed ${hunt.schedule?.seed ?? '?'} ${why}\n`;
   }
   if (!found) {
     const first = hunt.schedule?.seed ?? 0;
-    return `\nexplored ${hunt.explored} schedule${hunt.explored === 1 ? '' : 's'}${rate}: no deadlock or exception (strategy ${hunt.schedule?.strategy ?? 'random'}, seeds ${first - hunt.explored + 1}–${first})\n`;
+    return `\nexplored ${plural(hunt.explored, 'schedule')}${rate}: no deadlock or exception (strategy ${hunt.schedule?.strategy ?? 'random'}, seeds ${first - hunt.explored + 1}–${first})\n`;
   }
   const replay = `threadlanes run ${file} --replay ${found.seed}${found.strategy !== 'random' ? ` --strategy ${found.strategy}` : ''}${found.depth !== undefined ? ` --depth ${found.depth}` : ''}`;
-  return `\nfound ${found.outcome === 'deadlock' ? 'a deadlock' : 'an exception'} after ${hunt.explored} schedule${hunt.explored === 1 ? '' : 's'}${rate}: seed ${found.seed}, strategy ${found.strategy}${found.depth !== undefined ? `, depth ${found.depth}` : ''}\nreplay it: ${replay}\n`;
+  return `\nfound ${found.outcome === 'deadlock' ? 'a deadlock' : 'an exception'} after ${plural(hunt.explored, 'schedule')}${rate}: ${scheduleWords(found)}\nreplay it: ${replay}\n`;
 }
 
 function writeFiles(result: RunResult, tracePath?: string, chromePath?: string): void {
   if (tracePath) fs.writeFileSync(tracePath, encodeTrace(result.trace, tracePath));
-  if (chromePath) {
-    const fd = fs.openSync(chromePath, 'w');
-    try {
-      for (const chunk of chromeTraceJsonChunks(toChromeTrace(result.trace))) fs.writeSync(fd, chunk);
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
+  if (chromePath) writeChromeTrace(chromePath, result.trace);
 }
 
 function usage(message: string): number {

@@ -3,6 +3,7 @@ import { lockOrderInversions } from '../analysis/lockOrder';
 import { findRaces } from '../analysis/races';
 import { gilByThread, type GilHold } from '../analysis/gil';
 import { lanes, traceEndNs } from '../analysis/states';
+import { formatDurationNs, plural, scheduleWords } from '../shared/wording';
 import { lockStats } from '../analysis/stats';
 import { formatSite, type ThreadStateName } from '../trace/format';
 import type { RunResult } from '../harness/types';
@@ -17,7 +18,7 @@ const MOST_FINDINGS = 10;
 
 function scheduleText(result: RunResult): string {
   const s = result.schedule!;
-  return `controlled, ${s.strategy} seed ${s.seed}${s.depth !== undefined ? ` depth ${s.depth}` : ''}, ${s.steps.toLocaleString('en-US')} steps`;
+  return `controlled, ${scheduleWords(s)}, ${plural(s.steps, 'step')}`;
 }
 
 export function textReport(result: RunResult, options: { width: number; color: boolean; recordShared?: boolean }): string {
@@ -159,7 +160,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
     const label = `${thread.name}${thread.daemon ? '*' : ''}`.slice(0, nameWidth).padEnd(nameWidth);
     return `${label}│${row}│`;
   });
-  const scale = `${''.padEnd(nameWidth)}0${formatDuration(end).padStart(columns + 1)}`;
+  const scale = `${''.padEnd(nameWidth)}0${formatDurationNs(end).padStart(columns + 1)}`;
   const gil = gilByThread(result.trace);
   const gilWait = gil ? `  ${GLYPH['gil-wait']} waiting for the GIL` : '';
   const legend = `${GLYPH.running} running  ${GLYPH.blocked} blocked on a lock  ${GLYPH.waiting} waiting (condition, event, queue, join…)  ${GLYPH.sleeping} sleeping  ${GLYPH.starting} starting${gilWait}${header.threads.some((t) => t.daemon) ? '  * daemon' : ''}`;
@@ -168,10 +169,4 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
   const gilLabel = 'GIL'.padEnd(nameWidth);
   const key = `GIL row: ${header.threads.map((t) => `${gilGlyph(t.tid)} ${t.name}`).join('  ')}  (blank: nobody holds it)`;
   return [`${gilLabel}│${gilRow(gil.holds, start, perColumn, columns)}│`, ...rows, scale, legend, key];
-}
-
-function formatDuration(ns: number): string {
-  if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
-  return `${(ns / 1e3).toFixed(0)} µs`;
 }

@@ -87,11 +87,6 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
   return new ChromeExporter(trace).run();
 }
 
-/** The same, serialised (for small traces; see `chromeTraceJsonChunks` for big ones). */
-export function toChromeTraceJson(trace: Trace): string {
-  return JSON.stringify(toChromeTrace(trace));
-}
-
 /**
  * Serialises a Chrome trace as a sequence of text chunks whose concatenation is the JSON
  * document, one line per event, so a writer can stream a trace bigger than the longest

@@ -1,13 +1,14 @@
 /**
- * The panel's export buttons: the run the panel shows, written as Chrome Trace Event JSON (for
- * Perfetto and chrome://tracing, src/export/chrome.ts) or as the standalone HTML report (the
- * CLI's writer, src/export/html.ts). No `vscode` here: the extension asks where to save, and the
- * child runner (src/extension/runner/child.ts) calls this, off the extension host; test/extension/ calls it
- * with a path.
+ * Writing a run to files for other tools: Chrome Trace Event JSON (for Perfetto and
+ * chrome://tracing, src/export/chrome.ts) or the standalone HTML report (src/export/html.ts).
+ * The CLI's --chrome-trace and the panel's export buttons both come here. No `vscode`: the
+ * extension asks where to save, and its child runner (src/extension/runner/child.ts) calls
+ * this, off the extension host; test/extension/ calls it with a path.
  */
 import * as fs from 'node:fs';
 import { chromeTraceJsonChunks, toChromeTrace } from './chrome';
 import { decodeTraceBinary } from '../trace/file';
+import type { Trace } from '../trace/format';
 import { writeHtmlReport } from './html';
 import type { ExportFormat, SourceText } from '../shared/protocol';
 
@@ -30,7 +31,11 @@ export function exportRun(format: ExportFormat, traceBytes: Uint8Array, outputPa
   if (format === 'html') {
     return writeHtmlReport(outputPath, trace, { ...(options.sources ? { sources: options.sources } : {}), ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}) }).bytes;
   }
-  // Written in chunks: a big trace never becomes one string.
+  return writeChromeTrace(outputPath, trace);
+}
+
+/** Writes the trace as Chrome Trace Event JSON, in chunks (a big trace never becomes one string); returns the bytes written. */
+export function writeChromeTrace(outputPath: string, trace: Trace): number {
   const fd = fs.openSync(outputPath, 'w');
   let written = 0;
   try {

@@ -4,7 +4,7 @@
  */
 import type { ScheduleInfo } from '../harness/types';
 import type { Strategy } from '../trace/format';
-import { formatDurationNs } from '../webview/layout/timeScale';
+import { formatDurationNs, plural, scheduleWords } from '../shared/wording';
 import type { RunAbout } from '../shared/protocol';
 import type { HuntResult } from './runner/protocol';
 
@@ -16,13 +16,6 @@ export interface Replay {
   depth?: number;
   /** PCT only: the step range the hunt drew change points from (the replay uses the same). */
   bound?: number;
-}
-
-const plural = (count: number, word: string) => `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
-
-/** "seed 4, strategy pct (depth 2)". */
-export function scheduleWords(schedule: Pick<ScheduleInfo, 'strategy' | 'seed' | 'depth'>): string {
-  return `seed ${schedule.seed}, strategy ${schedule.strategy}${schedule.strategy === 'pct' && schedule.depth !== undefined ? ` (depth ${schedule.depth})` : ''}`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { EventKind, type ObjectKind } from '../trace/format';
 import { EventStream } from '../trace/events';
 import { HoldTracker } from '../trace/holds';
 import { L_OWNER, R_OWNER } from '../runtime/locks';
+import { INHERITED_TIME } from '../runtime/recorder';
 
 import type { RunState } from './runState';
 
@@ -53,7 +54,7 @@ export class LiveHolds {
     for (let c = record.chunks.length - 1; c >= 0; c--) {
       const stream = EventStream.of(record.chunks[c]);
       for (let i = stream.count - 1; i >= 0; i--) {
-        if (stream.kind(i) === EventKind.Block) return stream.siteId(i);
+        if ((stream.kind(i) & ~INHERITED_TIME) === EventKind.Block) return stream.siteId(i);
       }
     }
     return 0;
@@ -65,7 +66,9 @@ export class LiveHolds {
       for (; record.scannedChunks < record.chunks.length; record.scannedChunks++) {
         const stream = EventStream.of(record.chunks[record.scannedChunks]);
         for (let i = 0; i < stream.count; i++) {
-          const kind = stream.kind(i);
+          // Chunks come straight from the rings: an uncontended operation's kind byte may still
+          // carry the recorder's INHERITED_TIME flag (cleared later, when the trace is assembled).
+          const kind = stream.kind(i) & ~INHERITED_TIME;
           if (kind !== EventKind.Acquired && kind !== EventKind.Released) continue;
           const objectId = stream.objectId(i);
           const objectKind = this.state.objects.get(objectId)?.kind;

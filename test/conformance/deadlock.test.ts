@@ -1,5 +1,5 @@
 /**
- * Every kind of blocking wait takes part in deadlock detection (DESIGN.md decision 7): for each
+ * Every kind of blocking wait takes part in deadlock detection (ARCHITECTURE.md): for each
  * primitive, a snippet whose threads wait for ever is reported as a deadlock, naming the kind of
  * wait and the line of the blocking call; the same wait ended later by another thread is not.
  */
@@ -187,6 +187,29 @@ export function main() {
     assert.deepEqual(entries.map((e) => e.waitsForKind), ['join', 'join'], run.result.deadlock!.explanation);
     const main = entries.find((e) => e.thread === 'MainThread');
     assert.match(main!.site, new RegExp(`:${lineOf(source, '// BLOCKS')}$`));
+  });
+});
+
+describe('what a deadlocked thread holds', () => {
+  it('a semaphore permit taken without waiting is named as held by its thread', async () => {
+    const source = `import { Semaphore, Thread } from "threadlanes";
+const sem = new Semaphore(1);
+function takeOne() {
+  sem.acquire(); // BLOCKS
+}
+export function main() {
+  sem.acquire();
+  const t = new Thread({ target: takeOne, name: "taker" });
+  t.start();
+  t.join();
+}`;
+    const run = await runSnippet(source, { timeoutSeconds: 5 });
+    assert.equal(run.result.outcome, 'deadlock', describeRun(run));
+    const main = run.result.deadlock!.cycle.find((e) => e.thread === 'MainThread');
+    const taker = run.result.deadlock!.cycle.find((e) => e.thread === 'taker');
+    assert.ok(main && taker, run.result.deadlock!.explanation);
+    assert.deepEqual(main.holds, ['sem'], run.result.deadlock!.explanation);
+    assert.match(run.result.deadlock!.explanation, /MainThread \(holding sem\)/);
   });
 });
 

@@ -197,7 +197,7 @@ export function instrument(
         callee.property.type === 'Identifier' && SITE_METHODS.has(callee.property.name as string) &&
         (callee.object as Node).type !== 'Super') {
         const object = callee.object as Node;
-        const id = siteFor(callee.property as Node);
+        const id = siteFor(callee.property);
         out.appendLeft(object.start, `(__tl.site=${id},`);
         visitChildren(node);
         out.appendLeft(object.end, ')');

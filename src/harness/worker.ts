@@ -21,7 +21,7 @@ type Setup = RuntimeModule.__internals.WorkerSetup;
 
 let runtime: typeof RuntimeModule;
 let I: typeof RuntimeModule.__internals;
-const port = workerData.port as MessagePort;
+const port = (workerData as { port: MessagePort }).port;
 /** The runtime next to this file (dist/runtime.js); the bundle requires the same path. */
 const RUNTIME_ID = path.join(__dirname, 'runtime.js');
 let runs = 0;
@@ -68,7 +68,7 @@ function freshModule(file: string): unknown {
   module.filename = file;
   module.loaded = true;
   const dir = path.dirname(file);
-  fn.call(module.exports, module.exports, (id: string) => module.require(id), module, file, dir);
+  fn.call(module.exports, module.exports, (id: string): unknown => module.require(id), module, file, dir);
   require.cache[file] = module;
   return module.exports;
 }
@@ -110,7 +110,7 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
       finish(context, handle, status !== 0, false);
     }
     return realExit.call(process, code as number);
-  }) as typeof process.exit;
+  });
   // A plain Thread object stands for this thread while the module body runs.
   I.setCurrentThread(I.threadFromHandle(handle));
   // Controlled mode: nothing of the snippet runs before this thread's turn.
@@ -220,9 +220,9 @@ function finish(
 /** Report an exception that ended the thread, with the user's frames only. */
 function reportException(context: RuntimeModule.__internals.Context, error: unknown): void {
   const e = error instanceof Error ? error : new Error(String(error));
-  const stack = userStack(e, context.assignment as Assignment);
+  const stack = userStack(e, context.assignment);
   const usageSiteId = error instanceof I.ThreadlanesUsageError ? error.siteId : undefined;
-  const site = usageSiteId ? (context.assignment as Assignment).sites[usageSiteId] : stack.top;
+  const site = usageSiteId ? (context.assignment).sites[usageSiteId] : stack.top;
   I.notify({
     type: 'exception', tid: context.tid, name: e.name, message: e.message, stack: stack.text,
     line: site?.line, col: site?.col, usageSiteId, timeNs: I.nowNs(),
@@ -289,6 +289,6 @@ function captureOutput(context: RuntimeModule.__internals.Context): void {
     for (const line of lines) emitOutput(context, stream, line);
     return true;
   };
-  process.stdout.write = writer('stdout') as typeof process.stdout.write;
-  process.stderr.write = writer('stderr') as typeof process.stderr.write;
+  process.stdout.write = writer('stdout');
+  process.stderr.write = writer('stderr');
 }

@@ -55,6 +55,20 @@ export function registerBuiltin(name: string, value: unknown): void {
   namesByValue.set(value, `threadlanes:${name}`);
 }
 
+/**
+ * A function a thread, a pool or a timer calls with the user's arguments. Its parameters are
+ * `any` on purpose: with `unknown[]`, a typed target such as `(n: number) => void` would not be
+ * accepted (parameters are contravariant), and Python's `target=` takes any callable.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Callable<R = unknown> = (...args: any[]) => R;
+
+/** The class an instance was made by (its prototype's constructor). */
+export function classOf(object: object): Callable | undefined {
+  const proto = Object.getPrototypeOf(object) as { constructor?: Callable } | null;
+  return proto?.constructor;
+}
+
 /** The name another worker can find `value` by, or undefined if it is not module-level. */
 export function registeredName(value: unknown): string | undefined {
   const known = namesByValue.get(value);
@@ -421,12 +435,14 @@ export function toWire(value: unknown, what: string, siteId: number, seen = new 
     }
     return { $fn: name };
   }
+  // tsc narrows `value` to {} here, typescript-eslint to object: the assertion is needed by the first.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   const object = value as object;
   if (HANDLE in object) return { $h: (object as Shared)[HANDLE]() };
   if (seen.has(object)) notSendable(what, value, siteId, 'refers to itself (a cycle); send plain, tree-shaped data.');
   seen.add(object);
   try {
-    if (Array.isArray(object)) return object.map((item, i) => toWire(item, what, siteId, seen));
+    if (Array.isArray(object)) return object.map((item) => toWire(item, what, siteId, seen));
     if (object instanceof Map) {
       return { $map: [...object].map(([k, v]) => [toWire(k, what, siteId, seen), toWire(v, what, siteId, seen)]) };
     }
@@ -438,7 +454,7 @@ export function toWire(value: unknown, what: string, siteId: number, seen = new 
     ) {
       return { $raw: object };
     }
-    const proto = Object.getPrototypeOf(object);
+    const proto = Object.getPrototypeOf(object) as { constructor?: Callable } | null;
     if (proto === Object.prototype || proto === null) {
       const out: Record<string, Wire> = {};
       for (const key of Object.keys(object)) out[key] = toWire((object as Record<string, unknown>)[key], what, siteId, seen);

@@ -6,7 +6,7 @@
 import { EventKind, WaitKind } from '../trace/format';
 import {
   __tl, rec, recordPassedWait, deadlineFor, remainingMs, registerReviver, remember, publishIdentity, registerBuiltin,
-  toWire, fromWire, constructingParts, internalParts, replay, partsOf, claimInitKey, HANDLE, type Handle, type Wire,
+  toWire, fromWire, constructingParts, internalParts, replay, partsOf, claimInitKey, HANDLE, type Callable, type Handle, type Wire,
 } from './core';
 import { CancelledError, InvalidStateError, RuntimeError, ThreadlanesUsageError, TimeoutError, ValueError } from './errors';
 import { Mutex, bindTo, identityFor } from './locks';
@@ -403,7 +403,7 @@ export class ThreadPoolExecutor {
     args.forEach((arg, i) => toWire(arg, `argument ${i + 1} of the submitted call`, site));
     const future = constructingParts(() => new Future<R>(`${fn.name || 'call'}()`));
     __tl.site = site;
-    this.work.put({ future: future as Future, fn: fn as WorkItem['fn'], args });
+    this.work.put({ future: future, fn: fn as WorkItem['fn'], args });
     this.adjustThreadCount();
     return future;
   }
@@ -424,11 +424,11 @@ export class ThreadPoolExecutor {
   }
 
   /** Like Array.map over zipped iterables, on the pool; results in order as an iterable. */
-  map<R>(fn: (...args: any[]) => R, ...iterables: (Iterable<unknown> | { timeout?: number | null })[]): Generator<R> {
+  map<R>(fn: Callable<R>, ...iterables: (Iterable<unknown> | { timeout?: number | null })[]): Generator<R> {
     let timeout: number | null | undefined;
     const last = iterables[iterables.length - 1];
     if (last && typeof last === 'object' && !(Symbol.iterator in last)) {
-      timeout = (last as { timeout?: number | null }).timeout;
+      timeout = (last).timeout;
       iterables = iterables.slice(0, -1);
     }
     const deadline = deadlineFor(timeout);
@@ -437,7 +437,7 @@ export class ThreadPoolExecutor {
     for (;;) {
       const step = iterators.map((it) => it.next());
       if (step.length === 0 || step.some((s) => s.done)) break;
-      futures.push(this.submit(fn, ...step.map((s) => s.value)));
+      futures.push(this.submit(fn, ...step.map((s) => s.value as unknown)));
     }
     return (function* results() {
       let i = 0;

@@ -72,6 +72,7 @@ function checkAcquireArgs(blocking: boolean, timeout: number): void {
 export interface ConditionLock extends Shared {
   readonly id: number;
   readonly name: string;
+  toString(): string;
   acquire(blocking?: boolean, timeout?: number): boolean;
   release(): void;
   /** Release completely for Condition.wait; returns what acquireRestore needs. */

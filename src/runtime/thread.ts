@@ -9,6 +9,7 @@ import { ThreadState, EventKind, WaitKind } from '../trace/format';
 import {
   __tl, replay, rec, recOnly, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, registerReviver, remember,
   publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Wire,
+  type Callable, classOf,
 } from './core';
 
 import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
@@ -23,7 +24,7 @@ import { ctx, hasContext, threadBlockBase, H_MAIN_NAME_VERSION, H_NEXT_TID, H_TH
 
 export interface ThreadOptions {
   /** A module-level function to run in the new thread. */
-  target?: ((...args: any[]) => unknown) | null;
+  target?: Callable | null;
   /** Arguments for the target: plain data, primitives, module-level functions. */
   args?: readonly unknown[];
   name?: string | number;
@@ -42,7 +43,7 @@ interface ThreadState_ {
   base: number;
   name: string;
   daemon: boolean;
-  target?: ((...args: any[]) => unknown) | null;
+  target?: Callable | null;
   args: readonly unknown[];
   siteId: number;
   pool?: string;
@@ -80,7 +81,7 @@ export class Thread {
       id: handle.id, base: handle.base, name: handle.name, daemon, target: options.target, args, siteId,
       pool: handle.extra?.pool as string | undefined, nameVersion: 0, key: made.key,
     };
-    remember(handle.id, this as unknown as Thread & { [HANDLE](): Handle });
+    remember(handle.id, this);
     publishIdentity(made, this);
   }
 
@@ -132,7 +133,7 @@ export class Thread {
     publish();
     notify({
       type: 'spawn', tid, objectId: s.id, name: s.name, daemon: s.daemon,
-      target: payload.mode === 'instance' ? registeredName(Object.getPrototypeOf(this).constructor) ?? '?' : registeredName(s.target) ?? '',
+      target: payload.mode === 'instance' ? registeredName(classOf(this)) ?? '?' : registeredName(s.target) ?? '',
       payload, handle: this[HANDLE](), pool: s.pool,
     });
     point();
@@ -141,7 +142,7 @@ export class Thread {
   private payload(siteId: number): SpawnPayload {
     const s = this[STATE];
     if (this.run !== Thread.prototype.run) {
-      const Class = Object.getPrototypeOf(this).constructor;
+      const Class = classOf(this)!;
       const className = registeredName(Class);
       if (className === undefined) {
         throw new ThreadlanesUsageError(
@@ -291,7 +292,7 @@ export function adoptThread(thread: Thread, handle: Handle, target?: unknown, ar
     // The handle's name is current unless the thread was renamed since (rare: then ask).
     nameVersion: 0,
   };
-  remember(handle.id, thread as unknown as Thread & { [HANDLE](): Handle });
+  remember(handle.id, thread);
   return thread;
 }
 
@@ -375,4 +376,4 @@ export function isMainThreadNow(): boolean {
   return hasContext() && ctx().isMain;
 }
 
-registerReviver('Thread', (handle) => threadFromHandle(handle) as unknown as Thread & { [HANDLE](): Handle });
+registerReviver('Thread', (handle) => threadFromHandle(handle));

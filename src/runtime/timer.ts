@@ -1,15 +1,15 @@
 /** Timer: a thread that calls a function after `interval` seconds unless cancelled first. */
-import { __tl, partsOf, registerBuiltin, toWire } from './core';
+import { __tl, partsOf, registerBuiltin, toWire, type Callable } from './core';
 import { Event } from './signals';
 import { Thread, initKeyOf } from './thread';
 
 export class Timer extends Thread {
   interval: number;
-  fn: (...args: any[]) => unknown;
+  fn: Callable;
   args: unknown[];
   finished: Event;
 
-  constructor(interval: number, fn: (...args: any[]) => unknown, args: unknown[] = [], name?: string) {
+  constructor(interval: number, fn: Callable, args: unknown[] = [], name?: string) {
     const site = __tl.site;
     super(name === undefined ? {} : { name });
     toWire(fn, 'the timer function', site); // fail at the user's line if it cannot cross

@@ -117,7 +117,7 @@ class SharedArrayImpl {
       },
       set(target, key, value, receiver) {
         if (typeof key === 'string' && INDEX.test(key)) {
-          target.write(Number(key), value);
+          target.write(Number(key), value as number);
           return true;
         }
         return Reflect.set(target, key, value, receiver);

@@ -125,4 +125,3 @@ export function ticks(scale: TimeScale, originNs: number, minSpacingCssPx = 90):
   return out;
 }
 
-export { formatDurationNs } from '../../shared/wording';

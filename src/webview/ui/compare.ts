@@ -6,7 +6,7 @@
  * (the single view keeps that) and without Re-run / Find deadlock / Export (they act on one run).
  */
 import type { FromPanel, SourceText, CompareRun } from '../../shared/protocol';
-import { formatDurationNs } from '../layout/timeScale';
+import { formatDurationNs } from '../../shared/wording';
 import { clear, el } from './dom';
 import type { PanelHost } from './host';
 import { Panel } from './panel';

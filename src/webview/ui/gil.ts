@@ -8,7 +8,7 @@ import type { GilView } from '../../analysis/model';
 import { upperBound } from '../../shared/search';
 import { ThreadState } from '../../trace/format';
 import { threadName } from '../layout/deadlock';
-import { formatDurationNs } from '../layout/timeScale';
+import { formatDurationNs } from '../../shared/wording';
 import { drawGridLines, formatOffset } from './axis';
 import { fitTextMiddle, font } from './canvasText';
 import { el } from './dom';

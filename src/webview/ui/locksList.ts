@@ -4,7 +4,7 @@
  * tooltip; clicking pins the highlight.
  */
 import type { LockStatistics, PrimitiveInfo, TimelineModel } from '../../analysis/model';
-import { formatDurationNs } from '../layout/timeScale';
+import { formatDurationNs } from '../../shared/wording';
 import { clear, el } from './dom';
 
 interface LockRow {

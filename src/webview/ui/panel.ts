@@ -14,7 +14,7 @@
 import type { LockOrderInversion } from '../../analysis/lockOrder';
 import type { DataRace } from '../../analysis/races';
 import type { RunAbout, SourceText, ViewState } from '../../shared/protocol';
-import { formatDurationNs } from '../layout/timeScale';
+import { formatDurationNs } from '../../shared/wording';
 import { clear, el } from './dom';
 import type { HitTarget } from './frame';
 import { FrameLoop, type FrameStats } from './frameLoop';

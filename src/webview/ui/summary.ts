@@ -5,7 +5,7 @@
  */
 import type { Outcome } from '../../trace/format';
 import type { RunAbout } from '../../shared/protocol';
-import { formatDurationNs } from '../layout/timeScale';
+import { formatDurationNs } from '../../shared/wording';
 import { clear, el } from './dom';
 import { deadlockBanner } from './inspector';
 import type { Model } from './view';

@@ -7,7 +7,7 @@
 import type { Marker } from '../../analysis/model';
 import { ThreadState, WAIT_KIND_NAMES } from '../../trace/format';
 import { objectName, siteText, threadName } from '../layout/deadlock';
-import { formatDurationNs } from '../layout/timeScale';
+import { formatDurationNs } from '../../shared/wording';
 import { formatOffset } from './axis';
 import { el } from './dom';
 import { STATE_WORDS } from './theme';

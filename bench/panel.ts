@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 
     const page = await openReport(browser.context, report, 120_000);
     // The script runs in the page as text: tsx would wrap named functions in a helper the page lacks.
-    const frames = (await page.evaluate(`(async () => {
+    const frames = await page.evaluate<{ paint: number[]; intervals: number[]; zoomedInNs: number }>(`(async () => {
       const panel = window.__threadlanes.panel;
       const paint = [];
       const intervals = [];
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < 90; i++) await step(() => panel.zoomBy(1 / 0.85, width / 2));
       for (let i = 0; i < 60; i++) await step(() => panel.panBy((i % 20 < 10 ? 1 : -1) * width * 0.05));
       return { paint, intervals, zoomedInNs: zoomedIn.endNs - zoomedIn.startNs };
-    })()`)) as { paint: number[]; intervals: number[]; zoomedInNs: number };
+    })()`);
     console.log(`\n3. Pan and zoom — ${frames.paint.length} frames: zoom from the whole run to ${(frames.zoomedInNs / 1000).toFixed(1)} µs across, pan, zoom out, pan`);
     console.log(`   paint per frame             : median ${median(frames.paint).toFixed(2)} ms, p95 ${percentile(frames.paint, 95).toFixed(2)} ms, max ${Math.max(...frames.paint).toFixed(2)} ms (target < 16 ms)`);
     console.log(`   frame to frame              : median ${median(frames.intervals).toFixed(1)} ms, p95 ${percentile(frames.intervals, 95).toFixed(1)} ms (one requestAnimationFrame each)`);

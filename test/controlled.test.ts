@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { explore } from '../src/harness/explore';
 import { run } from '../src/harness/run';
@@ -321,7 +322,7 @@ export function main(): void {
   assert.equal(balance.value, -20, "a withdrawal was lost");
 }
 `;
-    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'threadlanes-hunt-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-hunt-'));
     const file = path.join(dir, 'withdraw.ts');
     fs.writeFileSync(file, source);
     const hunt = await explore({ file, schedules: 40 });
@@ -367,7 +368,7 @@ export function main(): void {
   });
 
   it('a snippet that does not compile fails the hunt at once with its line', async () => {
-    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'threadlanes-hunt-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-hunt-'));
     const file = path.join(dir, 'broken.ts');
     fs.writeFileSync(file, 'export function main(): void {\n  const x = ;\n}\n');
     const hunt = await explore({ file, schedules: 10 });

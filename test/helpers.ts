@@ -16,7 +16,7 @@ export interface SnippetRun {
   /** The snippet's output lines (stdout and stderr), in order. */
   lines: string[];
   /** Every event, all threads, in time order. */
-  events(): TraceEvent[];
+  events: () => TraceEvent[];
 }
 
 export async function runSnippet(source: string, options: Partial<RunOptions> = {}): Promise<SnippetRun> {

@@ -1,5 +1,5 @@
 /**
- * The timeline model: what the panel draws, built from a trace once (DESIGN.md decision 8).
+ * The timeline model: what the panel draws, built from a trace once (ARCHITECTURE.md, decision 8).
  * The panel never reads raw events. Pure: no DOM, no Node.
  *
  * Coordinate space: every time is `…Ns`, nanoseconds since the run's epoch (as in the trace).
@@ -154,7 +154,7 @@ export interface WaitEdge {
   siteId: number;
 }
 
-export interface DeadlockEntry {
+interface DeadlockEntry {
   tid: number;
   holds: number[];
   waitsFor: number;

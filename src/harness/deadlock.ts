@@ -1,5 +1,5 @@
 /**
- * Live deadlock detection (DESIGN.md decision 7), from the threads' live-state cells.
+ * Live deadlock detection (ARCHITECTURE.md, decision 7), from the threads' live-state cells.
  *
  * Every POLL the harness builds the wait-for graph: a thread blocked on a Lock or RLock points
  * at the owner; a thread joining points at the thread it joins. A cycle among threads in

@@ -1,5 +1,5 @@
 /**
- * Messages between a worker and the harness — one typed protocol for both sides (STYLE.md).
+ * Messages between a worker and the harness — one typed protocol for both sides, shaped like the host ↔ panel one (src/shared/protocol.ts).
  *
  * Notifications flow worker → harness on the worker's port, in order. Requests that need an
  * answer are synchronous: the worker posts the request, blocks on its RPC cell, and reads the

@@ -1,5 +1,5 @@
 /**
- * Controlled mode (DESIGN.md decision 4): exactly one thread of the snippet runs at a time, and
+ * Controlled mode (ARCHITECTURE.md, decision 4): exactly one thread of the snippet runs at a time, and
  * a seeded scheduler decides which one at every scheduling point. Time is virtual.
  *
  * There is no scheduler thread. The thread that runs holds the baton; at a scheduling point it

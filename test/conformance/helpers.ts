@@ -2,7 +2,7 @@
  * Shared by the conformance suite: run a snippet through the harness and read what it printed.
  *
  * The suite translates CPython's own tests of threading, queue and concurrent.futures
- * (see /work/shared/reference/cpython-conformance.md) into snippets: each snippet does what the
+ * (Lib/test/lock_tests.py, test_threading.py, test_queue.py and test_concurrent_futures) into snippets: each snippet does what the
  * CPython test does and prints what it observed as JSON lines (`emit({ acquired })`); the mocha
  * test asserts on those lines, the outcome, the exceptions and the deadlock report.
  *

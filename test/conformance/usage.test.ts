@@ -1,5 +1,5 @@
 /**
- * The snippet model's own rules (DESIGN.md decision 3): what cannot cross to another thread, or
+ * The snippet model's own rules (ARCHITECTURE.md, decision 3): what cannot cross to another thread, or
  * would run again in every thread, fails fast as a usage error that names the line and the fix.
  * These have no CPython counterpart; they are the harness-level half of the contract.
  */
@@ -20,8 +20,8 @@ export function main() {
     assert.equal(run.result.outcome, 'error', describeRun(run));
     assert.equal(run.result.error?.kind, 'usage', describeRun(run));
     assert.equal(run.result.error?.line, line, describeRun(run));
-    assert.match(run.result.error!.message, /top level/, describeRun(run));
-    assert.match(run.result.error!.site, new RegExp(`:${line}:\\d+$`), describeRun(run));
+    assert.match(run.result.error.message, /top level/, describeRun(run));
+    assert.match(run.result.error.site, new RegExp(`:${line}:\\d+$`), describeRun(run));
     assert.ok(run.exceptions.some((e) => e.message.includes(`:${line}:`)), `no exception names line ${line}: ${describeRun(run)}`);
   });
 
@@ -36,7 +36,7 @@ export function main() {
     assert.equal(run.result.outcome, 'error', describeRun(run));
     assert.equal(run.result.error?.kind, 'usage', describeRun(run));
     assert.equal(run.result.error?.line, lineOf(source, '// CONSTRUCT'), describeRun(run));
-    assert.match(run.result.error!.message, /inner/, describeRun(run));
+    assert.match(run.result.error.message, /inner/, describeRun(run));
   });
 
   it('a closure passed as a thread argument fails at the Thread construction line', async () => {
@@ -53,7 +53,7 @@ export function main() {
     assert.equal(run.result.outcome, 'error', describeRun(run));
     assert.equal(run.result.error?.kind, 'usage', describeRun(run));
     assert.equal(run.result.error?.line, lineOf(source, '// CONSTRUCT'), describeRun(run));
-    assert.match(run.result.error!.message, /argument 1/, describeRun(run));
+    assert.match(run.result.error.message, /argument 1/, describeRun(run));
   });
 
   it('a thread started at module top level runs once (other threads replay the top level without its effects)', async () => {
@@ -88,7 +88,7 @@ export function main() {
     const run = await runSnippet(source);
     assert.equal(run.result.outcome, 'error', describeRun(run));
     assert.equal(run.result.error?.kind, 'exception', describeRun(run));
-    assert.match(run.result.error!.message, /ValueError: bad input/, describeRun(run));
+    assert.match(run.result.error.message, /ValueError: bad input/, describeRun(run));
     assert.equal(run.result.error?.line, lineOf(source, '// THROW'), describeRun(run));
   });
 });

@@ -45,7 +45,7 @@ export function main(): void {
 type Reveal = { type: 'reveal'; file: string; line: number; col: number };
 
 async function reveals(page: Page): Promise<Reveal[]> {
-  return page.evaluate(() => window.__threadlanes.posted.filter((m) => m.type === 'reveal')) as Promise<Reveal[]>;
+  return page.evaluate(() => window.__threadlanes.posted.filter((m) => m.type === 'reveal'));
 }
 
 function watchErrors(page: Page): string[] {

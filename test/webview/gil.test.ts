@@ -35,7 +35,7 @@ async function openHosted(browser: Browser, send: { type: 'load'; gil: boolean }
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
   const traces = send.type === 'load' ? [base64(send.gil)] : [base64(false), base64(true)];
   await page.evaluate(([type, encoded]) => {
-    const bytes = (encoded as string[]).map((b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+    const bytes = (encoded).map((b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
     if (type === 'load') window.postMessage({ type: 'load', requestId: 1, trace: bytes[0], sources: [] }, '*');
     else window.postMessage({ type: 'compare', requestId: 1, runs: [{ label: 'free mode', trace: bytes[0] }, { label: 'GIL mode', trace: bytes[1] }] }, '*');
   }, [send.type, traces] as const);

@@ -24,7 +24,7 @@ async function openHosted(browser: Browser, traceBase64: string, width: number, 
   await page.goto(`file://${path.join(dir, 'webview.html')}`);
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
   await page.evaluate(([base64, about]) => {
-    const bytes = Uint8Array.from(atob(base64 as string), (c) => c.charCodeAt(0));
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     window.postMessage({ type: 'load', requestId: 1, trace: bytes, sources: [], ...(about ? { about } : {}) }, '*');
   }, [traceBase64, about] as const);
   await page.waitForFunction(() => window.__threadlanes?.ready === true || window.__threadlanes?.error !== undefined, undefined, { timeout: 60_000 });
@@ -81,7 +81,7 @@ describe('webview: the panel hosted in VS Code (a stand-in webview in Chromium)'
       return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width };
     }));
     const widths = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
-    const layout = { ...widths, banner: banner!, sidebar: sidebar!, lanes: lanes! };
+    const layout = { ...widths, banner: banner, sidebar: sidebar, lanes: lanes };
     assert.ok(layout.scrollWidth <= layout.clientWidth, JSON.stringify(layout));
     assert.ok(layout.banner.right <= 640 && layout.banner.left >= 0, JSON.stringify(layout.banner));
     assert.ok(layout.sidebar.right <= 640 && layout.sidebar.width >= 560, JSON.stringify(layout.sidebar));

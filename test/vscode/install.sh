@@ -6,6 +6,12 @@
 #   THREADLANES_VSCODE_CACHE  where (default ~/.cache/threadlanes-vscode)
 #   SKIP_APT=1                the Debian packages are already there
 set -euo pipefail
+# Run from `npm test`, this script inherits the outer npm's npm_config_* variables; among them
+# npm_config_user_agent names the outer Node (20), and code-server's postinstall reads its Node
+# version from there and refuses to install. The nested installs below must see only their own.
+while IFS='=' read -r name _; do
+  case "$name" in npm_config_*|npm_package_*|npm_lifecycle_*|npm_execpath|npm_node_execpath|npm_command) unset "$name" ;; esac
+done < <(env)
 CACHE="${THREADLANES_VSCODE_CACHE:-$HOME/.cache/threadlanes-vscode}"
 CODE_SERVER_VERSION=4.139.1
 NODE24_VERSION=24.9.0

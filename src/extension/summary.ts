@@ -7,12 +7,10 @@
 import { ThreadState, EventKind, WAIT_KIND_NAMES, type Outcome, type Trace } from '../trace/format';
 
 import { forEachEvent } from '../trace/events';
-
 import { deriveIntervals, IntervalEnd } from '../trace/intervals';
 import { lockOrderInversions } from '../analysis/lockOrder';
-
 import { findRaces } from '../analysis/races';
-
+import { formatDurationNs, plural } from '../shared/wording';
 
 /** A place in a file; line and col are 1-based. */
 export interface SourcePlace {
@@ -21,7 +19,7 @@ export interface SourcePlace {
   col: number;
 }
 
-export interface HolderAtEnd {
+interface HolderAtEnd {
   thread: string;
   /** RLock depth or semaphore permits; 1 for a Lock. */
   count: number;
@@ -30,7 +28,7 @@ export interface HolderAtEnd {
   sinceNs: number;
 }
 
-export interface WaiterAtEnd {
+interface WaiterAtEnd {
   thread: string;
   /** What kind of wait (lock, condition, queue, …). */
   waitKind: string;
@@ -52,7 +50,7 @@ export interface PrimitiveAtEnd {
   waiters: WaiterAtEnd[];
 }
 
-export interface DeadlockedThread {
+interface DeadlockedThread {
   thread: string;
   holds: string[];
   waitsFor: string;
@@ -62,7 +60,7 @@ export interface DeadlockedThread {
 }
 
 /** One way a thread took two locks: `to` at `acquireSite` while holding `from` (taken at `holdSite`). */
-export interface LockOrderStep {
+interface LockOrderStep {
   from: string;
   to: string;
   thread: string;
@@ -71,7 +69,7 @@ export interface LockOrderStep {
 }
 
 /** A lock-order inversion this run did not deadlock on (src/analysis/lockOrder.ts). */
-export interface PotentialDeadlock {
+interface PotentialDeadlock {
   /** The cycle's locks; steps[i] goes from locks[i] to the next. */
   locks: string[];
   steps: LockOrderStep[];
@@ -79,7 +77,7 @@ export interface PotentialDeadlock {
 }
 
 /** A data race on a Value or a SharedArray element (src/analysis/races.ts). */
-export interface SharedRace {
+interface SharedRace {
   /** `counter`, or `slots[2]` for a SharedArray element. */
   location: string;
   accesses: { thread: string; access: 'read' | 'write'; site?: SourcePlace }[];
@@ -88,7 +86,7 @@ export interface SharedRace {
   explanation: string;
 }
 
-export interface SnippetProblem {
+interface SnippetProblem {
   kind: string;
   message: string;
   place?: SourcePlace;
@@ -119,7 +117,7 @@ export interface RunSummary {
   callSites: CallSiteObjects[];
 }
 
-export interface CallSiteObjects extends SourcePlace {
+interface CallSiteObjects extends SourcePlace {
   /** Ids of the ownable primitives (PrimitiveAtEnd.id) the call used, in id order. */
   objectIds: number[];
 }
@@ -130,11 +128,9 @@ export function parseSite(site: string): SourcePlace | undefined {
   if (!match) return undefined;
   const line = Number(match[2]);
   if (!(line >= 1)) return undefined;
-  return { file: match[1]!, line, col: match[3] ? Math.max(1, Number(match[3])) : 1 };
+  return { file: match[1], line, col: match[3] ? Math.max(1, Number(match[3])) : 1 };
 }
 
-const SHARED_READ: number = EventKind.SharedRead;
-const SHARED_WRITE: number = EventKind.SharedWrite;
 /** Most potential deadlocks and races kept (each is a Problem or two; the CLI's JSON has them all). */
 const MOST_FINDINGS = 50;
 
@@ -179,16 +175,16 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
       const { holds, states } = thread;
       for (let i = 0; i < holds.count; i++) {
         if (!holds.heldAtEnd[i]) continue;
-        const primitive = primitives.get(holds.objectId[i]!);
-        primitive?.holders.push({ thread: name, count: Math.max(1, holds.depth[i]!), site: placeOf(holds.siteId[i]!), sinceNs: holds.startNs[i]! });
+        const primitive = primitives.get(holds.objectId[i]);
+        primitive?.holders.push({ thread: name, count: Math.max(1, holds.depth[i]), site: placeOf(holds.siteId[i]), sinceNs: holds.startNs[i] });
       }
       const last = states.count - 1;
       if (last >= 0 && states.ending[last] === IntervalEnd.OpenAtEnd &&
           (states.state[last] === ThreadState.Blocked || states.state[last] === ThreadState.Waiting)) {
-        const primitive = primitives.get(states.objectId[last]!);
+        const primitive = primitives.get(states.objectId[last]);
         primitive?.waiters.push({
-          thread: name, waitKind: WAIT_KIND_NAMES[states.arg[last]! & 0xff] ?? 'wait',
-          site: placeOf(states.siteId[last]!), sinceNs: states.startNs[last]!,
+          thread: name, waitKind: WAIT_KIND_NAMES[states.arg[last] & 0xff] ?? 'wait',
+          site: placeOf(states.siteId[last]), sinceNs: states.startNs[last],
         });
       }
     }
@@ -203,7 +199,7 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
   for (const bytes of trace.events) {
     if (!bytes) continue;
     forEachEvent(bytes, (_timeNs, kind, objectId, siteId) => {
-      if (kind === SHARED_READ || kind === SHARED_WRITE) sharedAccesses++;
+      if (kind === EventKind.SharedRead || kind === EventKind.SharedWrite) sharedAccesses++;
       if (siteId <= 0 || constructionSites.has(siteId) || !primitives.has(objectId)) return;
       let ids = usedAt.get(siteId);
       if (!ids) usedAt.set(siteId, ids = new Set());
@@ -278,7 +274,7 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
 // ---------------------------------------------------------------------------------------
 // Problems and decorations
 
-export type ProblemSeverity = 'error' | 'warning';
+type ProblemSeverity = 'error' | 'warning';
 
 export interface ProblemEntry {
   file: string;
@@ -329,7 +325,7 @@ function placeWords(place: SourcePlace | undefined): string {
  * One warning at each step's acquire site: "Potential deadlock: bob is taken here while holding
  * alice (pay-bob), and alice while holding bob at bank-transfer.ts:24 (pay-alice). …".
  */
-export function potentialDeadlockProblems(inversion: PotentialDeadlock): ProblemEntry[] {
+function potentialDeadlockProblems(inversion: PotentialDeadlock): ProblemEntry[] {
   const problems: ProblemEntry[] = [];
   inversion.steps.forEach((step, i) => {
     if (!step.acquireSite) return;
@@ -352,11 +348,11 @@ export function potentialDeadlockProblems(inversion: PotentialDeadlock): Problem
 const samePlace = (a: SourcePlace, b: SourcePlace) => a.line === b.line && a.col === b.col && samePath(a.file, b.file);
 
 /** A warning at each access of a race (one when both are at the same place). */
-export function raceProblems(race: SharedRace): ProblemEntry[] {
+function raceProblems(race: SharedRace): ProblemEntry[] {
   const [first, second] = race.accesses;
   if (!first || !second) return [];
   const verb = (access: 'read' | 'write') => (access === 'write' ? 'writes' : 'reads');
-  const times = race.count > 1 ? ` (${race.count.toLocaleString('en-US')} times)` : '';
+  const times = race.count > 1 ? ` (${plural(race.count, 'time')})` : '';
   const advice = 'Guard both with the same Lock.';
   if (first.site && second.site && samePlace(first.site, second.site)) {
     return [{
@@ -377,7 +373,7 @@ export function raceProblems(race: SharedRace): ProblemEntry[] {
 }
 
 /** "Kant waits here for fork 3, held by Descartes (deadlock)". */
-export function deadlockLine(entry: DeadlockedThread): string {
+function deadlockLine(entry: DeadlockedThread): string {
   const heldBy = entry.heldBy.length ? `, held by ${entry.heldBy.join(', ')}` : '';
   const holds = entry.holds.length ? ` while holding ${entry.holds.join(', ')}` : '';
   return `Deadlock: ${entry.thread} waits here for ${entry.waitsFor}${heldBy}${holds}.`;
@@ -426,7 +422,7 @@ export function primitivesUsedAt(summary: RunSummary, file: string, line: number
   for (const site of summary.callSites ?? []) {
     if (site.line !== line || !samePath(site.file, file) || site.col - 1 <= wordEnd) continue;
     const between = lineText.slice(wordEnd, site.col - 1);
-    if (!/^(\s*\[[^\[\]]*\])*\s*\??\.\s*$/.test(between)) continue;
+    if (!/^(\s*\[[^[\]]*\])*\s*\??\.\s*$/.test(between)) continue;
     for (const id of site.objectIds) ids.add(id);
   }
   return summary.primitives.filter((p) => ids.has(p.id));
@@ -445,7 +441,7 @@ export function arrayElementColumns(lineText: string, nameCol: number): number[]
   const body = lineText.slice(start, end < 0 ? undefined : end);
   const columns: number[] = [];
   for (const element of body.matchAll(/(^|,)\s*([A-Za-z_$][\w$]*)\s*(?=,|$)/g)) {
-    columns.push(start + element.index! + element[0].length - element[2]!.length);
+    columns.push(start + element.index + element[0].length - element[2].length);
   }
   return columns;
 }
@@ -456,20 +452,20 @@ export function samePath(a: string, b: string): boolean {
 }
 
 const place = (p?: SourcePlace) => (p ? `line ${p.line}` : 'an unknown line');
-const sinceMs = (summary: RunSummary, sinceNs: number) => `${((summary.endNs - sinceNs) / 1e6).toFixed(1)} ms`;
+const elapsedSince = (summary: RunSummary, sinceNs: number) => formatDurationNs(summary.endNs - sinceNs);
 
 /** Markdown lines for one primitive at the end of the run (the hover's body). */
 export function describeAtEnd(summary: RunSummary, primitive: PrimitiveAtEnd): string[] {
   const when = summary.outcome === 'deadlock' ? 'at the deadlock' : 'when the run ended';
-  const lines = [`**${primitive.kind} "${primitive.name}"** ${when} (${summary.outcome}, ${summary.durationMs.toFixed(0)} ms):`, ''];
+  const lines = [`**${primitive.kind} "${primitive.name}"** ${when} (${summary.outcome}, ${formatDurationNs(summary.durationMs * 1e6)}):`, ''];
   if (primitive.holders.length === 0) lines.push('- owner: nobody');
   for (const holder of primitive.holders) {
     const count = holder.count > 1 ? ` (${primitive.kind === 'RLock' ? 'depth' : 'permits'} ${holder.count})` : '';
-    lines.push(`- owner: **${holder.thread}**${count}, acquired at ${place(holder.site)}, held for ${sinceMs(summary, holder.sinceNs)}`);
+    lines.push(`- owner: **${holder.thread}**${count}, acquired at ${place(holder.site)}, held for ${elapsedSince(summary, holder.sinceNs)}`);
   }
   if (primitive.waiters.length === 0) lines.push('- waiting: nobody');
   for (const waiter of primitive.waiters) {
-    lines.push(`- waiting: **${waiter.thread}** (${waiter.waitKind}) at ${place(waiter.site)}, for ${sinceMs(summary, waiter.sinceNs)}`);
+    lines.push(`- waiting: **${waiter.thread}** (${waiter.waitKind}) at ${place(waiter.site)}, for ${elapsedSince(summary, waiter.sinceNs)}`);
   }
   return lines;
 }

@@ -27,6 +27,6 @@ export function ensureWorkspaceTypes(typesDir: string, folder: string, version: 
 }
 
 /** The stub's package.json: marked as ours, so a real install is never overwritten. */
-export function typesManifest(version: string): string {
+function typesManifest(version: string): string {
   return JSON.stringify({ name: 'threadlanes', version, description: MARKER, types: 'runtime/index.d.ts', private: true }, null, 2) + '\n';
 }

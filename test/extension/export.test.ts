@@ -28,7 +28,7 @@ describe('extension: export the run', function () {
     assert.equal(bytes, fs.statSync(out).size);
     const json = JSON.parse(fs.readFileSync(out, 'utf8')) as { traceEvents: { ph: string; name: string; args?: Record<string, unknown> }[] };
     const threadNames = json.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name);
-    for (const name of ['MainThread', 'Plato', 'Kant', 'Descartes', 'Hume', 'Confucius']) assert.ok(threadNames.includes(name), `${name} in ${threadNames}`);
+    for (const name of ['MainThread', 'Plato', 'Kant', 'Descartes', 'Hume', 'Confucius']) assert.ok(threadNames.includes(name), `${name} in ${JSON.stringify(threadNames)}`);
     assert.ok(json.traceEvents.some((e) => /fork 1/.test(e.name)), 'a span names fork 1');
   });
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { aboutRun, durationWords, huntWords, replayOf } from '../../src/extension/hunt';
 import { parseFromPanel, parseToPanel } from '../../src/shared/protocol';
-import { summaryFacts } from '../../src/webview/ui/panel';
+import { summaryFacts } from '../../src/webview/ui/summary';
 
 const found = { seed: 2, strategy: 'pct' as const, depth: 2, bound: 11, outcome: 'deadlock' as const, summary: 'Deadlock: worker-1 holds lockA …' };
 

@@ -32,19 +32,19 @@ describe('extension: run summary', function () {
     }
     const notes = blockingLineNotes(deadlock);
     assert.equal(notes.length, 1);
-    assert.match(notes[0]!.text, /Plato waits here for fork 2, held by Kant/);
+    assert.match(notes[0].text, /Plato waits here for fork 2, held by Kant/);
   });
 
   it('resolves a primitive through its declaration position, not its name', () => {
     // `const fork1 = new Lock("fork 1");` is line 16; the name starts at col 7.
     const [fork1] = primitivesDeclaredAt(deadlock, philosophers, { line: 16, col: 7 });
     assert.equal(fork1?.name, 'fork 1');
-    assert.deepEqual(fork1!.holders.map((h) => h.thread), ['Plato']);
-    assert.deepEqual(fork1!.waiters.map((w) => w.thread), ['Confucius']);
+    assert.deepEqual(fork1.holders.map((h) => h.thread), ['Plato']);
+    assert.deepEqual(fork1.waiters.map((w) => w.thread), ['Confucius']);
     // Another line, or a position after the constructor, names nothing.
     assert.deepEqual(primitivesDeclaredAt(deadlock, philosophers, { line: 21, col: 7 }), []);
     assert.deepEqual(primitivesDeclaredAt(deadlock, philosophers, { line: 16, col: 30 }), []);
-    const text = describeAtEnd(deadlock, fork1!).join('\n');
+    const text = describeAtEnd(deadlock, fork1).join('\n');
     assert.match(text, /owner: \*\*Plato\*\*, acquired at line 28/);
     assert.match(text, /waiting: \*\*Confucius\*\* \(lock\) at line 31/);
     assert.match(text, /at the deadlock/);
@@ -53,16 +53,16 @@ describe('extension: run summary', function () {
   it('resolves a parameter at a call through the objects the call used (left.acquire())', () => {
     const lines = fs.readFileSync(philosophers, 'utf8').split('\n');
     // Line 28: `    left.acquire();` — `left` ends at col 8 (0-based). Each philosopher's left fork.
-    const left = primitivesUsedAt(deadlock, philosophers, 28, lines[27]!, 8);
+    const left = primitivesUsedAt(deadlock, philosophers, 28, lines[27], 8);
     assert.deepEqual(left.map((p) => p.name).sort(), ['fork 1', 'fork 2', 'fork 3', 'fork 4', 'fork 5']);
-    const right = primitivesUsedAt(deadlock, philosophers, 31, lines[30]!, lines[30]!.indexOf('right') + 5);
+    const right = primitivesUsedAt(deadlock, philosophers, 31, lines[30], lines[30].indexOf('right') + 5);
     assert.equal(right.length, 5);
     assert.ok(right.every((p) => p.waiters.length === 1), 'each fork has a philosopher waiting for it at the deadlock');
     // `me` on line 29 is followed by no call of the API.
-    assert.deepEqual(primitivesUsedAt(deadlock, philosophers, 29, lines[28]!, lines[28]!.indexOf('me') + 2), []);
+    assert.deepEqual(primitivesUsedAt(deadlock, philosophers, 29, lines[28], lines[28].indexOf('me') + 2), []);
     // `const forks = [fork1, …]`: the elements, each resolved through its own declaration.
-    const columns = arrayElementColumns(lines[20]!, lines[20]!.indexOf('forks'));
-    assert.deepEqual(columns.map((c) => lines[20]!.slice(c, c + 5)), ['fork1', 'fork2', 'fork3', 'fork4', 'fork5']);
+    const columns = arrayElementColumns(lines[20], lines[20].indexOf('forks'));
+    assert.deepEqual(columns.map((c) => lines[20].slice(c, c + 5)), ['fork1', 'fork2', 'fork3', 'fork4', 'fork5']);
     assert.deepEqual(arrayElementColumns('const n = 3;', 6), []);
     assert.deepEqual(arrayElementColumns('const xs: Lock[] = [a, new Lock()];', 6), [20]);
   });
@@ -97,15 +97,15 @@ describe('extension: run summary', function () {
     fs.writeFileSync(file, source);
     const summary = await summaryOf(file, source);
     const lines = source.split('\n');
-    const lock = primitivesUsedAt(summary, file, 8, lines[7]!, lines[7]!.indexOf('lock') + 4);
+    const lock = primitivesUsedAt(summary, file, 8, lines[7], lines[7].indexOf('lock') + 4);
     assert.deepEqual(lock.map((p) => p.name).sort(), ['account a', 'account b']);
-    assert.ok(lock.every((p) => p.holders.length === 1 && /^worker \d$/.test(p.holders[0]!.thread)), JSON.stringify(lock));
+    assert.ok(lock.every((p) => p.holders.length === 1 && /^worker \d$/.test(p.holders[0].thread)), JSON.stringify(lock));
     // `this` is not the lock: nothing.
-    assert.deepEqual(primitivesUsedAt(summary, file, 8, lines[7]!, lines[7]!.indexOf('this') + 4), []);
-    const forks = primitivesUsedAt(summary, file, 15, lines[14]!, lines[14]!.indexOf('forks') + 5);
+    assert.deepEqual(primitivesUsedAt(summary, file, 8, lines[7], lines[7].indexOf('this') + 4), []);
+    const forks = primitivesUsedAt(summary, file, 15, lines[14], lines[14].indexOf('forks') + 5);
     assert.deepEqual(forks.map((p) => p.name).sort(), ['f0', 'f1']);
     // `i` inside the brackets is an index, not a primitive.
-    assert.deepEqual(primitivesUsedAt(summary, file, 15, lines[14]!, lines[14]!.indexOf('i]') + 1), []);
+    assert.deepEqual(primitivesUsedAt(summary, file, 15, lines[14], lines[14].indexOf('i]') + 1), []);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -133,7 +133,7 @@ describe('extension: run summary', function () {
     const summary = await summaryOf(bank);
     assert.equal(summary.outcome, 'completed');
     assert.equal(summary.potentialDeadlocks?.length, 1);
-    assert.deepEqual([...summary.potentialDeadlocks![0]!.locks].sort(), ['alice', 'bob']);
+    assert.deepEqual([...summary.potentialDeadlocks[0].locks].sort(), ['alice', 'bob']);
     const problems = problemsOf(summary).filter((p) => p.code === 'potential-deadlock');
     assert.equal(problems.length, 2);
     const byThread = (thread: string) => problems.find((p) => p.message.includes(`(${thread}), and`))!;
@@ -201,7 +201,7 @@ describe('extension: run summary', function () {
     // Both fillers write at one place: one warning there.
     const slots = problems.filter((p) => p.message.startsWith('Data race on slots[2]:'));
     assert.equal(slots.length, 1);
-    assert.match(slots[0]!.message, /^Data race on slots\[2\]: filler [12] writes and filler [12] writes it here with nothing ordering them\./);
+    assert.match(slots[0].message, /^Data race on slots\[2\]: filler [12] writes and filler [12] writes it here with nothing ordering them\./);
     // Without recording, the same snippet is not checked.
     assert.equal((await summaryOf(file, source)).races, undefined);
     fs.rmSync(dir, { recursive: true, force: true });

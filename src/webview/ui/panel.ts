@@ -28,9 +28,6 @@ import { readTheme } from './theme';
 import { Toolbar } from './toolbar';
 import { View, type Model } from './view';
 
-// test/extension/hunt.test.ts reads the summary's wording from here.
-export { summaryFacts } from './summary';
-
 export class Panel {
   private readonly view: View;
   private readonly canvas: HTMLCanvasElement;

@@ -208,7 +208,7 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
       next.permits.set(objectId, (next.permits.get(objectId) ?? 0) + 1);
       ownTime(objectId, handedOver);
       handedOver = false;
-      emit(next, EventKind.Acquired, objectId, value.get(objectId)!);
+      emit(next, EventKind.Acquired, objectId, value.get(objectId));
     }
   };
 
@@ -283,7 +283,7 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
         if (owner === undefined) {
           lockOwner.set(id, thread.tid);
           version.set(id, version.get(id)! + 1);
-          emit(thread, EventKind.Acquired, id, version.get(id)!);
+          emit(thread, EventKind.Acquired, id, version.get(id));
         } else if (chance(0.2)) {
           emit(thread, EventKind.AcquireFailed, id); // acquire(blocking=False)
         } else {
@@ -297,14 +297,14 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
         const held = LOCKS.filter((id) => lockOwner.has(id));
         const id = owned.length > 0 && chance(0.85) ? pick(owned) : held.length > 0 && chance(0.3) ? pick(held) : 0;
         if (!id) break;
-        emit(thread, EventKind.Released, id, version.get(id)!);
+        emit(thread, EventKind.Released, id, version.get(id));
         lockOwner.delete(id);
         const next = queue(id)[0];
         if (next) {
           unblock(next, true);
           lockOwner.set(id, next.tid);
           version.set(id, version.get(id)! + 1);
-          emit(next, EventKind.Acquired, id, version.get(id)!);
+          emit(next, EventKind.Acquired, id, version.get(id));
         }
         break;
       }
@@ -349,7 +349,7 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
           value.set(id, value.get(id)! - 1);
           thread.permits.set(id, (thread.permits.get(id) ?? 0) + 1);
           ownTime(id);
-          emit(thread, EventKind.Acquired, id, value.get(id)!);
+          emit(thread, EventKind.Acquired, id, value.get(id));
         } else {
           block(thread, id, WaitKind.Semaphore, chance(0.3));
         }
@@ -572,7 +572,7 @@ function reference(sim: Simulated): Reference {
         list.push(hold);
         holds.push(hold);
         const release = lastRelease.get(objectId);
-        if (contended && release && release.tid !== tid && release.budget > 0 && release.timeNs >= woke!.sinceNs) {
+        if (contended && release && release.tid !== tid && release.budget > 0 && release.timeNs >= woke.sinceNs) {
           release.budget--;
           handoffs.push({ objectId, fromTid: release.tid, releaseNs: release.timeNs, toTid: tid, acquireNs: t });
         }
@@ -663,7 +663,7 @@ function refWaitForAt(ref: Reference, timeNs: number): WaitEdge[] {
     let toTids: number[] = [];
     if (t.waitKind === WaitKind.Join) toTids = [t.objectId === 1 ? 0 : t.objectId - 100];
     else if (t.waitKind === WaitKind.Lock || t.waitKind === WaitKind.Semaphore) toTids = refOwnersAt(ref, t.objectId, timeNs).map((o) => o.tid);
-    out.push({ fromTid: tid, objectId: t.objectId, waitKind: t.waitKind as WaitKind, toTids, siteId: t.siteId });
+    out.push({ fromTid: tid, objectId: t.objectId, waitKind: t.waitKind, toTids, siteId: t.siteId });
   });
   return out;
 }

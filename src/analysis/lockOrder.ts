@@ -23,11 +23,12 @@
  * Cost: one pass over the events per thread (two if some Lock is released by a thread that does
  * not hold it); memory proportional to the distinct edges, not to the events.
  */
-import { EVENT_BYTES, EventKind, WaitKind, WAIT_TIMED, formatSiteShort, type Trace, type TraceHeader } from '../trace/format';
+import { EventKind, WaitKind, WAIT_TIMED, formatSiteShort, waitKindOf, type Trace, type TraceHeader } from '../trace/format';
+import { EventStream } from '../trace/events';
 import { objectNamer } from '../trace/intervals';
 
 /** One way the order was taken: `thread` acquired `to` at `acquireSite` while holding `from` (taken at `holdSite`). */
-export interface LockOrderEdge {
+interface LockOrderEdge {
   from: string;
   to: string;
   thread: string;
@@ -60,7 +61,7 @@ export interface LockOrderGraphEdge {
   occurrences: EdgeOccurrence[];
 }
 
-export interface EdgeOccurrence {
+interface EdgeOccurrence {
   tid: number;
   holdSiteId: number;
   acquireSiteId: number;
@@ -78,12 +79,6 @@ export interface LockOrderOptions {
   /** Most distinct occurrences kept per edge (default 32). */
   maxOccurrencesPerEdge?: number;
 }
-
-const ACQUIRED: number = EventKind.Acquired;
-const RELEASED: number = EventKind.Released;
-const BLOCK: number = EventKind.Block;
-const UNBLOCK: number = EventKind.Unblock;
-const WAIT_LOCK: number = WaitKind.Lock;
 
 const enum LockType {
   None = 0,
@@ -225,20 +220,20 @@ export function lockOrderGraph(trace: Trace, options: LockOrderOptions = {}): Lo
     let blockedSite = 0;
     forEachLockEvent(bytes, true, (timeNs, kind, lockId, siteId, arg) => {
       const type = typeOf(lockId);
-      if (kind === BLOCK) {
+      if (kind === EventKind.Block) {
         // A timed wait ends by itself: it cannot be half of a deadlock.
-        const waitsForLock = type !== LockType.None && (arg & 0xff) === WAIT_LOCK && (arg & WAIT_TIMED) === 0;
+        const waitsForLock = type !== LockType.None && waitKindOf(arg) === WaitKind.Lock && (arg & WAIT_TIMED) === 0;
         blockedOn = waitsForLock ? lockId : 0;
         blockedSite = siteId;
         return;
       }
-      if (kind === UNBLOCK) {
+      if (kind === EventKind.Unblock) {
         if (arg !== 1) blockedOn = 0; // gave up: no acquisition follows
         return;
       }
       if (type === LockType.None) return;
       if (foreign.size > 0 && dropForeignReleased(held, foreign, timeNs)) state = stateOf(root, held);
-      if (kind === ACQUIRED) {
+      if (kind === EventKind.Acquired) {
         blockedOn = 0;
         // RLock re-entry (this thread holds it already) cannot block.
         if (type === LockType.RLock && held.find(lockId, 0) >= 0) return;
@@ -264,8 +259,6 @@ export function lockOrderGraph(trace: Trace, options: LockOrderOptions = {}): Lo
   return [...edges.values()];
 }
 
-const EVENT_SIZE: number = EVENT_BYTES;
-
 /**
  * Visit the Acquired and Released events (and Block / Unblock with `blocks`) of one thread in
  * order. The kind byte is tested before anything is decoded: most events are something else.
@@ -274,14 +267,14 @@ function forEachLockEvent(
   bytes: Uint8Array, blocks: boolean,
   visit: (timeNs: number, kind: number, objectId: number, siteId: number, arg: number) => void,
 ): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let offset = 0, end = Math.floor(bytes.byteLength / EVENT_SIZE) * EVENT_SIZE; offset < end; offset += EVENT_SIZE) {
-    const kind = bytes[offset + 8];
-    if (kind !== ACQUIRED && kind !== RELEASED && (!blocks || (kind !== BLOCK && kind !== UNBLOCK))) continue;
-    visit(
-      view.getFloat64(offset, true), kind, view.getUint32(offset + 12, true), view.getUint32(offset + 16, true),
-      view.getInt32(offset + 20, true),
-    );
+  const stream = EventStream.of(bytes);
+  for (let i = 0, n = stream.count; i < n; i++) {
+    const kind = stream.kind(i);
+    if (
+      kind !== EventKind.Acquired && kind !== EventKind.Released &&
+      (!blocks || (kind !== EventKind.Block && kind !== EventKind.Unblock))
+    ) continue;
+    visit(stream.timeNs(i), kind, stream.objectId(i), stream.siteId(i), stream.arg(i));
   }
 }
 
@@ -303,7 +296,7 @@ function foreignReleases(trace: Trace, types: Uint8Array): ForeignReleases {
     const own = new Float64Array(types.length);
     forEachLockEvent(bytes, false, (timeNs, kind, lockId, _siteId, version) => {
       if (version <= 0 || lockId >= types.length || types[lockId] !== LockType.Lock) return;
-      if (kind === ACQUIRED) own[lockId] = version;
+      if (kind === EventKind.Acquired) own[lockId] = version;
       else if (own[lockId] === version) own[lockId] = 0;
       else result.set(holdKey(lockId, version), timeNs);
     });

@@ -18,10 +18,10 @@ import { THREAD_STATE_COUNT } from '../trace/format';
 
 export const COARSEST_BUCKETS = 64;
 /** 2^16 buckets × 9 states × 4 bytes = 2.25 MiB for a lane's finest level. */
-export const MAX_FINEST_BUCKETS = 1 << 16;
+const MAX_FINEST_BUCKETS = 1 << 16;
 
 /** How many levels a lane with `intervals` intervals gets (at least 1). */
-export function lodLevelCount(intervals: number): number {
+function lodLevelCount(intervals: number): number {
   let levels = 1;
   let buckets = COARSEST_BUCKETS;
   while (buckets < intervals && buckets < MAX_FINEST_BUCKETS) {

@@ -43,13 +43,14 @@
  * the index and the kinds seen. Cost: one pass over the events (plus a cheap first one);
  * memory proportional to threads × (shared locations + synchronisation objects), not to events.
  */
-import { EVENT_BYTES, EventKind, WaitKind, formatSiteShort, type ObjectKind, type Trace, type TraceHeader } from '../trace/format';
+import { EventKind, WaitKind, formatSiteShort, waitKindOf, type ObjectKind, type Trace, type TraceHeader } from '../trace/format';
+import { EventStream } from '../trace/events';
 import { objectNamer, threadCount } from '../trace/intervals';
-import { MinHeap } from '../trace/heap';
+import { cursorBefore, mergeThreads, type ThreadCursor } from '../trace/merge';
 
-export type RaceKind = 'write-write' | 'read-write';
+type RaceKind = 'write-write' | 'read-write';
 
-export interface RaceAccess {
+interface RaceAccess {
   thread: string;
   tid: number;
   /** file:line of the access. */
@@ -93,29 +94,6 @@ export function findRaces(trace: Trace, options: RaceOptions = {}): RaceReport {
 }
 
 // ── events ────────────────────────────────────────────────────────────────────────────────
-
-// Local copies: a module-level const is read directly in hot loops (see trace/intervals.ts).
-const EVENT_SIZE: number = EVENT_BYTES;
-const THREAD_FINISHED: number = EventKind.ThreadFinished;
-const THREAD_FAILED: number = EventKind.ThreadFailed;
-const THREAD_START: number = EventKind.ThreadStart;
-const ACQUIRED: number = EventKind.Acquired;
-const RELEASED: number = EventKind.Released;
-const BLOCK: number = EventKind.Block;
-const UNBLOCK: number = EventKind.Unblock;
-const EVENT_SET: number = EventKind.EventSet;
-const QUEUE_PUT: number = EventKind.QueuePut;
-const QUEUE_GET: number = EventKind.QueueGet;
-const QUEUE_TASK_DONE: number = EventKind.QueueTaskDone;
-const BARRIER_PASS: number = EventKind.BarrierPass;
-const FUTURE_DONE: number = EventKind.FutureDone;
-const SHARED_READ: number = EventKind.SharedRead;
-const SHARED_WRITE: number = EventKind.SharedWrite;
-const WAIT_JOIN: number = WaitKind.Join;
-const WAIT_EVENT: number = WaitKind.Event;
-const WAIT_QUEUE: number = WaitKind.Queue;
-const WAIT_BARRIER: number = WaitKind.Barrier;
-const WAIT_FUTURE: number = WaitKind.Future;
 
 /** How a synchronisation object orders threads. */
 const enum SyncRule {
@@ -173,7 +151,7 @@ interface SyncState {
 }
 
 /** A thread's stream, read one event at a time; `timeNs … arg` describe the pending event. */
-class ThreadReader {
+class ThreadReader implements ThreadCursor {
   timeNs = 0;
   kind = 0;
   objectId = 0;
@@ -194,18 +172,10 @@ class ThreadReader {
   seenGeneration = 0;
   /** Clocks published to this thread alone (the end of a thread it may have joined), not yet joined. */
   inbox: Int32Array | undefined;
-  /** The stream as words: event i is f64[3i] (time) and u32 / i32[6i + 2 … 6i + 5]. */
-  private readonly f64: Float64Array;
-  private readonly u32: Uint32Array;
-  private readonly i32: Int32Array;
   private readonly count: number;
 
-  constructor(readonly tid: number, bytes: Uint8Array | undefined, threads: number, started: boolean) {
-    const words = wordsOf(bytes);
-    this.f64 = words.f64;
-    this.u32 = words.u32;
-    this.i32 = words.i32;
-    this.count = words.count;
+  constructor(readonly tid: number, private readonly stream: EventStream, threads: number, started: boolean) {
+    this.count = stream.count;
     this.clock = new Int32Array(threads);
     this.clock[tid] = 1;
     this.awaitingStart = started;
@@ -217,58 +187,26 @@ class ThreadReader {
       this.done = true;
       return;
     }
-    const timeNs = this.f64[index * 3];
+    const stream = this.stream;
+    const timeNs = stream.timeNs(index);
     // A thread's time never runs backwards here (as in trace/intervals.ts).
     if (timeNs > this.timeNs) this.timeNs = timeNs;
-    const word = index * 6;
-    this.kind = this.u32[word + 2] & 0xff;
-    this.objectId = this.u32[word + 3];
-    this.siteId = this.u32[word + 4];
-    this.arg = this.i32[word + 5];
+    this.kind = stream.kind(index);
+    this.objectId = stream.objectId(index);
+    this.siteId = stream.siteId(index);
+    this.arg = stream.arg(index);
   }
 
   /** The kind and object of the event `ahead` places after the pending one (0 / -1 past the end). */
   peekKind(ahead: number): number {
     const index = this.index + ahead;
-    return index < this.count ? this.u32[index * 6 + 2] & 0xff : 0;
+    return index < this.count ? this.stream.kind(index) : 0;
   }
 
   peekObject(ahead: number): number {
     const index = this.index + ahead;
-    return index < this.count ? this.u32[index * 6 + 3] : -1;
+    return index < this.count ? this.stream.objectId(index) : -1;
   }
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * Typed-array views of an event stream (faster than a DataView in the hot loop). The records
- * are little-endian and 8-byte aligned in every trace this project makes; anything else is
- * copied into an aligned, native-order copy first.
- */
-function wordsOf(bytes: Uint8Array | undefined): { f64: Float64Array; u32: Uint32Array; i32: Int32Array; count: number } {
-  const count = bytes ? Math.floor(bytes.byteLength / EVENT_SIZE) : 0;
-  if (!bytes || count === 0) return { f64: new Float64Array(0), u32: new Uint32Array(0), i32: new Int32Array(0), count: 0 };
-  let buffer = bytes.buffer;
-  let offset = bytes.byteOffset;
-  if (!LITTLE_ENDIAN || offset % 8 !== 0) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const copy = new ArrayBuffer(count * EVENT_SIZE);
-    const f64 = new Float64Array(copy);
-    const u32 = new Uint32Array(copy);
-    for (let i = 0; i < count; i++) {
-      f64[i * 3] = view.getFloat64(i * EVENT_SIZE, true);
-      for (let w = 2; w < 6; w++) u32[i * 6 + w] = view.getUint32(i * EVENT_SIZE + w * 4, true);
-    }
-    buffer = copy;
-    offset = 0;
-  }
-  return {
-    f64: new Float64Array(buffer, offset, count * 3),
-    u32: new Uint32Array(buffer, offset, count * 6),
-    i32: new Int32Array(buffer, offset, count * 6),
-    count,
-  };
 }
 
 // ── shared locations ──────────────────────────────────────────────────────────────────────
@@ -382,30 +320,27 @@ class RaceCheck {
     // threads wait in joins.
     this.starter = new Int32Array(this.threads).fill(-1);
     this.joiner = new Uint8Array(this.threads);
-    trace.events.forEach((bytes, tid) => {
-      if (!bytes) return;
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let offset = 0, end = Math.floor(bytes.byteLength / EVENT_SIZE) * EVENT_SIZE; offset < end; offset += EVENT_SIZE) {
-        const kind = bytes[offset + 8];
-        if (kind === THREAD_START) {
-          const child = view.getInt32(offset + 20, true);
+    const streams: EventStream[] = [];
+    for (let tid = 0; tid < this.threads; tid++) {
+      const stream = EventStream.of(trace.events[tid]);
+      streams.push(stream);
+      for (let i = 0, n = stream.count; i < n; i++) {
+        const kind = stream.kind(i);
+        if (kind === EventKind.ThreadStart) {
+          const child = stream.arg(i);
           if (child > 0 && child < this.threads) this.starter[child] = tid;
-        } else if (kind === BLOCK && (view.getInt32(offset + 20, true) & 0xff) === WAIT_JOIN) {
+        } else if (kind === EventKind.Block && waitKindOf(stream.arg(i)) === WaitKind.Join) {
           this.joiner[tid] = 1;
         }
       }
-    });
+    }
     for (let tid = 0; tid < this.threads; tid++) {
-      this.readers.push(new ThreadReader(tid, trace.events[tid], this.threads, this.starter[tid] >= 0));
+      this.readers.push(new ThreadReader(tid, streams[tid], this.threads, this.starter[tid] >= 0));
     }
   }
 
   run(): RaceReport {
-    const heap = new MinHeap<ThreadReader>(before);
-    for (const reader of this.readers) {
-      reader.advance();
-      if (!reader.done) heap.push(reader);
-    }
+    const heap = mergeThreads(this.readers);
     const deferred: ThreadReader[] = [];
     while (heap.size > 0) {
       // The earliest event that can happen now; if none can (a broken trace), the earliest.
@@ -430,7 +365,7 @@ class RaceCheck {
         this.handle(chosen);
         chosen.advance();
         if (chosen.done) break;
-        if (heap.size > 0 && !before(chosen, heap.peek())) {
+        if (heap.size > 0 && !cursorBefore(chosen, heap.peek())) {
           if (!this.ready(heap.peek())) {
             heap.push(chosen);
             break;
@@ -452,8 +387,8 @@ class RaceCheck {
   private ready(reader: ThreadReader): boolean {
     if (reader.awaitingStart && this.startClock[reader.tid] === undefined) return false;
     const kind = reader.kind;
-    if (kind === SHARED_READ || kind === SHARED_WRITE || kind === RELEASED) return true;
-    if (kind === ACQUIRED) {
+    if (kind === EventKind.SharedRead || kind === EventKind.SharedWrite || kind === EventKind.Released) return true;
+    if (kind === EventKind.Acquired) {
       const state = this.syncOf(reader.objectId);
       switch (state.rule) {
         case SyncRule.Lock:
@@ -467,30 +402,30 @@ class RaceCheck {
           return true;
       }
     }
-    if (kind === UNBLOCK) {
+    if (kind === EventKind.Unblock) {
       if (reader.arg !== 1) return true;
       switch (reader.blockKind) {
-        case WAIT_JOIN: {
+        case WaitKind.Join: {
           const tid = this.tidOfThreadObject.get(reader.objectId);
           return tid === undefined || this.endClock[tid] !== undefined;
         }
-        case WAIT_EVENT:
+        case WaitKind.Event:
           // Some set happened (it may be recorded just before the Block: set() between the
           // waiter's check and its Block).
           return this.syncOf(reader.objectId).count > 0;
-        case WAIT_FUTURE:
+        case WaitKind.Future:
           return this.syncOf(reader.objectId).done || this.futuresDone > reader.blockCount;
         default:
           return true;
       }
     }
-    if (kind === QUEUE_GET) {
+    if (kind === EventKind.QueueGet) {
       // Puts and gets are timed exactly under the queue's mutex, so time orders them; a get
       // still never comes before the put of its item.
       const state = this.syncOf(reader.objectId);
       return state.count > state.taken;
     }
-    if (kind === BARRIER_PASS) {
+    if (kind === EventKind.BarrierPass) {
       const state = this.syncOf(reader.objectId);
       if (state.taken <= 0) return true; // parties unknown
       if (reader.barrierCycle < 0) this.arrive(reader, state); // the last to arrive does not block
@@ -516,16 +451,16 @@ class RaceCheck {
       reader.inbox = undefined;
     }
     const kind = reader.kind;
-    if (kind === SHARED_READ) {
+    if (kind === EventKind.SharedRead) {
       this.read(reader);
       return;
     }
-    if (kind === SHARED_WRITE) {
+    if (kind === EventKind.SharedWrite) {
       this.write(reader);
       return;
     }
     switch (kind) {
-      case ACQUIRED: {
+      case EventKind.Acquired: {
         const state = this.syncOf(reader.objectId);
         switch (state.rule) {
           case SyncRule.Lock:
@@ -542,7 +477,7 @@ class RaceCheck {
         }
         break;
       }
-      case RELEASED: {
+      case EventKind.Released: {
         const state = this.syncOf(reader.objectId);
         switch (state.rule) {
           case SyncRule.Lock:
@@ -564,56 +499,56 @@ class RaceCheck {
         }
         break;
       }
-      case BLOCK: {
-        const waitKind = reader.arg & 0xff;
+      case EventKind.Block: {
+        const waitKind = waitKindOf(reader.arg);
         reader.blockKind = waitKind;
-        if (waitKind === WAIT_FUTURE) reader.blockCount = this.futuresDone;
-        else if (waitKind === WAIT_BARRIER && reader.barrierCycle < 0) {
+        if (waitKind === WaitKind.Future) reader.blockCount = this.futuresDone;
+        else if (waitKind === WaitKind.Barrier && reader.barrierCycle < 0) {
           // The wait for the others of the cycle (not the wait for a previous cycle to drain):
           // the pass follows it directly.
           const barrier = reader.objectId;
-          if (reader.peekKind(1) === UNBLOCK && reader.peekKind(2) === BARRIER_PASS && reader.peekObject(2) === barrier) {
+          if (reader.peekKind(1) === EventKind.Unblock && reader.peekKind(2) === EventKind.BarrierPass && reader.peekObject(2) === barrier) {
             const state = this.syncOf(barrier);
             if (state.taken > 0) this.arrive(reader, state);
           }
         }
         break;
       }
-      case UNBLOCK: {
+      case EventKind.Unblock: {
         const waitKind = reader.blockKind;
         reader.blockKind = 0;
         if (reader.arg !== 1) break;
-        if (waitKind === WAIT_JOIN) {
+        if (waitKind === WaitKind.Join) {
           const joined = this.tidOfThreadObject.get(reader.objectId);
           const end = joined === undefined ? undefined : this.endClock[joined];
           if (end) join(clock, end);
-        } else if (waitKind === WAIT_EVENT) {
+        } else if (waitKind === WaitKind.Event) {
           const state = this.syncOf(reader.objectId);
           if (state.clock) join(clock, state.clock);
-        } else if (waitKind === WAIT_FUTURE) {
+        } else if (waitKind === WaitKind.Future) {
           const state = this.syncOf(reader.objectId);
           const done = state.done && state.clock ? state.clock : this.futureAny;
           if (done) join(clock, done);
-        } else if (waitKind === WAIT_QUEUE) {
+        } else if (waitKind === WaitKind.Queue) {
           // A queue join ends when the last task is done (a put or get that waited gets its edge from the item).
           const state = this.syncOf(reader.objectId);
           if (state.taskDone) join(clock, state.taskDone);
         }
         break;
       }
-      case THREAD_START: {
+      case EventKind.ThreadStart: {
         const child = reader.arg;
         if (child > 0 && child < this.threads) this.startClock[child] = clock.slice();
         clock[tid]++;
         break;
       }
-      case THREAD_FINISHED:
-      case THREAD_FAILED:
+      case EventKind.ThreadFinished:
+      case EventKind.ThreadFailed:
         this.endClock[tid] = clock.slice();
         this.publishEnd(tid, clock);
         clock[tid]++;
         break;
-      case EVENT_SET: {
+      case EventKind.EventSet: {
         const state = this.syncOf(reader.objectId);
         state.clock = joinInto(state.clock, clock);
         state.count++;
@@ -621,7 +556,7 @@ class RaceCheck {
         clock[tid]++;
         break;
       }
-      case QUEUE_PUT: {
+      case EventKind.QueuePut: {
         const state = this.syncOf(reader.objectId);
         if (state.rule === SyncRule.FifoQueue && (state.fifo?.length ?? 0) - state.head < MAX_FIFO_CLOCKS) {
           state.fifo ??= [];
@@ -640,7 +575,7 @@ class RaceCheck {
         clock[tid]++;
         break;
       }
-      case QUEUE_GET: {
+      case EventKind.QueueGet: {
         const state = this.syncOf(reader.objectId);
         if (state.fifo && state.head < state.fifo.length) {
           join(clock, state.fifo[state.head]);
@@ -655,14 +590,14 @@ class RaceCheck {
         state.taken++;
         break;
       }
-      case QUEUE_TASK_DONE: {
+      case EventKind.QueueTaskDone: {
         const state = this.syncOf(reader.objectId);
         state.taskDone = joinInto(state.taskDone, clock);
         if (reader.arg === 0) this.publish(clock);
         clock[tid]++;
         break;
       }
-      case BARRIER_PASS: {
+      case EventKind.BarrierPass: {
         const state = this.syncOf(reader.objectId);
         if (state.taken <= 0) {
           // Parties unknown: every earlier pass happens before this one.
@@ -680,7 +615,7 @@ class RaceCheck {
         reader.barrierCycle = -1;
         break;
       }
-      case FUTURE_DONE: {
+      case EventKind.FutureDone: {
         const state = this.syncOf(reader.objectId);
         if (this.futureClocks < MAX_FUTURE_CLOCKS) {
           state.clock = copyInto(state.clock, clock);
@@ -915,7 +850,3 @@ function joinInto(into: Int32Array | undefined, from: Int32Array): Int32Array {
   return into;
 }
 
-
-function before(a: ThreadReader, b: ThreadReader): boolean {
-  return a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.tid < b.tid);
-}

@@ -1,10 +1,10 @@
 /** Per-thread state intervals from a trace: what each thread was doing, from when to when. */
-import { THREAD_STATE_NAMES, type ThreadStateName, type Trace, type WaitKind } from '../trace/format';
+import { THREAD_STATE_NAMES, type ThreadStateName, type Trace, type WaitKind, waitKindOf } from '../trace/format';
 import { deriveIntervals, traceEndNs } from '../trace/intervals';
 
 export { traceEndNs };
 
-export interface StateInterval {
+interface StateInterval {
   state: ThreadStateName;
   startNs: number;
   endNs: number;
@@ -34,7 +34,7 @@ export function lanes(trace: Trace): Lane[] {
       const interval: StateInterval = { state, startNs: states.startNs[i], endNs: states.endNs[i] };
       if (state === 'blocked' || state === 'waiting') {
         interval.objectId = states.objectId[i];
-        interval.waitKind = (states.arg[i] & 0xff) as WaitKind;
+        interval.waitKind = waitKindOf(states.arg[i]);
         interval.siteId = states.siteId[i];
       } else if (state === 'sleeping') {
         interval.siteId = states.siteId[i];

@@ -1,5 +1,5 @@
 /** Per-primitive statistics from a trace: acquisitions, contention, waiting and holding times. */
-import { ThreadState, WaitKind, type ObjectInfo, type Trace, type TraceHeader } from '../trace/format';
+import { ThreadState, WaitKind, waitKindOf, type ObjectInfo, type Trace, type TraceHeader } from '../trace/format';
 
 import { IntervalEnd, deriveIntervals, traceEndNs, type TraceIntervals } from '../trace/intervals';
 import type { LockStatistics } from './model';
@@ -71,7 +71,7 @@ export function lockStatistics(header: TraceHeader, intervals: TraceIntervals): 
     for (let i = 0; i < states.count; i++) {
       const state = states.state[i];
       const inBlock = state === ThreadState.Blocked || state === ThreadState.Waiting || (state === ThreadState.WaitingForGil && states.objectId[i] !== 0);
-      const waitKind = states.arg[i] & 0xff;
+      const waitKind = waitKindOf(states.arg[i]);
       const stats = inBlock && (waitKind === WaitKind.Lock || waitKind === WaitKind.Semaphore) ? statsOf(states.objectId[i]) : undefined;
       const continues = stats !== undefined && stats === waiting && i > 0 && states.endNs[i - 1] === states.startNs[i] &&
         (states.state[i - 1] === ThreadState.WaitingForGil || (state === ThreadState.WaitingForGil && states.ending[i - 1] === IntervalEnd.Next));

@@ -13,7 +13,8 @@
  * intervals and holds (typed arrays), never an object per event. Queries are binary searches
  * over sorted columns: O(log n) per lane.
  */
-import { ThreadState, EVENT_BYTES, WaitKind, type Trace, type TraceHeader } from '../trace/format';
+import { ThreadState, WaitKind, waitKindOf, type Trace, type TraceHeader } from '../trace/format';
+import { EventStream } from '../trace/events';
 
 import { deriveIntervals, holdRuleOf, HoldRule, traceEndNs, type StateIntervals, type ThreadIntervals } from '../trace/intervals';
 import { gilByThread } from './gil';
@@ -27,7 +28,7 @@ import { isLockLike, lockStatistics } from './stats';
 export type Timeline = TimelineModel & TimelineQueries;
 
 /** Colour slots for holds (PrimitiveInfo.colorIndex is 0 … COLOR_SLOTS - 1). */
-export const COLOR_SLOTS = 12;
+const COLOR_SLOTS = 12;
 
 /** The model and its queries. */
 export function buildTimeline(trace: Trace): Timeline {
@@ -87,7 +88,7 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
     mode: header.mode,
     outcome: header.outcome,
     durationMs: header.durationMs,
-    events: trace.events.reduce((sum, bytes) => sum + Math.floor((bytes?.byteLength ?? 0) / EVENT_BYTES), 0),
+    events: trace.events.reduce((sum, bytes) => sum + EventStream.of(bytes).count, 0),
     startNs,
     endNs,
     threads,
@@ -139,7 +140,7 @@ function laneColumns(thread: ThreadIntervals | undefined, fromNs: number, endNs:
       const state = source!.state[i];
       // (A GIL wait inside a Block carries the Block's object and arg.)
       if (state === ThreadState.Blocked || state === ThreadState.Waiting || (state === ThreadState.WaitingForGil && source!.objectId[i] !== 0)) {
-        columns.waitKind[count + i] = source!.arg[i] & 0xff;
+        columns.waitKind[count + i] = waitKindOf(source!.arg[i]);
       }
     }
     count += n;
@@ -233,7 +234,7 @@ function deadlockView(header: TraceHeader): DeadlockView {
       tid: entry.tid,
       holds: [...entry.holds],
       waitsFor: entry.waitsFor,
-      waitKind: entry.waitKind as WaitKind,
+      waitKind: entry.waitKind,
       heldBy: [...entry.heldBy],
       siteId: entry.siteId,
     })),

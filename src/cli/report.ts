@@ -122,7 +122,7 @@ export function toJsonReport(result: RunResult, options: JsonReportOptions = {})
       explanation: inversion.explanation,
       deadlockedInThisRun: inversion.deadlockedInThisRun,
     })),
-    races: (racesChecked ? raceReport!.races : []).map((race) => ({
+    races: (racesChecked ? raceReport.races : []).map((race) => ({
       object: race.object,
       index: race.index,
       kinds: race.kinds,

@@ -74,7 +74,7 @@ export function textReport(result: RunResult, options: { width: number; color: b
 }
 
 /** "GIL: 12 switches (9 forced); held: MainThread 2%, T1 49%, T2 49%" — shares of the time anyone held it. */
-export function gilLine(gil: NonNullable<ReturnType<typeof gilByThread>>): string {
+function gilLine(gil: NonNullable<ReturnType<typeof gilByThread>>): string {
   const total = gil.perThread.reduce((sum, thread) => sum + thread.holdNs, 0);
   const shares = gil.perThread.map((thread) => `${thread.name} ${total > 0 ? Math.round((thread.holdNs / total) * 100) : 0}%`);
   return `GIL: ${gil.switches} switch${gil.switches === 1 ? '' : 'es'} (${gil.forcedSwitches} forced); held: ${shares.join(', ')}`;

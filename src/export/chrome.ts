@@ -43,13 +43,13 @@
  * Every user string (thread, lock and file names, output, exception messages) is a value in
  * the returned object; the caller serialises it with JSON.stringify, never by concatenation.
  */
-import { ThreadState, EVENT_KIND_NAMES, EventKind, GilReleaseReason, WAIT_KIND_NAMES, WAIT_TIMED, WaitKind, formatSiteShort, type ObjectInfo, type Trace } from '../trace/format';
+import { ThreadState, EVENT_KIND_NAMES, EventKind, GilReleaseReason, WAIT_KIND_NAMES, WAIT_TIMED, WaitKind, formatSiteShort, waitKindOf, type ObjectInfo, type Trace } from '../trace/format';
 
 import { forEachEvent } from '../trace/events';
 
 import { HoldRule, IntervalEnd, deriveIntervals, holdRuleOf, lastEventNs, objectNamer, threadCount, type HandoffIntervals, type StateIntervals, type ThreadIntervals } from '../trace/intervals';
 
-export const CHROME_PID = 1;
+const CHROME_PID = 1;
 
 /** One Chrome trace event; only the fields this exporter writes. */
 export interface ChromeTraceEvent {
@@ -200,7 +200,7 @@ class ChromeExporter {
         name = 'running';
         args = {};
       } else if (state === ThreadState.Blocked || state === ThreadState.Waiting) {
-        const waitKind = states.arg[i] & 0xff;
+        const waitKind = waitKindOf(states.arg[i]);
         const objectName = this.objectName(states.objectId[i]);
         name = waitKind === WaitKind.Lock
           ? `blocked on ${objectName}`

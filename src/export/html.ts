@@ -48,7 +48,7 @@ function findAssets(explicit?: string): { script: string; style: string } {
   throw new Error(`the panel app is not built (no webview.js in ${candidates.join(' or ')}): run npm run build`);
 }
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 

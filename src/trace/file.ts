@@ -55,14 +55,14 @@ import {
   type TraceEvent,
   type TraceHeader,
 } from './format';
+import { EventStream, SEQ_MASK, WORD_ARG, WORD_KIND_SEQ, WORD_OBJECT, WORD_SITE, kindAndSeq } from './events';
 
 export const BINARY_TRACE_MAGIC = 'TLTRACE1';
-export const BINARY_TRACE_EXTENSION = '.tltrace';
-export const JSON_TRACE_EXTENSION = '.threadlanes.json';
+const BINARY_TRACE_EXTENSION = '.tltrace';
+const JSON_TRACE_EXTENSION = '.threadlanes.json';
 
 /** Offset of the header JSON in the binary form: magic (8) + header length (4). */
 const BINARY_HEADER_OFFSET = 12;
-const SEQ_MODULUS = 1 << 24;
 
 /** A trace file that cannot be read or a trace that cannot be written; the message says why. */
 export class TraceFileError extends Error {
@@ -92,10 +92,10 @@ export function encodeEvents(events: readonly Omit<TraceEvent, 'tid'>[]): Uint8A
     }
     const offset = index * EVENT_BYTES;
     view.setFloat64(offset, event.timeNs, true);
-    view.setUint32(offset + 8, ((event.seq % SEQ_MODULUS) * 256 + event.kind) >>> 0, true);
-    view.setUint32(offset + 12, event.objectId, true);
-    view.setUint32(offset + 16, event.siteId, true);
-    view.setInt32(offset + 20, event.arg, true);
+    view.setUint32(offset + WORD_KIND_SEQ * 4, kindAndSeq(event.kind, event.seq), true);
+    view.setUint32(offset + WORD_OBJECT * 4, event.objectId, true);
+    view.setUint32(offset + WORD_SITE * 4, event.siteId, true);
+    view.setInt32(offset + WORD_ARG * 4, event.arg, true);
   });
   return bytes;
 }
@@ -191,7 +191,7 @@ export function decodeTraceBinary(bytes: Uint8Array): Trace {
 // JSON form
 
 /** A row of the JSON form: [tid, seq, timeNs, kind (name or number), objectId, siteId, arg]. */
-export type JsonEventRow = [number, number, number, string | number, number, number, number];
+type JsonEventRow = [number, number, number, string | number, number, number, number];
 
 const KIND_BY_NAME = new Map<string, number>(
   Object.entries(EVENT_KIND_NAMES).map(([kind, name]) => [name, Number(kind)]),
@@ -205,21 +205,20 @@ export function encodeTraceJson(trace: Trace): string {
   // JSON.stringify, so nothing user-controlled is ever spliced in raw.
   const rows: string[] = [];
   trace.events.forEach((bytes, tid) => {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let offset = 0; offset < bytes.byteLength; offset += EVENT_BYTES) {
-      const kindAndSeq = view.getUint32(offset + 8, true);
-      const kind = kindAndSeq & 0xff;
+    const stream = EventStream.of(bytes);
+    for (let i = 0; i < stream.count; i++) {
+      const kind = stream.kind(i);
       const row: JsonEventRow = [
         tid,
-        kindAndSeq >>> 8,
-        view.getFloat64(offset, true),
+        stream.seq(i),
+        stream.timeNs(i),
         EVENT_KIND_NAMES[kind] ?? kind,
-        view.getUint32(offset + 12, true),
-        view.getUint32(offset + 16, true),
-        view.getInt32(offset + 20, true),
+        stream.objectId(i),
+        stream.siteId(i),
+        stream.arg(i),
       ];
       if (!Number.isFinite(row[2])) {
-        throw new TraceFileError(`thread ${tid}, event ${offset / EVENT_BYTES}: timeNs ${row[2]} cannot be written as JSON`);
+        throw new TraceFileError(`thread ${tid}, event ${i}: timeNs ${row[2]} cannot be written as JSON`);
       }
       rows.push(JSON.stringify(row));
     }
@@ -251,7 +250,7 @@ export function decodeTraceJson(text: string): Trace {
     }
     const [tid, seq, timeNs, kindValue, objectId, siteId, arg] = row as unknown[];
     checkInteger(tid, 0, 0xffff, `${where}: tid`);
-    checkInteger(seq, 0, SEQ_MODULUS - 1, `${where}: seq`);
+    checkInteger(seq, 0, SEQ_MASK, `${where}: seq`);
     if (typeof timeNs !== 'number' || !Number.isFinite(timeNs)) {
       throw new TraceFileError(`${where}: timeNs must be a finite number, got ${JSON.stringify(timeNs)}`);
     }
@@ -332,7 +331,7 @@ export function decodeTrace(bytes: Uint8Array, fileName: string): Trace {
   switch (requireForm(fileName)) {
     case 'binary':
       return decodeTraceBinary(bytes);
-    case 'json':
+    case 'json': {
       if (looksBinary) {
         throw new TraceFileError(`${fileName} is named like a JSON trace but holds a binary trace; rename it to end in ${BINARY_TRACE_EXTENSION}`);
       }
@@ -343,6 +342,7 @@ export function decodeTrace(bytes: Uint8Array, fileName: string): Trace {
         throw new TraceFileError(`${fileName} is not a JSON trace: it is not valid UTF-8`);
       }
       return decodeTraceJson(text);
+    }
   }
 }
 

@@ -29,7 +29,9 @@
  *   bytes 16..19  uint32   siteId
  *   bytes 20..23  int32    arg         meaning depends on the kind (see EventKind)
  *
- * Invariants (checked by `checkInvariants` in analysis and by the tests)
+ * Invariants (not enforced by a checker: the readers — trace/intervals.ts and the analyses —
+ * do the sensible thing with a stream that breaks them and say so through `onWarning`, and
+ * the tests check that recorded traces keep them)
  *   1. Per thread, timestamps are non-decreasing and sequence numbers increase by one
  *      (modulo 2^24: they wrap).
  *   2. A Lock has at most one owner at any instant; an RLock's depth never goes below 0.
@@ -131,6 +133,11 @@ export const WAIT_KIND_NAMES: Record<number, string> = {
 
 /** Flag or-ed into a Block's arg when the wait has a timeout (it can end without help). */
 export const WAIT_TIMED = 0x100;
+
+/** The WaitKind in a Block's arg (its low byte; WAIT_TIMED is above it). */
+export function waitKindOf(arg: number): number {
+  return arg & 0xff;
+}
 
 /**
  * What a thread is doing. One set of numbers for every layer: the live state the runtime keeps
@@ -238,7 +245,7 @@ export interface ExceptionInfo {
 export type Truncation = 'events' | 'output' | 'threads' | undefined;
 
 /** A deadlock the harness found, by ids (names are in threads/objects). */
-export interface TraceDeadlock {
+interface TraceDeadlock {
   /** 'cycle': a wait-for cycle; 'all-blocked': every live thread waits and none can wake another. */
   kind: 'cycle' | 'all-blocked';
   explanation: string;

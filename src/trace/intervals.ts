@@ -43,30 +43,9 @@
  * results are typed-array columns, never an object per event. Streams that break the
  * invariants of format.ts do not throw: the sensible thing is done and `onWarning` hears it.
  */
-import { EVENT_BYTES, EventKind, ThreadState, WaitKind, type ObjectInfo, type Trace, type TraceHeader } from './format';
-
-import { MinHeap } from './heap';
-
-
-// Local copies of imported constants: a module-level const is read directly in hot loops, where
-// an import may be a property read through a getter (unbundled CommonJS, as under tsx).
-const EVENT_SIZE: number = EVENT_BYTES;
-const ACQUIRED: number = EventKind.Acquired;
-const RELEASED: number = EventKind.Released;
-const ACQUIRE_FAILED: number = EventKind.AcquireFailed;
-const THREAD_RUNNING: number = EventKind.ThreadRunning;
-const THREAD_FINISHED: number = EventKind.ThreadFinished;
-const THREAD_FAILED: number = EventKind.ThreadFailed;
-const THREAD_START: number = EventKind.ThreadStart;
-const BLOCK: number = EventKind.Block;
-const UNBLOCK: number = EventKind.Unblock;
-const SLEEP_BEGIN: number = EventKind.SleepBegin;
-const SLEEP_END: number = EventKind.SleepEnd;
-const OUTPUT: number = EventKind.Output;
-const GIL_REQUEST: number = EventKind.GilRequest;
-const GIL_ACQUIRED: number = EventKind.GilAcquired;
-const WAIT_LOCK: number = WaitKind.Lock;
-const WAIT_SEMAPHORE: number = WaitKind.Semaphore;
+import { EventKind, ThreadState, WaitKind, waitKindOf, type ObjectInfo, type Trace, type TraceHeader } from './format';
+import { EventStream } from './events';
+import { mergeThreads, type ThreadCursor } from './merge';
 
 /** How a state interval ended. */
 export const enum IntervalEnd {
@@ -98,7 +77,7 @@ export interface StateIntervals {
 }
 
 /** The holds one thread owned, column by column, sorted by start (holds of different objects overlap). */
-export interface HoldIntervals {
+interface HoldIntervals {
   count: number;
   objectId: Uint32Array;
   startNs: Float64Array;
@@ -143,7 +122,7 @@ export interface ThreadIntervals {
 }
 
 /** An Output event: output line `index` of the header was written then. */
-export interface OutputEvent {
+interface OutputEvent {
   tid: number;
   index: number;
   timeNs: number;
@@ -151,7 +130,7 @@ export interface OutputEvent {
 }
 
 /** A ThreadFailed event: the thread's target threw exception `index` of the header. */
-export interface FailureEvent {
+interface FailureEvent {
   tid: number;
   index: number;
   timeNs: number;
@@ -181,10 +160,8 @@ export interface DeriveOptions {
 export function lastEventNs(trace: Trace): number {
   let last = 0;
   for (const bytes of trace.events) {
-    if (!bytes || bytes.byteLength < EVENT_SIZE) continue;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const count = Math.floor(bytes.byteLength / EVENT_SIZE);
-    last = Math.max(last, view.getFloat64((count - 1) * EVENT_SIZE, true));
+    const stream = EventStream.of(bytes);
+    if (stream.count > 0) last = Math.max(last, stream.timeNs(stream.count - 1));
   }
   return last;
 }
@@ -278,34 +255,30 @@ class Derivation {
     for (const thread of this.header.threads) names[thread.tid] = thread.name;
 
     // A first, cheap pass: sizes for the columns, and when each thread was started.
-    const counts = trace.events.map((bytes) => countEvents(bytes));
+    const streams: EventStream[] = [];
+    for (let tid = 0; tid < lanes; tid++) streams.push(EventStream.of(trace.events[tid]));
+    const counts = streams.map((stream) => countEvents(stream));
     const startedNs: (number | undefined)[] = [0];
     let blocks = 0;
     for (let tid = 0; tid < lanes; tid++) {
-      const bytes = trace.events[tid];
+      const stream = streams[tid];
       const count = counts[tid];
-      if (!bytes || !count) continue;
       blocks += count.blocks;
       if (count.starts === 0) continue;
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let offset = 0, end = count.events * EVENT_SIZE; offset < end; offset += EVENT_SIZE) {
-        if (view.getUint8(offset + 8) !== THREAD_START) continue;
-        const started = view.getInt32(offset + 20, true);
-        if (started >= 0 && started < lanes) startedNs[started] ??= view.getFloat64(offset, true);
+      for (let i = 0; i < stream.count; i++) {
+        if (stream.kind(i) !== EventKind.ThreadStart) continue;
+        const started = stream.arg(i);
+        if (started >= 0 && started < lanes) startedNs[started] ??= stream.timeNs(i);
       }
     }
     for (let tid = 0; tid < lanes; tid++) {
-      this.readers.push(new ThreadReader(this, tid, names[tid], trace.events[tid], counts[tid], startedNs[tid]));
+      this.readers.push(new ThreadReader(this, tid, names[tid], streams[tid], counts[tid], startedNs[tid]));
     }
     this.handoffs = new HandoffBuilder(blocks);
   }
 
   run(): TraceIntervals {
-    const heap = new MinHeap<ThreadReader>(before);
-    for (const reader of this.readers) {
-      reader.advance();
-      if (!reader.done) heap.push(reader);
-    }
+    const heap = mergeThreads(this.readers);
     const tied: ThreadReader[] = [];
     while (heap.size > 0) {
       let chosen = heap.pop();
@@ -327,7 +300,7 @@ class Derivation {
       // Handle the chosen thread's events for as long as they come strictly first (long runs
       // of one thread's uncontended acquisitions cost no heap operations).
       for (;;) {
-        if (chosen.kind === ACQUIRED) this.acquired(chosen);
+        if (chosen.kind === EventKind.Acquired) this.acquired(chosen);
         else this.released(chosen);
         chosen.advance();
         if (chosen.done) break;
@@ -370,7 +343,7 @@ class Derivation {
   /** 0: a release that can happen now; 1: an acquire that can; 2: neither. */
   private priority(reader: ThreadReader): number {
     const object = this.object(reader.objectId);
-    if (reader.kind === RELEASED) {
+    if (reader.kind === EventKind.Released) {
       if (object.rule === HoldRule.Exclusive) {
         if (object.owner < 0) return 2;
         // A Lock's Released carries the version of the hold it ends.
@@ -402,7 +375,7 @@ class Derivation {
   /** Both acquire the same Lock and `a` has the earlier version. */
   private earlierVersion(a: ThreadReader, b: ThreadReader): boolean {
     return (
-      a.kind === ACQUIRED && b.kind === ACQUIRED && a.objectId === b.objectId && a.arg > 0 && a.arg < b.arg &&
+      a.kind === EventKind.Acquired && b.kind === EventKind.Acquired && a.objectId === b.objectId && a.arg > 0 && a.arg < b.arg &&
       this.object(a.objectId).rule === HoldRule.Exclusive
     );
   }
@@ -521,31 +494,26 @@ interface EventCounts {
   starts: number;
 }
 
-function countEvents(bytes: Uint8Array | undefined): EventCounts | undefined {
-  if (!bytes) return undefined;
-  const counts: EventCounts = { events: 0, stateEvents: 0, acquired: 0, blocks: 0, starts: 0 };
-  // The kind is the low byte of the word at offset 8. (byteLength is read once: as a loop
-  // bound it is re-read every time, which costs more than the loop.)
-  const events = Math.floor(bytes.byteLength / EVENT_SIZE);
-  counts.events = events;
-  for (let offset = 8, end = events * EVENT_SIZE; offset < end; offset += EVENT_SIZE) {
-    switch (bytes[offset]) {
-      case ACQUIRED:
+function countEvents(stream: EventStream): EventCounts {
+  const counts: EventCounts = { events: stream.count, stateEvents: 0, acquired: 0, blocks: 0, starts: 0 };
+  for (let i = 0, n = stream.count; i < n; i++) {
+    switch (stream.kind(i)) {
+      case EventKind.Acquired:
         counts.acquired++;
         break;
-      case BLOCK:
+      case EventKind.Block:
         counts.blocks++;
         counts.stateEvents++;
         break;
-      case THREAD_RUNNING:
-      case UNBLOCK:
-      case SLEEP_BEGIN:
-      case SLEEP_END:
-      case GIL_REQUEST:
-      case GIL_ACQUIRED:
+      case EventKind.ThreadRunning:
+      case EventKind.Unblock:
+      case EventKind.SleepBegin:
+      case EventKind.SleepEnd:
+      case EventKind.GilRequest:
+      case EventKind.GilAcquired:
         counts.stateEvents++;
         break;
-      case THREAD_START:
+      case EventKind.ThreadStart:
         counts.starts++;
         break;
     }
@@ -558,7 +526,7 @@ function countEvents(bytes: Uint8Array | undefined): EventCounts | undefined {
  * each Acquired / Released for the merge to handle. `timeNs`, `kind`, `objectId`, `siteId` and
  * `arg` describe that pending event.
  */
-class ThreadReader {
+class ThreadReader implements ThreadCursor {
   timeNs = 0;
   kind = 0;
   objectId = 0;
@@ -567,7 +535,6 @@ class ThreadReader {
   done = false;
   readonly holds: HoldBuilder;
   private readonly states: StateBuilder;
-  private readonly view: DataView | undefined;
   private readonly count: number;
   private next = 0;
   private lastNs = 0;
@@ -582,16 +549,15 @@ class ThreadReader {
     private readonly derivation: Derivation,
     readonly tid: number,
     readonly name: string,
-    bytes: Uint8Array | undefined,
-    counts: EventCounts | undefined,
+    private readonly stream: EventStream,
+    counts: EventCounts,
     private readonly startedNs: number | undefined,
   ) {
-    this.view = bytes ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
-    this.count = counts?.events ?? 0;
-    this.states = new StateBuilder((counts?.stateEvents ?? 0) + 1);
-    this.holds = new HoldBuilder(counts?.acquired ?? 0);
+    this.count = stream.count;
+    this.states = new StateBuilder(counts.stateEvents + 1);
+    this.holds = new HoldBuilder(counts.acquired);
     if (startedNs !== undefined) {
-      const firstNs = this.count > 0 ? this.view!.getFloat64(0, true) : startedNs;
+      const firstNs = this.count > 0 ? stream.timeNs(0) : startedNs;
       // Started before its first event (a clock that disagrees by a little cannot reorder them).
       this.states.open(ThreadState.Starting, Math.min(startedNs, firstNs), 0, 0, 0);
     }
@@ -599,54 +565,53 @@ class ThreadReader {
 
   /** Reads up to the next Acquired / Released; sets `done` at the end of the stream. */
   advance(): void {
-    const view = this.view;
+    const stream = this.stream;
     const states = this.states;
     while (this.next < this.count) {
       const index = this.next++;
-      const offset = index * EVENT_SIZE;
-      let timeNs = view!.getFloat64(offset, true);
-      const kind = view!.getUint8(offset + 8);
+      let timeNs = stream.timeNs(index);
+      const kind = stream.kind(index);
       if (timeNs < this.lastNs) {
         this.derivation.warning(`${this.name}: event ${index} goes back in time; clamped`);
         timeNs = this.lastNs;
       }
       this.lastNs = timeNs;
-      if (kind === ACQUIRED || kind === RELEASED) {
+      if (kind === EventKind.Acquired || kind === EventKind.Released) {
         this.timeNs = timeNs;
         this.kind = kind;
-        this.objectId = view!.getUint32(offset + 12, true);
-        this.siteId = view!.getUint32(offset + 16, true);
-        this.arg = view!.getInt32(offset + 20, true);
+        this.objectId = stream.objectId(index);
+        this.siteId = stream.siteId(index);
+        this.arg = stream.arg(index);
         return;
       }
       switch (kind) {
-        case THREAD_RUNNING:
+        case EventKind.ThreadRunning:
           this.runningNs ??= timeNs;
-          states.open(ThreadState.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
+          states.open(ThreadState.Running, timeNs, 0, 0, stream.siteId(index));
           break;
-        case THREAD_FINISHED:
-        case THREAD_FAILED:
+        case EventKind.ThreadFinished:
+        case EventKind.ThreadFailed:
           states.close(timeNs, IntervalEnd.Next);
           this.endedNs = timeNs;
-          this.failed = kind === THREAD_FAILED;
+          this.failed = kind === EventKind.ThreadFailed;
           if (this.failed) {
             this.derivation.failures.push({
-              tid: this.tid, index: view!.getInt32(offset + 20, true), timeNs, siteId: view!.getUint32(offset + 16, true),
+              tid: this.tid, index: stream.arg(index), timeNs, siteId: stream.siteId(index),
             });
           }
           break;
-        case BLOCK: {
-          const objectId = view!.getUint32(offset + 12, true);
-          const arg = view!.getInt32(offset + 20, true);
-          const waitKind = arg & 0xff;
+        case EventKind.Block: {
+          const objectId = stream.objectId(index);
+          const arg = stream.arg(index);
+          const waitKind = waitKindOf(arg);
           if (states.current === ThreadState.Blocked || states.current === ThreadState.Waiting) {
             this.derivation.warning(`${this.name}: Block while already blocked`);
           }
           states.open(
-            waitKind === WAIT_LOCK ? ThreadState.Blocked : ThreadState.Waiting, timeNs, objectId, arg,
-            view!.getUint32(offset + 16, true),
+            waitKind === WaitKind.Lock ? ThreadState.Blocked : ThreadState.Waiting, timeNs, objectId, arg,
+            stream.siteId(index),
           );
-          if (waitKind === WAIT_LOCK || waitKind === WAIT_SEMAPHORE) {
+          if (waitKind === WaitKind.Lock || waitKind === WaitKind.Semaphore) {
             this.acquireWaitObject = objectId;
             this.acquireWaitSinceNs = timeNs;
           } else {
@@ -654,8 +619,8 @@ class ThreadReader {
           }
           break;
         }
-        case UNBLOCK: {
-          const success = view!.getInt32(offset + 20, true) === 1;
+        case EventKind.Unblock: {
+          const success = stream.arg(index) === 1;
           if (states.current === ThreadState.WaitingForGil) this.derivation.warning(`${this.name}: Unblock while waiting for the GIL`);
           if (states.current === ThreadState.Blocked || states.current === ThreadState.Waiting) {
             states.close(timeNs, success ? IntervalEnd.Success : IntervalEnd.Failure);
@@ -663,33 +628,33 @@ class ThreadReader {
             this.derivation.warning(`${this.name}: Unblock without a Block`);
           }
           if (!success) this.acquireWaitObject = 0;
-          states.open(ThreadState.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
+          states.open(ThreadState.Running, timeNs, 0, 0, stream.siteId(index));
           break;
         }
-        case SLEEP_BEGIN:
-          states.open(ThreadState.Sleeping, timeNs, 0, view!.getInt32(offset + 20, true), view!.getUint32(offset + 16, true));
+        case EventKind.SleepBegin:
+          states.open(ThreadState.Sleeping, timeNs, 0, stream.arg(index), stream.siteId(index));
           break;
-        case SLEEP_END:
+        case EventKind.SleepEnd:
           if (states.current !== ThreadState.Sleeping) this.derivation.warning(`${this.name}: SleepEnd without a SleepBegin`);
-          states.open(ThreadState.Running, timeNs, 0, 0, view!.getUint32(offset + 16, true));
+          states.open(ThreadState.Running, timeNs, 0, 0, stream.siteId(index));
           break;
-        case ACQUIRE_FAILED: {
-          const objectId = view!.getUint32(offset + 12, true);
+        case EventKind.AcquireFailed: {
+          const objectId = stream.objectId(index);
           if (this.acquireWaitObject === objectId) this.acquireWaitObject = 0;
           this.derivation.countFailedAcquire(objectId);
           break;
         }
-        case GIL_REQUEST:
+        case EventKind.GilRequest:
           if (states.current === ThreadState.WaitingForGil) this.derivation.warning(`${this.name}: GilRequest while already waiting for the GIL`);
-          else states.suspendForGil(timeNs, view!.getUint32(offset + 16, true));
+          else states.suspendForGil(timeNs, stream.siteId(index));
           break;
-        case GIL_ACQUIRED:
+        case EventKind.GilAcquired:
           // Without a request first, the GIL was free: nothing changes.
           if (states.current === ThreadState.WaitingForGil) states.resumeAfterGil(timeNs);
           break;
-        case OUTPUT:
+        case EventKind.Output:
           this.derivation.outputs.push({
-            tid: this.tid, index: view!.getInt32(offset + 20, true), timeNs, siteId: view!.getUint32(offset + 16, true),
+            tid: this.tid, index: stream.arg(index), timeNs, siteId: stream.siteId(index),
           });
           break;
       }
@@ -938,7 +903,3 @@ class HandoffBuilder {
   }
 }
 
-
-function before(a: ThreadReader, b: ThreadReader): boolean {
-  return a.timeNs < b.timeNs || (a.timeNs === b.timeNs && a.tid < b.tid);
-}

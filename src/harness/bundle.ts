@@ -5,6 +5,7 @@
  * maps to the user's line and column):
  *   - every call of the API gets its site: `lock.acquire()` → `(__tl.site=7,lock).acquire()`,
  *     `new Lock()` → `(__tl.site=8,new Lock())`, `counter.value` → `(__tl.site=9,counter).value`;
+ *   - `throw x` → `throw __tl.x(x,7)`, so a thrown non-Error (no stack) keeps its line;
  *   - every module-level function and class is registered by name on line 1
  *     (`__tl.register("worker",()=>worker);`), so another worker can find a thread's target;
  *   - `const __tl=__tlRuntime;` opens line 1 and `import { __tl as __tlRuntime } from
@@ -189,6 +190,16 @@ export function instrument(
       const close = preemptionCheck(node);
       visitChildren(node);
       close?.();
+      return;
+    }
+    if (node.type === 'ThrowStatement') {
+      // `throw x` → `throw __tl.x(x,ID)`: a thrown value that is not an Error has no stack, so
+      // the runtime keeps its line for the report (runtime/core.ts, __tl.x).
+      const argument = node.argument as Node;
+      const id = siteFor(node);
+      out.appendLeft(argument.start, '__tl.x((');
+      visitChildren(node);
+      out.appendLeft(argument.end, `),${id})`);
       return;
     }
     if (node.type === 'CallExpression' || node.type === 'OptionalCallExpression') {

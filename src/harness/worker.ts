@@ -8,7 +8,7 @@
  * copy of the snippet, so nothing of the previous run survives.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { format } from 'node:util';
+import { format, inspect } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -25,6 +25,22 @@ const port = (workerData as { port: MessagePort }).port;
 /** The runtime next to this file (dist/runtime.js); the bundle requires the same path. */
 const RUNTIME_ID = path.join(__dirname, 'runtime.js');
 let runs = 0;
+
+/** Unhandled promise rejections this run's thread reported. */
+let rejections = 0;
+
+/**
+ * A promise rejected with no handler (`Promise.reject(e)`, an async function that throws, called
+ * without await) is an uncaught exception of the thread that made it: reported at once, with the
+ * line of its Error's stack, and the thread ends as failed.
+ */
+process.on('unhandledRejection', (reason) => {
+  if (ended || runs === 0) return;
+  const context = I.ctx();
+  if (context.initPhase && !context.isMain) return; // the module body again: MainThread reports it
+  rejections++;
+  reportException(context, reason);
+});
 
 parentPort!.on('message', (message: { type: 'assign'; setup: Setup; assignment: Assignment; reusable: boolean }) => {
   if (message.type !== 'assign') return;
@@ -75,6 +91,7 @@ function freshModule(file: string): unknown {
 
 async function runThread(setup: Setup, assignment: Assignment, reusable: boolean): Promise<void> {
   loadRuntime(assignment.bundlePath);
+  rejections = 0;
   outputCount = 0;
   pendingOutput.stdout = '';
   pendingOutput.stderr = '';
@@ -139,6 +156,10 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
     failed = true;
     reportException(context, error);
   }
+  // A promise rejected without a handler is found only once the microtasks have run: give Node
+  // that turn, so the rejection ends this thread like an uncaught exception (see below).
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (rejections > 0) failed = true;
   // As Python does at exit: pools this thread made and never shut down are shut down now.
   try {
     I.shutdownExecutors(!failed);
@@ -219,10 +240,15 @@ function finish(
 
 /** Report an exception that ended the thread, with the user's frames only. */
 function reportException(context: RuntimeModule.__internals.Context, error: unknown): void {
-  const e = error instanceof Error ? error : new Error(String(error));
+  const e = asError(error);
   const stack = userStack(e, context.assignment);
   const usageSiteId = error instanceof I.ThreadlanesUsageError ? error.siteId : undefined;
-  const site = usageSiteId ? (context.assignment).sites[usageSiteId] : stack.top;
+  // A thrown non-Error has no stack: the bundler's rewrite of `throw` kept its line.
+  const thrownSiteId = error instanceof Error ? undefined : I.thrownSite(error);
+  const siteId = usageSiteId ?? thrownSiteId;
+  const site = siteId ? context.assignment.sites[siteId] : stack.top;
+  const thrownAt = thrownSiteId ? context.assignment.sites[thrownSiteId] : undefined;
+  if (!stack.text && thrownAt) stack.text = `  at (${thrownAt.file}:${thrownAt.line}:${thrownAt.col})`;
   I.notify({
     type: 'exception', tid: context.tid, name: e.name, message: e.message, stack: stack.text,
     line: site?.line, col: site?.col, usageSiteId, timeNs: I.nowNs(),
@@ -231,6 +257,30 @@ function reportException(context: RuntimeModule.__internals.Context, error: unkn
   const header = context.isMain ? 'Exception in MainThread:' : `Exception in thread ${context.threadName}:`;
   const frames = stack.text ? `Traceback (most recent call last):\n${stack.text.split('\n').reverse().join('\n')}\n` : '';
   emitOutput(context, 'stderr', `${header}\n${frames}${e.name}: ${e.message}`);
+}
+
+/**
+ * What a thrown value that is not an Error is reported as: Python's bare `Exception`, with the
+ * value shown as text (a string as is, anything else as JSON where it can be), never empty.
+ */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  let message: string;
+  if (typeof error === 'string') {
+    message = error === '' ? "''" : error;
+  } else if (error === undefined || typeof error === 'function' || typeof error === 'symbol' || typeof error === 'bigint') {
+    message = typeof error === 'bigint' ? `${error}n` : inspect(error);
+  } else {
+    try {
+      message = JSON.stringify(error) ?? inspect(error);
+    } catch {
+      message = inspect(error, { breakLength: Infinity });
+    }
+  }
+  const e = new Error(message);
+  e.name = 'Exception';
+  e.stack = `Exception: ${message}`;
+  return e;
 }
 
 /** Frames of the user's file, as "    at fn (file:line:col)"; the first is where it was thrown. */

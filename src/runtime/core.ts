@@ -34,6 +34,14 @@ export const __tl = {
   get d(): Int32Array<ArrayBufferLike> {
     return dropRequest;
   },
+  /**
+   * `throw x` is rewritten to `throw __tl.x(x, siteId)`: a thrown value that is not an Error has
+   * no stack, so its line is kept here for the report if it ends the thread. Returns `x`.
+   */
+  x(value: unknown, siteId: number): unknown {
+    if (!(value instanceof Error) && !(lastThrown && Object.is(lastThrown.value, value))) lastThrown = { value, siteId };
+    return value;
+  },
   register(name: string, get: Getter): void {
     registry.set(name, get);
   },
@@ -44,6 +52,14 @@ export const __tl = {
 };
 
 const modules = new Map<string, Getter>();
+
+/** The last non-Error value thrown by a `throw` of the snippet, and where (see `__tl.x`). */
+let lastThrown: { value: unknown; siteId: number } | undefined;
+
+/** Where `value` was thrown, if it is the last non-Error the snippet threw; else undefined. */
+export function thrownSite(value: unknown): number | undefined {
+  return lastThrown && Object.is(lastThrown.value, value) ? lastThrown.siteId : undefined;
+}
 
 const registry = new Map<string, Getter>();
 const namesByValue = new Map<unknown, string>();
@@ -203,10 +219,15 @@ export function endBlock(success: boolean, siteId: number): void {
 
 // ── Timeouts (seconds, as in Python) ──────────────────────────────────────────────────────
 
-/** ms until the deadline, or Infinity. `timeout` is seconds; null/undefined/-1 mean forever. */
+/**
+ * The deadline (ms on the run's clock), or Infinity. `timeout` is seconds; null/undefined mean
+ * forever. A negative (or NaN) timeout is a deadline that has passed already, as in CPython,
+ * where Condition.wait(t <= 0) only polls: only a lock's acquire(true, -1) means forever, and
+ * Lock/RLock handle that themselves.
+ */
 export function deadlineFor(timeout: number | null | undefined): number {
-  if (timeout === undefined || timeout === null || timeout === -1) return Infinity;
-  return clockMs() + Math.max(0, timeout) * 1000;
+  if (timeout === undefined || timeout === null) return Infinity;
+  return clockMs() + (timeout > 0 ? timeout * 1000 : 0);
 }
 
 export function remainingMs(deadline: number): number {
@@ -479,6 +500,7 @@ export function toWire(value: unknown, what: string, siteId: number, seen = new 
  * of the module body. Only the runtime's own builtins and revivers stay.
  */
 export function resetCore(): void {
+  lastThrown = undefined;
   modules.clear();
   registry.clear();
   namesByValue.clear();

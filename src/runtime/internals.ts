@@ -1,7 +1,7 @@
 /** What the worker entry needs from the runtime; not part of the snippet API. */
 export { setContext, ctx, threadBlockBase, T_STATE } from './shared';
 export type { Context, WorkerSetup, ThreadAssignment } from './shared';
-export { setRecorder, setSiteTable, rec, publish, nowNs, fromWire, revive, replay, type Handle } from './core';
+export { setRecorder, setSiteTable, rec, publish, nowNs, fromWire, revive, replay, thrownSite, type Handle } from './core';
 export { shutdownExecutors } from './futures';
 import { resetCore } from './core';
 import { resetFutures } from './futures';

@@ -165,7 +165,7 @@ export class Lock extends Scoped implements ConditionLock {
       rec(EventKind.AcquireFailed, this.id, site, 0);
       return false;
     }
-    return this.acquireSlow(deadlineFor(timeout), timeout !== -1, site);
+    return this.acquireSlow(timeout === -1 ? Infinity : deadlineFor(timeout), timeout !== -1, site);
   }
 
   private acquireSlow(deadline: number, timed: boolean, site: number): boolean {
@@ -276,7 +276,7 @@ export class RLock extends Scoped implements ConditionLock {
         return false;
       }
       beginBlock(this.id, WaitKind.Lock, timeout !== -1, site);
-      const ok = futexLockSlow(heap, base + R_STATE, deadlineFor(timeout));
+      const ok = futexLockSlow(heap, base + R_STATE, timeout === -1 ? Infinity : deadlineFor(timeout));
       endBlock(ok, site);
       if (!ok) {
         rec(EventKind.AcquireFailed, this.id, site, 0);

@@ -94,7 +94,8 @@ export class Queue<T = unknown> {
     if (replay.on) return;
     const wire = toWire(item, `the item put on queue "${this.name}"`, site);
     const heap = this.heap;
-    const deadline = this.deadline(block, timeout);
+    // CPython checks the timeout only for a bounded queue: an unbounded put never waits.
+    const deadline = this.maxsize > 0 ? this.deadline(block, timeout) : Infinity;
     this.mutex.lock();
     try {
       const max = this.maxsize;

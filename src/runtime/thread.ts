@@ -12,7 +12,7 @@ import {
   type Callable, classOf,
 } from './core';
 
-import { RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
+import { OverflowError, RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
 
 import { identityFor } from './locks';
 
@@ -356,7 +356,10 @@ export function getIdent(): number {
 /** Sleep for `seconds` (a float, like time.sleep). Other threads run meanwhile. */
 export function sleep(seconds: number): void {
   const site = __tl.site;
-  if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw new TypeError('sleep() takes a number of seconds');
+  // As CPython's time.sleep: _PyTime_FromSecondsObject, then pysleep.
+  if (typeof seconds !== 'number') throw new TypeError('sleep() takes a number of seconds');
+  if (Number.isNaN(seconds)) throw new ValueError('Invalid value NaN (not a number)');
+  if (!(seconds * 1e9 >= -(2 ** 63) && seconds * 1e9 < 2 ** 63)) throw new OverflowError('timestamp too large to convert to C _PyTime_t');
   if (seconds < 0) throw new ValueError('sleep length must be non-negative');
   if (replay.on) return;
   const us = Math.min(0x7fffffff, Math.round(seconds * 1e6));

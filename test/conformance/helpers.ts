@@ -36,7 +36,7 @@ function newestMtimeMs(dir: string): number {
 let built = false;
 
 /** Build dist/ (node esbuild.js) when it is missing or older than src/: a stale build tests old code. */
-export function ensureBuilt(): void {
+function ensureBuilt(): void {
   if (built) return;
   const srcNewest = newestMtimeMs(path.join(ROOT, 'src'));
   const stale = DIST_FILES.some((f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs < srcNewest);
@@ -101,7 +101,7 @@ function runInHarness(options: RunOptions): Promise<RunResult> {
  * Appended to every snippet (after the user's code, so its line numbers stay as written; imports
  * are hoisted). Module-level functions, so threads can call them too.
  */
-export const SNIPPET_HELPERS = `
+const SNIPPET_HELPERS = `
 // ── conformance helpers (appended by test/conformance/helpers.ts) ──
 import { sleep as __conformanceSleep, Thread as __ConformanceThread, Value as __ConformanceValue } from "threadlanes";
 /** Print one JSON line for the test to read. */

@@ -75,7 +75,7 @@ export interface CompareRun {
 }
 
 /** How many runs the compare view shows, one above the other. */
-export const COMPARE_RUNS = 2;
+const COMPARE_RUNS = 2;
 
 export type ToPanel =
   /** Show this run: the trace in the binary `.tltrace` form (src/trace/file.ts). Answered by `loaded`. */
@@ -144,7 +144,7 @@ export function parseViewState(value: unknown): ViewState | undefined {
   };
 }
 
-export function parseRunAbout(value: unknown): RunAbout | undefined {
+function parseRunAbout(value: unknown): RunAbout | undefined {
   if (!isRecord(value)) return undefined;
   const about: RunAbout = {};
   if (value.schedule !== undefined) {

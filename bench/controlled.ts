@@ -44,7 +44,9 @@ async function philosophers(): Promise<void> {
     explored = hunt.explored;
   }
   console.log('\n4. Dining philosophers: --explore until the deadlock');
-  console.log(`   wall time to the report      : ${median(times).toFixed(0)} ms median of ${ROUNDS} (${explored} schedule${explored === 1 ? '' : 's'}; target < 1000 ms)`);
+  console.log(
+    `   wall time to the report      : ${median(times).toFixed(0)} ms median of ${ROUNDS} (${explored} schedule${explored === 1 ? '' : 's'}; target < 1000 ms)`,
+  );
 }
 
 async function abbaPct(): Promise<void> {
@@ -92,7 +94,9 @@ async function throughput(): Promise<void> {
     deadlocking.push(hunt.huntMs);
   }
   console.log('\n6. Hunt throughput (workers reused across schedules)');
-  console.log(`   ABBA-shaped, 300 schedules   : ${median(rates).toFixed(0)} schedules/s median of ${ROUNDS} (target ≥ 200), incl. bundling and booting 3 workers`);
+  console.log(
+    `   ABBA-shaped, 300 schedules   : ${median(rates).toFixed(0)} schedules/s median of ${ROUNDS} (target ≥ 200), incl. bundling and booting 3 workers`,
+  );
   console.log(`   one deadlocking schedule     : ${median(deadlocking).toFixed(0)} ms (bundle + boot + run + report)`);
 }
 
@@ -128,7 +132,9 @@ async function slowdown(): Promise<void> {
   }
   console.log('\n7. Controlled vs free: locked counter, 2 threads × 20,000 withLock increments (whole run, wall)');
   console.log(`   free                         : ${median(free).toFixed(0)} ms`);
-  console.log(`   controlled (random)          : ${median(controlled).toFixed(0)} ms (${steps.toLocaleString('en-US')} scheduling steps, ${(median(controlled) * 1000 / Math.max(1, steps)).toFixed(2)} µs/step)`);
+  console.log(
+    `   controlled (random)          : ${median(controlled).toFixed(0)} ms (${steps.toLocaleString('en-US')} scheduling steps, ${((median(controlled) * 1000) / Math.max(1, steps)).toFixed(2)} µs/step)`,
+  );
   console.log(`   → slowdown                   : ${(median(controlled) / median(free)).toFixed(1)}×`);
 }
 

@@ -47,12 +47,16 @@ async function cpuBound(): Promise<void> {
   }
   console.log(`\n8. CPU-bound, 2 threads / 1 thread doing the same work (${os.availableParallelism?.() ?? os.cpus().length} cores)`);
   console.log(`   free mode                    : ${median(rows.free.ratio).toFixed(2)} (parallel: ~0.5 on 2 free cores)`);
-  console.log(`   gil mode                     : ${median(rows.gil.ratio).toFixed(2)} (taking turns: ~1; ${switches} forced switches in the last run)`);
+  console.log(
+    `   gil mode                     : ${median(rows.gil.ratio).toFixed(2)} (taking turns: ~1; ${switches} forced switches in the last run)`,
+  );
   console.log(`   → gil / free                 : ${(median(rows.gil.ratio) / median(rows.free.ratio)).toFixed(2)}×`);
   console.log('\n9. Cost of the preemption check (one thread, a tight arithmetic loop, nobody waiting for the GIL)');
   console.log(`   free (not instrumented)      : ${median(rows.free.alone).toFixed(0)} ms`);
   console.log(`   gil (a check per iteration)  : ${median(rows.gil.alone).toFixed(0)} ms`);
-  console.log(`   → ratio                      : ${(median(rows.gil.alone) / median(rows.free.alone)).toFixed(2)}× (the loop body is a multiply, an add and a modulo: the worst case)`);
+  console.log(
+    `   → ratio                      : ${(median(rows.gil.alone) / median(rows.free.alone)).toFixed(2)}× (the loop body is a multiply, an add and a modulo: the worst case)`,
+  );
 }
 
 async function ioBound(): Promise<void> {

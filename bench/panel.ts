@@ -35,15 +35,25 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-bench-panel-'));
   const report = path.join(dir, 'counter-locked-1m.html');
   const example = path.join('examples', 'counter-locked-1m.ts');
-  console.log(`\nPanel — ${example} as a standalone HTML report, in ${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'} (headless, no GPU)`);
+  console.log(
+    `\nPanel — ${example} as a standalone HTML report, in ${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'} (headless, no GPU)`,
+  );
   const t0 = performance.now();
   writeReport(example, report, ['--json', '--timeout', '120']);
   const writeMs = performance.now() - t0;
   const html = fs.readFileSync(report, 'utf8');
-  const meta = JSON.parse(/<script type="application\/json" id="threadlanes-meta">(.*?)<\/script>/s.exec(html)![1]) as { traceBytes: number; bytes: number; encodedBytes: number };
+  const meta = JSON.parse(/<script type="application\/json" id="threadlanes-meta">(.*?)<\/script>/s.exec(html)![1]) as {
+    traceBytes: number;
+    bytes: number;
+    encodedBytes: number;
+  };
   console.log(`\n1. The report (written by the CLI in ${(writeMs / 1000).toFixed(1)} s, run included)`);
-  console.log(`   HTML file                   : ${mib(fs.statSync(report).size)} (${fs.statSync(report).size.toLocaleString('en-US')} bytes)`);
-  console.log(`   trace inside (.tltrace)     : ${mib(meta.traceBytes)}; packed ${mib(meta.bytes)}, gzipped ${mib(meta.encodedBytes)}, base64 in the page`);
+  console.log(
+    `   HTML file                   : ${mib(fs.statSync(report).size)} (${fs.statSync(report).size.toLocaleString('en-US')} bytes)`,
+  );
+  console.log(
+    `   trace inside (.tltrace)     : ${mib(meta.traceBytes)}; packed ${mib(meta.bytes)}, gzipped ${mib(meta.encodedBytes)}, base64 in the page`,
+  );
 
   const browser = await launchBrowser();
   try {
@@ -55,7 +65,14 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const page = await openReport(browser.context, report, 120_000);
       const timings = await page.evaluate(() => window.__threadlanes.timings);
-      events = await page.evaluate(() => Number(document.querySelector('.summary-facts')?.textContent?.match(/([\d,]+) events/)?.[1].replace(/,/g, '')));
+      events = await page.evaluate(() =>
+        Number(
+          document
+            .querySelector('.summary-facts')
+            ?.textContent?.match(/([\d,]+) events/)?.[1]
+            .replace(/,/g, ''),
+        ),
+      );
       firstFrame.push(timings.firstFrameAtMs ?? NaN);
       readMs.push(timings.readMs ?? NaN);
       modelMs.push(timings.modelMs ?? NaN);
@@ -67,7 +84,9 @@ async function main(): Promise<void> {
     const list = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ');
     console.log(`\n2. Time to first frame — ${events.toLocaleString('en-US')} events, ${ROUNDS} page loads`);
     console.log(`   navigation → first frame    : ${median(firstFrame).toFixed(0)} ms median (${list(firstFrame)}) (target < 2000 ms)`);
-    console.log(`     reading the inlined trace : ${median(readMs).toFixed(0)} ms (base64 ${median(base64Ms).toFixed(0)}, gunzip ${median(gunzipMs).toFixed(0)}, unpack ${median(unpackMs).toFixed(0)})`);
+    console.log(
+      `     reading the inlined trace : ${median(readMs).toFixed(0)} ms (base64 ${median(base64Ms).toFixed(0)}, gunzip ${median(gunzipMs).toFixed(0)}, unpack ${median(unpackMs).toFixed(0)})`,
+    );
     console.log(`     building the model        : ${median(modelMs).toFixed(0)} ms (src/analysis/timeline.ts)`);
 
     const page = await openReport(browser.context, report, 120_000);
@@ -95,9 +114,15 @@ async function main(): Promise<void> {
       for (let i = 0; i < 60; i++) await step(() => panel.panBy((i % 20 < 10 ? 1 : -1) * width * 0.05));
       return { paint, intervals, zoomedInNs: zoomedIn.endNs - zoomedIn.startNs };
     })()`);
-    console.log(`\n3. Pan and zoom — ${frames.paint.length} frames: zoom from the whole run to ${(frames.zoomedInNs / 1000).toFixed(1)} µs across, pan, zoom out, pan`);
-    console.log(`   paint per frame             : median ${median(frames.paint).toFixed(2)} ms, p95 ${percentile(frames.paint, 95).toFixed(2)} ms, max ${Math.max(...frames.paint).toFixed(2)} ms (target < 16 ms)`);
-    console.log(`   frame to frame              : median ${median(frames.intervals).toFixed(1)} ms, p95 ${percentile(frames.intervals, 95).toFixed(1)} ms (one requestAnimationFrame each)`);
+    console.log(
+      `\n3. Pan and zoom — ${frames.paint.length} frames: zoom from the whole run to ${(frames.zoomedInNs / 1000).toFixed(1)} µs across, pan, zoom out, pan`,
+    );
+    console.log(
+      `   paint per frame             : median ${median(frames.paint).toFixed(2)} ms, p95 ${percentile(frames.paint, 95).toFixed(2)} ms, max ${Math.max(...frames.paint).toFixed(2)} ms (target < 16 ms)`,
+    );
+    console.log(
+      `   frame to frame              : median ${median(frames.intervals).toFixed(1)} ms, p95 ${percentile(frames.intervals, 95).toFixed(1)} ms (one requestAnimationFrame each)`,
+    );
     await page.close();
   } finally {
     await browser.close();

@@ -33,10 +33,12 @@ function median(values: number[]): number {
 
 /** The counter example, timed inside the snippet (threads start → joined), the same way whether recording or not. */
 function timedCounterSnippet(): string {
-  const source = fs.readFileSync(counterExample, 'utf8').replace(
-    /for \(const t of threads\) t\.start\(\);\s*for \(const t of threads\) t\.join\(\);/,
-    'const benchStart = performance.now(); for (const t of threads) t.start(); for (const t of threads) t.join(); console.log(`bench-work-ms ${performance.now() - benchStart}`);',
-  );
+  const source = fs
+    .readFileSync(counterExample, 'utf8')
+    .replace(
+      /for \(const t of threads\) t\.start\(\);\s*for \(const t of threads\) t\.join\(\);/,
+      'const benchStart = performance.now(); for (const t of threads) t.start(); for (const t of threads) t.join(); console.log(`bench-work-ms ${performance.now() - benchStart}`);',
+    );
   if (!source.includes('bench-work-ms')) throw new Error('could not instrument the counter example for timing');
   const file = path.join(os.tmpdir(), `threadlanes-bench-${process.pid}.ts`);
   fs.writeFileSync(file, source);
@@ -44,7 +46,9 @@ function timedCounterSnippet(): string {
 }
 
 async function recordingOverhead(): Promise<void> {
-  console.log(`\n1. Recording overhead — ${path.relative(root, counterExample)} (2 threads × 1,000,000 withLock increments), ${ROUNDS} rounds each, alternated`);
+  console.log(
+    `\n1. Recording overhead — ${path.relative(root, counterExample)} (2 threads × 1,000,000 withLock increments), ${ROUNDS} rounds each, alternated`,
+  );
   const file = timedCounterSnippet();
   const work = { on: [] as number[], off: [] as number[] };
   const wall = { on: [] as number[], off: [] as number[] };
@@ -71,7 +75,9 @@ async function recordingOverhead(): Promise<void> {
   console.log(`   threads' work, recording on : ${median(work.on).toFixed(0)} ms (${list(work.on)})`);
   console.log(`   threads' work, recording off: ${median(work.off).toFixed(0)} ms (${list(work.off)})`);
   console.log(`   whole run() wall, on / off  : ${median(wall.on).toFixed(0)} ms / ${median(wall.off).toFixed(0)} ms`);
-  console.log(`   → recording overhead        : ${(median(work.on) / median(work.off)).toFixed(2)}× on the threads' work (target ≤ 1.5×), ${(median(wall.on) / median(wall.off)).toFixed(2)}× on the whole run`);
+  console.log(
+    `   → recording overhead        : ${(median(work.on) / median(work.off)).toFixed(2)}× on the threads' work (target ≤ 1.5×), ${(median(wall.on) / median(wall.off)).toFixed(2)}× on the whole run`,
+  );
   if (lastOn) lossless(lastOn);
 }
 
@@ -89,22 +95,31 @@ function lossless(result: Awaited<ReturnType<typeof run>>): void {
     });
   }
   const file = encodeTraceBinary(result.trace);
-  console.log(`   lock events recorded        : ${(acquired + released).toLocaleString('en-US')} (acquired ${acquired.toLocaleString('en-US')}, released ${released.toLocaleString('en-US')}; expected 4,000,000)`);
-  console.log(`   all events                  : ${result.events.toLocaleString('en-US')}; dropped: ${result.truncated ? `yes (${result.truncated} limit)` : 'none'}`);
-  console.log(`   bytes per event             : ${(eventBytes / result.events).toFixed(2)} in memory, ${(file.byteLength / result.events).toFixed(2)} in the .tltrace file (target ≤ 24)`);
+  console.log(
+    `   lock events recorded        : ${(acquired + released).toLocaleString('en-US')} (acquired ${acquired.toLocaleString('en-US')}, released ${released.toLocaleString('en-US')}; expected 4,000,000)`,
+  );
+  console.log(
+    `   all events                  : ${result.events.toLocaleString('en-US')}; dropped: ${result.truncated ? `yes (${result.truncated} limit)` : 'none'}`,
+  );
+  console.log(
+    `   bytes per event             : ${(eventBytes / result.events).toFixed(2)} in memory, ${(file.byteLength / result.events).toFixed(2)} in the .tltrace file (target ≤ 24)`,
+  );
 }
 
 async function startup(): Promise<void> {
   console.log(`\n3. Start-up — a 2-thread snippet, ${ROUNDS * 2} runs`);
   const file = path.join(os.tmpdir(), `threadlanes-bench-startup-${process.pid}.ts`);
-  fs.writeFileSync(file, `import { Thread } from "threadlanes";
+  fs.writeFileSync(
+    file,
+    `import { Thread } from "threadlanes";
 function work(n: number) { return n * 2; }
 export function main() {
   const ts = [1, 2].map((n) => new Thread({ target: work, args: [n] }));
   ts.forEach((t) => t.start());
   ts.forEach((t) => t.join());
 }
-`);
+`,
+  );
   const firstEvent: number[] = [];
   const threadStart: number[] = [];
   const bare: number[] = [];
@@ -125,14 +140,20 @@ export function main() {
   } finally {
     fs.rmSync(file, { force: true });
   }
-  console.log(`   run() → first event         : ${median(firstEvent).toFixed(1)} ms (bundling + booting MainThread's worker and the spares)`);
+  console.log(
+    `   run() → first event         : ${median(firstEvent).toFixed(1)} ms (bundling + booting MainThread's worker and the spares)`,
+  );
   console.log(`   bare \`node -e 0\` start      : ${median(bare).toFixed(1)} ms`);
   console.log(`   → ratio                     : ${(median(firstEvent) / median(bare)).toFixed(2)}×`);
-  console.log(`   Thread.start() → running    : ${median(threadStart).toFixed(1)} ms median (warm workers), max ${Math.max(...threadStart).toFixed(1)} ms`);
+  console.log(
+    `   Thread.start() → running    : ${median(threadStart).toFixed(1)} ms median (warm workers), max ${Math.max(...threadStart).toFixed(1)} ms`,
+  );
 }
 
 async function main(): Promise<void> {
-  console.log(`Threadlanes benchmarks — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism?.() ?? os.cpus().length}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`);
+  console.log(
+    `Threadlanes benchmarks — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism?.() ?? os.cpus().length}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`,
+  );
   await recordingOverhead();
   await startup();
 }

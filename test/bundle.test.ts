@@ -33,14 +33,28 @@ describe('bundle: the snippet rewrite', () => {
   it('gives each API call its site at the method name', () => {
     const acquire = out.sites.find((s) => s.line === 10)!;
     assert.deepEqual({ line: acquire.line, col: acquire.col }, { line: 10, col: 8 });
-    assert.ok(out.sites.some((s) => s.line === 6 && s.col === 30), 'this.fork.acquire() is a site');
-    assert.ok(out.sites.some((s) => s.line === 6 && s.col === 49), 'counter.value is a site');
-    assert.ok(out.sites.some((s) => s.line === 6 && s.col === 61), 'sleep() is a site');
+    assert.ok(
+      out.sites.some((s) => s.line === 6 && s.col === 30),
+      'this.fork.acquire() is a site',
+    );
+    assert.ok(
+      out.sites.some((s) => s.line === 6 && s.col === 49),
+      'counter.value is a site',
+    );
+    assert.ok(
+      out.sites.some((s) => s.line === 6 && s.col === 61),
+      'sleep() is a site',
+    );
   });
 
   it('records the variable or property a primitive is assigned to', () => {
     const declared = out.sites.filter((s) => s.declaredAs).map((s) => [s.line, s.declaredAs]);
-    assert.deepEqual(declared, [[2, 'forkA'], [3, 'counter'], [5, 'fork'], [14, 't']]);
+    assert.deepEqual(declared, [
+      [2, 'forkA'],
+      [3, 'counter'],
+      [5, 'fork'],
+      [14, 't'],
+    ]);
   });
 
   it('registers module-level functions and classes, not nested ones', () => {
@@ -65,18 +79,24 @@ describe('bundle: the snippet rewrite', () => {
     const slotsSite = siteAt(5, 9);
     const arrSite = siteAt(5, 18);
     assert.ok(slotsSite > 0 && arrSite > 0, JSON.stringify(sites));
-    assert.ok(code.includes(`(__tl.site=${slotsSite},slots)[i] = (__tl.t=(__tl.site=${arrSite},arr)[i + 1],__tl.site=${slotsSite},__tl.t);`), code);
+    assert.ok(
+      code.includes(`(__tl.site=${slotsSite},slots)[i] = (__tl.t=(__tl.site=${arrSite},arr)[i + 1],__tl.site=${slotsSite},__tl.t);`),
+      code,
+    );
     const write = siteAt(6, 9);
     assert.ok(code.includes(`,__tl.site=${write},__tl.t);`), 'the write to total.value gets its site back after the read');
     assert.ok(code.includes('plain[0] = 3'), 'a plain array is left alone');
   });
 
   it('reports a parse error with its line and column', () => {
-    assert.throws(() => instrument('const x = ;\n', 'bad.ts', 'ts'), (error: unknown) => {
-      assert.ok(error instanceof BundleError);
-      assert.equal(error.snippetError.line, 1);
-      assert.equal(error.snippetError.site, 'bad.ts:1:11');
-      return true;
-    });
+    assert.throws(
+      () => instrument('const x = ;\n', 'bad.ts', 'ts'),
+      (error: unknown) => {
+        assert.ok(error instanceof BundleError);
+        assert.equal(error.snippetError.line, 1);
+        assert.equal(error.snippetError.site, 'bad.ts:1:11');
+        return true;
+      },
+    );
   });
 });

@@ -22,10 +22,13 @@ function snippet(name: string, source: string): string {
 
 describe('cli', () => {
   it('--json prints exactly one JSON object with the snippet output captured in it', () => {
-    const file = snippet('hello.ts', `import { Thread } from "threadlanes";
+    const file = snippet(
+      'hello.ts',
+      `import { Thread } from "threadlanes";
 function hi(who: string) { console.log("hello", who); }
 export function main() { const t = new Thread({ target: hi, args: ["you"], name: "greeter" }); t.start(); t.join(); }
-`);
+`,
+    );
     const { code, stdout } = cli('run', file, '--json');
     assert.equal(code, 0);
     const lines = stdout.trim().split('\n');
@@ -33,7 +36,10 @@ export function main() { const t = new Thread({ target: hi, args: ["you"], name:
     const report = JSON.parse(lines[0]);
     assert.equal(report.outcome, 'completed');
     assert.deepEqual(report.output, [{ thread: 'greeter', stream: 'stdout', text: 'hello you' }]);
-    assert.deepEqual(report.threads.map((t: { name: string }) => t.name), ['MainThread', 'greeter']);
+    assert.deepEqual(
+      report.threads.map((t: { name: string }) => t.name),
+      ['MainThread', 'greeter'],
+    );
     assert.equal(typeof report.durationMs, 'number');
     assert.ok(report.events > 0);
   });
@@ -113,7 +119,9 @@ export function main() { const t = new Thread({ target: hi, args: ["you"], name:
 
   it('writes the native trace and a Chrome trace that read back', () => {
     // Deadlocks for certain: both threads hold their first lock before either takes the second.
-    const abba = snippet('abba.ts', `import { Thread, Lock, Barrier } from "threadlanes";
+    const abba = snippet(
+      'abba.ts',
+      `import { Thread, Lock, Barrier } from "threadlanes";
 const a = new Lock("A");
 const b = new Lock("B");
 const both = new Barrier(2);
@@ -124,7 +132,8 @@ export function main() {
   ts.forEach((t) => t.start());
   ts.forEach((t) => t.join());
 }
-`);
+`,
+    );
     const tracePath = path.join(dir, 'run.tltrace');
     const jsonTracePath = path.join(dir, 'run.threadlanes.json');
     const chromePath = path.join(dir, 'run.chrome.json');
@@ -136,7 +145,9 @@ export function main() {
     assert.equal(cli('run', abba, '--json', '--trace', jsonTracePath).code, 2);
     assert.equal(decodeTrace(fs.readFileSync(jsonTracePath), jsonTracePath).header.outcome, 'deadlock');
     const chrome = JSON.parse(fs.readFileSync(chromePath, 'utf8'));
-    const names = chrome.traceEvents.filter((e: { ph: string; name: string }) => e.ph === 'M' && e.name === 'thread_name').map((e: { args: { name: string } }) => e.args.name);
+    const names = chrome.traceEvents
+      .filter((e: { ph: string; name: string }) => e.ph === 'M' && e.name === 'thread_name')
+      .map((e: { args: { name: string } }) => e.args.name);
     assert.ok(names.includes('MainThread'));
     assert.ok(chrome.traceEvents.some((e: { ph: string; cat?: string }) => e.ph === 'b' && e.cat === 'lock'));
   });

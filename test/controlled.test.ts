@@ -160,7 +160,8 @@ export function main(): void {
   });
 
   it('a polling loop on Event.isSet() lets the setter run; Date() without new is the virtual time', async () => {
-    const { result, lines } = await runSnippet(`
+    const { result, lines } = await runSnippet(
+      `
 import { Event, Thread } from "threadlanes";
 const ready = new Event();
 function setter(): void { ready.set(); }
@@ -171,23 +172,29 @@ export function main(): void {
   t.join();
   console.log(Date());
 }
-`, { mode: 'controlled', seed: 3, timeoutSeconds: 5 });
+`,
+      { mode: 'controlled', seed: 3, timeoutSeconds: 5 },
+    );
     assert.equal(result.outcome, 'completed');
     assert.match(lines[0], /^Sat Jan 01 2000 00:00:00/);
   });
 
   it('process.exit() in a thread ends that thread and the run goes on', async () => {
-    const { result, lines } = await runSnippet(`
+    const { result, lines } = await runSnippet(
+      `
 import { Thread } from "threadlanes";
 function quit(): void { console.log("bye"); process.exit(0); }
 export function main(): void { const t = new Thread({ target: quit }); t.start(); t.join(); console.log("main goes on"); }
-`, { mode: 'controlled', timeoutSeconds: 5 });
+`,
+      { mode: 'controlled', timeoutSeconds: 5 },
+    );
     assert.equal(result.outcome, 'completed');
     assert.deepEqual(lines, ['bye', 'main goes on']);
   });
 
   it('exceptions from several threads are listed in the same order, with the same sites, every time', async () => {
-    const first = await runSnippet(`
+    const first = await runSnippet(
+      `
 import { Thread } from "threadlanes";
 function fail(n: number): void { throw new Error("failure " + n); }
 export function main(): void {
@@ -195,9 +202,15 @@ export function main(): void {
   for (const t of ts) t.start();
   for (const t of ts) t.join();
 }
-`, { mode: 'controlled', seed: 8 });
+`,
+      { mode: 'controlled', seed: 8 },
+    );
     const again = await run({ file: first.file, mode: 'controlled', seed: 8 });
-    const shape = (r: RunResult) => JSON.stringify({ exceptions: r.trace.header.exceptions.map((e) => [e.tid, e.message, e.siteId, e.timeNs]), sites: r.trace.header.sites });
+    const shape = (r: RunResult) =>
+      JSON.stringify({
+        exceptions: r.trace.header.exceptions.map((e) => [e.tid, e.message, e.siteId, e.timeNs]),
+        sites: r.trace.header.sites,
+      });
     assert.equal(first.result.trace.header.exceptions.length, 3);
     assert.equal(shape(again), shape(first.result));
   });
@@ -247,7 +260,8 @@ describe('the schedule hunt', function () {
   it('a reused worker starts each schedule clean: the last schedule of a hunt equals its replay in fresh workers', async () => {
     // Module-level and default-named objects, a pool (its name comes from a per-run counter),
     // a Timer, a Condition and a Queue: everything a reused worker must forget between runs.
-    const { file } = await runSnippet(`
+    const { file } = await runSnippet(
+      `
 import { Condition, Lock, Queue, Thread, ThreadPoolExecutor, Timer, Value } from "threadlanes";
 const lock = new Lock();
 const ready = new Condition(lock);
@@ -269,7 +283,9 @@ export function main(): void {
   console.log("squares", futures.map((f) => f.result()).join(","));
   pool.shutdown();
 }
-`, { mode: 'controlled', seed: 0 });
+`,
+      { mode: 'controlled', seed: 0 },
+    );
     const hunt = await explore({ file, schedules: 12, seed: 40 });
     assert.equal(hunt.found, undefined, hunt.found?.summary);
     assert.equal(hunt.explored, 12);
@@ -334,7 +350,9 @@ export function main(): void {
 
   it('stops at a schedule that never ends (PCT starves the thread a busy-wait needs) and says so', async () => {
     const { file } = await runSnippet('export function main(): void {}');
-    fs.writeFileSync(file, `
+    fs.writeFileSync(
+      file,
+      `
 import { Thread, Value } from "threadlanes";
 const flag = new Value(0);
 function setter(): void { flag.value = 1; }
@@ -344,7 +362,8 @@ export function main(): void {
   const s = new Thread({ target: setter });
   w.start(); s.start(); w.join(); s.join();
 }
-`);
+`,
+    );
     const hunt = await explore({ file, schedules: 10, strategy: 'pct', timeoutSeconds: 1 });
     assert.equal(hunt.outcome, 'timeout');
     assert.equal(hunt.found, undefined);
@@ -353,7 +372,9 @@ export function main(): void {
 
   it('timers a schedule leaves behind never fire in a later schedule (its worker is not reused)', async () => {
     const { file } = await runSnippet('export function main(): void {}');
-    fs.writeFileSync(file, `
+    fs.writeFileSync(
+      file,
+      `
 import { Thread } from "threadlanes";
 function work(n: number): void { setTimeout(() => { throw new Error("stale " + n); }, 5); }
 export function main(): void {
@@ -361,7 +382,8 @@ export function main(): void {
   for (const t of ts) t.start();
   for (const t of ts) t.join();
 }
-`);
+`,
+    );
     const hunt = await explore({ file, schedules: 8 });
     assert.equal(hunt.found, undefined, hunt.found?.summary);
     assert.equal(hunt.explored, 8);

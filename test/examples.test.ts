@@ -85,7 +85,9 @@ async function run(file: string, extraArgs: string[] = []): Promise<Run> {
 /** Everything about a run worth printing when an assertion fails. */
 function describeRun(r: Run): string {
   const { report } = r;
-  const output = lines(r).map((l) => `  [${l.thread}] ${l.text}`).join('\n');
+  const output = lines(r)
+    .map((l) => `  [${l.thread}] ${l.text}`)
+    .join('\n');
   return [
     `${r.file}: exit ${r.exitCode}, outcome ${report.outcome}`,
     report.error ? `error: ${report.error.message} at ${report.error.site}` : '',
@@ -115,7 +117,10 @@ function assertOutcome(r: Run, outcome: keyof typeof EXIT): void {
 /** Output lines in order, one per printed line (a captured chunk may hold several). */
 function lines(r: Run): { thread: string; text: string }[] {
   return r.report.output.flatMap(({ thread, text }) =>
-    text.replace(/\n$/, '').split('\n').map((line) => ({ thread, text: line })),
+    text
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => ({ thread, text: line })),
   );
 }
 
@@ -205,7 +210,14 @@ describe('examples (run through the CLI)', function () {
     // tests check no tight timings, so the file stays quick. The rest (CPU-bound or timed) run
     // one at a time.
     const early = [
-      'onethr.ts', 'mtsleep3.ts', 'mtsleep4.ts', 'mtsleep5.ts', 'data-fetcher.ts', 'hello-thread.ts', 'prodcons.ts', 'queue-sentinel.ts',
+      'onethr.ts',
+      'mtsleep3.ts',
+      'mtsleep4.ts',
+      'mtsleep5.ts',
+      'data-fetcher.ts',
+      'hello-thread.ts',
+      'prodcons.ts',
+      'queue-sentinel.ts',
     ];
     for (const file of early) void run(file);
   });
@@ -217,7 +229,11 @@ describe('examples (run through the CLI)', function () {
       assertThreads(r, ['MainThread']);
       const order = ['starting at:', 'start loop 0 at:', 'loop 0 done at:', 'start loop 1 at:', 'loop 1 done at:', 'all DONE at:'];
       const positions = order.map((prefix) => indexOf(r, prefix));
-      assert.deepEqual(positions, [...positions].sort((a, b) => a - b), describeRun(r));
+      assert.deepEqual(
+        positions,
+        [...positions].sort((a, b) => a - b),
+        describeRun(r),
+      );
       assert.ok(r.report.durationMs >= 5_900, `durationMs ${r.report.durationMs}: the sleeps add up to 6 s`);
     });
 
@@ -226,8 +242,14 @@ describe('examples (run through the CLI)', function () {
         const r = await run(file);
         assertOutcome(r, 'completed');
         assertThreads(r, ['MainThread', 'loop0', 'loop1']);
-        assert.ok(texts(r, 'loop0').some((t) => t.startsWith('start loop 0 at:')), describeRun(r));
-        assert.ok(texts(r, 'loop1').some((t) => t.startsWith('loop 1 done at:')), describeRun(r));
+        assert.ok(
+          texts(r, 'loop0').some((t) => t.startsWith('start loop 0 at:')),
+          describeRun(r),
+        );
+        assert.ok(
+          texts(r, 'loop1').some((t) => t.startsWith('loop 1 done at:')),
+          describeRun(r),
+        );
         // Both start before either finishes; the short loop finishes first.
         assert.ok(indexOf(r, 'start loop 1 at:') < indexOf(r, 'loop 1 done at:'), describeRun(r));
         assert.ok(indexOf(r, 'start loop 0 at:') < indexOf(r, 'loop 1 done at:'), describeRun(r));
@@ -265,7 +287,11 @@ describe('examples (run through the CLI)', function () {
       assertOutcome(r, 'completed');
       assertThreads(r, ['MainThread', 'Thread-1', 'Thread-2']);
       const printed = texts(r);
-      assert.equal(count(printed, (t) => t.startsWith('Finished')), 0, describeRun(r));
+      assert.equal(
+        count(printed, (t) => t.startsWith('Finished')),
+        0,
+        describeRun(r),
+      );
       assert.equal(printed.at(-1), 'Main thread done; daemon threads are not waited for', describeRun(r));
       for (const daemon of r.report.threads.filter((t) => t.name !== 'MainThread')) {
         assert.notEqual(daemon.finalState, 'finished', describeRun(r));
@@ -516,7 +542,10 @@ describe('examples (run through the CLI)', function () {
   });
 
   describe('the GIL (--mode gil)', function () {
-    type GilReport = Report & { mode?: string; gil?: { switches: number; forcedSwitches: number; holdMs: Record<string, number>; waitMs: Record<string, number> } };
+    type GilReport = Report & {
+      mode?: string;
+      gil?: { switches: number; forcedSwitches: number; holdMs: Record<string, number>; waitMs: Record<string, number> };
+    };
 
     it('gil-cpu-bound.ts: under the GIL the two crunchers take turns (forced switches, both wait for the GIL); free mode has no GIL', async function () {
       const gil = await run('gil-cpu-bound.ts', ['--mode', 'gil', '--timeout', '60']);
@@ -536,7 +565,8 @@ describe('examples (run through the CLI)', function () {
       const r = await run('gil-io-bound.ts', ['--mode', 'gil']);
       assertOutcome(r, 'completed');
       assertThreads(r, ['MainThread', 'download-1', 'download-2', 'download-3', 'download-4']);
-      for (let i = 1; i <= 4; i++) assert.deepEqual(texts(r, `download-${i}`), [`download-${i} got part 1`, `download-${i} got part 2`], describeRun(r));
+      for (let i = 1; i <= 4; i++)
+        assert.deepEqual(texts(r, `download-${i}`), [`download-${i} got part 1`, `download-${i} got part 2`], describeRun(r));
       assert.match(texts(r, 'MainThread').at(-1) ?? '', /^all downloads done in \d+\.\d s$/);
       assert.ok(((r.report as GilReport).gil?.switches ?? 0) > 0);
     });
@@ -558,8 +588,16 @@ describe('examples (run through the CLI)', function () {
       const main = texts(r, 'MainThread');
       const single = main.slice(0, main.indexOf('*** MULTIPLE THREADS'));
       const multi = main.slice(main.indexOf('*** MULTIPLE THREADS'));
-      assert.deepEqual(single.filter((t) => /^\d+$/.test(t)), ['233', '479001600', '78'], describeRun(r));
-      assert.deepEqual(multi.filter((t) => /^\d+$/.test(t)), ['233', '479001600', '78'], describeRun(r));
+      assert.deepEqual(
+        single.filter((t) => /^\d+$/.test(t)),
+        ['233', '479001600', '78'],
+        describeRun(r),
+      );
+      assert.deepEqual(
+        multi.filter((t) => /^\d+$/.test(t)),
+        ['233', '479001600', '78'],
+        describeRun(r),
+      );
       for (const name of ['fib', 'fac', 'sum']) {
         const own = texts(r, name);
         assert.ok(own[0]?.startsWith(`starting ${name} at:`) && own[1]?.startsWith(`${name} finished at:`), describeRun(r));
@@ -579,8 +617,16 @@ describe('examples (run through the CLI)', function () {
       const r = await run(file);
       assertOutcome(r, 'deadlock');
       assertThreads(r, ['MainThread', ...philosophers]);
-      assert.equal(count(texts(r), (t) => t.endsWith('picked up the left fork')), 5, describeRun(r));
-      assert.equal(count(texts(r), (t) => t.includes('is eating')), 0, describeRun(r));
+      assert.equal(
+        count(texts(r), (t) => t.endsWith('picked up the left fork')),
+        5,
+        describeRun(r),
+      );
+      assert.equal(
+        count(texts(r), (t) => t.includes('is eating')),
+        0,
+        describeRun(r),
+      );
 
       const cycle = r.report.deadlock?.cycle ?? [];
       assert.deepEqual(cycle.map((e) => e.thread).sort(), [...philosophers].sort(), describeRun(r));
@@ -621,7 +667,11 @@ describe('examples (run through the CLI)', function () {
       const r = await run(file);
       assertOutcome(r, 'deadlock');
       assertThreads(r, ['MainThread', 'worker-1', 'worker-2']);
-      assert.equal(count(texts(r), (t) => t.includes('has both locks')), 0, describeRun(r));
+      assert.equal(
+        count(texts(r), (t) => t.includes('has both locks')),
+        0,
+        describeRun(r),
+      );
 
       const cycle = r.report.deadlock?.cycle ?? [];
       assert.deepEqual(cycle.map((e) => e.thread).sort(), ['worker-1', 'worker-2'], describeRun(r));

@@ -20,7 +20,6 @@ import { deriveIntervals } from '../src/trace/intervals';
 import { LOCK_ID, gilTrace } from './webview/gilTrace';
 import { ThreadState } from '../src/trace/format';
 
-
 const MS = 1e6;
 
 /** A thread's states as [activity, startMs, endMs]. */
@@ -34,7 +33,13 @@ function statesOf(tid: number, trace = gilTrace()): [number, number, number][] {
 }
 
 function runResult(trace = gilTrace()): RunResult {
-  return { trace, outcome: trace.header.outcome, durationMs: trace.header.durationMs, wallMs: trace.header.durationMs, events: 43 } as unknown as RunResult;
+  return {
+    trace,
+    outcome: trace.header.outcome,
+    durationMs: trace.header.durationMs,
+    wallMs: trace.header.durationMs,
+    events: 43,
+  } as unknown as RunResult;
 }
 
 describe('GIL mode: derivation and statistics', () => {
@@ -78,7 +83,10 @@ describe('GIL mode: derivation and statistics', () => {
     assert.equal(at(30), ThreadState.Sleeping);
     // A thread waiting for the GIL inside a Block does not wait on the lock then (it was woken).
     assert.deepEqual(model.waitersAt(LOCK_ID, 22 * MS), []);
-    assert.deepEqual(model.waitersAt(LOCK_ID, 10 * MS).map((w) => w.tid), [2]);
+    assert.deepEqual(
+      model.waitersAt(LOCK_ID, 10 * MS).map((w) => w.tid),
+      [2],
+    );
   });
 
   it('gilStats: holds, shares, waits and switches (its API is kept)', () => {
@@ -87,9 +95,20 @@ describe('GIL mode: derivation and statistics', () => {
     assert.equal(stats.forcedSwitches, 2);
     assert.deepEqual(stats.holdMs, { MainThread: 3, T1: 26, T2: 7 });
     assert.deepEqual(stats.waitMs, { MainThread: 0, T1: 3, T2: 11 });
-    assert.deepEqual(stats.holds.map((h) => [h.tid, h.startNs / MS, h.endNs / MS]), [
-      [0, 0, 2], [1, 2, 7], [2, 7, 8], [1, 8, 25], [2, 25, 26], [1, 26, 30], [0, 30, 30], [2, 35, 40], [0, 40, 41],
-    ]);
+    assert.deepEqual(
+      stats.holds.map((h) => [h.tid, h.startNs / MS, h.endNs / MS]),
+      [
+        [0, 0, 2],
+        [1, 2, 7],
+        [2, 7, 8],
+        [1, 8, 25],
+        [2, 25, 26],
+        [1, 26, 30],
+        [0, 30, 30],
+        [2, 35, 40],
+        [0, 40, 41],
+      ],
+    );
     assert.equal(gilStats(gilTrace({ gil: false })), undefined);
   });
 
@@ -100,7 +119,14 @@ describe('GIL mode: derivation and statistics', () => {
     assert.equal(gil.count, 9);
     assert.equal(gil.switches, 8);
     assert.equal(gil.forcedSwitches, 2);
-    assert.deepEqual(gil.perThread.map((t) => [t.tid, t.holdNs / MS, t.waitNs / MS, t.forcedSwitches]), [[0, 3, 0, 0], [1, 26, 3, 2], [2, 7, 11, 0]]);
+    assert.deepEqual(
+      gil.perThread.map((t) => [t.tid, t.holdNs / MS, t.waitNs / MS, t.forcedSwitches]),
+      [
+        [0, 3, 0, 0],
+        [1, 26, 3, 2],
+        [2, 7, 11, 0],
+      ],
+    );
     const holder = (ms: number) => {
       const i = model.gilHoldAt(ms * MS);
       return i < 0 ? -1 : gil.tid[i];
@@ -148,13 +174,34 @@ describe('GIL mode: text report and Chrome export', () => {
     const sort = chrome.traceEvents.find((e) => e.ph === 'M' && e.name === 'thread_sort_index' && e.tid === gilTrack.tid);
     assert.equal(sort?.args?.sort_index, -1);
     const holds = chrome.traceEvents.filter((e) => e.cat === 'gil');
-    assert.deepEqual(holds.map((e) => [e.name, e.ts / 1000, (e.ts + e.dur!) / 1000, e.args?.released]), [
-      ['MainThread', 0, 2, 'blocks'], ['T1', 2, 7, 'switch'], ['T2', 7, 8, 'blocks'], ['T1', 8, 25, 'switch'], ['T2', 25, 26, 'blocks'],
-      ['T1', 26, 30, 'exits'], ['MainThread', 30, 30, 'blocks'], ['T2', 35, 40, 'exits'], ['MainThread', 40, 41, 'exits'],
-    ]);
+    assert.deepEqual(
+      holds.map((e) => [e.name, e.ts / 1000, (e.ts + e.dur!) / 1000, e.args?.released]),
+      [
+        ['MainThread', 0, 2, 'blocks'],
+        ['T1', 2, 7, 'switch'],
+        ['T2', 7, 8, 'blocks'],
+        ['T1', 8, 25, 'switch'],
+        ['T2', 25, 26, 'blocks'],
+        ['T1', 26, 30, 'exits'],
+        ['MainThread', 30, 30, 'blocks'],
+        ['T2', 35, 40, 'exits'],
+        ['MainThread', 40, 41, 'exits'],
+      ],
+    );
     assert.ok(holds.every((e) => e.tid === gilTrack.tid && e.ph === 'X'));
-    const waits = chrome.traceEvents.filter((e) => e.cat === 'state' && e.name === 'waiting for the GIL').sort((a, b) => a.tid - b.tid || a.ts - b.ts);
-    assert.deepEqual(waits.map((e) => [e.tid, e.ts / 1000]), [[2, 1], [2, 7], [2, 25], [3, 1], [3, 20]]);
+    const waits = chrome.traceEvents
+      .filter((e) => e.cat === 'state' && e.name === 'waiting for the GIL')
+      .sort((a, b) => a.tid - b.tid || a.ts - b.ts);
+    assert.deepEqual(
+      waits.map((e) => [e.tid, e.ts / 1000]),
+      [
+        [2, 1],
+        [2, 7],
+        [2, 25],
+        [3, 1],
+        [3, 20],
+      ],
+    );
     assert.deepEqual(waits.find((e) => e.tid === 3 && e.ts === 20_000)?.args, { inside: 'L' });
     assert.ok(!chrome.traceEvents.some((e) => e.ph === 'i' && /^gil-/.test(e.name)), 'no GIL instants');
     const free = toChromeTrace(gilTrace({ gil: false }));

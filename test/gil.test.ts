@@ -32,8 +32,15 @@ function assertOneAtATime(trace: Trace): void {
   for (const thread of trace.header.threads) {
     const holds = byTid.get(thread.tid) ?? [];
     for (const event of decodeEvents(thread.tid, trace.events[thread.tid] ?? new Uint8Array())) {
-      if (GIL_KINDS.has(event.kind) || event.kind === EventKind.Block || event.kind === EventKind.Unblock ||
-        event.kind === EventKind.SleepBegin || event.kind === EventKind.SleepEnd || event.kind === EventKind.ThreadFinished) continue;
+      if (
+        GIL_KINDS.has(event.kind) ||
+        event.kind === EventKind.Block ||
+        event.kind === EventKind.Unblock ||
+        event.kind === EventKind.SleepBegin ||
+        event.kind === EventKind.SleepEnd ||
+        event.kind === EventKind.ThreadFinished
+      )
+        continue;
       assert.ok(
         holds.some((h) => event.timeNs >= h.startNs && event.timeNs <= h.endNs),
         `${thread.name} recorded ${event.kind} at ${event.timeNs} ns without holding the GIL`,
@@ -79,12 +86,14 @@ export function main(): void { const t = new Thread({ target: spin }); t.start()
 
   /** The latest start and earliest end of the four downloads' first sleeps. */
   function firstSleeps(trace: Trace): { latestBegin: number; earliestEnd: number } {
-    const sleeps = trace.header.threads.filter((t) => t.name.startsWith('download-')).map((t) => {
-      const events = decodeEvents(t.tid, trace.events[t.tid]);
-      const begin = events.find((e) => e.kind === EventKind.SleepBegin)!;
-      const end = events.find((e) => e.kind === EventKind.SleepEnd)!;
-      return { begin: begin.timeNs, end: end.timeNs };
-    });
+    const sleeps = trace.header.threads
+      .filter((t) => t.name.startsWith('download-'))
+      .map((t) => {
+        const events = decodeEvents(t.tid, trace.events[t.tid]);
+        const begin = events.find((e) => e.kind === EventKind.SleepBegin)!;
+        const end = events.find((e) => e.kind === EventKind.SleepEnd)!;
+        return { begin: begin.timeNs, end: end.timeNs };
+      });
     assert.equal(sleeps.length, 4);
     return { latestBegin: Math.max(...sleeps.map((s) => s.begin)), earliestEnd: Math.min(...sleeps.map((s) => s.end)) };
   }
@@ -99,7 +108,10 @@ export function main(): void { const t = new Thread({ target: spin }); t.start()
     const { latestBegin, earliestEnd } = firstSleeps(result.trace);
     assert.ok(latestBegin < earliestEnd, 'the first sleeps of the four downloads do not overlap');
     const stats = gilStats(result.trace)!;
-    assert.ok(!stats.holds.some((h) => h.startNs <= latestBegin + 1e6 && h.endNs >= earliestEnd - 1e6), 'someone held the GIL through the shared sleep');
+    assert.ok(
+      !stats.holds.some((h) => h.startNs <= latestBegin + 1e6 && h.endNs >= earliestEnd - 1e6),
+      'someone held the GIL through the shared sleep',
+    );
     assertOneAtATime(result.trace);
   });
 
@@ -131,7 +143,8 @@ export function main(): void {
   });
 
   it('setSwitchInterval / getSwitchInterval behave like sys.setswitchinterval', async () => {
-    const { lines, result } = await runSnippet(`
+    const { lines, result } = await runSnippet(
+      `
 import { getSwitchInterval, setSwitchInterval } from "threadlanes";
 function attempt(value: number): string {
   try { setSwitchInterval(value); return "ok"; } catch (e) { return (e as Error).name + ": " + (e as Error).message; }
@@ -142,9 +155,16 @@ export function main(): void {
   console.log(attempt(0));
   console.log(attempt(-1));
 }
-`, { mode: 'gil' });
+`,
+      { mode: 'gil' },
+    );
     assert.equal(result.outcome, 'completed');
-    assert.deepEqual(lines, ['0.005', 'ok 0.001', 'ValueError: switch interval must be strictly positive', 'ValueError: switch interval must be strictly positive']);
+    assert.deepEqual(lines, [
+      '0.005',
+      'ok 0.001',
+      'ValueError: switch interval must be strictly positive',
+      'ValueError: switch interval must be strictly positive',
+    ]);
   });
 
   it('a deadlock is still a deadlock under the GIL (blocked threads gave it up)', async () => {
@@ -154,7 +174,8 @@ export function main(): void {
   });
 
   it('a thread that ends its worker while holding the GIL does not stop the others', async () => {
-    const { result, lines } = await runSnippet(`
+    const { result, lines } = await runSnippet(
+      `
 import { Thread } from "threadlanes";
 function quit(): void { process.exit(0); }
 export function main(): void {
@@ -163,13 +184,16 @@ export function main(): void {
   t.join();
   console.log("main goes on");
 }
-`, { mode: 'gil' });
+`,
+      { mode: 'gil' },
+    );
     assert.equal(result.outcome, 'completed');
     assert.deepEqual(lines, ['main goes on']);
   });
 
   it('the bundler puts a preemption check in every loop and function only in GIL mode', () => {
-    const source = 'function f(n: number) { for (let i = 0; i < n; i++) g(i); while (n--) { g(n); } return () => n; }\nclass C { m() { do g(1); while (0); } }';
+    const source =
+      'function f(n: number) { for (let i = 0; i < n; i++) g(i); while (n--) { g(n); } return () => n; }\nclass C { m() { do g(1); while (0); } }';
     const gil = instrument(source, 'x.ts', 'ts', { preemption: true }).code;
     assert.equal(gil.split('__tl.g()').length - 1, 6); // f, for, while, arrow, m, do
     assert.match(gil, /\{if\(__tld\[0\]\)__tl\.g\(\);g\(i\);\}/);

@@ -97,19 +97,22 @@ export function main() {
   });
 
   it('stops a spinning snippet at the timeout and keeps what it recorded', async () => {
-    const { result, lines } = await runSnippet(`import { Thread, Lock } from "threadlanes";
+    const { result, lines } = await runSnippet(
+      `import { Thread, Lock } from "threadlanes";
 const lock = new Lock();
 function spin() { for (;;) { lock.acquire(); lock.release(); } }
 export function main() {
   console.log("before");
   new Thread({ target: spin, name: "spinner" }).start();
 }
-`, { timeoutSeconds: 1 });
+`,
+      { timeoutSeconds: 1 },
+    );
     assert.equal(result.outcome, 'timeout');
     assert.deepEqual(lines, ['before']);
     const spinner = result.trace.header.threads.find((t) => t.name === 'spinner')!;
     assert.equal(spinner.finalState, 'running');
-    assert.ok(result.trace.header.eventCounts[spinner.tid] > 1000, 'the spinner\'s events were kept');
+    assert.ok(result.trace.header.eventCounts[spinner.tid] > 1000, "the spinner's events were kept");
     assert.match(result.error!.message, /did not finish within 1 s/);
   });
 
@@ -251,7 +254,8 @@ export function main() {
   });
 
   it('records every lock event, none dropped, even when rings fill up', async () => {
-    const { result, events } = await runSnippet(`import { Thread, Lock } from "threadlanes";
+    const { result, events } = await runSnippet(
+      `import { Thread, Lock } from "threadlanes";
 const lock = new Lock();
 function work() { for (let i = 0; i < 20000; i++) { lock.acquire(); lock.release(); } }
 export function main() {
@@ -259,7 +263,9 @@ export function main() {
   ts.forEach((t) => t.start());
   ts.forEach((t) => t.join());
 }
-`, { ringEvents: 1024 });
+`,
+      { ringEvents: 1024 },
+    );
     assert.equal(result.outcome, 'completed');
     const all = events();
     assert.equal(all.filter((e) => e.kind === EventKind.Acquired).length, 40000);
@@ -293,10 +299,13 @@ export function main() {
   });
 
   it('stops at the event limit and says so', async () => {
-    const { result } = await runSnippet(`import { Lock } from "threadlanes";
+    const { result } = await runSnippet(
+      `import { Lock } from "threadlanes";
 const lock = new Lock();
 export function main() { for (let i = 0; i < 1e7; i++) { lock.acquire(); lock.release(); } }
-`, { maxEvents: 100000 });
+`,
+      { maxEvents: 100000 },
+    );
     assert.equal(result.outcome, 'error');
     assert.equal(result.truncated, 'events');
     assert.equal(result.error!.kind, 'limit');
@@ -307,23 +316,29 @@ export function main() { for (let i = 0; i < 1e7; i++) { lock.acquire(); lock.re
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 300);
-    const { result } = await runSnippet(`import { sleep } from "threadlanes";
+    const { result } = await runSnippet(
+      `import { sleep } from "threadlanes";
 export function main() { sleep(30); }
-`, { signal: controller.signal, timeoutSeconds: 60 });
+`,
+      { signal: controller.signal, timeoutSeconds: 60 },
+    );
     assert.equal(result.outcome, 'error');
     assert.equal(result.error!.kind, 'cancelled');
     assert.ok(Date.now() - started < 10000);
   });
 
   it('raises RuntimeError past the thread limit', async () => {
-    const { result, lines } = await runSnippet(`import { Thread, RuntimeError } from "threadlanes";
+    const { result, lines } = await runSnippet(
+      `import { Thread, RuntimeError } from "threadlanes";
 function nothing() {}
 export function main() {
   try {
     for (let i = 0; i < 10; i++) new Thread({ target: nothing }).start();
   } catch (e) { console.log((e as Error).name, (e as Error).message.includes("limit of 4")); }
 }
-`, { maxThreads: 4 });
+`,
+      { maxThreads: 4 },
+    );
     assert.equal(result.outcome, 'completed');
     assert.deepEqual(lines, ['RuntimeError true']);
   });

@@ -11,7 +11,14 @@ import * as path from 'node:path';
 import { lockOrderGraph, lockOrderInversions, type LockOrderInversion } from '../src/analysis/lockOrder';
 import { encodeEvents } from '../src/trace/file';
 import {
-  EventKind, TRACE_FORMAT, TRACE_VERSION, WAIT_TIMED, WaitKind, type ObjectKind, type Trace, type TraceEvent,
+  EventKind,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  WAIT_TIMED,
+  WaitKind,
+  type ObjectKind,
+  type Trace,
+  type TraceEvent,
 } from '../src/trace/format';
 import { lineOf, runSnippet } from './helpers';
 import { prng } from './prng';
@@ -89,7 +96,7 @@ export function main() {
       assert.ok(inversion.edges.every((e) => e.holdSite === outer && e.acquireSite === inner));
     });
 
-    it('reports the dining philosophers\' five-lock cycle on the run that deadlocked (examples/dining-philosophers.ts)', async () => {
+    it("reports the dining philosophers' five-lock cycle on the run that deadlocked (examples/dining-philosophers.ts)", async () => {
       const run = await runSnippet(example('dining-philosophers.ts'));
       assert.equal(run.result.outcome, 'deadlock');
       const inversions = lockOrderInversions(run.result.trace);
@@ -97,17 +104,27 @@ export function main() {
       const [inversion] = inversions;
       assert.deepEqual(inversion.locks, ['fork 1', 'fork 2', 'fork 3', 'fork 4', 'fork 5']);
       assert.deepEqual(edgesOf(inversion), [
-        'Confucius: fork 5 → fork 1', 'Descartes: fork 3 → fork 4', 'Hume: fork 4 → fork 5', 'Kant: fork 2 → fork 3', 'Plato: fork 1 → fork 2',
+        'Confucius: fork 5 → fork 1',
+        'Descartes: fork 3 → fork 4',
+        'Hume: fork 4 → fork 5',
+        'Kant: fork 2 → fork 3',
+        'Plato: fork 1 → fork 2',
       ]);
       assert.equal(inversion.deadlockedInThisRun, true);
       const blocking = `${run.file}:${lineOf(example('dining-philosophers.ts'), 'right.acquire();')}`;
-      assert.ok(inversion.edges.every((e) => e.acquireSite === blocking), 'each reaches for the right fork at right.acquire()');
+      assert.ok(
+        inversion.edges.every((e) => e.acquireSite === blocking),
+        'each reaches for the right fork at right.acquire()',
+      );
     });
 
     it('reports the five-lock cycle when the philosophers eat one after another and nothing deadlocks', async () => {
       const source = example('dining-philosophers.ts')
         .replace('sleep(0.5)', 'sleep(0)')
-        .replace('for (const p of philosophers) p.start();\n  for (const p of philosophers) p.join();', 'for (const p of philosophers) { p.start(); p.join(); }');
+        .replace(
+          'for (const p of philosophers) p.start();\n  for (const p of philosophers) p.join();',
+          'for (const p of philosophers) { p.start(); p.join(); }',
+        );
       assert.match(source, /p\.start\(\); p\.join\(\);/);
       const run = await runSnippet(source);
       assert.equal(run.result.outcome, 'completed');
@@ -225,7 +242,10 @@ export function main() {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-lockorder-')), 'abba.ts');
     fs.writeFileSync(file, source);
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'run', file, ...args], { encoding: 'utf8', timeout: 60_000 });
+      spawnSync(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'run', file, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
 
     it('--json has lockOrder with both edges and their sites', () => {
       const report = JSON.parse(cli('--json').stdout);
@@ -258,9 +278,16 @@ export function main() {
     const G = 5;
     const H = 6;
     const R = 7;
-    const locks: [number, ObjectKind, string][] = [[A, 'Lock', 'A'], [B, 'Lock', 'B'], [C, 'Lock', 'C'], [G, 'Lock', 'G'], [H, 'Lock', 'H'], [R, 'RLock', 'R']];
+    const locks: [number, ObjectKind, string][] = [
+      [A, 'Lock', 'A'],
+      [B, 'Lock', 'B'],
+      [C, 'Lock', 'C'],
+      [G, 'Lock', 'G'],
+      [H, 'Lock', 'H'],
+      [R, 'RLock', 'R'],
+    ];
 
-    it('follows each thread\'s program order, not timestamps: a release and an acquire at the same instant are not nested', () => {
+    it("follows each thread's program order, not timestamps: a release and an acquire at the same instant are not nested", () => {
       const t = new TraceBuilder(locks);
       t.thread(1).at(5).acquire(A, 1).release(A).acquire(B, 2).release(B); // all at 5 ns
       t.thread(2).at(10).acquire(B, 3).acquire(A, 4).release(A).release(B);
@@ -286,8 +313,17 @@ export function main() {
 
     it('chooses, among the recorded ways of taking an order, one that is not gated', () => {
       const t = new TraceBuilder(locks);
-      t.thread(1).acquire(G, 1).acquire(A, 2).acquire(B, 3).release(B).release(A).release(G) // gated A → B
-        .acquire(A, 7).acquire(B, 8).release(B).release(A); // and the same order without the gate
+      t.thread(1)
+        .acquire(G, 1)
+        .acquire(A, 2)
+        .acquire(B, 3)
+        .release(B)
+        .release(A)
+        .release(G) // gated A → B
+        .acquire(A, 7)
+        .acquire(B, 8)
+        .release(B)
+        .release(A); // and the same order without the gate
       t.thread(2).acquire(G, 6).acquire(B, 4).acquire(A, 5).release(A).release(B).release(G);
       const [inversion] = lockOrderInversions(t.build());
       assert.ok(inversion);
@@ -355,7 +391,9 @@ export function main() {
     it('agrees with a brute-force reference on random traces', () => {
       for (let seed = 1; seed <= 300; seed++) {
         const { trace, streams } = randomLockTrace(seed);
-        const found = lockOrderInversions(trace).map((inversion) => canonicalCycle(inversion.lockIds)).sort();
+        const found = lockOrderInversions(trace)
+          .map((inversion) => canonicalCycle(inversion.lockIds))
+          .sort();
         assert.deepEqual(found, referenceCycles(streams), `seed ${seed}`);
       }
     });
@@ -389,7 +427,9 @@ type Step = { kind: 'acquire' | 'release'; lockId: number; siteId: number; depth
  */
 function randomLockTrace(seed: number): { trace: Trace; streams: Step[][] } {
   const random = prng(seed);
-  const t = new TraceBuilder(RANDOM_LOCKS.map((id): [number, ObjectKind, string] => [id, id === RANDOM_RLOCK ? 'RLock' : 'Lock', `L${id}`]));
+  const t = new TraceBuilder(
+    RANDOM_LOCKS.map((id): [number, ObjectKind, string] => [id, id === RANDOM_RLOCK ? 'RLock' : 'Lock', `L${id}`]),
+  );
   const streams: Step[][] = [];
   for (let tid = 1; tid <= 3; tid++) {
     const thread = t.thread(tid);
@@ -443,7 +483,12 @@ function canonicalCycle(lockIds: number[]): string {
  * step: different threads, pairwise disjoint held sets.
  */
 function referenceCycles(streams: Step[][]): string[] {
-  interface Acquisition { tid: number; from: number; to: number; held: Set<number> }
+  interface Acquisition {
+    tid: number;
+    from: number;
+    to: number;
+    held: Set<number>;
+  }
   const acquisitions: Acquisition[] = [];
   streams.forEach((steps, index) => {
     const held: number[] = [];
@@ -466,7 +511,9 @@ function referenceCycles(streams: Step[][]): string[] {
       const options = cycle.map((from, i) => acquisitions.filter((a) => a.from === from && a.to === cycle[(i + 1) % length]));
       const choose = (step: number, chosen: Acquisition[]): boolean =>
         step === length ||
-        options[step].some((a) => chosen.every((c) => c.tid !== a.tid && [...c.held].every((l) => !a.held.has(l))) && choose(step + 1, [...chosen, a]));
+        options[step].some(
+          (a) => chosen.every((c) => c.tid !== a.tid && [...c.held].every((l) => !a.held.has(l))) && choose(step + 1, [...chosen, a]),
+        );
       if (choose(0, [])) cycles.push(canonicalCycle(cycle));
     }
   }
@@ -497,14 +544,25 @@ class TraceBuilder {
     const maxSite = Math.max(0, ...[...this.streams.values()].flat().map((e) => e.siteId));
     return {
       header: {
-        format: TRACE_FORMAT, version: TRACE_VERSION, file: 't.ts', mode: 'free', outcome: 'completed', durationMs: 0,
+        format: TRACE_FORMAT,
+        version: TRACE_VERSION,
+        file: 't.ts',
+        mode: 'free',
+        outcome: 'completed',
+        durationMs: 0,
         startedAt: '2026-01-01T00:00:00.000Z',
         threads: Array.from({ length: count }, (_, tid) => ({
-          tid, name: tid === 0 ? 'MainThread' : `Thread-${tid}`, objectId: tid === 0 ? 1 : 100 + tid, daemon: false, finalState: 'finished' as const,
+          tid,
+          name: tid === 0 ? 'MainThread' : `Thread-${tid}`,
+          objectId: tid === 0 ? 1 : 100 + tid,
+          daemon: false,
+          finalState: 'finished' as const,
         })),
         objects: this.objects.map(([id, kind, name]) => ({ id, kind, name, siteId: 0, tid: 0 })),
         sites: Array.from({ length: maxSite + 1 }, (_, line) => ({ file: 't.ts', line, col: 1 })),
-        output: [], exceptions: [], eventCounts: events.map((bytes) => bytes.byteLength / 24),
+        output: [],
+        exceptions: [],
+        eventCounts: events.map((bytes) => bytes.byteLength / 24),
       },
       events,
     };
@@ -517,7 +575,10 @@ class ThreadBuilder {
   /** Lock id → the versions this thread holds. */
   private readonly own = new Map<number, number[]>();
 
-  constructor(private readonly events: Omit<TraceEvent, 'tid'>[], private readonly versions: Map<number, number>) {}
+  constructor(
+    private readonly events: Omit<TraceEvent, 'tid'>[],
+    private readonly versions: Map<number, number>,
+  ) {}
 
   /** The following events happen at `timeNs` (all of them, until the next at()). */
   at(timeNs: number): this {
@@ -546,7 +607,10 @@ class ThreadBuilder {
   release(lockId: number, version?: number, siteId = 0): this {
     const open = this.own.get(lockId) ?? [];
     const ended = version ?? open[0] ?? 0;
-    this.own.set(lockId, open.filter((v) => v !== ended));
+    this.own.set(
+      lockId,
+      open.filter((v) => v !== ended),
+    );
     return this.push(EventKind.Released, lockId, siteId, ended);
   }
 

@@ -11,7 +11,14 @@ import * as path from 'node:path';
 import { findRaces } from '../src/analysis/races';
 import { encodeEvents } from '../src/trace/file';
 import {
-  EVENT_BYTES, EventKind, TRACE_FORMAT, TRACE_VERSION, WaitKind, type ObjectKind, type Trace, type TraceEvent,
+  EVENT_BYTES,
+  EventKind,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  WaitKind,
+  type ObjectKind,
+  type Trace,
+  type TraceEvent,
 } from '../src/trace/format';
 import { lineOf, runSnippet } from './helpers';
 import { prng } from './prng';
@@ -27,7 +34,7 @@ describe('data races', function () {
       const run = await runSnippet(source, { recordShared: true });
       assert.equal(run.result.outcome, 'completed');
       const report = findRaces(run.result.trace);
-      assert.equal(report.accesses, 4_000_001, 'two threads × 1,000,000 × (read + write), and main\'s read');
+      assert.equal(report.accesses, 4_000_001, "two threads × 1,000,000 × (read + write), and main's read");
       assert.equal(report.races.length, 1, report.races.map((r) => r.explanation).join('\n'));
       const [race] = report.races;
       const increment = `${run.file}:${lineOf(source, 'counter.value += 1;')}`;
@@ -83,7 +90,10 @@ export function main(): void {
       assert.ok(!lines.some((l) => l.includes(lineOf(source, 'w.join()'))), JSON.stringify(lines));
       assert.ok(!lines.some((l) => l.includes(lineOf(source, 'done.wait()'))), JSON.stringify(lines));
       // ...while the peeker, which reads after a sleep with nothing ordering it, races with the setter.
-      assert.ok(lines.some((l) => l.includes(lineOf(source, 'function peeker')) && l.includes(lineOf(source, 'function setter'))), JSON.stringify(lines));
+      assert.ok(
+        lines.some((l) => l.includes(lineOf(source, 'function peeker')) && l.includes(lineOf(source, 'function setter'))),
+        JSON.stringify(lines),
+      );
     });
 
     it('checks nothing when the run did not record shared accesses', async () => {
@@ -92,7 +102,8 @@ export function main(): void {
     });
 
     it('finds none when values are handed over through a Queue', async () => {
-      const run = await runSnippet(`import { Queue, SharedArray, Thread } from "threadlanes";
+      const run = await runSnippet(
+        `import { Queue, SharedArray, Thread } from "threadlanes";
 const slots = new SharedArray(20);
 const work = new Queue();
 const done = new Queue();
@@ -116,7 +127,9 @@ export function main() {
   console.log(total);
   threads.forEach((t) => t.join());
 }
-`, { recordShared: true });
+`,
+        { recordShared: true },
+      );
       assert.equal(run.result.outcome, 'completed');
       assert.deepEqual(run.lines, ['420']);
       const report = findRaces(run.result.trace);
@@ -124,9 +137,13 @@ export function main() {
       assert.deepEqual(report.races, []);
     });
 
-    for (const [when, setterPause, waiterPause] of [['while the reader waits', 0.2, 0], ['before the reader waits (a wait that returns at once)', 0, 0.2]] as const) {
+    for (const [when, setterPause, waiterPause] of [
+      ['while the reader waits', 0.2, 0],
+      ['before the reader waits (a wait that returns at once)', 0, 0.2],
+    ] as const) {
       it(`finds none when a value is handed over through an Event set ${when}`, async () => {
-        const run = await runSnippet(`import { Event, Thread, Value, sleep } from "threadlanes";
+        const run = await runSnippet(
+          `import { Event, Thread, Value, sleep } from "threadlanes";
 const data = new Value(0);
 const ready = new Event();
 function writer() {
@@ -145,7 +162,9 @@ export function main() {
   threads.forEach((t) => t.join());
   console.log(data.value);
 }
-`, { recordShared: true });
+`,
+          { recordShared: true },
+        );
         assert.deepEqual(run.lines, ['43']);
         const report = findRaces(run.result.trace);
         assert.equal(report.accesses, 4);
@@ -153,9 +172,13 @@ export function main() {
       });
     }
 
-    for (const [when, childPause, mainPause] of [['that waits for the thread', 0.2, 0], ['of a thread that has already ended', 0, 0.2]] as const) {
+    for (const [when, childPause, mainPause] of [
+      ['that waits for the thread', 0.2, 0],
+      ['of a thread that has already ended', 0, 0.2],
+    ] as const) {
       it(`finds none when a value is handed over through a join ${when}`, async () => {
-        const run = await runSnippet(`import { Thread, Value, sleep } from "threadlanes";
+        const run = await runSnippet(
+          `import { Thread, Value, sleep } from "threadlanes";
 const data = new Value(0);
 function child() {
   sleep(${childPause});
@@ -168,7 +191,9 @@ export function main() {
   t.join();
   console.log(data.value);
 }
-`, { recordShared: true });
+`,
+          { recordShared: true },
+        );
         assert.deepEqual(run.lines, ['7']);
         const report = findRaces(run.result.trace);
         assert.equal(report.accesses, 2);
@@ -196,14 +221,15 @@ export function main() {
       assert.equal(report.races.length, 1);
       const [race] = report.races;
       assert.deepEqual(race.kinds, ['read-write']);
-      assert.deepEqual(
-        race.accesses.map((a) => [a.thread, a.access, a.site]).sort(),
-        [['MainThread', 'read', `${run.file}:${lineOf(source, 'while (data.value')}`], ['Thread-1', 'write', `${run.file}:${lineOf(source, 'data.value = 7')}`]],
-      );
+      assert.deepEqual(race.accesses.map((a) => [a.thread, a.access, a.site]).sort(), [
+        ['MainThread', 'read', `${run.file}:${lineOf(source, 'while (data.value')}`],
+        ['Thread-1', 'write', `${run.file}:${lineOf(source, 'data.value = 7')}`],
+      ]);
     });
 
-    it('finds none across a Barrier (each writes its slot, then reads the other\'s)', async () => {
-      const run = await runSnippet(`import { Barrier, SharedArray, Thread } from "threadlanes";
+    it("finds none across a Barrier (each writes its slot, then reads the other's)", async () => {
+      const run = await runSnippet(
+        `import { Barrier, SharedArray, Thread } from "threadlanes";
 const slots = new SharedArray(2);
 const sums = new SharedArray(2);
 const barrier = new Barrier(2);
@@ -221,7 +247,9 @@ export function main() {
   threads.forEach((t) => t.join());
   console.log(sums[0], sums[1]);
 }
-`, { recordShared: true });
+`,
+        { recordShared: true },
+      );
       assert.deepEqual(run.lines, ['30 15']);
       assert.deepEqual(findRaces(run.result.trace).races, []);
     });
@@ -244,16 +272,20 @@ export function main() {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-races-')), 'poll.ts');
     fs.writeFileSync(file, source);
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'run', file, ...args], { encoding: 'utf8', timeout: 60_000 });
+      spawnSync(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'run', file, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
 
     it('--record-shared --json reports the race; without --record-shared, races is empty and racesChecked false', () => {
       const checked = JSON.parse(cli('--record-shared', '--json').stdout);
       assert.equal(checked.racesChecked, true);
       assert.equal(checked.races.length, 1);
       assert.deepEqual(Object.keys(checked.races[0]).sort(), ['accesses', 'count', 'explanation', 'index', 'kinds', 'object']);
-      assert.deepEqual(checked.races[0].accesses.map((a: { thread: string; site: string; access: string }) => `${a.thread} ${a.access} ${a.site}`).sort(), [
-        `MainThread read ${file}:${lineOf(source, 'while (data.value')}`, `Thread-1 write ${file}:${lineOf(source, 'data.value = 7')}`,
-      ]);
+      assert.deepEqual(
+        checked.races[0].accesses.map((a: { thread: string; site: string; access: string }) => `${a.thread} ${a.access} ${a.site}`).sort(),
+        [`MainThread read ${file}:${lineOf(source, 'while (data.value')}`, `Thread-1 write ${file}:${lineOf(source, 'data.value = 7')}`],
+      );
       assert.deepEqual(checked.lockOrder, []);
       const unchecked = JSON.parse(cli('--json').stdout);
       assert.equal(unchecked.racesChecked, false);
@@ -278,12 +310,18 @@ export function main() {
     const S = 24; // Semaphore(0)
     const BAR = 25; // Barrier(2)
     const objects: ObjectSpec[] = [
-      [X, 'Value', 'x'], [ARRAY, 'SharedArray', 'arr', 4], [L, 'Lock', 'L'], [Q, 'Queue', 'q'], [LIFO, 'LifoQueue', 'lifo'],
-      [E, 'Event', 'e'], [S, 'Semaphore', 's', 0], [BAR, 'Barrier', 'bar', 2],
+      [X, 'Value', 'x'],
+      [ARRAY, 'SharedArray', 'arr', 4],
+      [L, 'Lock', 'L'],
+      [Q, 'Queue', 'q'],
+      [LIFO, 'LifoQueue', 'lifo'],
+      [E, 'Event', 'e'],
+      [S, 'Semaphore', 's', 0],
+      [BAR, 'Barrier', 'bar', 2],
     ];
     const sitesOf = (trace: Trace) => findRaces(trace).races.map((r) => r.accesses.map((a) => a.site).join(' ~ '));
 
-    it('a Lock\'s release happens before the next acquire, paired by version even at equal timestamps', () => {
+    it("a Lock's release happens before the next acquire, paired by version even at equal timestamps", () => {
       const t = new Builder(objects);
       // Everything at 5 ns. Thread-1 (merged first at a tie) takes version 2, after Thread-2's version 1.
       t.thread(1).at(5).ev(EventKind.Acquired, L, 1, 2).write(X, 2).ev(EventKind.Released, L, 3, 2);
@@ -313,18 +351,32 @@ export function main() {
       t.thread(2).at(2).read(ARRAY, 2, 3);
       t.thread(3).at(3).write(ARRAY, 3, 3).write(ARRAY, 4, 2);
       const report = findRaces(t.build());
-      assert.deepEqual(report.races.map((r) => r.accesses.map((a) => `${a.thread} ${a.access} ${a.site}`)), [
-        ['Thread-1 read t.ts:1', 'Thread-3 write t.ts:3'],
-        ['Thread-2 read t.ts:2', 'Thread-3 write t.ts:3'],
-      ]);
+      assert.deepEqual(
+        report.races.map((r) => r.accesses.map((a) => `${a.thread} ${a.access} ${a.site}`)),
+        [
+          ['Thread-1 read t.ts:1', 'Thread-3 write t.ts:3'],
+          ['Thread-2 read t.ts:2', 'Thread-3 write t.ts:3'],
+        ],
+      );
       assert.ok(report.races.every((r) => r.object === 'arr' && r.index === 3 && r.kinds.join() === 'read-write'));
       assert.match(report.races[0].explanation, /arr\[3\]/);
     });
 
     it('a Queue hands each item over FIFO; a LifoQueue orders every earlier put before a get', () => {
-      for (const [queue, expected] of [[Q, ['t.ts:2 ~ t.ts:4']], [LIFO, []]] as const) {
+      for (const [queue, expected] of [
+        [Q, ['t.ts:2 ~ t.ts:4']],
+        [LIFO, []],
+      ] as const) {
         const t = new Builder(objects);
-        t.thread(1).at(1).write(ARRAY, 1, 0).at(2).ev(EventKind.QueuePut, queue, 0, 1).at(3).write(ARRAY, 2, 1).at(4).ev(EventKind.QueuePut, queue, 0, 2);
+        t.thread(1)
+          .at(1)
+          .write(ARRAY, 1, 0)
+          .at(2)
+          .ev(EventKind.QueuePut, queue, 0, 1)
+          .at(3)
+          .write(ARRAY, 2, 1)
+          .at(4)
+          .ev(EventKind.QueuePut, queue, 0, 2);
         // Takes the first item, reads it, then reads the second item's slot before taking it.
         t.thread(2).at(5).ev(EventKind.QueueGet, queue, 0, 1).at(6).read(ARRAY, 3, 0).at(7).read(ARRAY, 4, 1);
         assert.deepEqual(sitesOf(t.build()), expected, `queue ${queue}`);
@@ -343,32 +395,72 @@ export function main() {
     it('a Semaphore release happens before a later acquire', () => {
       const t = new Builder(objects);
       t.thread(1).at(1).write(X, 1).at(2).ev(EventKind.Released, S, 0, 1);
-      t.thread(2).at(1).ev(EventKind.Block, S, 0, WaitKind.Semaphore).at(3).ev(EventKind.Unblock, S, 0, 1)
-        .ev(EventKind.Acquired, S, 0, 0).read(X, 2);
+      t.thread(2)
+        .at(1)
+        .ev(EventKind.Block, S, 0, WaitKind.Semaphore)
+        .at(3)
+        .ev(EventKind.Unblock, S, 0, 1)
+        .ev(EventKind.Acquired, S, 0, 0)
+        .read(X, 2);
       assert.deepEqual(sitesOf(t.build()), []);
     });
 
     it('a Barrier orders every arrival of a cycle before every departure, not what follows the departures', () => {
       const t = new Builder(objects);
-      t.thread(1).at(1).write(ARRAY, 1, 0).at(2).ev(EventKind.Block, BAR, 0, WaitKind.Barrier).at(5).ev(EventKind.Unblock, BAR, 0, 1)
-        .ev(EventKind.BarrierPass, BAR, 0, 0).at(6).read(ARRAY, 2, 1).at(7).write(ARRAY, 5, 2);
+      t.thread(1)
+        .at(1)
+        .write(ARRAY, 1, 0)
+        .at(2)
+        .ev(EventKind.Block, BAR, 0, WaitKind.Barrier)
+        .at(5)
+        .ev(EventKind.Unblock, BAR, 0, 1)
+        .ev(EventKind.BarrierPass, BAR, 0, 0)
+        .at(6)
+        .read(ARRAY, 2, 1)
+        .at(7)
+        .write(ARRAY, 5, 2);
       t.thread(2).at(3).write(ARRAY, 3, 1).at(4).ev(EventKind.BarrierPass, BAR, 0, 1).at(6).read(ARRAY, 4, 0).at(8).read(ARRAY, 6, 2);
       assert.deepEqual(sitesOf(t.build()), ['t.ts:5 ~ t.ts:6']);
     });
 
-    it('ThreadStart orders what the parent did before it; a recorded join orders the thread\'s end', () => {
+    it("ThreadStart orders what the parent did before it; a recorded join orders the thread's end", () => {
       const t = new Builder(objects);
-      t.thread(0).at(1).write(X, 1).at(2).ev(EventKind.ThreadStart, 101, 0, 1).at(3).write(ARRAY, 2, 0)
-        .at(4).ev(EventKind.Block, 101, 0, WaitKind.Join).at(9).ev(EventKind.Unblock, 101, 0, 1).read(X, 3);
-      t.thread(1).at(5).ev(EventKind.ThreadRunning, 0, 0, 0).read(X, 4).write(X, 5).read(ARRAY, 6, 0).at(8).ev(EventKind.ThreadFinished, 101, 0, 0);
+      t.thread(0)
+        .at(1)
+        .write(X, 1)
+        .at(2)
+        .ev(EventKind.ThreadStart, 101, 0, 1)
+        .at(3)
+        .write(ARRAY, 2, 0)
+        .at(4)
+        .ev(EventKind.Block, 101, 0, WaitKind.Join)
+        .at(9)
+        .ev(EventKind.Unblock, 101, 0, 1)
+        .read(X, 3);
+      t.thread(1)
+        .at(5)
+        .ev(EventKind.ThreadRunning, 0, 0, 0)
+        .read(X, 4)
+        .write(X, 5)
+        .read(ARRAY, 6, 0)
+        .at(8)
+        .ev(EventKind.ThreadFinished, 101, 0, 0);
       assert.deepEqual(sitesOf(t.build()), ['t.ts:2 ~ t.ts:6']);
     });
 
-    it('waits free mode does not record: an Event set and a thread\'s end order what comes after in time, unless told not to', () => {
+    it("waits free mode does not record: an Event set and a thread's end order what comes after in time, unless told not to", () => {
       const t = new Builder(objects);
       t.thread(0).at(1).ev(EventKind.ThreadStart, 101, 0, 1).ev(EventKind.ThreadStart, 102, 0, 2).at(20).read(X, 1); // main joined Thread-1 at once
-      t.thread(1).at(3).ev(EventKind.ThreadRunning, 0, 0, 0).write(X, 2).at(4).write(ARRAY, 3, 0).at(5).ev(EventKind.EventSet, E, 0, 0)
-        .at(6).ev(EventKind.ThreadFinished, 101, 0, 0);
+      t.thread(1)
+        .at(3)
+        .ev(EventKind.ThreadRunning, 0, 0, 0)
+        .write(X, 2)
+        .at(4)
+        .write(ARRAY, 3, 0)
+        .at(5)
+        .ev(EventKind.EventSet, E, 0, 0)
+        .at(6)
+        .ev(EventKind.ThreadFinished, 101, 0, 0);
       t.thread(2).at(3).ev(EventKind.ThreadRunning, 0, 0, 0).at(10).read(ARRAY, 4, 0); // waited on e at once
       assert.deepEqual(sitesOf(t.build()), []);
       assert.deepEqual(
@@ -390,11 +482,15 @@ export function main() {
         const reference = referenceRaces(simulated.order);
         // Every access has its own site, so a reported pair of sites is a pair of accesses.
         for (const race of report.races) {
-          const key = race.accesses.map((a) => a.siteId).sort((a, b) => a - b).join('~');
+          const key = race.accesses
+            .map((a) => a.siteId)
+            .sort((a, b) => a - b)
+            .join('~');
           assert.ok(reference.pairs.has(key), `seed ${seed}: ${race.explanation} is not a race`);
         }
         assert.deepEqual(
-          [...new Set(report.races.map((r) => r.objectId))].sort(), [...reference.objects].sort(),
+          [...new Set(report.races.map((r) => r.objectId))].sort(),
+          [...reference.objects].sort(),
           `seed ${seed}: the values with a race`,
         );
         assert.equal(report.forced, 0, `seed ${seed}`);
@@ -407,7 +503,9 @@ export function main() {
       const startedMs = performance.now();
       const report = findRaces(trace);
       const elapsedMs = performance.now() - startedMs;
-      console.log(`      race check: ${(iterations * 8).toLocaleString('en-US')} events, ${report.accesses.toLocaleString('en-US')} accesses in ${elapsedMs.toFixed(0)} ms`);
+      console.log(
+        `      race check: ${(iterations * 8).toLocaleString('en-US')} events, ${report.accesses.toLocaleString('en-US')} accesses in ${elapsedMs.toFixed(0)} ms`,
+      );
       assert.equal(report.accesses, iterations * 4);
       assert.deepEqual(report.races, []);
       assert.ok(elapsedMs < 10_000);
@@ -473,14 +571,32 @@ class ThreadEvents {
 function traceOf(events: Uint8Array[], objects: ObjectSpec[], maxSite: number): Trace {
   return {
     header: {
-      format: TRACE_FORMAT, version: TRACE_VERSION, file: 't.ts', mode: 'free', outcome: 'completed', durationMs: 0,
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      file: 't.ts',
+      mode: 'free',
+      outcome: 'completed',
+      durationMs: 0,
       startedAt: '2026-01-01T00:00:00.000Z',
       threads: events.map((_, tid) => ({
-        tid, name: tid === 0 ? 'MainThread' : `Thread-${tid}`, objectId: tid === 0 ? 1 : 100 + tid, daemon: false, finalState: 'finished' as const,
+        tid,
+        name: tid === 0 ? 'MainThread' : `Thread-${tid}`,
+        objectId: tid === 0 ? 1 : 100 + tid,
+        daemon: false,
+        finalState: 'finished' as const,
       })),
-      objects: objects.map(([id, kind, name, initial]) => ({ id, kind, name, siteId: 0, tid: 0, ...(initial === undefined ? {} : { initial }) })),
+      objects: objects.map(([id, kind, name, initial]) => ({
+        id,
+        kind,
+        name,
+        siteId: 0,
+        tid: 0,
+        ...(initial === undefined ? {} : { initial }),
+      })),
       sites: Array.from({ length: maxSite + 1 }, (_, line) => ({ file: 't.ts', line, col: 1 })),
-      output: [], exceptions: [], eventCounts: events.map((bytes) => bytes.byteLength / EVENT_BYTES),
+      output: [],
+      exceptions: [],
+      eventCounts: events.map((bytes) => bytes.byteLength / EVENT_BYTES),
     },
     events,
   };
@@ -548,10 +664,14 @@ function simulate(seed: number): { trace: Trace; order: SimulatedEvent[] } {
       push(tid, EventKind.QueueGet, QUEUE, puts.length - taken - 1, puts[taken++]);
     }
   }
-  const streams = [0, ...threads].map((tid) => order.filter((e) => e.tid === tid).map(({ tid: _tid, source: _source, ...e }, seq) => ({ ...e, seq })));
+  const streams = [0, ...threads].map((tid) =>
+    order.filter((e) => e.tid === tid).map(({ tid: _tid, source: _source, ...e }, seq) => ({ ...e, seq })),
+  );
   const events = streams.map((stream) => encodeEvents(stream));
   const objects: ObjectSpec[] = [
-    ...VALUES.map((id): ObjectSpec => [id, 'Value', `v${id}`]), ...LOCKS.map((id): ObjectSpec => [id, 'Lock', `L${id}`]), [QUEUE, 'Queue', 'q'],
+    ...VALUES.map((id): ObjectSpec => [id, 'Value', `v${id}`]),
+    ...LOCKS.map((id): ObjectSpec => [id, 'Lock', `L${id}`]),
+    [QUEUE, 'Queue', 'q'],
   ];
   return { trace: traceOf(events, objects, site), order };
 }
@@ -629,5 +749,12 @@ function lockedCounterTrace(iterations: number): Trace {
   }
   // Thread-1 and Thread-2; MainThread (tid 0) made nothing here.
   const events = [new Uint8Array(0), ...streams.map((buffer) => new Uint8Array(buffer))];
-  return traceOf(events, [[VALUE, 'Value', 'counter'], [LOCK, 'Lock', 'lock']], 4);
+  return traceOf(
+    events,
+    [
+      [VALUE, 'Value', 'counter'],
+      [LOCK, 'Lock', 'lock'],
+    ],
+    4,
+  );
 }

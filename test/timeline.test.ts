@@ -5,7 +5,22 @@
  * objects and is asked the same questions as the model.
  */
 import * as assert from 'node:assert/strict';
-import { ThreadState, THREAD_STATE_COUNT, EventKind, TRACE_FORMAT, TRACE_VERSION, WAIT_TIMED, WaitKind, type ExceptionInfo, type ObjectInfo, type OutputLine, type ThreadInfo, type Trace, type TraceEvent, type TraceHeader } from '../src/trace/format';
+import {
+  ThreadState,
+  THREAD_STATE_COUNT,
+  EventKind,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  WAIT_TIMED,
+  WaitKind,
+  type ExceptionInfo,
+  type ObjectInfo,
+  type OutputLine,
+  type ThreadInfo,
+  type Trace,
+  type TraceEvent,
+  type TraceHeader,
+} from '../src/trace/format';
 
 import { encodeEvents } from '../src/trace/file';
 
@@ -20,7 +35,6 @@ import { lanes } from '../src/analysis/states';
 import { COARSEST_BUCKETS } from '../src/analysis/lod';
 
 import { prng } from './prng';
-
 
 // ── objects of the simulated snippet ─────────────────────────────────────────────────────
 
@@ -66,7 +80,12 @@ function makeTrace(
       ...(infos?.[tid] ?? {}),
     })),
     objects,
-    sites: [{ file: '?', line: 0, col: 0 }, { file: 'sim.ts', line: 3, col: 5 }, { file: 'sim.ts', line: 7, col: 9 }, { file: 'sim.ts', line: 11, col: 1 }],
+    sites: [
+      { file: '?', line: 0, col: 0 },
+      { file: 'sim.ts', line: 3, col: 5 },
+      { file: 'sim.ts', line: 7, col: 9 },
+      { file: 'sim.ts', line: 11, col: 1 },
+    ],
     output: [],
     exceptions: [],
     eventCounts: events.map((bytes) => bytes.byteLength / 24),
@@ -114,10 +133,22 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
   const chance = (p: number) => random() < p;
   const threadTotal = 2 + Math.floor(random() * 5);
   const threads: SimThread[] = Array.from({ length: threadTotal }, (_, tid) => ({
-    tid, events: [], state: tid === 0 ? 'starting' : 'new', waitingOn: 0, waitKind: 0, timed: false,
-    rlockDepth: 0, restoreDepth: 0, permits: new Map(), sleepUntilNs: 0, gilWaiting: false,
+    tid,
+    events: [],
+    state: tid === 0 ? 'starting' : 'new',
+    waitingOn: 0,
+    waitKind: 0,
+    timed: false,
+    rlockDepth: 0,
+    restoreDepth: 0,
+    permits: new Map(),
+    sleepUntilNs: 0,
+    gilWaiting: false,
   }));
-  const initial = new Map([[SEMAPHORE, 1 + Math.floor(random() * 2)], [BOUNDED, 2]]);
+  const initial = new Map([
+    [SEMAPHORE, 1 + Math.floor(random() * 2)],
+    [BOUNDED, 2],
+  ]);
   const objects: ObjectInfo[] = [
     ...LOCKS.map((id) => ({ id, kind: 'Lock' as const, name: `L${id}`, siteId: 1, tid: 0 })),
     { id: RLOCK, kind: 'RLock', name: 'R', siteId: 1, tid: 0 },
@@ -125,7 +156,9 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
     { id: BOUNDED, kind: 'BoundedSemaphore', name: 'B', siteId: 2, tid: 0, initial: 2, internal: chance(0.3) },
     { id: CONDITION, kind: 'Condition', name: 'C', siteId: 2, tid: 0 },
     { id: EVENT, kind: 'Event', name: 'E', siteId: 3, tid: 0 },
-    ...threads.filter((t) => t.tid > 0).map((t) => ({ id: threadObject(t.tid), kind: 'Thread' as const, name: `Thread-${t.tid}`, siteId: 1, tid: 0 })),
+    ...threads
+      .filter((t) => t.tid > 0)
+      .map((t) => ({ id: threadObject(t.tid), kind: 'Thread' as const, name: `Thread-${t.tid}`, siteId: 1, tid: 0 })),
   ];
   const order: TraceEvent[] = [];
   const output: OutputLine[] = [];
@@ -138,7 +171,15 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
   let now = 0;
 
   const emit = (thread: SimThread, kind: EventKind, objectId = 0, arg = 0) => {
-    const event: TraceEvent = { tid: thread.tid, seq: thread.events.length, timeNs: now, kind, objectId, siteId: Math.floor(random() * 4), arg };
+    const event: TraceEvent = {
+      tid: thread.tid,
+      seq: thread.events.length,
+      timeNs: now,
+      kind,
+      objectId,
+      siteId: Math.floor(random() * 4),
+      arg,
+    };
     thread.events.push(event);
     order.push(event);
   };
@@ -225,7 +266,10 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
         continue;
       }
     }
-    const able = threads.filter((t) => t.gilWaiting || t.state === 'starting' || t.state === 'running' || t.state === 'sleeping' || (t.state === 'blocked' && t.timed));
+    const able = threads.filter(
+      (t) =>
+        t.gilWaiting || t.state === 'starting' || t.state === 'running' || t.state === 'sleeping' || (t.state === 'blocked' && t.timed),
+    );
     if (able.length === 0) break;
     const thread = pick(able);
     if (thread.gilWaiting) {
@@ -259,14 +303,37 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
     }
 
     // A thread that holds something usually lets it go soon: that is what hands locks over.
-    const holding = LOCKS.some((id) => lockOwner.get(id) === thread.tid) || thread.rlockDepth > 0 || [...thread.permits.values()].some((n) => n > 0);
+    const holding =
+      LOCKS.some((id) => lockOwner.get(id) === thread.tid) || thread.rlockDepth > 0 || [...thread.permits.values()].some((n) => n > 0);
     const fresh = threads.some((t) => t.state === 'new');
-    const action = fresh && chance(0.3) ? 'start' : holding && chance(0.5)
-      ? pick(['unlock', 'runlock', 'unsem', 'wait'] as const)
-      : pick([
-        'start', 'start', 'lock', 'lock', 'lock', 'unlock', 'rlock', 'rlock', 'runlock', 'wait', 'notify', 'notify',
-        'sem', 'sem', 'unsem', 'sleep', 'event-wait', 'event-set', 'join', 'output', 'finish',
-      ] as const);
+    const action =
+      fresh && chance(0.3)
+        ? 'start'
+        : holding && chance(0.5)
+          ? pick(['unlock', 'runlock', 'unsem', 'wait'] as const)
+          : pick([
+              'start',
+              'start',
+              'lock',
+              'lock',
+              'lock',
+              'unlock',
+              'rlock',
+              'rlock',
+              'runlock',
+              'wait',
+              'notify',
+              'notify',
+              'sem',
+              'sem',
+              'unsem',
+              'sleep',
+              'event-wait',
+              'event-set',
+              'join',
+              'output',
+              'finish',
+            ] as const);
     switch (action) {
       case 'start': {
         const fresh = threads.filter((t) => t.state === 'new');
@@ -409,14 +476,26 @@ function simulate(seed: number, options: { gil?: boolean } = {}): Simulated {
   const lastNs = order.length > 0 ? order[order.length - 1].timeNs : 0;
   const endNs = lastNs + (chance(0.5) ? Math.floor(random() * 6) : 0);
   const finalState = (t: SimThread): ThreadInfo['finalState'] =>
-    t.state === 'new' ? 'not-started' : t.state === 'done' ? 'finished' : t.state === 'blocked' ? 'blocked' : t.state === 'sleeping' ? 'sleeping' : 'running';
-  const trace = makeTrace(threads.map((t) => t.events), objects, {
-    ...(options.gil ? { mode: 'gil' as const, gil: { switchIntervalMs: 5 } } : {}),
-    output,
-    exceptions,
-    endNs,
-    infos: threads.map((t) => ({ finalState: finalState(t), daemon: t.tid === 2 })),
-  });
+    t.state === 'new'
+      ? 'not-started'
+      : t.state === 'done'
+        ? 'finished'
+        : t.state === 'blocked'
+          ? 'blocked'
+          : t.state === 'sleeping'
+            ? 'sleeping'
+            : 'running';
+  const trace = makeTrace(
+    threads.map((t) => t.events),
+    objects,
+    {
+      ...(options.gil ? { mode: 'gil' as const, gil: { switchIntervalMs: 5 } } : {}),
+      output,
+      exceptions,
+      endNs,
+      infos: threads.map((t) => ({ finalState: finalState(t), daemon: t.tid === 2 })),
+    },
+  );
   return { trace, order, endNs };
 }
 
@@ -470,7 +549,11 @@ function reference(sim: Simulated): Reference {
   const isPermits = (id: number) => kindOf.get(id) === 'Semaphore' || kindOf.get(id) === 'BoundedSemaphore';
   const threadTotal = trace.header.threads.length;
   const threads: RefThreadState[] = Array.from({ length: threadTotal }, (_, tid) => ({
-    state: tid === 0 ? ThreadState.Starting : ThreadState.NotStarted, objectId: 0, waitKind: 0, siteId: 0, sinceNs: 0,
+    state: tid === 0 ? ThreadState.Starting : ThreadState.NotStarted,
+    objectId: 0,
+    waitKind: 0,
+    siteId: 0,
+    sinceNs: 0,
   }));
   /** What a GIL wait interrupted, per thread. */
   const beforeGil = new Map<number, RefThreadState>();
@@ -566,8 +649,16 @@ function reference(sim: Simulated): Reference {
           }
         }
         const hold: RefHold = {
-          objectId, tid, startNs: t, endNs: endNs, heldAtEnd: true, depth: kindOf.get(objectId) === 'RLock' ? Math.max(1, arg) : 1,
-          siteId, releaseSiteId: 0, releasedBy: -1, contended,
+          objectId,
+          tid,
+          startNs: t,
+          endNs: endNs,
+          heldAtEnd: true,
+          depth: kindOf.get(objectId) === 'RLock' ? Math.max(1, arg) : 1,
+          siteId,
+          releaseSiteId: 0,
+          releasedBy: -1,
+          contended,
         };
         list.push(hold);
         holds.push(hold);
@@ -595,8 +686,16 @@ function reference(sim: Simulated): Reference {
           lastRelease.set(objectId, { tid, timeNs: t, budget: 1 });
         } else if (isPermits(objectId)) {
           let n = Math.max(1, arg);
-          for (const hold of list.filter((h) => h.tid === tid)) if (n > 0) { end(hold); n--; }
-          for (const hold of [...list]) if (n > 0) { end(hold); n--; }
+          for (const hold of list.filter((h) => h.tid === tid))
+            if (n > 0) {
+              end(hold);
+              n--;
+            }
+          for (const hold of [...list])
+            if (n > 0) {
+              end(hold);
+              n--;
+            }
           lastRelease.set(objectId, { tid, timeNs: t, budget: Math.max(1, arg) });
         } else {
           end(list[0]);
@@ -637,21 +736,24 @@ function refOwnersAt(ref: Reference, objectId: number, timeNs: number) {
   const permits = objectId === SEMAPHORE || objectId === BOUNDED;
   const byTid = new Map<number, RefHold[]>();
   for (const hold of open) byTid.set(hold.tid, [...(byTid.get(hold.tid) ?? []), hold]);
-  return [...byTid].map(([tid, list]) => {
-    const first = list.reduce((a, b) => (b.startNs < a.startNs ? b : a));
-    return {
-      tid,
-      count: permits ? list.length : Math.max(...list.map((hold) => hold.depth)),
-      sinceNs: first.startNs,
-      siteId: first.siteId,
-    };
-  }).sort((a, b) => a.tid - b.tid);
+  return [...byTid]
+    .map(([tid, list]) => {
+      const first = list.reduce((a, b) => (b.startNs < a.startNs ? b : a));
+      return {
+        tid,
+        count: permits ? list.length : Math.max(...list.map((hold) => hold.depth)),
+        sinceNs: first.startNs,
+        siteId: first.siteId,
+      };
+    })
+    .sort((a, b) => a.tid - b.tid);
 }
 
 function refWaitersAt(ref: Reference, objectId: number, timeNs: number) {
   const out: { tid: number; sinceNs: number; siteId: number }[] = [];
   snapshotAt(ref, timeNs).threads.forEach((t, tid) => {
-    if ((t.state === ThreadState.Blocked || t.state === ThreadState.Waiting) && t.objectId === objectId) out.push({ tid, sinceNs: t.sinceNs, siteId: t.siteId });
+    if ((t.state === ThreadState.Blocked || t.state === ThreadState.Waiting) && t.objectId === objectId)
+      out.push({ tid, sinceNs: t.sinceNs, siteId: t.siteId });
   });
   return out;
 }
@@ -662,7 +764,8 @@ function refWaitForAt(ref: Reference, timeNs: number): WaitEdge[] {
     if (t.state !== ThreadState.Blocked && t.state !== ThreadState.Waiting) return;
     let toTids: number[] = [];
     if (t.waitKind === WaitKind.Join) toTids = [t.objectId === 1 ? 0 : t.objectId - 100];
-    else if (t.waitKind === WaitKind.Lock || t.waitKind === WaitKind.Semaphore) toTids = refOwnersAt(ref, t.objectId, timeNs).map((o) => o.tid);
+    else if (t.waitKind === WaitKind.Lock || t.waitKind === WaitKind.Semaphore)
+      toTids = refOwnersAt(ref, t.objectId, timeNs).map((o) => o.tid);
     out.push({ fromTid: tid, objectId: t.objectId, waitKind: t.waitKind, toTids, siteId: t.siteId });
   });
   return out;
@@ -715,7 +818,11 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
       assert.ok(i >= 0, `lane ${lane.tid} has a state at ${timeNs}`);
       const states = lane.states;
       assert.equal(states.state[i], expected.state, `state of ${lane.tid} at ${timeNs}`);
-      if (expected.state === ThreadState.Blocked || expected.state === ThreadState.Waiting || expected.state === ThreadState.WaitingForGil) {
+      if (
+        expected.state === ThreadState.Blocked ||
+        expected.state === ThreadState.Waiting ||
+        expected.state === ThreadState.WaitingForGil
+      ) {
         assert.deepEqual(
           [states.objectId[i], states.waitKind[i], states.siteId[i], states.startNs[i]],
           [expected.objectId, expected.waitKind, expected.siteId, expected.sinceNs],
@@ -725,10 +832,18 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
     });
     // Owners and waiters of every primitive, and the wait-for graph.
     for (const objectId of LOCK_LIKE) {
-      assert.deepEqual(sortByTid(model.ownersAt(objectId, timeNs)), refOwnersAt(ref, objectId, timeNs), `owners of ${objectId} at ${timeNs}`);
+      assert.deepEqual(
+        sortByTid(model.ownersAt(objectId, timeNs)),
+        refOwnersAt(ref, objectId, timeNs),
+        `owners of ${objectId} at ${timeNs}`,
+      );
     }
     for (const objectId of [...LOCK_LIKE, CONDITION, EVENT, ...model.threads.map((lane) => threadObject(lane.tid))]) {
-      assert.deepEqual(sortByTid(model.waitersAt(objectId, timeNs)), refWaitersAt(ref, objectId, timeNs), `waiters of ${objectId} at ${timeNs}`);
+      assert.deepEqual(
+        sortByTid(model.waitersAt(objectId, timeNs)),
+        refWaitersAt(ref, objectId, timeNs),
+        `waiters of ${objectId} at ${timeNs}`,
+      );
     }
     assert.deepEqual(normaliseEdges(model.waitForAt(timeNs)), normaliseEdges(refWaitForAt(ref, timeNs)), `wait-for graph at ${timeNs}`);
   }
@@ -748,11 +863,13 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
   const expectedHolds = ref.holds.map(({ contended: _contended, ...hold }) => hold);
   const key = (hold: { tid: number; objectId: number; startNs: number; endNs: number; siteId: number }) =>
     `${hold.tid}/${hold.objectId}/${hold.startNs}/${hold.endNs}/${hold.siteId}`;
-  const byKey = <T extends Parameters<typeof key>[0]>(list: T[]) => [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const byKey = <T extends Parameters<typeof key>[0]>(list: T[]) =>
+    [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   assert.deepEqual(byKey(actualHolds), byKey(expectedHolds), 'hold intervals');
 
   // Hand-offs.
-  const order = (list: Reference['handoffs']) => [...list].sort((a, b) => a.acquireNs - b.acquireNs || a.toTid - b.toTid || a.objectId - b.objectId);
+  const order = (list: Reference['handoffs']) =>
+    [...list].sort((a, b) => a.acquireNs - b.acquireNs || a.toTid - b.toTid || a.objectId - b.objectId);
   assert.deepEqual(order(model.handoffs), order(ref.handoffs), 'hand-offs');
 
   // Statistics, and the CLI's form of them.
@@ -765,7 +882,10 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
   assert.deepEqual(model.stats.map((s) => s.objectId).sort(), [...LOCK_LIKE].sort());
   const cli = lockStats(sim.trace);
   const internal = new Set(sim.trace.header.objects.filter((o) => o.internal).map((o) => o.id));
-  assert.deepEqual(cli.map((s) => s.id), LOCK_LIKE.filter((id) => !internal.has(id)));
+  assert.deepEqual(
+    cli.map((s) => s.id),
+    LOCK_LIKE.filter((id) => !internal.has(id)),
+  );
   for (const s of cli) {
     const expected = ref.stats.get(s.id)!;
     assert.equal(s.acquisitions, expected.acquisitions);
@@ -809,10 +929,14 @@ function checkAgainstReference(sim: Simulated, seed: number): void {
     const own = [];
     for (let i = 0; i < states.count; i++) {
       const state = states.state[i];
-      if (state !== ThreadState.NotStarted && state !== ThreadState.Finished && state !== ThreadState.Failed) own.push([states.startNs[i], states.endNs[i]]);
+      if (state !== ThreadState.NotStarted && state !== ThreadState.Finished && state !== ThreadState.Failed)
+        own.push([states.startNs[i], states.endNs[i]]);
     }
     const old = legacy.find((l) => l.tid === lane.tid)!;
-    assert.deepEqual(own, old.intervals.map((interval) => [interval.startNs, interval.endNs]));
+    assert.deepEqual(
+      own,
+      old.intervals.map((interval) => [interval.startNs, interval.endNs]),
+    );
   });
   // MainThread first, then in start order.
   assert.equal(model.threads[0].tid, 0);
@@ -845,8 +969,10 @@ describe('timeline model against a slow reference on random traces (property)', 
       if (model.threads.some((lane) => lane.finalState === 'blocked')) deadlocked++;
       if (model.holds.some((holds) => holds.heldAtEnd.includes(1))) heldAtEnd++;
       handoffs += model.handoffs.length;
-      nonOwnerReleases += model.holds.reduce((n, holds, laneIndex) =>
-        n + holds.releasedBy!.filter((tid) => tid >= 0 && tid !== model.threads[laneIndex].tid).length, 0);
+      nonOwnerReleases += model.holds.reduce(
+        (n, holds, laneIndex) => n + holds.releasedBy!.filter((tid) => tid >= 0 && tid !== model.threads[laneIndex].tid).length,
+        0,
+      );
     }
     // The generator exercises what it is meant to.
     assert.ok(deadlocked > CASES / 4, `runs that end blocked: ${deadlocked}`);
@@ -904,7 +1030,9 @@ type Step = [EventKind, number, number?, number?, number?];
 
 function traceOf(steps: Step[][], objects: ObjectInfo[], extra: Parameters<typeof makeTrace>[2] = {}): Trace {
   return makeTrace(
-    steps.map((list, tid) => list.map(([kind, timeNs, objectId = 0, arg = 0, siteId = 0], seq) => ({ tid, seq, kind, timeNs, objectId, siteId, arg }))),
+    steps.map((list, tid) =>
+      list.map(([kind, timeNs, objectId = 0, arg = 0, siteId = 0], seq) => ({ tid, seq, kind, timeNs, objectId, siteId, arg })),
+    ),
     objects,
     extra,
   );
@@ -929,19 +1057,28 @@ describe('timeline model: hand-written cases', () => {
       ]),
     ];
     const names = ['MainThread', 'Plato', 'Kant', 'Hume', 'Locke', 'Marx'];
-    const trace = traceOf(steps, [...forks.map((id, i) => lock(id, `fork ${i}`)), ...philosophers.map((tid) => lock(threadObject(tid), names[tid], 'Thread'))], {
-      names,
-      outcome: 'deadlock',
-      endNs: 100,
-      deadlock: {
-        kind: 'cycle',
-        explanation: 'Plato holds fork 0 and waits for fork 1, held by Kant, …',
-        detectedAtNs: 90,
-        cycle: philosophers.map((tid, i) => ({
-          tid, holds: [forks[i]], waitsFor: forks[(i + 1) % 5], waitKind: WaitKind.Lock, heldBy: [philosophers[(i + 1) % 5]], siteId: 2,
-        })),
+    const trace = traceOf(
+      steps,
+      [...forks.map((id, i) => lock(id, `fork ${i}`)), ...philosophers.map((tid) => lock(threadObject(tid), names[tid], 'Thread'))],
+      {
+        names,
+        outcome: 'deadlock',
+        endNs: 100,
+        deadlock: {
+          kind: 'cycle',
+          explanation: 'Plato holds fork 0 and waits for fork 1, held by Kant, …',
+          detectedAtNs: 90,
+          cycle: philosophers.map((tid, i) => ({
+            tid,
+            holds: [forks[i]],
+            waitsFor: forks[(i + 1) % 5],
+            waitKind: WaitKind.Lock,
+            heldBy: [philosophers[(i + 1) % 5]],
+            siteId: 2,
+          })),
+        },
       },
-    });
+    );
     const model = buildTimeline(trace);
     assert.equal(model.endNs, 100);
     const edges = model.waitForAt(model.endNs);
@@ -961,7 +1098,10 @@ describe('timeline model: hand-written cases', () => {
     assert.deepEqual([...visited].sort(), philosophers);
     for (const edge of lockEdges) assert.equal(edge.siteId, 2);
     // MainThread waits for Plato to finish.
-    assert.deepEqual(edges.find((edge) => edge.fromTid === 0), { fromTid: 0, objectId: threadObject(1), waitKind: WaitKind.Join, toTids: [1], siteId: 3 });
+    assert.deepEqual(
+      edges.find((edge) => edge.fromTid === 0),
+      { fromTid: 0, objectId: threadObject(1), waitKind: WaitKind.Join, toTids: [1], siteId: 3 },
+    );
     // Each fork is held to the end by one philosopher and waited for by the next.
     assert.deepEqual(model.ownersAt(forks[1], 100), [{ tid: 2, count: 1, sinceNs: 21, siteId: 1 }]);
     assert.deepEqual(model.waitersAt(forks[1], 100), [{ tid: 1, sinceNs: 30, siteId: 2 }]);
@@ -977,32 +1117,69 @@ describe('timeline model: hand-written cases', () => {
   });
 
   it('an RLock taken at depth 1 and 2 and released to 1 and 0 is one hold of depth 2', () => {
-    const trace = traceOf([[
-      [EventKind.ThreadRunning, 0],
-      [EventKind.Acquired, 10, 1, 1, 1],
-      [EventKind.Acquired, 20, 1, 2, 2],
-      [EventKind.Released, 30, 1, 1, 2],
-      [EventKind.Released, 40, 1, 0, 3],
-      [EventKind.ThreadFinished, 50],
-    ]], [lock(1, 'r', 'RLock')]);
+    const trace = traceOf(
+      [
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 10, 1, 1, 1],
+          [EventKind.Acquired, 20, 1, 2, 2],
+          [EventKind.Released, 30, 1, 1, 2],
+          [EventKind.Released, 40, 1, 0, 3],
+          [EventKind.ThreadFinished, 50],
+        ],
+      ],
+      [lock(1, 'r', 'RLock')],
+    );
     const model = buildTimeline(trace);
     assert.equal(model.holds[0].count, 1);
     assert.deepEqual(holdOf(model, 0, 0), {
-      objectId: 1, tid: 0, startNs: 10, endNs: 40, heldAtEnd: false, depth: 2, siteId: 1, releaseSiteId: 3,
+      objectId: 1,
+      tid: 0,
+      startNs: 10,
+      endNs: 40,
+      heldAtEnd: false,
+      depth: 2,
+      siteId: 1,
+      releaseSiteId: 3,
     });
     assert.deepEqual(model.ownersAt(1, 25), [{ tid: 0, count: 2, sinceNs: 10, siteId: 1 }]);
     assert.deepEqual(model.ownersAt(1, 40), []);
     assert.deepEqual(model.stats[0], { objectId: 1, acquisitions: 1, contended: 0, waitNs: 0, maxWaitNs: 0, maxHoldNs: 30, failed: 0 });
   });
 
-  it('a Lock released by another thread ends its owner\'s hold there', () => {
-    const trace = traceOf([
-      [[EventKind.ThreadRunning, 0], [EventKind.ThreadFinished, 100]],
-      [[EventKind.ThreadRunning, 0], [EventKind.Acquired, 10, 1, 1, 1], [EventKind.ThreadFinished, 20]],
-      [[EventKind.ThreadRunning, 0], [EventKind.Released, 30, 1, 1, 2], [EventKind.Acquired, 35, 1, 2, 1], [EventKind.Released, 40, 1, 2, 3], [EventKind.ThreadFinished, 50]],
-    ], [lock(1, 'L')]);
+  it("a Lock released by another thread ends its owner's hold there", () => {
+    const trace = traceOf(
+      [
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.ThreadFinished, 100],
+        ],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 10, 1, 1, 1],
+          [EventKind.ThreadFinished, 20],
+        ],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Released, 30, 1, 1, 2],
+          [EventKind.Acquired, 35, 1, 2, 1],
+          [EventKind.Released, 40, 1, 2, 3],
+          [EventKind.ThreadFinished, 50],
+        ],
+      ],
+      [lock(1, 'L')],
+    );
     const model = buildTimeline(trace);
-    assert.deepEqual(holdOf(model, 1, 0), { objectId: 1, tid: 1, startNs: 10, endNs: 30, heldAtEnd: false, depth: 1, siteId: 1, releaseSiteId: 2 });
+    assert.deepEqual(holdOf(model, 1, 0), {
+      objectId: 1,
+      tid: 1,
+      startNs: 10,
+      endNs: 30,
+      heldAtEnd: false,
+      depth: 1,
+      siteId: 1,
+      releaseSiteId: 2,
+    });
     assert.equal(model.holds[1].releasedBy![0], 2);
     assert.deepEqual(model.ownersAt(1, 25), [{ tid: 1, count: 1, sinceNs: 10, siteId: 1 }]);
     assert.deepEqual(model.ownersAt(1, 30), []);
@@ -1012,13 +1189,28 @@ describe('timeline model: hand-written cases', () => {
     assert.equal(lane.states.state[model.stateAt(1, 25)], ThreadState.Finished);
   });
 
-  it('orders a Lock\'s acquisitions by version when their times tie', () => {
+  it("orders a Lock's acquisitions by version when their times tie", () => {
     // Every lock event at 5 ns: the versions alone say Thread-1 (v1), then MainThread, which
     // was waiting (v2), then Thread-1 again (v3).
-    const trace = traceOf([
-      [[EventKind.ThreadRunning, 0], [EventKind.Block, 4, 1, WaitKind.Lock], [EventKind.Unblock, 5, 1, 1], [EventKind.Acquired, 5, 1, 2], [EventKind.Released, 5, 1, 2]],
-      [[EventKind.ThreadRunning, 0], [EventKind.Acquired, 5, 1, 1], [EventKind.Released, 5, 1, 1], [EventKind.Acquired, 5, 1, 3], [EventKind.Released, 6, 1, 3]],
-    ], [lock(1, 'L')]);
+    const trace = traceOf(
+      [
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Block, 4, 1, WaitKind.Lock],
+          [EventKind.Unblock, 5, 1, 1],
+          [EventKind.Acquired, 5, 1, 2],
+          [EventKind.Released, 5, 1, 2],
+        ],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 5, 1, 1],
+          [EventKind.Released, 5, 1, 1],
+          [EventKind.Acquired, 5, 1, 3],
+          [EventKind.Released, 6, 1, 3],
+        ],
+      ],
+      [lock(1, 'L')],
+    );
     const warnings: string[] = [];
     deriveIntervals(trace, { onWarning: (message) => warnings.push(message) });
     assert.deepEqual(warnings, []);
@@ -1030,32 +1222,74 @@ describe('timeline model: hand-written cases', () => {
   });
 
   it('lays out lanes, markers, primitives and the run', () => {
-    const trace = traceOf([
-      [[EventKind.ThreadRunning, 100], [EventKind.ThreadStart, 110, 102, 2], [EventKind.ThreadStart, 120, 101, 1], [EventKind.Output, 150, 0, 0, 2], [EventKind.ThreadFinished, 200]],
-      [[EventKind.ThreadRunning, 130], [EventKind.Acquired, 131, 5, 1], [EventKind.ThreadFailed, 160, 0, 0, 3]],
-      [[EventKind.ThreadRunning, 115], [EventKind.SleepBegin, 116, 0, 7, 1], [EventKind.SleepEnd, 140], [EventKind.ThreadFinished, 141]],
-      [],
-    ], [lock(5, 'b'), lock(4, 'a', 'Semaphore'), { ...lock(3, 'q', 'Queue'), internal: true }, lock(101, 'Thread-1', 'Thread')], {
-      infos: [{}, { daemon: true, finalState: 'failed' }, { pool: 'pool-0' }, { finalState: 'not-started' }],
-      output: [{ tid: 0, thread: 'MainThread', stream: 'stderr', text: '<b>hi</b>', timeNs: 149 }],
-      exceptions: [{ tid: 1, name: 'ValueError', message: 'bad', stack: 'at f (sim.ts:3:5)', siteId: 0, timeNs: 159 }],
-      truncated: 'events',
-      endNs: 250,
-    });
+    const trace = traceOf(
+      [
+        [
+          [EventKind.ThreadRunning, 100],
+          [EventKind.ThreadStart, 110, 102, 2],
+          [EventKind.ThreadStart, 120, 101, 1],
+          [EventKind.Output, 150, 0, 0, 2],
+          [EventKind.ThreadFinished, 200],
+        ],
+        [
+          [EventKind.ThreadRunning, 130],
+          [EventKind.Acquired, 131, 5, 1],
+          [EventKind.ThreadFailed, 160, 0, 0, 3],
+        ],
+        [
+          [EventKind.ThreadRunning, 115],
+          [EventKind.SleepBegin, 116, 0, 7, 1],
+          [EventKind.SleepEnd, 140],
+          [EventKind.ThreadFinished, 141],
+        ],
+        [],
+      ],
+      [lock(5, 'b'), lock(4, 'a', 'Semaphore'), { ...lock(3, 'q', 'Queue'), internal: true }, lock(101, 'Thread-1', 'Thread')],
+      {
+        infos: [{}, { daemon: true, finalState: 'failed' }, { pool: 'pool-0' }, { finalState: 'not-started' }],
+        output: [{ tid: 0, thread: 'MainThread', stream: 'stderr', text: '<b>hi</b>', timeNs: 149 }],
+        exceptions: [{ tid: 1, name: 'ValueError', message: 'bad', stack: 'at f (sim.ts:3:5)', siteId: 0, timeNs: 159 }],
+        truncated: 'events',
+        endNs: 250,
+      },
+    );
     const model = buildTimeline(trace);
-    assert.deepEqual(model.threads.map((lane) => lane.tid), [0, 2, 1, 3]);
-    assert.deepEqual(model.threads.map((lane) => [lane.daemon, lane.pool, lane.finalState]), [
-      [false, undefined, 'finished'], [false, 'pool-0', 'finished'], [true, undefined, 'failed'], [false, undefined, 'not-started'],
-    ]);
+    assert.deepEqual(
+      model.threads.map((lane) => lane.tid),
+      [0, 2, 1, 3],
+    );
+    assert.deepEqual(
+      model.threads.map((lane) => [lane.daemon, lane.pool, lane.finalState]),
+      [
+        [false, undefined, 'finished'],
+        [false, 'pool-0', 'finished'],
+        [true, undefined, 'failed'],
+        [false, undefined, 'not-started'],
+      ],
+    );
     assert.deepEqual([model.startNs, model.endNs, model.events, model.truncated], [100, 250, 12, 'events']);
     // Thread-1: not started, starting from start(), running, failed until the end (holding b).
     const thread1 = model.threads[2];
     assert.deepEqual([thread1.startNs, thread1.endNs], [120, 160]);
     assert.deepEqual(
       Array.from({ length: thread1.states.count }, (_, i) => [thread1.states.state[i], thread1.states.startNs[i], thread1.states.endNs[i]]),
-      [[ThreadState.NotStarted, 0, 120], [ThreadState.Starting, 120, 130], [ThreadState.Running, 130, 160], [ThreadState.Failed, 160, 250]],
+      [
+        [ThreadState.NotStarted, 0, 120],
+        [ThreadState.Starting, 120, 130],
+        [ThreadState.Running, 130, 160],
+        [ThreadState.Failed, 160, 250],
+      ],
     );
-    assert.deepEqual(holdOf(model, 2, 0), { objectId: 5, tid: 1, startNs: 131, endNs: 250, heldAtEnd: true, depth: 1, siteId: 0, releaseSiteId: 0 });
+    assert.deepEqual(holdOf(model, 2, 0), {
+      objectId: 5,
+      tid: 1,
+      startNs: 131,
+      endNs: 250,
+      heldAtEnd: true,
+      depth: 1,
+      siteId: 0,
+      releaseSiteId: 0,
+    });
     // A thread that never started is NotStarted throughout.
     assert.deepEqual([model.threads[3].states.count, model.threads[3].states.state[0]], [1, ThreadState.NotStarted]);
     // Sleeping.
@@ -1065,8 +1299,18 @@ describe('timeline model: hand-written cases', () => {
       { tid: 1, timeNs: 160, kind: 'exception', text: 'ValueError: bad\nat f (sim.ts:3:5)', siteId: 3 },
     ]);
     // Threads are lanes, not primitives; the snippet's lock-like primitives get the first colours.
-    assert.deepEqual(model.primitives.map((p) => [p.id, p.colorIndex, p.internal]), [[5, 1, false], [4, 0, false], [3, 2, true]]);
-    assert.deepEqual(model.stats.map((s) => s.objectId), [5, 4]);
+    assert.deepEqual(
+      model.primitives.map((p) => [p.id, p.colorIndex, p.internal]),
+      [
+        [5, 1, false],
+        [4, 0, false],
+        [3, 2, true],
+      ],
+    );
+    assert.deepEqual(
+      model.stats.map((s) => s.objectId),
+      [5, 4],
+    );
   });
 
   it('keeps the model small and typed for a big trace (no object per event)', () => {
@@ -1108,10 +1352,29 @@ describe('timeline model: hand-written cases', () => {
 describe('intervals.ts and the model share their state numbers', () => {
   it('ThreadState is ThreadState', () => {
     assert.deepEqual(
-      [ThreadState.NotStarted, ThreadState.Starting, ThreadState.Running, ThreadState.Blocked, ThreadState.Waiting, ThreadState.Sleeping, ThreadState.Finished, ThreadState.Failed, ThreadState.WaitingForGil],
-      [ThreadState.NotStarted, ThreadState.Starting, ThreadState.Running, ThreadState.Blocked, ThreadState.Waiting, ThreadState.Sleeping, ThreadState.Finished, ThreadState.Failed, ThreadState.WaitingForGil],
+      [
+        ThreadState.NotStarted,
+        ThreadState.Starting,
+        ThreadState.Running,
+        ThreadState.Blocked,
+        ThreadState.Waiting,
+        ThreadState.Sleeping,
+        ThreadState.Finished,
+        ThreadState.Failed,
+        ThreadState.WaitingForGil,
+      ],
+      [
+        ThreadState.NotStarted,
+        ThreadState.Starting,
+        ThreadState.Running,
+        ThreadState.Blocked,
+        ThreadState.Waiting,
+        ThreadState.Sleeping,
+        ThreadState.Finished,
+        ThreadState.Failed,
+        ThreadState.WaitingForGil,
+      ],
     );
     assert.equal(THREAD_STATE_COUNT, ThreadState.WaitingForGil + 1, 'THREAD_STATE_COUNT counts every state');
   });
 });
-

@@ -26,7 +26,12 @@ import {
   encodeTraceJson,
 } from '../src/trace/file';
 import {
-  chromeTid, chromeTraceJsonChunks, safeDurationUs, toChromeTrace, type ChromeTrace, type ChromeTraceEvent,
+  chromeTid,
+  chromeTraceJsonChunks,
+  safeDurationUs,
+  toChromeTrace,
+  type ChromeTrace,
+  type ChromeTraceEvent,
 } from '../src/export/chrome';
 import { prng } from './prng';
 
@@ -50,7 +55,12 @@ function buildTrace(spec: TraceSpec): Trace {
   const events = spec.threads.map((_, tid) =>
     encodeEvents(
       (spec.events[tid] ?? []).map(([kind, timeNs, objectId = 0, arg = 0, siteId = 0], seq) => ({
-        seq, kind, timeNs, objectId, arg, siteId,
+        seq,
+        kind,
+        timeNs,
+        objectId,
+        arg,
+        siteId,
       })),
     ),
   );
@@ -63,10 +73,18 @@ function buildTrace(spec: TraceSpec): Trace {
     durationMs: spec.durationMs ?? 0,
     startedAt: '2024-01-01T00:00:00.000Z',
     threads: spec.threads.map((name, tid) => ({
-      tid, name, objectId: tid === 0 ? 0 : 1000 + tid, daemon: false, finalState: 'finished',
+      tid,
+      name,
+      objectId: tid === 0 ? 0 : 1000 + tid,
+      daemon: false,
+      finalState: 'finished',
     })),
     objects,
-    sites: [{ file: '?', line: 0, col: 0 }, { file: 'demo.ts', line: 3, col: 5 }, { file: 'demo.ts', line: 7, col: 9 }],
+    sites: [
+      { file: '?', line: 0, col: 0 },
+      { file: 'demo.ts', line: 3, col: 5 },
+      { file: 'demo.ts', line: 7, col: 9 },
+    ],
     output: spec.output ?? [],
     exceptions: [],
     eventCounts: events.map((bytes) => bytes.byteLength / EVENT_BYTES),
@@ -77,7 +95,14 @@ function buildTrace(spec: TraceSpec): Trace {
 const X = (chrome: ChromeTrace) => chrome.traceEvents.filter((event) => event.ph === 'X');
 const ofThread = (events: ChromeTraceEvent[], tid: number) => events.filter((event) => event.tid === chromeTid(tid));
 
-interface Hold { id: number; name: string; tid: number; beginNs: number; endNs: number; endArgs?: Record<string, unknown> }
+interface Hold {
+  id: number;
+  name: string;
+  tid: number;
+  beginNs: number;
+  endNs: number;
+  endArgs?: Record<string, unknown>;
+}
 
 /** Pairs b/e by id, asserting that every id has exactly one of each, with matching name/tid. */
 function holdsOf(chrome: ChromeTrace): Hold[] {
@@ -98,8 +123,12 @@ function holdsOf(chrome: ChromeTrace): Hold[] {
     assert.equal(end.tid, begin.tid);
     assert.ok(end.ts >= begin.ts, `hold ${begin.id} ends before it begins`);
     return {
-      id: begin.id!, name: begin.name, tid: begin.tid - 1,
-      beginNs: Math.round(begin.ts * 1000), endNs: Math.round(end.ts * 1000), endArgs: end.args,
+      id: begin.id!,
+      name: begin.name,
+      tid: begin.tid - 1,
+      beginNs: Math.round(begin.ts * 1000),
+      endNs: Math.round(end.ts * 1000),
+      endArgs: end.args,
     };
   });
 }
@@ -150,7 +179,10 @@ describe('trace event records', () => {
     ];
     const bytes = encodeEvents(events);
     assert.equal(bytes.byteLength, 3 * EVENT_BYTES);
-    assert.deepEqual(decodeEvents(5, bytes), events.map((event) => ({ ...event, tid: 5 })));
+    assert.deepEqual(
+      decodeEvents(5, bytes),
+      events.map((event) => ({ ...event, tid: 5 })),
+    );
     // The layout itself: kind in the low byte, seq above it.
     const view = new DataView(bytes.buffer);
     assert.equal(view.getUint32(EVENT_BYTES + 8, true), (1 << 8) | EventKind.Acquired);
@@ -169,10 +201,17 @@ describe('trace event records', () => {
 function sampleTrace(): Trace {
   return buildTrace({
     threads: ['MainThread', 'worker "1"'],
-    objects: [[1, 'Lock', 'lock ünïcode ✓'], [2, 'Semaphore', 'pool']],
+    objects: [
+      [1, 'Lock', 'lock ünïcode ✓'],
+      [2, 'Semaphore', 'pool'],
+    ],
     output: [{ tid: 1, thread: 'worker "1"', stream: 'stdout', text: 'hi\n"there"', timeNs: 40 }],
     events: [
-      [[EventKind.ThreadRunning, 0], [EventKind.ThreadStart, 5, 1001, 1, 1], [EventKind.ThreadFinished, 100]],
+      [
+        [EventKind.ThreadRunning, 0],
+        [EventKind.ThreadStart, 5, 1001, 1, 1],
+        [EventKind.ThreadFinished, 100],
+      ],
       [
         [EventKind.ThreadRunning, 10],
         [EventKind.Acquired, 20, 1, 1, 2],
@@ -229,8 +268,11 @@ describe('binary trace file (.tltrace)', () => {
     it('wrong magic', () => {
       const bytes = good();
       bytes[0] = 'X'.charCodeAt(0);
-      assert.throws(() => decodeTraceBinary(bytes), (error: Error) =>
-        error instanceof TraceFileError && /not a Threadlanes binary trace/.test(error.message) && /XLTRACE1/.test(error.message));
+      assert.throws(
+        () => decodeTraceBinary(bytes),
+        (error: Error) =>
+          error instanceof TraceFileError && /not a Threadlanes binary trace/.test(error.message) && /XLTRACE1/.test(error.message),
+      );
     });
     it('too short to hold the preamble', () => {
       assert.throws(() => decodeTraceBinary(new Uint8Array(5)), /shorter than the 12-byte preamble/);
@@ -302,7 +344,14 @@ describe('JSON trace file (.threadlanes.json)', () => {
     });
     const trace = decodeTraceJson(text);
     assert.deepEqual(trace.header.eventCounts, [1, 3]);
-    assert.deepEqual(decodeEvents(1, trace.events[1]).map((event) => [event.seq, event.kind]), [[0, 1], [1, 2], [2, 99]]);
+    assert.deepEqual(
+      decodeEvents(1, trace.events[1]).map((event) => [event.seq, event.kind]),
+      [
+        [0, 1],
+        [1, 2],
+        [2, 99],
+      ],
+    );
     // An unnamed kind is written back as its number.
     assert.match(encodeTraceJson(trace), /\[1,2,30,99,0,0,0\]/);
   });
@@ -315,7 +364,10 @@ describe('JSON trace file (.threadlanes.json)', () => {
     assert.throws(() => decodeTraceJson(withRow([0, 0, 1, 'teleported', 0, 0, 0])), /events\[0\]: unknown event kind "teleported"/);
     assert.throws(() => decodeTraceJson(withRow([0, 0, 'soon', 'running', 0, 0, 0])), /events\[0\]: timeNs must be a finite number/);
     assert.throws(() => decodeTraceJson(withRow([0, 0, 1, 'running'])), /events\[0\]: expected \[tid, seq/);
-    assert.throws(() => decodeTraceJson(withRow([0, 0, 1, 'running', 0, 0, 0])), /"eventCounts" says tid 0 has 3 events but "events" has 1 rows/);
+    assert.throws(
+      () => decodeTraceJson(withRow([0, 0, 1, 'running', 0, 0, 0])),
+      /"eventCounts" says tid 0 has 3 events but "events" has 1 rows/,
+    );
     assert.throws(() => decodeTraceJson(JSON.stringify({ ...value, version: 9 })), /unsupported trace version 9/);
   });
 });
@@ -347,7 +399,10 @@ describe('Chrome trace export', () => {
     const metadata = chrome.traceEvents.filter((event) => event.ph === 'M');
     assert.deepEqual(metadata.find((event) => event.name === 'process_name')?.args, { name: 'threadlanes: demo.ts' });
     const names = metadata.filter((event) => event.name === 'thread_name').map((event) => [event.tid, event.args?.name]);
-    assert.deepEqual(names, [[1, 'MainThread'], [2, 'worker "1"']]);
+    assert.deepEqual(names, [
+      [1, 'MainThread'],
+      [2, 'worker "1"'],
+    ]);
     const sortIndex = metadata.filter((event) => event.name === 'thread_sort_index').map((event) => event.args?.sort_index);
     assert.deepEqual(sortIndex, [0, 1]);
     assert.equal(chrome.metadata.outcome, 'completed');
@@ -357,26 +412,35 @@ describe('Chrome trace export', () => {
   it('turns the event stream into contiguous, non-overlapping state slices', () => {
     const trace = buildTrace({
       threads: ['MainThread'],
-      objects: [[1, 'Lock', 'L'], [2, 'Condition', 'cond']],
-      events: [[
-        [EventKind.ThreadRunning, 1000],
-        [EventKind.Block, 2000, 1, WaitKind.Lock, 1],
-        [EventKind.Unblock, 3000, 0, 1],
-        [EventKind.Acquired, 3000, 1, 1],
-        [EventKind.SleepBegin, 4000, 0, 5],
-        [EventKind.SleepEnd, 4500],
-        [EventKind.Released, 4600, 1, 0],
-        [EventKind.Block, 5000, 2, WaitKind.Condition | WAIT_TIMED, 2],
-        [EventKind.Unblock, 6001, 0, 0],
-        [EventKind.ThreadFinished, 7003],
-      ]],
+      objects: [
+        [1, 'Lock', 'L'],
+        [2, 'Condition', 'cond'],
+      ],
+      events: [
+        [
+          [EventKind.ThreadRunning, 1000],
+          [EventKind.Block, 2000, 1, WaitKind.Lock, 1],
+          [EventKind.Unblock, 3000, 0, 1],
+          [EventKind.Acquired, 3000, 1, 1],
+          [EventKind.SleepBegin, 4000, 0, 5],
+          [EventKind.SleepEnd, 4500],
+          [EventKind.Released, 4600, 1, 0],
+          [EventKind.Block, 5000, 2, WaitKind.Condition | WAIT_TIMED, 2],
+          [EventKind.Unblock, 6001, 0, 0],
+          [EventKind.ThreadFinished, 7003],
+        ],
+      ],
     });
     const chrome = toChromeTrace(trace);
     const slices = X(chrome);
-    assert.deepEqual(slices.map((slice) => slice.name), [
-      'running', 'blocked on L', 'running', 'sleeping', 'running', 'waiting on condition cond', 'running',
-    ]);
-    assert.deepEqual(slices.map((slice) => slice.ts), [1, 2, 3, 4, 4.5, 5, 6.001]);
+    assert.deepEqual(
+      slices.map((slice) => slice.name),
+      ['running', 'blocked on L', 'running', 'sleeping', 'running', 'waiting on condition cond', 'running'],
+    );
+    assert.deepEqual(
+      slices.map((slice) => slice.ts),
+      [1, 2, 3, 4, 4.5, 5, 6.001],
+    );
     assertContiguous(slices, 1000, 7003);
     assertStatesDoNotOverlap(chrome);
     const waiting = slices[5];
@@ -391,9 +455,22 @@ describe('Chrome trace export', () => {
       threads: ['MainThread', 'A', 'B'],
       objects: [[1, 'Semaphore', 'sem']],
       events: [
-        [[EventKind.ThreadRunning, 0], [EventKind.ThreadFinished, 100]],
-        [[EventKind.ThreadRunning, 0], [EventKind.Acquired, 10, 1, 1], [EventKind.Released, 50, 1, 1], [EventKind.ThreadFinished, 60]],
-        [[EventKind.ThreadRunning, 0], [EventKind.Acquired, 20, 1, 0], [EventKind.Released, 40, 1, 1], [EventKind.ThreadFinished, 60]],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.ThreadFinished, 100],
+        ],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 10, 1, 1],
+          [EventKind.Released, 50, 1, 1],
+          [EventKind.ThreadFinished, 60],
+        ],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 20, 1, 0],
+          [EventKind.Released, 40, 1, 1],
+          [EventKind.ThreadFinished, 60],
+        ],
       ],
     });
     const holds = holdsOf(toChromeTrace(trace));
@@ -419,58 +496,96 @@ describe('Chrome trace export', () => {
           [EventKind.Released, 95, 1, 1], // A's permit: a semaphore may be released by any thread
           [EventKind.ThreadFinished, 100],
         ],
-        [[EventKind.ThreadRunning, 0], [EventKind.Acquired, 25, 1, 0], [EventKind.ThreadFinished, 60]],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 25, 1, 0],
+          [EventKind.ThreadFinished, 60],
+        ],
       ],
     });
     const holds = holdsOf(toChromeTrace(trace)).sort((x, y) => x.beginNs - y.beginNs);
-    assert.deepEqual(holds.map((hold) => [hold.tid, hold.beginNs, hold.endNs]), [[0, 10, 30], [0, 20, 90], [1, 25, 95]]);
+    assert.deepEqual(
+      holds.map((hold) => [hold.tid, hold.beginNs, hold.endNs]),
+      [
+        [0, 10, 30],
+        [0, 20, 90],
+        [1, 25, 95],
+      ],
+    );
     assert.equal(holds[1].endArgs?.releasedBy, undefined);
     assert.equal(holds[2].endArgs?.releasedBy, 'MainThread');
 
     const many = buildTrace({
       threads: ['MainThread'],
       objects: [[1, 'Semaphore', 'sem']],
-      events: [[
-        [EventKind.ThreadRunning, 0], [EventKind.Acquired, 1, 1, 1], [EventKind.Acquired, 2, 1, 0], [EventKind.Released, 3, 1, 2],
-        [EventKind.ThreadFinished, 4],
-      ]],
+      events: [
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 1, 1, 1],
+          [EventKind.Acquired, 2, 1, 0],
+          [EventKind.Released, 3, 1, 2],
+          [EventKind.ThreadFinished, 4],
+        ],
+      ],
     });
-    assert.deepEqual(holdsOf(toChromeTrace(many)).map((hold) => hold.endNs), [3, 3]);
+    assert.deepEqual(
+      holdsOf(toChromeTrace(many)).map((hold) => hold.endNs),
+      [3, 3],
+    );
   });
 
   it('makes an RLock taken at depth 1, 2 and released to 1, 0 ONE hold', () => {
     const trace = buildTrace({
       threads: ['MainThread'],
       objects: [[1, 'RLock', 'r']],
-      events: [[
-        [EventKind.ThreadRunning, 0],
-        [EventKind.Acquired, 10, 1, 1],
-        [EventKind.Acquired, 20, 1, 2],
-        [EventKind.Released, 30, 1, 1],
-        [EventKind.Released, 40, 1, 0],
-        [EventKind.ThreadFinished, 50],
-      ]],
+      events: [
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 10, 1, 1],
+          [EventKind.Acquired, 20, 1, 2],
+          [EventKind.Released, 30, 1, 1],
+          [EventKind.Released, 40, 1, 0],
+          [EventKind.ThreadFinished, 50],
+        ],
+      ],
     });
     const holds = holdsOf(toChromeTrace(trace));
-    assert.deepEqual(holds.map((hold) => [hold.name, hold.beginNs, hold.endNs]), [['r', 10, 40]]);
+    assert.deepEqual(
+      holds.map((hold) => [hold.name, hold.beginNs, hold.endNs]),
+      [['r', 10, 40]],
+    );
   });
 
   it('treats an RLock re-acquired at a saved depth (Condition.wait) as a new hold', () => {
     const trace = buildTrace({
       threads: ['MainThread'],
-      objects: [[1, 'RLock', 'r'], [2, 'Condition', 'c']],
-      events: [[
-        [EventKind.ThreadRunning, 0],
-        [EventKind.Acquired, 10, 1, 1], [EventKind.Acquired, 11, 1, 2],
-        [EventKind.Released, 12, 1, 0], // wait() releases every level at once
-        [EventKind.Block, 12, 2, WaitKind.Condition], [EventKind.Unblock, 20, 0, 1],
-        [EventKind.Acquired, 21, 1, 2], // restored at depth 2
-        [EventKind.Released, 30, 1, 1], [EventKind.Released, 31, 1, 0],
-        [EventKind.ThreadFinished, 40],
-      ]],
+      objects: [
+        [1, 'RLock', 'r'],
+        [2, 'Condition', 'c'],
+      ],
+      events: [
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 10, 1, 1],
+          [EventKind.Acquired, 11, 1, 2],
+          [EventKind.Released, 12, 1, 0], // wait() releases every level at once
+          [EventKind.Block, 12, 2, WaitKind.Condition],
+          [EventKind.Unblock, 20, 0, 1],
+          [EventKind.Acquired, 21, 1, 2], // restored at depth 2
+          [EventKind.Released, 30, 1, 1],
+          [EventKind.Released, 31, 1, 0],
+          [EventKind.ThreadFinished, 40],
+        ],
+      ],
     });
     const holds = holdsOf(toChromeTrace(trace)).sort((x, y) => x.beginNs - y.beginNs);
-    assert.deepEqual(holds.map((hold) => [hold.beginNs, hold.endNs]), [[10, 12], [21, 31]]);
+    assert.deepEqual(
+      holds.map((hold) => [hold.beginNs, hold.endNs]),
+      [
+        [10, 12],
+        [21, 31],
+      ],
+    );
   });
 
   it('ends a Lock hold where another thread releases it', () => {
@@ -478,29 +593,62 @@ describe('Chrome trace export', () => {
       threads: ['MainThread', 'A', 'B'],
       objects: [[1, 'Lock', 'L']],
       events: [
-        [[EventKind.ThreadRunning, 0], [EventKind.ThreadFinished, 100]],
-        [[EventKind.ThreadRunning, 0], [EventKind.Acquired, 10, 1, 1], [EventKind.ThreadFinished, 20]],
-        [[EventKind.ThreadRunning, 0], [EventKind.Released, 30, 1, 0, 2], [EventKind.Acquired, 35, 1, 1], [EventKind.Released, 40, 1, 0], [EventKind.ThreadFinished, 50]],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.ThreadFinished, 100],
+        ],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 10, 1, 1],
+          [EventKind.ThreadFinished, 20],
+        ],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Released, 30, 1, 0, 2],
+          [EventKind.Acquired, 35, 1, 1],
+          [EventKind.Released, 40, 1, 0],
+          [EventKind.ThreadFinished, 50],
+        ],
       ],
     });
     const holds = holdsOf(toChromeTrace(trace)).sort((x, y) => x.beginNs - y.beginNs);
-    assert.deepEqual(holds.map((hold) => [hold.tid, hold.beginNs, hold.endNs]), [[1, 10, 30], [2, 35, 40]]);
+    assert.deepEqual(
+      holds.map((hold) => [hold.tid, hold.beginNs, hold.endNs]),
+      [
+        [1, 10, 30],
+        [2, 35, 40],
+      ],
+    );
     assert.equal(holds[0].endArgs?.releasedBy, 'B');
     assert.equal(holds[0].endArgs?.releaseSite, 'demo.ts:7');
     assert.equal(holds[0].endArgs?.heldAtEnd, undefined);
   });
 
-  it('runs a blocked-forever thread\'s slice, and the holds it waits on, to the end of the trace', () => {
+  it("runs a blocked-forever thread's slice, and the holds it waits on, to the end of the trace", () => {
     // Two threads take two locks in opposite orders: a deadlock.
     const trace = buildTrace({
       threads: ['MainThread', 'A', 'B'],
-      objects: [[1, 'Lock', 'fork 1'], [2, 'Lock', 'fork 2']],
+      objects: [
+        [1, 'Lock', 'fork 1'],
+        [2, 'Lock', 'fork 2'],
+      ],
       mode: 'free',
       durationMs: 0.0005, // the harness noticed the deadlock at 500 ns
       events: [
-        [[EventKind.ThreadRunning, 0], [EventKind.Block, 5, 1001, WaitKind.Join]],
-        [[EventKind.ThreadRunning, 10], [EventKind.Acquired, 20, 1, 1], [EventKind.Block, 40, 2, WaitKind.Lock]],
-        [[EventKind.ThreadRunning, 10], [EventKind.Acquired, 30, 2, 1], [EventKind.Block, 50, 1, WaitKind.Lock]],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Block, 5, 1001, WaitKind.Join],
+        ],
+        [
+          [EventKind.ThreadRunning, 10],
+          [EventKind.Acquired, 20, 1, 1],
+          [EventKind.Block, 40, 2, WaitKind.Lock],
+        ],
+        [
+          [EventKind.ThreadRunning, 10],
+          [EventKind.Acquired, 30, 2, 1],
+          [EventKind.Block, 50, 1, WaitKind.Lock],
+        ],
       ],
     });
     const chrome = toChromeTrace(trace);
@@ -527,7 +675,13 @@ describe('Chrome trace export', () => {
       threads: ['MainThread'],
       objects: [[1, 'Lock', 'L']],
       durationMs: 1000,
-      events: [[[EventKind.ThreadRunning, 0], [EventKind.Acquired, 1, 1, 1], [EventKind.Block, 2, 1, WaitKind.Lock]]],
+      events: [
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 1, 1, 1],
+          [EventKind.Block, 2, 1, WaitKind.Lock],
+        ],
+      ],
     });
     const last = X(toChromeTrace(trace)).at(-1)!;
     assert.equal(last.name, 'blocked on L');
@@ -541,8 +695,20 @@ describe('Chrome trace export', () => {
       objects: [[1, 'Lock', hostile]],
       output: [{ tid: 0, thread: 'MainThread', stream: 'stdout', text: `${hostile}\n\u2028"\\`, timeNs: 3 }],
       events: [
-        [[EventKind.ThreadRunning, 0], [EventKind.Acquired, 1, 1, 1], [EventKind.Output, 3, 0, 0, 1], [EventKind.Released, 4, 1, 0], [EventKind.ThreadFinished, 5]],
-        [[EventKind.ThreadRunning, 0], [EventKind.Block, 2, 1, WaitKind.Lock], [EventKind.Unblock, 4, 0, 1], [EventKind.Acquired, 4, 1, 1], [EventKind.ThreadFinished, 6]],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 1, 1, 1],
+          [EventKind.Output, 3, 0, 0, 1],
+          [EventKind.Released, 4, 1, 0],
+          [EventKind.ThreadFinished, 5],
+        ],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Block, 2, 1, WaitKind.Lock],
+          [EventKind.Unblock, 4, 0, 1],
+          [EventKind.Acquired, 4, 1, 1],
+          [EventKind.ThreadFinished, 6],
+        ],
       ],
     });
     const chrome: ChromeTrace = JSON.parse(JSON.stringify(toChromeTrace(trace)));
@@ -560,42 +726,87 @@ describe('Chrome trace export', () => {
       threads: ['MainThread', 'A'],
       objects: [[1, 'Lock', 'L']],
       events: [
-        [[EventKind.ThreadRunning, 0], [EventKind.Acquired, 10, 1, 1], [EventKind.Released, 30, 1, 0], [EventKind.ThreadFinished, 40]],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Acquired, 10, 1, 1],
+          [EventKind.Released, 30, 1, 0],
+          [EventKind.ThreadFinished, 40],
+        ],
         // A's Unblock and Acquired carry the release's own timestamp: the tie must still pair them.
-        [[EventKind.ThreadRunning, 0], [EventKind.Block, 20, 1, WaitKind.Lock], [EventKind.Unblock, 30, 0, 1], [EventKind.Acquired, 30, 1, 1], [EventKind.Released, 35, 1, 0], [EventKind.ThreadFinished, 40]],
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Block, 20, 1, WaitKind.Lock],
+          [EventKind.Unblock, 30, 0, 1],
+          [EventKind.Acquired, 30, 1, 1],
+          [EventKind.Released, 35, 1, 0],
+          [EventKind.ThreadFinished, 40],
+        ],
       ],
     });
     const chrome = toChromeTrace(trace);
     const flows = chrome.traceEvents.filter((event) => event.ph === 's' || event.ph === 'f');
-    assert.deepEqual(flows.map((event) => [event.ph, event.tid, event.ts, event.id]), [['s', 1, 0.03, 1], ['f', 2, 0.03, 1]]);
+    assert.deepEqual(
+      flows.map((event) => [event.ph, event.tid, event.ts, event.id]),
+      [
+        ['s', 1, 0.03, 1],
+        ['f', 2, 0.03, 1],
+      ],
+    );
     assert.equal(flows[1].bp, 'e');
-    assert.deepEqual(holdsOf(chrome).map((hold) => [hold.tid, hold.beginNs, hold.endNs]), [[0, 10, 30], [1, 30, 35]]);
+    assert.deepEqual(
+      holdsOf(chrome).map((hold) => [hold.tid, hold.beginNs, hold.endNs]),
+      [
+        [0, 10, 30],
+        [1, 30, 35],
+      ],
+    );
     assert.equal(chrome.metadata.warnings, undefined);
   });
 
   it('emits instants for notify, set/clear, put/get, output and exceptions, with their sites', () => {
     const trace = buildTrace({
       threads: ['MainThread'],
-      objects: [[1, 'Condition', 'c'], [2, 'Event', 'ready'], [3, 'Queue', 'q']],
+      objects: [
+        [1, 'Condition', 'c'],
+        [2, 'Event', 'ready'],
+        [3, 'Queue', 'q'],
+      ],
       output: [{ tid: 0, thread: 'MainThread', stream: 'stderr', text: 'oops', timeNs: 7 }],
-      events: [[
-        [EventKind.ThreadRunning, 0],
-        [EventKind.Notify, 1, 1, 2, 1],
-        [EventKind.EventSet, 2, 2, 0, 1],
-        [EventKind.EventClear, 3, 2, 0, 1],
-        [EventKind.QueuePut, 4, 3, 1, 2],
-        [EventKind.QueueGet, 5, 3, 0, 2],
-        [EventKind.Output, 7, 0, 0, 2],
-        [EventKind.ThreadFailed, 8, 0, 0],
-      ]],
+      events: [
+        [
+          [EventKind.ThreadRunning, 0],
+          [EventKind.Notify, 1, 1, 2, 1],
+          [EventKind.EventSet, 2, 2, 0, 1],
+          [EventKind.EventClear, 3, 2, 0, 1],
+          [EventKind.QueuePut, 4, 3, 1, 2],
+          [EventKind.QueueGet, 5, 3, 0, 2],
+          [EventKind.Output, 7, 0, 0, 2],
+          [EventKind.ThreadFailed, 8, 0, 0],
+        ],
+      ],
     });
-    trace.header.exceptions.push({ tid: 0, name: 'ValueError', message: 'bad <value>', stack: 'at main (demo.ts:7:9)', siteId: 2, timeNs: 8 });
+    trace.header.exceptions.push({
+      tid: 0,
+      name: 'ValueError',
+      message: 'bad <value>',
+      stack: 'at main (demo.ts:7:9)',
+      siteId: 2,
+      timeNs: 8,
+    });
     const instants = toChromeTrace(trace).traceEvents.filter((event) => event.ph === 'i');
     assert.ok(instants.every((event) => event.s === 't'));
-    assert.deepEqual(instants.map((event) => [event.name, event.args?.site]), [
-      ['notify c', 'demo.ts:3'], ['set ready', 'demo.ts:3'], ['clear ready', 'demo.ts:3'],
-      ['put q', 'demo.ts:7'], ['get q', 'demo.ts:7'], ['stderr', 'demo.ts:7'], ['exception ValueError', 'demo.ts:7'],
-    ]);
+    assert.deepEqual(
+      instants.map((event) => [event.name, event.args?.site]),
+      [
+        ['notify c', 'demo.ts:3'],
+        ['set ready', 'demo.ts:3'],
+        ['clear ready', 'demo.ts:3'],
+        ['put q', 'demo.ts:7'],
+        ['get q', 'demo.ts:7'],
+        ['stderr', 'demo.ts:7'],
+        ['exception ValueError', 'demo.ts:7'],
+      ],
+    );
     assert.equal(instants[0].args?.woken, 2);
     assert.equal(instants[5].args?.text, 'oops');
     assert.equal(instants[6].args?.message, 'bad <value>');
@@ -605,13 +816,15 @@ describe('Chrome trace export', () => {
     const trace = buildTrace({
       threads: ['MainThread'],
       objects: [[1, 'Lock', 'L']],
-      events: [[
-        [EventKind.ThreadRunning, 10],
-        [EventKind.Released, 11, 1, 0],
-        [EventKind.Unblock, 12, 0, 1],
-        [EventKind.SleepBegin, 9], // back in time
-        [EventKind.ThreadFinished, 20],
-      ]],
+      events: [
+        [
+          [EventKind.ThreadRunning, 10],
+          [EventKind.Released, 11, 1, 0],
+          [EventKind.Unblock, 12, 0, 1],
+          [EventKind.SleepBegin, 9], // back in time
+          [EventKind.ThreadFinished, 20],
+        ],
+      ],
     });
     const chrome = toChromeTrace(trace);
     assertStatesDoNotOverlap(chrome);
@@ -631,7 +844,12 @@ describe('Chrome trace export', () => {
   it('keeps state slices apart even where µs × 1000 is not exact', () => {
     // 1.005 µs × 1000 = 1004.9999999999999 in floating point: a reader that truncates
     // would start the next slice 1 ns before this one ends.
-    for (const [startNs, endNs] of [[0, 1005], [1005, 2015], [4_035, 123_456_789], [7, 7]]) {
+    for (const [startNs, endNs] of [
+      [0, 1005],
+      [1005, 2015],
+      [4_035, 123_456_789],
+      [7, 7],
+    ]) {
       const dur = safeDurationUs(startNs, endNs);
       assert.ok(endNs - startNs - dur * 1000 < 1.5 && dur >= 0);
       assert.ok(Math.trunc((startNs / 1000) * 1000) + Math.trunc(dur * 1000) <= Math.trunc((endNs / 1000) * 1000));
@@ -642,7 +860,12 @@ describe('Chrome trace export', () => {
 
 // ── property test: random well-formed traces ─────────────────────────────────────────────
 
-interface ReferenceHold { name: string; tid: number; beginNs: number; endNs: number | 'end' }
+interface ReferenceHold {
+  name: string;
+  tid: number;
+  beginNs: number;
+  endNs: number | 'end';
+}
 
 /**
  * Simulates a few threads using Locks, an RLock and a Semaphore under a random schedule
@@ -658,7 +881,12 @@ function randomTrace(seed: number): { trace: Trace; holds: ReferenceHold[]; endN
   const rlockId = 4;
   const semaphoreId = 5;
   const objects: TraceSpec['objects'] = [
-    [1, 'Lock', 'L1'], [2, 'Lock', 'L2'], [3, 'Lock', 'L3'], [4, 'RLock', 'R'], [5, 'Semaphore', 'S'], [6, 'Event', 'E'],
+    [1, 'Lock', 'L1'],
+    [2, 'Lock', 'L2'],
+    [3, 'Lock', 'L3'],
+    [4, 'RLock', 'R'],
+    [5, 'Semaphore', 'S'],
+    [6, 'Event', 'E'],
   ];
   const names = new Map(objects.map(([id, , name]) => [id, name]));
 
@@ -672,7 +900,13 @@ function randomTrace(seed: number): { trace: Trace; holds: ReferenceHold[]; endN
     permits: number;
   }
   const threads: SimThread[] = Array.from({ length: threadCount }, (_, tid) => ({
-    tid, events: [], lastNs: 0, state: 'new', waitingOn: 0, rlockDepth: 0, permits: 0,
+    tid,
+    events: [],
+    lastNs: 0,
+    state: 'new',
+    waitingOn: 0,
+    rlockDepth: 0,
+    permits: 0,
   }));
   const lockOwner = new Map<number, number>(); // Lock / RLock id → tid
   const lockWaiters = new Map<number, SimThread[]>();

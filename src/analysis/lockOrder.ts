@@ -148,7 +148,10 @@ class HeldState {
   private sortedIds: number[] | undefined;
 
   /** `parent` is the state without the last hold (undefined for the root). */
-  constructor(private readonly lockIds: readonly number[], readonly parent: HeldState | undefined) {}
+  constructor(
+    private readonly lockIds: readonly number[],
+    readonly parent: HeldState | undefined,
+  ) {}
 
   child(lockId: number, siteId: number): HeldState {
     const key = lockId * 2097152 + siteId;
@@ -264,16 +267,15 @@ export function lockOrderGraph(trace: Trace, options: LockOrderOptions = {}): Lo
  * order. The kind byte is tested before anything is decoded: most events are something else.
  */
 function forEachLockEvent(
-  bytes: Uint8Array, blocks: boolean,
+  bytes: Uint8Array,
+  blocks: boolean,
   visit: (timeNs: number, kind: number, objectId: number, siteId: number, arg: number) => void,
 ): void {
   const stream = EventStream.of(bytes);
   for (let i = 0, n = stream.count; i < n; i++) {
     const kind = stream.kind(i);
-    if (
-      kind !== EventKind.Acquired && kind !== EventKind.Released &&
-      (!blocks || (kind !== EventKind.Block && kind !== EventKind.Unblock))
-    ) continue;
+    if (kind !== EventKind.Acquired && kind !== EventKind.Released && (!blocks || (kind !== EventKind.Block && kind !== EventKind.Unblock)))
+      continue;
     visit(stream.timeNs(i), kind, stream.objectId(i), stream.siteId(i), stream.arg(i));
   }
 }
@@ -483,18 +485,27 @@ function describe(header: TraceHeader, cycle: number[], steps: LockOrderGraphEdg
   const edges: LockOrderEdge[] = steps.map((step, i) => {
     const occurrence = chosen[i];
     return {
-      from: lockName(step.fromId), to: lockName(step.toId), thread: threadName(occurrence.tid),
-      holdSite: site(occurrence.holdSiteId), acquireSite: site(occurrence.acquireSiteId),
-      fromId: step.fromId, toId: step.toId, tid: occurrence.tid,
-      holdSiteId: occurrence.holdSiteId, acquireSiteId: occurrence.acquireSiteId,
+      from: lockName(step.fromId),
+      to: lockName(step.toId),
+      thread: threadName(occurrence.tid),
+      holdSite: site(occurrence.holdSiteId),
+      acquireSite: site(occurrence.acquireSiteId),
+      fromId: step.fromId,
+      toId: step.toId,
+      tid: occurrence.tid,
+      holdSiteId: occurrence.holdSiteId,
+      acquireSiteId: occurrence.acquireSiteId,
     };
   });
   const deadlocked = deadlockedOn(header, cycle);
-  const clauses = edges.map((edge, i) =>
-    `${edge.thread} ${chosen[i].attempt ? 'tries to take' : 'takes'} ${edge.to} (at ${edge.acquireSite}) while holding ${edge.from} (taken at ${edge.holdSite})`);
-  const together = edges.length === 2
-    ? 'If both run these at the same time, each can hold its first lock and wait forever for the other\'s'
-    : `If all ${edges.length} run these at the same time, each can hold its first lock and wait forever for the next one's`;
+  const clauses = edges.map(
+    (edge, i) =>
+      `${edge.thread} ${chosen[i].attempt ? 'tries to take' : 'takes'} ${edge.to} (at ${edge.acquireSite}) while holding ${edge.from} (taken at ${edge.holdSite})`,
+  );
+  const together =
+    edges.length === 2
+      ? "If both run these at the same time, each can hold its first lock and wait forever for the other's"
+      : `If all ${edges.length} run these at the same time, each can hold its first lock and wait forever for the next one's`;
   const verdict = deadlocked
     ? 'this run deadlocked on it.'
     : 'a potential deadlock, even though this run did not deadlock on it. Take the locks in one order everywhere.';

@@ -111,15 +111,26 @@ const enum SyncRule {
 
 function syncRuleOf(kind: ObjectKind | undefined): SyncRule {
   switch (kind) {
-    case 'Lock': return SyncRule.Lock;
-    case 'RLock': return SyncRule.RLock;
-    case 'Semaphore': case 'BoundedSemaphore': return SyncRule.Semaphore;
-    case 'Event': return SyncRule.Event;
-    case 'Queue': return SyncRule.FifoQueue;
-    case 'LifoQueue': case 'PriorityQueue': return SyncRule.AnyQueue;
-    case 'Barrier': return SyncRule.Barrier;
-    case 'Future': return SyncRule.Future;
-    default: return SyncRule.None;
+    case 'Lock':
+      return SyncRule.Lock;
+    case 'RLock':
+      return SyncRule.RLock;
+    case 'Semaphore':
+    case 'BoundedSemaphore':
+      return SyncRule.Semaphore;
+    case 'Event':
+      return SyncRule.Event;
+    case 'Queue':
+      return SyncRule.FifoQueue;
+    case 'LifoQueue':
+    case 'PriorityQueue':
+      return SyncRule.AnyQueue;
+    case 'Barrier':
+      return SyncRule.Barrier;
+    case 'Future':
+      return SyncRule.Future;
+    default:
+      return SyncRule.None;
   }
 }
 
@@ -174,7 +185,12 @@ class ThreadReader implements ThreadCursor {
   inbox: Int32Array | undefined;
   private readonly count: number;
 
-  constructor(readonly tid: number, private readonly stream: EventStream, threads: number, started: boolean) {
+  constructor(
+    readonly tid: number,
+    private readonly stream: EventStream,
+    threads: number,
+    started: boolean,
+  ) {
     this.count = stream.count;
     this.clock = new Int32Array(threads);
     this.clock[tid] = 1;
@@ -297,7 +313,10 @@ class RaceCheck {
   private accesses = 0;
   private forced = 0;
 
-  constructor(private readonly trace: Trace, options: RaceOptions) {
+  constructor(
+    private readonly trace: Trace,
+    options: RaceOptions,
+  ) {
     this.header = trace.header;
     this.threads = threadCount(trace);
     // Traces that record every passed wait (header.waitsRecorded) need no assumption.
@@ -507,7 +526,11 @@ class RaceCheck {
           // The wait for the others of the cycle (not the wait for a previous cycle to drain):
           // the pass follows it directly.
           const barrier = reader.objectId;
-          if (reader.peekKind(1) === EventKind.Unblock && reader.peekKind(2) === EventKind.BarrierPass && reader.peekObject(2) === barrier) {
+          if (
+            reader.peekKind(1) === EventKind.Unblock &&
+            reader.peekKind(2) === EventKind.BarrierPass &&
+            reader.peekObject(2) === barrier
+          ) {
             const state = this.syncOf(barrier);
             if (state.taken > 0) this.arrive(reader, state);
           }
@@ -669,8 +692,16 @@ class RaceCheck {
     if (!state) {
       const rule = syncRuleOf(this.kinds.get(objectId));
       state = {
-        rule, clock: undefined, count: 0, taken: 0, owner: -1, fifo: undefined, head: 0, taskDone: undefined,
-        cycles: undefined, done: false,
+        rule,
+        clock: undefined,
+        count: 0,
+        taken: 0,
+        owner: -1,
+        fifo: undefined,
+        head: 0,
+        taskDone: undefined,
+        cycles: undefined,
+        done: false,
       };
       if (rule === SyncRule.Semaphore) state.count = this.initial.get(objectId) ?? 1;
       if (rule === SyncRule.Barrier) state.taken = this.initial.get(objectId) ?? 0;
@@ -769,8 +800,12 @@ class RaceCheck {
   }
 
   private race(
-    reader: ThreadReader, index: number, earlierTid: number, earlierSite: number,
-    earlierAccess: 'read' | 'write', laterAccess: 'read' | 'write',
+    reader: ThreadReader,
+    index: number,
+    earlierTid: number,
+    earlierSite: number,
+    earlierAccess: 'read' | 'write',
+    laterAccess: 'read' | 'write',
   ): void {
     const laterSite = reader.siteId;
     const low = Math.min(earlierSite, laterSite);
@@ -780,7 +815,11 @@ class RaceCheck {
     if (!race) {
       if (this.raceList.length >= this.maxRaces) return;
       const access = (tid: number, siteId: number, what: 'read' | 'write'): RaceAccess => ({
-        thread: this.threadName(tid), tid, site: formatSiteShort(this.header.sites, siteId), siteId, access: what,
+        thread: this.threadName(tid),
+        tid,
+        site: formatSiteShort(this.header.sites, siteId),
+        siteId,
+        access: what,
       });
       race = {
         object: this.objectName(reader.objectId),
@@ -822,12 +861,13 @@ class RaceCheck {
       : 'one reads it while the other writes it';
     const consequence = writeWrite ? 'Updates can be lost' : 'The read may see the value from before or after the write';
     // The bundler gives `arr[i]` no site of its own (yet): say what the line is.
-    const siteNote = this.kinds.get(race.objectId) === 'SharedArray'
-      ? ' (A SharedArray access is placed at the last threadlanes call before it.)'
-      : '';
-    return `Data race on ${what} between ${who(first)} at ${first.site} and ${who(second)} at ${second.site}: ${how}, ` +
+    const siteNote =
+      this.kinds.get(race.objectId) === 'SharedArray' ? ' (A SharedArray access is placed at the last threadlanes call before it.)' : '';
+    return (
+      `Data race on ${what} between ${who(first)} at ${first.site} and ${who(second)} at ${second.site}: ${how}, ` +
       'with nothing ordering them (no lock held by both, no hand-off, join, event or queue between them). ' +
-      `${consequence}; guard both with the same Lock.${siteNote}`;
+      `${consequence}; guard both with the same Lock.${siteNote}`
+    );
   }
 }
 
@@ -849,4 +889,3 @@ function joinInto(into: Int32Array | undefined, from: Int32Array): Int32Array {
   join(into, from);
   return into;
 }
-

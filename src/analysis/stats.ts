@@ -41,7 +41,12 @@ export function lockStatistics(header: TraceHeader, intervals: TraceIntervals): 
   for (const object of header.objects) {
     if (!LOCK_KINDS.has(object.kind)) continue;
     byId.set(object.id, {
-      objectId: object.id, acquisitions: 0, contended: 0, waitNs: 0, maxWaitNs: 0, maxHoldNs: 0,
+      objectId: object.id,
+      acquisitions: 0,
+      contended: 0,
+      waitNs: 0,
+      maxWaitNs: 0,
+      maxHoldNs: 0,
       failed: intervals.failedAcquires.get(object.id) ?? 0,
     });
   }
@@ -70,11 +75,17 @@ export function lockStatistics(header: TraceHeader, intervals: TraceIntervals): 
     let waitedNs = 0;
     for (let i = 0; i < states.count; i++) {
       const state = states.state[i];
-      const inBlock = state === ThreadState.Blocked || state === ThreadState.Waiting || (state === ThreadState.WaitingForGil && states.objectId[i] !== 0);
+      const inBlock =
+        state === ThreadState.Blocked || state === ThreadState.Waiting || (state === ThreadState.WaitingForGil && states.objectId[i] !== 0);
       const waitKind = waitKindOf(states.arg[i]);
       const stats = inBlock && (waitKind === WaitKind.Lock || waitKind === WaitKind.Semaphore) ? statsOf(states.objectId[i]) : undefined;
-      const continues = stats !== undefined && stats === waiting && i > 0 && states.endNs[i - 1] === states.startNs[i] &&
-        (states.state[i - 1] === ThreadState.WaitingForGil || (state === ThreadState.WaitingForGil && states.ending[i - 1] === IntervalEnd.Next));
+      const continues =
+        stats !== undefined &&
+        stats === waiting &&
+        i > 0 &&
+        states.endNs[i - 1] === states.startNs[i] &&
+        (states.state[i - 1] === ThreadState.WaitingForGil ||
+          (state === ThreadState.WaitingForGil && states.ending[i - 1] === IntervalEnd.Next));
       if (!continues && waiting) {
         waiting.waitNs += waitedNs;
         waiting.maxWaitNs = Math.max(waiting.maxWaitNs, waitedNs);
@@ -104,7 +115,14 @@ export function lockStats(trace: Trace): LockStats[] {
     .map((stats) => ({ stats, object: objects.get(stats.objectId)! }))
     .filter(({ object }) => !object.internal)
     .map(({ stats, object }) => ({
-      id: object.id, name: object.name, kind: object.kind, acquisitions: stats.acquisitions, contended: stats.contended,
-      waitMs: stats.waitNs / 1e6, maxWaitMs: stats.maxWaitNs / 1e6, maxHoldMs: stats.maxHoldNs / 1e6, failed: stats.failed,
+      id: object.id,
+      name: object.name,
+      kind: object.kind,
+      acquisitions: stats.acquisitions,
+      contended: stats.contended,
+      waitMs: stats.waitNs / 1e6,
+      maxWaitMs: stats.maxWaitNs / 1e6,
+      maxHoldMs: stats.maxHoldNs / 1e6,
+      failed: stats.failed,
     }));
 }

@@ -21,9 +21,21 @@ import { gilByThread } from './gil';
 
 import { buildLod } from './lod';
 
-import { type DeadlockView, type GilView, type Handoff, type Hold, type HoldColumns, type Marker, type PrimitiveInfo, type StateColumns, type ThreadLane, type TimelineModel, type TimelineQueries, type WaitEdge } from './model';
+import {
+  type DeadlockView,
+  type GilView,
+  type Handoff,
+  type Hold,
+  type HoldColumns,
+  type Marker,
+  type PrimitiveInfo,
+  type StateColumns,
+  type ThreadLane,
+  type TimelineModel,
+  type TimelineQueries,
+  type WaitEdge,
+} from './model';
 import { isLockLike, lockStatistics } from './stats';
-
 
 export type Timeline = TimelineModel & TimelineQueries;
 
@@ -80,7 +92,13 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
   const handoffs: Handoff[] = [];
   const h = derived.handoffs;
   for (let i = 0; i < h.count; i++) {
-    handoffs.push({ objectId: h.objectId[i], fromTid: h.fromTid[i], releaseNs: h.releaseNs[i], toTid: h.toTid[i], acquireNs: h.acquireNs[i] });
+    handoffs.push({
+      objectId: h.objectId[i],
+      fromTid: h.fromTid[i],
+      releaseNs: h.releaseNs[i],
+      toTid: h.toTid[i],
+      acquireNs: h.acquireNs[i],
+    });
   }
 
   return {
@@ -139,7 +157,11 @@ function laneColumns(thread: ThreadIntervals | undefined, fromNs: number, endNs:
     for (let i = 0; i < n; i++) {
       const state = source!.state[i];
       // (A GIL wait inside a Block carries the Block's object and arg.)
-      if (state === ThreadState.Blocked || state === ThreadState.Waiting || (state === ThreadState.WaitingForGil && source!.objectId[i] !== 0)) {
+      if (
+        state === ThreadState.Blocked ||
+        state === ThreadState.Waiting ||
+        (state === ThreadState.WaitingForGil && source!.objectId[i] !== 0)
+      ) {
         columns.waitKind[count + i] = waitKindOf(source!.arg[i]);
       }
     }
@@ -163,8 +185,15 @@ function laneColumns(thread: ThreadIntervals | undefined, fromNs: number, endNs:
 function holdColumns(thread: ThreadIntervals | undefined): HoldColumns {
   if (!thread) {
     return {
-      count: 0, startNs: new Float64Array(0), endNs: new Float64Array(0), objectId: new Uint32Array(0), depth: new Uint16Array(0),
-      siteId: new Uint32Array(0), heldAtEnd: new Uint8Array(0), releaseSiteId: new Uint32Array(0), releasedBy: new Int32Array(0),
+      count: 0,
+      startNs: new Float64Array(0),
+      endNs: new Float64Array(0),
+      objectId: new Uint32Array(0),
+      depth: new Uint16Array(0),
+      siteId: new Uint32Array(0),
+      heldAtEnd: new Uint8Array(0),
+      releaseSiteId: new Uint32Array(0),
+      releasedBy: new Int32Array(0),
     };
   }
   const { count, startNs, endNs, objectId, depth, siteId, heldAtEnd, releaseSiteId, releasedBy } = thread.holds;

@@ -146,14 +146,18 @@ async function main(argv: string[]): Promise<number> {
   let hunt: ExploreResult | undefined;
   if (schedules !== undefined) {
     const { onOutput: _quiet, ...quiet } = options;
-    if (!json) process.stderr.write(`exploring up to ${schedules} schedules (strategy ${options.strategy ?? 'random'}, from seed ${options.seed ?? 0})…\n`);
+    if (!json)
+      process.stderr.write(
+        `exploring up to ${schedules} schedules (strategy ${options.strategy ?? 'random'}, from seed ${options.seed ?? 0})…\n`,
+      );
     hunt = await explore({ ...quiet, schedules });
     if (!json) hunt.trace.header.output.forEach(printLine);
   }
   if (values.compare) return compare(options, file, json, color, width);
-  const result = hunt ?? await run(options);
+  const result = hunt ?? (await run(options));
   writeFiles(result, values.trace, values['chrome-trace']);
-  if (values.html) writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file), error: result.error });
+  if (values.html)
+    writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file), error: result.error });
   if (json) {
     process.stdout.write(`${JSON.stringify(toJsonReport(result, { recordShared: options.recordShared, hunt }))}\n`);
   } else {
@@ -180,15 +184,21 @@ function scheduleOptions(values: Record<string, string | boolean | undefined>): 
   if (values.compare && (mode !== undefined || values.replay !== undefined || values.explore !== undefined || strategy !== undefined)) {
     throw new UsageError('--compare runs the snippet in free mode and in gil mode; drop --mode, --explore, --replay and --strategy');
   }
-  if (values.replay !== undefined && values.explore !== undefined) throw new UsageError('--replay and --explore do not go together: replay the seed a hunt printed');
+  if (values.replay !== undefined && values.explore !== undefined)
+    throw new UsageError('--replay and --explore do not go together: replay the seed a hunt printed');
   if (values.replay !== undefined && values.seed !== undefined) throw new UsageError('--replay already gives the seed; drop --seed');
   const seedText = (values.replay ?? values.seed) as string | undefined;
   const seed = seedText === undefined ? undefined : Number(seedText);
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff)) {
-    throw new UsageError(`--${values.replay !== undefined ? 'replay' : 'seed'} takes a whole number from 0 to 2147483647, not "${seedText}"`);
+    throw new UsageError(
+      `--${values.replay !== undefined ? 'replay' : 'seed'} takes a whole number from 0 to 2147483647, not "${seedText}"`,
+    );
   }
   const depth = positiveNumber('depth', values.depth as string | undefined, true);
-  const controlled = mode === 'controlled' || values.replay !== undefined || values.explore !== undefined ||
+  const controlled =
+    mode === 'controlled' ||
+    values.replay !== undefined ||
+    values.explore !== undefined ||
     (mode === undefined && (strategy !== undefined || seed !== undefined || depth !== undefined));
   if ((mode === 'free' || mode === 'gil') && (values.replay !== undefined || values.explore !== undefined)) {
     throw new UsageError(`--${values.replay !== undefined ? 'replay' : 'explore'} runs in controlled mode; drop --mode ${mode}`);
@@ -197,7 +207,7 @@ function scheduleOptions(values: Record<string, string | boolean | undefined>): 
     throw new UsageError(`--strategy, --seed and --depth choose controlled mode's schedule; drop --mode ${mode}`);
   }
   if (mode === 'gil') return { mode: 'gil' };
-  if (depth !== undefined && strategy !== 'pct') throw new UsageError('--depth is PCT\'s: add --strategy pct');
+  if (depth !== undefined && strategy !== 'pct') throw new UsageError("--depth is PCT's: add --strategy pct");
   if (!controlled) return {};
   return {
     mode: 'controlled',
@@ -213,28 +223,37 @@ async function compare(options: RunOptions, file: string, json: boolean, color: 
   const free = await run({ ...quiet, mode: 'free' });
   const gil = await run({ ...quiet, mode: 'gil' });
   if (json) {
-    process.stdout.write(`${JSON.stringify({
-      compare: { free: toJsonReport(free, { recordShared: options.recordShared }), gil: toJsonReport(gil, { recordShared: options.recordShared }) },
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        compare: {
+          free: toJsonReport(free, { recordShared: options.recordShared }),
+          gil: toJsonReport(gil, { recordShared: options.recordShared }),
+        },
+      })}\n`,
+    );
   } else {
     const section = (title: string, result: RunResult) => {
       const output = result.trace.header.output.map((line) => `${line.thread}: ${line.text}\n`).join('');
       process.stdout.write(`\n── ${title} ──\n${output}${textReport(result, { width, color, recordShared: options.recordShared })}`);
     };
     section('free mode: threads run in parallel', free);
-    section('gil mode: one thread at a time, as under CPython\'s GIL', gil);
-    process.stdout.write(`\n${file}: free ${free.wallMs.toFixed(0)} ms, gil ${gil.wallMs.toFixed(0)} ms of wall time (gil / free ${(gil.wallMs / Math.max(1e-9, free.wallMs)).toFixed(2)}×)\n`);
+    section("gil mode: one thread at a time, as under CPython's GIL", gil);
+    process.stdout.write(
+      `\n${file}: free ${free.wallMs.toFixed(0)} ms, gil ${gil.wallMs.toFixed(0)} ms of wall time (gil / free ${(gil.wallMs / Math.max(1e-9, free.wallMs)).toFixed(2)}×)\n`,
+    );
   }
   return EXIT[free.outcome] || EXIT[gil.outcome];
 }
 
 function huntSummary(hunt: ExploreResult, file: string): string {
   const found = hunt.found;
-  const rate = hunt.huntMs > 0 ? ` in ${(hunt.huntMs / 1000).toFixed(2)} s (${(hunt.explored / (hunt.huntMs / 1000)).toFixed(0)} schedules/s)` : '';
+  const rate =
+    hunt.huntMs > 0 ? ` in ${(hunt.huntMs / 1000).toFixed(2)} s (${(hunt.explored / (hunt.huntMs / 1000)).toFixed(0)} schedules/s)` : '';
   if (!found && (hunt.outcome === 'timeout' || hunt.outcome === 'error')) {
-    const why = hunt.outcome === 'timeout'
-      ? 'did not finish within the timeout (a thread may spin without giving the others a turn)'
-      : `stopped: ${hunt.error?.message ?? 'error'}`;
+    const why =
+      hunt.outcome === 'timeout'
+        ? 'did not finish within the timeout (a thread may spin without giving the others a turn)'
+        : `stopped: ${hunt.error?.message ?? 'error'}`;
     return `\nthe hunt stopped after ${plural(hunt.explored, 'schedule')}: seed ${hunt.schedule?.seed ?? '?'} ${why}\n`;
   }
   if (!found) {

@@ -26,14 +26,30 @@ export interface JsonReport {
   /** Controlled mode: the schedule (strategy, seed, depth, bound, steps) — enough to replay it. */
   schedule?: ScheduleInfo;
   /** GIL mode: how often the GIL changed hands (forced: by the switch interval), and each thread's time holding and waiting for it. */
-  gil?: { switches: number; forcedSwitches: number; switchIntervalMs: number; holdMs: Record<string, number>; waitMs: Record<string, number> };
+  gil?: {
+    switches: number;
+    forcedSwitches: number;
+    switchIntervalMs: number;
+    holdMs: Record<string, number>;
+    waitMs: Record<string, number>;
+  };
   /** A hunt (--explore): schedules run, and the first failing one. */
   explored?: number;
   found?: Pick<Finding, 'seed' | 'strategy' | 'outcome'> & Partial<Finding>;
   events: number;
-  threads: { name: string; finalState: string; daemon?: boolean; pool?: string; exception?: { name: string; message: string; site: string } }[];
+  threads: {
+    name: string;
+    finalState: string;
+    daemon?: boolean;
+    pool?: string;
+    exception?: { name: string; message: string; site: string };
+  }[];
   locks: { name: string; kind: string; acquisitions: number; contended: number; waitMs: number; maxWaitMs: number; maxHoldMs: number }[];
-  deadlock?: { kind: string; explanation: string; cycle: { thread: string; holds: string[]; waitsFor: string; waitsForKind: string; heldBy: string[]; site: string }[] };
+  deadlock?: {
+    kind: string;
+    explanation: string;
+    cycle: { thread: string; holds: string[]; waitsFor: string; waitsForKind: string; heldBy: string[]; site: string }[];
+  };
   /** Lock-order inversions: potential deadlocks, also when this run did not deadlock. Always present. */
   lockOrder: {
     locks: string[];
@@ -72,9 +88,11 @@ function gilReport(result: RunResult): Pick<JsonReport, 'gil'> {
   const rounded = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v)]));
   return {
     gil: {
-      switches: stats.switches, forcedSwitches: stats.forcedSwitches,
+      switches: stats.switches,
+      forcedSwitches: stats.forcedSwitches,
       switchIntervalMs: result.trace.header.gil?.switchIntervalMs ?? 5,
-      holdMs: rounded(stats.holdMs), waitMs: rounded(stats.waitMs),
+      holdMs: rounded(stats.holdMs),
+      waitMs: rounded(stats.waitMs),
     },
   };
 }
@@ -104,18 +122,30 @@ export function toJsonReport(result: RunResult, options: JsonReportOptions = {})
       };
     }),
     locks: lockStats(result.trace).map((s) => ({
-      name: s.name, kind: s.kind, acquisitions: s.acquisitions, contended: s.contended,
-      waitMs: round(s.waitMs), maxWaitMs: round(s.maxWaitMs), maxHoldMs: round(s.maxHoldMs),
+      name: s.name,
+      kind: s.kind,
+      acquisitions: s.acquisitions,
+      contended: s.contended,
+      waitMs: round(s.waitMs),
+      maxWaitMs: round(s.maxWaitMs),
+      maxHoldMs: round(s.maxHoldMs),
     })),
-    ...(result.deadlock ? {
-      deadlock: {
-        kind: result.deadlock.kind,
-        explanation: result.deadlock.explanation,
-        cycle: result.deadlock.cycle.map((e) => ({
-          thread: e.thread, holds: e.holds, waitsFor: e.waitsFor, waitsForKind: e.waitsForKind, heldBy: e.heldBy, site: e.site,
-        })),
-      },
-    } : {}),
+    ...(result.deadlock
+      ? {
+          deadlock: {
+            kind: result.deadlock.kind,
+            explanation: result.deadlock.explanation,
+            cycle: result.deadlock.cycle.map((e) => ({
+              thread: e.thread,
+              holds: e.holds,
+              waitsFor: e.waitsFor,
+              waitsForKind: e.waitsForKind,
+              heldBy: e.heldBy,
+              site: e.site,
+            })),
+          },
+        }
+      : {}),
     lockOrder: lockOrderInversions(result.trace).map((inversion) => ({
       locks: inversion.locks,
       edges: inversion.edges.map((e) => ({ from: e.from, to: e.to, thread: e.thread, holdSite: e.holdSite, acquireSite: e.acquireSite })),

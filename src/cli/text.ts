@@ -9,9 +9,18 @@ import { formatSite, type ThreadStateName } from '../trace/format';
 import type { RunResult } from '../harness/types';
 
 const GLYPH: Record<ThreadStateName | 'none', string> = {
-  'not-started': ' ', finished: ' ', running: '█', blocked: 'X', waiting: '~', sleeping: '.', starting: '>', 'gil-wait': '-', none: ' ', failed: '!',
+  'not-started': ' ',
+  finished: ' ',
+  running: '█',
+  blocked: 'X',
+  waiting: '~',
+  sleeping: '.',
+  starting: '>',
+  'gil-wait': '-',
+  none: ' ',
+  failed: '!',
 };
-const PRIORITY: (ThreadStateName)[] = ['blocked', 'waiting', 'gil-wait', 'running', 'sleeping', 'starting'];
+const PRIORITY: ThreadStateName[] = ['blocked', 'waiting', 'gil-wait', 'running', 'sleeping', 'starting'];
 
 /** Most potential deadlocks and races listed in full; the rest are counted. */
 const MOST_FINDINGS = 10;
@@ -26,19 +35,25 @@ export function textReport(result: RunResult, options: { width: number; color: b
   const paint = (code: string, text: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const out: string[] = [''];
   const verdict = {
-    completed: paint('32', 'completed'), deadlock: paint('31;1', 'DEADLOCK'), timeout: paint('33', 'timed out'),
+    completed: paint('32', 'completed'),
+    deadlock: paint('31;1', 'DEADLOCK'),
+    timeout: paint('33', 'timed out'),
     error: paint('31', 'error'),
   }[result.outcome];
   const clock = result.schedule
     ? `${result.durationMs.toFixed(1)} ms virtual (${result.wallMs.toFixed(0)} ms real) · ${scheduleText(result)}`
     : `${result.durationMs.toFixed(1)} ms`;
-  out.push(`${verdict} · ${clock} · ${header.threads.length} thread${header.threads.length === 1 ? '' : 's'} · ${result.events.toLocaleString('en-US')} events`);
+  out.push(
+    `${verdict} · ${clock} · ${header.threads.length} thread${header.threads.length === 1 ? '' : 's'} · ${result.events.toLocaleString('en-US')} events`,
+  );
   if (result.error) out.push(paint('31', `${result.error.site ? `${result.error.site}: ` : ''}${result.error.message}`));
   if (result.truncated) out.push(paint('33', `recording was cut short by the ${result.truncated} limit; the trace keeps what came before`));
   if (result.deadlock) {
     out.push('', paint('31;1', result.deadlock.explanation));
     for (const entry of result.deadlock.cycle) {
-      out.push(`  ${entry.thread.padEnd(14)} holds [${entry.holds.join(', ')}]  waits for ${entry.waitsFor}${entry.heldBy.length ? ` (held by ${entry.heldBy.join(', ')})` : ''}  at ${entry.site}`);
+      out.push(
+        `  ${entry.thread.padEnd(14)} holds [${entry.holds.join(', ')}]  waits for ${entry.waitsFor}${entry.heldBy.length ? ` (held by ${entry.heldBy.join(', ')})` : ''}  at ${entry.site}`,
+      );
     }
   }
   for (const e of header.exceptions) {
@@ -64,7 +79,9 @@ export function textReport(result: RunResult, options: { width: number; color: b
   if (locks.length) {
     out.push('', 'lock                 kind              acquired  contended   wait ms  max hold ms');
     for (const s of locks) {
-      out.push(`${s.name.slice(0, 20).padEnd(20)} ${s.kind.padEnd(16)} ${String(s.acquisitions).padStart(9)}  ${String(s.contended).padStart(9)}  ${s.waitMs.toFixed(2).padStart(8)}  ${s.maxHoldMs.toFixed(2).padStart(11)}`);
+      out.push(
+        `${s.name.slice(0, 20).padEnd(20)} ${s.kind.padEnd(16)} ${String(s.acquisitions).padStart(9)}  ${String(s.contended).padStart(9)}  ${s.waitMs.toFixed(2).padStart(8)}  ${s.maxHoldMs.toFixed(2).padStart(11)}`,
+      );
     }
   }
   const gil = gilByThread(result.trace);
@@ -99,12 +116,14 @@ function gilRow(holds: GilHold[], start: number, perColumn: number, columns: num
       time[c].set(hold.tid, (time[c].get(hold.tid) ?? 0) + share);
     }
   }
-  return time.map((byTid) => {
-    let holder = -1;
-    let best = 0;
-    for (const [tid, t] of byTid) if (t > best) [holder, best] = [tid, t];
-    return holder < 0 ? ' ' : gilGlyph(holder);
-  }).join('');
+  return time
+    .map((byTid) => {
+      let holder = -1;
+      let best = 0;
+      for (const [tid, t] of byTid) if (t > best) [holder, best] = [tid, t];
+      return holder < 0 ? ' ' : gilGlyph(holder);
+    })
+    .join('');
 }
 
 function swimlane(result: RunResult, width: number, paint: (code: string, text: string) => string): string[] {
@@ -119,7 +138,15 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
   const nameWidth = Math.min(18, Math.max(...header.threads.map((t) => t.name.length)) + 1);
   const columns = Math.max(10, width - nameWidth - 2);
   const perColumn = end / columns;
-  const colors: Record<string, string> = { running: '32', blocked: '31', waiting: '33', sleeping: '36', starting: '90', 'gil-wait': '35', failed: '31;1' };
+  const colors: Record<string, string> = {
+    running: '32',
+    blocked: '31',
+    waiting: '33',
+    sleeping: '36',
+    starting: '90',
+    'gil-wait': '35',
+    failed: '31;1',
+  };
   const rows = allLanes.map((lane) => {
     const thread = header.threads.find((t) => t.tid === lane.tid)!;
     const time = new Map<number, Map<ThreadStateName, number>>();
@@ -140,7 +167,10 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
     for (let c = 0; c < columns; c++) {
       const byState = time.get(c);
       if (!byState) {
-        row += lane.failed && lane.endNs !== undefined && Math.floor((lane.endNs - start) / perColumn) === c ? paint(colors.failed, GLYPH.failed) : GLYPH.none;
+        row +=
+          lane.failed && lane.endNs !== undefined && Math.floor((lane.endNs - start) / perColumn) === c
+            ? paint(colors.failed, GLYPH.failed)
+            : GLYPH.none;
         continue;
       }
       // A short block matters more than long running: show it if it took a fair share of the column.

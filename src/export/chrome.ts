@@ -43,11 +43,34 @@
  * Every user string (thread, lock and file names, output, exception messages) is a value in
  * the returned object; the caller serialises it with JSON.stringify, never by concatenation.
  */
-import { ThreadState, EVENT_KIND_NAMES, EventKind, GilReleaseReason, WAIT_KIND_NAMES, WAIT_TIMED, WaitKind, formatSiteShort, waitKindOf, type ObjectInfo, type Trace } from '../trace/format';
+import {
+  ThreadState,
+  EVENT_KIND_NAMES,
+  EventKind,
+  GilReleaseReason,
+  WAIT_KIND_NAMES,
+  WAIT_TIMED,
+  WaitKind,
+  formatSiteShort,
+  waitKindOf,
+  type ObjectInfo,
+  type Trace,
+} from '../trace/format';
 
 import { forEachEvent } from '../trace/events';
 
-import { HoldRule, IntervalEnd, deriveIntervals, holdRuleOf, lastEventNs, objectNamer, threadCount, type HandoffIntervals, type StateIntervals, type ThreadIntervals } from '../trace/intervals';
+import {
+  HoldRule,
+  IntervalEnd,
+  deriveIntervals,
+  holdRuleOf,
+  lastEventNs,
+  objectNamer,
+  threadCount,
+  type HandoffIntervals,
+  type StateIntervals,
+  type ThreadIntervals,
+} from '../trace/intervals';
 
 const CHROME_PID = 1;
 
@@ -150,9 +173,7 @@ class ChromeExporter {
         durationMs: this.header.durationMs,
         startedAt: this.header.startedAt,
         ...(this.header.truncated ? { truncated: this.header.truncated } : {}),
-        ...(this.warningCount > 0
-          ? { warnings: this.warnings, warningCount: this.warningCount }
-          : {}),
+        ...(this.warningCount > 0 ? { warnings: this.warnings, warningCount: this.warningCount } : {}),
       },
     };
   }
@@ -202,9 +223,8 @@ class ChromeExporter {
       } else if (state === ThreadState.Blocked || state === ThreadState.Waiting) {
         const waitKind = waitKindOf(states.arg[i]);
         const objectName = this.objectName(states.objectId[i]);
-        name = waitKind === WaitKind.Lock
-          ? `blocked on ${objectName}`
-          : `waiting on ${WAIT_KIND_NAMES[waitKind] ?? 'something'} ${objectName}`;
+        name =
+          waitKind === WaitKind.Lock ? `blocked on ${objectName}` : `waiting on ${WAIT_KIND_NAMES[waitKind] ?? 'something'} ${objectName}`;
         args = {
           object: objectName,
           objectId: states.objectId[i],
@@ -258,7 +278,13 @@ class ChromeExporter {
       const holdEndNs = Math.max(startNs, Math.min(hold.endNs, endNs));
       previousEndNs = holdEndNs;
       this.timed.push({
-        ph: 'X', cat: 'gil', name: this.names[hold.tid], pid: CHROME_PID, tid, ts: startNs / 1000, dur: safeDurationUs(startNs, holdEndNs),
+        ph: 'X',
+        cat: 'gil',
+        name: this.names[hold.tid],
+        pid: CHROME_PID,
+        tid,
+        ts: startNs / 1000,
+        dur: safeDurationUs(startNs, holdEndNs),
         args: { holder: this.names[hold.tid], released: hold.released },
       });
     }
@@ -294,7 +320,13 @@ class ChromeExporter {
         this.timed.push(
           { ph: 'b', cat: 'lock', name, id, pid: CHROME_PID, tid, ts: holds.startNs[i] / 1000, args: beginArgs },
           {
-            ph: 'e', cat: 'lock', name, id, pid: CHROME_PID, tid, ts: holds.endNs[i] / 1000,
+            ph: 'e',
+            cat: 'lock',
+            name,
+            id,
+            pid: CHROME_PID,
+            tid,
+            ts: holds.endNs[i] / 1000,
             ...(Object.keys(endArgs).length > 0 ? { args: endArgs } : {}),
           },
         );
@@ -310,7 +342,13 @@ class ChromeExporter {
       this.timed.push(
         { ph: 's', cat: 'handoff', name, id, pid: CHROME_PID, tid: chromeTid(handoffs.fromTid[i]), ts: releaseNs / 1000 },
         {
-          ph: 'f', bp: 'e', cat: 'handoff', name, id, pid: CHROME_PID, tid: chromeTid(handoffs.toTid[i]),
+          ph: 'f',
+          bp: 'e',
+          cat: 'handoff',
+          name,
+          id,
+          pid: CHROME_PID,
+          tid: chromeTid(handoffs.toTid[i]),
           ts: Math.max(handoffs.acquireNs[i], releaseNs) / 1000,
         },
       );
@@ -415,7 +453,13 @@ class ChromeExporter {
   }
 
   private objectInstant(
-    tid: number, timeNs: number, verb: string, objectId: number, siteId: number, category: string, args: Record<string, unknown>,
+    tid: number,
+    timeNs: number,
+    verb: string,
+    objectId: number,
+    siteId: number,
+    category: string,
+    args: Record<string, unknown>,
   ): void {
     const objectName = this.objectName(objectId);
     this.instant(tid, timeNs, `${verb} ${objectName}`, siteId, category, { object: objectName, ...args });

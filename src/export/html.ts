@@ -43,7 +43,8 @@ function findAssets(explicit?: string): { script: string; style: string } {
   for (const dir of candidates) {
     const script = path.join(dir, 'webview.js');
     const style = path.join(dir, 'webview.css');
-    if (fs.existsSync(script) && fs.existsSync(style)) return { script: fs.readFileSync(script, 'utf8'), style: fs.readFileSync(style, 'utf8') };
+    if (fs.existsSync(script) && fs.existsSync(style))
+      return { script: fs.readFileSync(script, 'utf8'), style: fs.readFileSync(style, 'utf8') };
   }
   throw new Error(`the panel app is not built (no webview.js in ${candidates.join(' or ')}): run npm run build`);
 }
@@ -59,7 +60,10 @@ function forRawTextElement(text: string, tag: 'script' | 'style'): string {
 
 /** JSON that can sit inside <script type="application/json">: no "<" at all. */
 function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function readSnippetSource(file: string, displayName = file): SourceText[] {
@@ -122,7 +126,9 @@ export function writeHtmlReport(outputPath: string, runTrace: Trace, options: Ht
     write(head);
     for (let offset = 0; offset < compressed.byteLength; offset += PART_BYTES) {
       const part = compressed.subarray(offset, Math.min(offset + PART_BYTES, compressed.byteLength));
-      write(`<script type="application/x-threadlanes-trace" class="${TRACE_PART_CLASS}">${Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64')}</script>\n`);
+      write(
+        `<script type="application/x-threadlanes-trace" class="${TRACE_PART_CLASS}">${Buffer.from(part.buffer, part.byteOffset, part.byteLength).toString('base64')}</script>\n`,
+      );
     }
     write(`<script nonce="${nonce}">${forRawTextElement(script, 'script')}</script>\n</body>\n</html>\n`);
   } finally {

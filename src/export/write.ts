@@ -29,7 +29,10 @@ export function exportFileName(snippet: string, format: ExportFormat): string {
 export function exportRun(format: ExportFormat, traceBytes: Uint8Array, outputPath: string, options: ExportOptions = {}): number {
   const trace = decodeTraceBinary(traceBytes);
   if (format === 'html') {
-    return writeHtmlReport(outputPath, trace, { ...(options.sources ? { sources: options.sources } : {}), ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}) }).bytes;
+    return writeHtmlReport(outputPath, trace, {
+      ...(options.sources ? { sources: options.sources } : {}),
+      ...(options.assetsDir ? { assetsDir: options.assetsDir } : {}),
+    }).bytes;
   }
   return writeChromeTrace(outputPath, trace);
 }

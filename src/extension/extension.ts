@@ -63,7 +63,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('threadlanes.visualise', (uri?: vscode.Uri) => runs.visualise(uri)),
     // From the panel's title bar (no argument) or its button (the panel's snippet).
     vscode.commands.registerCommand('threadlanes.rerun', (file?: unknown) => runs.rerun(typeof file === 'string' ? file : undefined)),
-    vscode.commands.registerCommand('threadlanes.findDeadlock', (target?: unknown) => runs.findDeadlock(target instanceof vscode.Uri || typeof target === 'string' ? target : undefined)),
+    vscode.commands.registerCommand('threadlanes.findDeadlock', (target?: unknown) =>
+      runs.findDeadlock(target instanceof vscode.Uri || typeof target === 'string' ? target : undefined),
+    ),
     vscode.commands.registerCommand('threadlanes.compareGil', (uri?: vscode.Uri) => compareGil(session, uri)),
     vscode.commands.registerCommand('threadlanes.newSnippet', () => newSnippet(session)),
     vscode.commands.registerCommand('threadlanes.stop', () => session.cancelAll()),
@@ -80,7 +82,12 @@ export function activate(context: vscode.ExtensionContext): void {
       runs: [...session.lastRuns.values()].map((s) => ({ file: s.file, outcome: s.outcome, durationMs: s.durationMs })),
       activeRunPids: [...session.activeRuns.values()].map((r) => r.pid ?? -1),
       panels: ThreadlanesPanel.all().map((p) => p.file),
-      panelRuns: ThreadlanesPanel.all().map((p) => ({ file: p.file, about: p.about, loaded: p.loaded, ...(p.compared ? { compared: p.compared } : {}) })),
+      panelRuns: ThreadlanesPanel.all().map((p) => ({
+        file: p.file,
+        about: p.about,
+        loaded: p.loaded,
+        ...(p.compared ? { compared: p.compared } : {}),
+      })),
       replays: [...session.replays].map(([file, replay]) => ({ file, replay })),
       trusted: vscode.workspace.isTrusted,
       refusals: [...session.refusals],
@@ -96,7 +103,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeTextDocument((event) => {
       if (event.document === vscode.window.activeTextEditor?.document) updateContext(vscode.window.activeTextEditor);
     }),
-    problems, session,
+    problems,
+    session,
   );
   updateContext(vscode.window.activeTextEditor);
 }

@@ -13,12 +13,20 @@ import { arrayElementColumns, describeAtEnd, primitivesDeclaredAt, primitivesUse
 const MOST_IN_HOVER = 8;
 
 export function registerHoverProvider(session: Session, languages: string[]): vscode.Disposable {
-  return vscode.languages.registerHoverProvider(languages.map((language) => ({ language })), {
-    provideHover: (document, position, token) => hover(session, document, position, token),
-  });
+  return vscode.languages.registerHoverProvider(
+    languages.map((language) => ({ language })),
+    {
+      provideHover: (document, position, token) => hover(session, document, position, token),
+    },
+  );
 }
 
-async function hover(session: Session, document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+async function hover(
+  session: Session,
+  document: vscode.TextDocument,
+  position: vscode.Position,
+  token: vscode.CancellationToken,
+): Promise<vscode.Hover | undefined> {
   const summary = session.summaryFor(document);
   const wordRange = document.getWordRangeAtPosition(position, /[A-Za-z_$][\w$]*/);
   if (!summary || !wordRange) return undefined;
@@ -36,7 +44,8 @@ async function hover(session: Session, document: vscode.TextDocument, position: 
   if (found.size === 0) {
     for (const d of declarations) {
       for (const col of arrayElementColumns(document.lineAt(d.line).text, d.character)) {
-        for (const e of await definitionsAt(document, new vscode.Position(d.line, col))) add(primitivesDeclaredAt(summary, file, { line: e.line + 1, col: e.character + 1 }));
+        for (const e of await definitionsAt(document, new vscode.Position(d.line, col)))
+          add(primitivesDeclaredAt(summary, file, { line: e.line + 1, col: e.character + 1 }));
       }
     }
     if (found.size) how = 'the primitives the array holds';
@@ -73,7 +82,11 @@ async function hover(session: Session, document: vscode.TextDocument, position: 
 async function definitionsAt(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Position[]> {
   const declarations: vscode.Position[] = [];
   try {
-    const found = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[] | undefined>('vscode.executeDefinitionProvider', document.uri, position);
+    const found = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[] | undefined>(
+      'vscode.executeDefinitionProvider',
+      document.uri,
+      position,
+    );
     for (const location of found ?? []) {
       const uri = 'targetUri' in location ? location.targetUri : location.uri;
       if (uri.toString() !== document.uri.toString()) continue;
@@ -88,7 +101,9 @@ async function definitionsAt(document: vscode.TextDocument, position: vscode.Pos
 /** Every reference to the symbol at `position` (the language server's answer). */
 async function referencesAt(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Location[]> {
   try {
-    return await vscode.commands.executeCommand<vscode.Location[] | undefined>('vscode.executeReferenceProvider', document.uri, position) ?? [];
+    return (
+      (await vscode.commands.executeCommand<vscode.Location[] | undefined>('vscode.executeReferenceProvider', document.uri, position)) ?? []
+    );
   } catch {
     return []; // no reference provider
   }

@@ -33,7 +33,8 @@ export function replayOf(hunt: HuntResult | undefined): Replay | undefined {
   const found = hunt?.found;
   if (!found) return undefined;
   return {
-    strategy: found.strategy, seed: found.seed,
+    strategy: found.strategy,
+    seed: found.seed,
     ...(found.depth !== undefined ? { depth: found.depth } : {}),
     ...(found.bound !== undefined ? { bound: found.bound } : {}),
   };
@@ -57,7 +58,16 @@ export function huntWords(hunt: HuntResult, firstSeed: number, strategy: Strateg
 /** What the panel is told beside the trace: the schedule, and the hunt's sentence. */
 export function aboutRun(schedule: ScheduleInfo | undefined, huntSentence?: string): RunAbout {
   return {
-    ...(schedule ? { schedule: { strategy: schedule.strategy, seed: schedule.seed, steps: schedule.steps, ...(schedule.strategy === 'pct' && schedule.depth !== undefined ? { depth: schedule.depth } : {}) } } : {}),
+    ...(schedule
+      ? {
+          schedule: {
+            strategy: schedule.strategy,
+            seed: schedule.seed,
+            steps: schedule.steps,
+            ...(schedule.strategy === 'pct' && schedule.depth !== undefined ? { depth: schedule.depth } : {}),
+          },
+        }
+      : {}),
     ...(huntSentence ? { note: huntSentence } : {}),
   };
 }

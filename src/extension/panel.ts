@@ -6,7 +6,17 @@
  */
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { MessageHandler, parseFromPanel, type CompareRun, type ExportFormat, type FromPanel, type MessageOf, type RunAbout, type SourceText, type ToPanel } from '../shared/protocol';
+import {
+  MessageHandler,
+  parseFromPanel,
+  type CompareRun,
+  type ExportFormat,
+  type FromPanel,
+  type MessageOf,
+  type RunAbout,
+  type SourceText,
+  type ToPanel,
+} from '../shared/protocol';
 
 export interface PanelCallbacks {
   /** The panel asked to show a site in the editor. */
@@ -53,10 +63,15 @@ export class ThreadlanesPanel {
       existing.panel.reveal(vscode.ViewColumn.Beside, true);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(ThreadlanesPanel.viewType, ThreadlanesPanel.title(file), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      ...ThreadlanesPanel.webviewOptions(extensionUri),
-      retainContextWhenHidden: true,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      ThreadlanesPanel.viewType,
+      ThreadlanesPanel.title(file),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        ...ThreadlanesPanel.webviewOptions(extensionUri),
+        retainContextWhenHidden: true,
+      },
+    );
     return new ThreadlanesPanel(panel, extensionUri, file, callbacks);
   }
 
@@ -90,7 +105,12 @@ export class ThreadlanesPanel {
     return `Threads: ${file.split(/[\\/]/).pop() || 'snippet'}`;
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, readonly file: string, private readonly callbacks: PanelCallbacks) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    readonly file: string,
+    private readonly callbacks: PanelCallbacks,
+  ) {
     ThreadlanesPanel.panels.set(file, this);
     this.handler = new MessageHandler<FromPanel, ToPanel>(
       parseFromPanel,
@@ -169,13 +189,21 @@ export class ThreadlanesPanel {
     if (!this.ready || !this.pendingLoad) return;
     const { trace, sources, about, compare } = this.pendingLoad;
     this.pendingLoad = undefined;
-    void this.handler.request<MessageOf<FromPanel, 'loaded'>>((requestId) => compare
-      ? { type: 'compare', requestId, runs: compare, sources }
-      : { type: 'load', requestId, trace, sources, ...(about ? { about } : {}) }).then((answer) => {
-      if (this.shown?.trace !== trace) return; // a newer run was sent meanwhile
-      this.lastLoaded = { ok: answer.ok, ...(answer.threads !== undefined ? { threads: answer.threads } : {}), ...(answer.events !== undefined ? { events: answer.events } : {}) };
-      if (!answer.ok) this.callbacks.log(`the panel could not show the run: ${answer.message ?? ''}`);
-    });
+    void this.handler
+      .request<MessageOf<FromPanel, 'loaded'>>((requestId) =>
+        compare
+          ? { type: 'compare', requestId, runs: compare, sources }
+          : { type: 'load', requestId, trace, sources, ...(about ? { about } : {}) },
+      )
+      .then((answer) => {
+        if (this.shown?.trace !== trace) return; // a newer run was sent meanwhile
+        this.lastLoaded = {
+          ok: answer.ok,
+          ...(answer.threads !== undefined ? { threads: answer.threads } : {}),
+          ...(answer.events !== undefined ? { events: answer.events } : {}),
+        };
+        if (!answer.ok) this.callbacks.log(`the panel could not show the run: ${answer.message ?? ''}`);
+      });
   }
 
   private html(): string {

@@ -20,7 +20,8 @@ export class Problems implements vscode.Disposable {
 
   constructor(private readonly session: Session) {
     this.disposables = [
-      this.diagnostics, this.blockingDecoration,
+      this.diagnostics,
+      this.blockingDecoration,
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((editor) => this.decorate(editor))),
     ];
   }
@@ -35,12 +36,21 @@ export class Problems implements vscode.Disposable {
       const line = Math.max(0, problem.line - 1);
       const col = Math.max(0, problem.col - 1);
       const range = new vscode.Range(line, col, line, Number.MAX_SAFE_INTEGER);
-      const diagnostic = new vscode.Diagnostic(range, problem.message, problem.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+      const diagnostic = new vscode.Diagnostic(
+        range,
+        problem.message,
+        problem.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+      );
       diagnostic.source = 'threadlanes';
       diagnostic.code = problem.code;
       if (problem.related?.length) {
-        diagnostic.relatedInformation = problem.related.map((place) => new vscode.DiagnosticRelatedInformation(
-          new vscode.Location(uriOf(place.file), new vscode.Position(Math.max(0, place.line - 1), Math.max(0, place.col - 1))), place.message));
+        diagnostic.relatedInformation = problem.related.map(
+          (place) =>
+            new vscode.DiagnosticRelatedInformation(
+              new vscode.Location(uriOf(place.file), new vscode.Position(Math.max(0, place.line - 1), Math.max(0, place.col - 1))),
+              place.message,
+            ),
+        );
       }
       const list = byUri.get(uri.toString()) ?? [];
       list.push(diagnostic);
@@ -54,13 +64,16 @@ export class Problems implements vscode.Disposable {
     const summary = this.session.summaryFor(editor.document);
     const file = snippetPath(editor.document);
     const notes = summary ? blockingLineNotes(summary).filter((note) => samePath(note.file, file)) : [];
-    editor.setDecorations(this.blockingDecoration, notes
-      .filter((note) => note.line <= editor.document.lineCount)
-      .map((note) => ({
-        range: editor.document.lineAt(note.line - 1).range,
-        renderOptions: { after: { contentText: `⟵ ${note.text}` } },
-        hoverMessage: note.text,
-      })));
+    editor.setDecorations(
+      this.blockingDecoration,
+      notes
+        .filter((note) => note.line <= editor.document.lineCount)
+        .map((note) => ({
+          range: editor.document.lineAt(note.line - 1).range,
+          renderOptions: { after: { contentText: `⟵ ${note.text}` } },
+          hoverMessage: note.text,
+        })),
+    );
   }
 
   dispose(): void {

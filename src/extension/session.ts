@@ -11,7 +11,8 @@ import { snippetPath } from './snippetDocuments';
 import { samePath, type RunSummary } from './summary';
 import { TraceStore } from './traceStore';
 
-const UNTRUSTED_MESSAGE = 'Threadlanes runs the snippet as a program on this machine, so it does not run code in an untrusted workspace. Trust this workspace (Manage Workspace Trust) to visualise its snippets.';
+const UNTRUSTED_MESSAGE =
+  'Threadlanes runs the snippet as a program on this machine, so it does not run code in an untrusted workspace. Trust this workspace (Manage Workspace Trust) to visualise its snippets.';
 
 export class Session implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('Threadlanes');
@@ -25,7 +26,10 @@ export class Session implements vscode.Disposable {
   readonly refusals: string[] = [];
   readonly panelCallbacks: PanelCallbacks;
 
-  constructor(readonly context: vscode.ExtensionContext, callbacks: (session: Session) => PanelCallbacks) {
+  constructor(
+    readonly context: vscode.ExtensionContext,
+    callbacks: (session: Session) => PanelCallbacks,
+  ) {
     this.traces = new TraceStore(context, (line) => this.log(line));
     this.panelCallbacks = callbacks(this);
   }
@@ -46,7 +50,9 @@ export class Session implements vscode.Disposable {
 
   /** The panel of `file` if given and open, else the active panel, else any. */
   panelFor(file?: string): ThreadlanesPanel | undefined {
-    return (file ? ThreadlanesPanel.get(file) : undefined) ?? ThreadlanesPanel.all().find((p) => p.panel.active) ?? ThreadlanesPanel.all()[0];
+    return (
+      (file ? ThreadlanesPanel.get(file) : undefined) ?? ThreadlanesPanel.all().find((p) => p.panel.active) ?? ThreadlanesPanel.all()[0]
+    );
   }
 
   /** The last run of the document's snippet. */

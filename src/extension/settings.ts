@@ -26,16 +26,26 @@ export function runLimits(): { timeoutSeconds: number; maxEvents: number; record
 /** What to ask the runner for: the settings, and for a hunt or a replay, controlled mode. */
 export function requestFor(file: string, source: string, how: RunKind): RunRequest | ExploreRequest {
   const configured = setting<Mode>('mode', 'free');
-  const mode: Mode = how.kind === 'hunt' || (how.kind === 'run' && how.replay) || configured === 'controlled' ? 'controlled' : configured === 'gil' ? 'gil' : 'free';
+  const mode: Mode =
+    how.kind === 'hunt' || (how.kind === 'run' && how.replay) || configured === 'controlled'
+      ? 'controlled'
+      : configured === 'gil'
+        ? 'gil'
+        : 'free';
   const strategy = setting<Strategy>('strategy', 'random');
   const seed = setting<number | null>('seed', null);
-  const schedule: Partial<Replay> = how.kind === 'run' && how.replay ? how.replay : {
-    strategy: STRATEGIES.includes(strategy) ? strategy : 'random',
-    depth: setting('depth', 2),
-    ...(seed !== null ? { seed } : {}),
-  };
+  const schedule: Partial<Replay> =
+    how.kind === 'run' && how.replay
+      ? how.replay
+      : {
+          strategy: STRATEGIES.includes(strategy) ? strategy : 'random',
+          depth: setting('depth', 2),
+          ...(seed !== null ? { seed } : {}),
+        };
   const settings = {
-    file, source, mode,
+    file,
+    source,
+    mode,
     ...runLimits(),
     ...(mode === 'controlled' ? schedule : {}),
   };

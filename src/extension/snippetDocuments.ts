@@ -23,7 +23,7 @@ export function snippetPath(document: vscode.TextDocument): string {
 /** The document at `uri`, or the active editor's; tells the user when there is none. */
 export async function documentAt(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
   const document = uri
-    ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? await vscode.workspace.openTextDocument(uri)
+    ? (vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri)))
     : vscode.window.activeTextEditor?.document;
   if (!document) void vscode.window.showInformationMessage('Threadlanes: open a TypeScript or JavaScript snippet first.');
   return document;
@@ -31,12 +31,18 @@ export async function documentAt(uri?: vscode.Uri): Promise<vscode.TextDocument 
 
 /** The document a panel shows the runs of (an untitled buffer's is found through its temporary copy). */
 export async function documentOfPanel(file: string): Promise<vscode.TextDocument> {
-  return vscode.workspace.textDocuments.find((d) => samePath(snippetPath(d), file))
-    ?? await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  return (
+    vscode.workspace.textDocuments.find((d) => samePath(snippetPath(d), file)) ??
+    (await vscode.workspace.openTextDocument(vscode.Uri.file(file)))
+  );
 }
 
 /** The snippet's path and text, with its types in the workspace and a file for an untitled buffer. */
-export function prepareSnippet(context: vscode.ExtensionContext, log: (line: string) => void, document: vscode.TextDocument): { file: string; source: string } {
+export function prepareSnippet(
+  context: vscode.ExtensionContext,
+  log: (line: string) => void,
+  document: vscode.TextDocument,
+): { file: string; source: string } {
   const file = snippetPath(document);
   const source = document.getText();
   const folder = vscode.workspace.getWorkspaceFolder(document.uri);
@@ -64,7 +70,7 @@ export function addWorkspaceTypes(context: vscode.ExtensionContext, log: (line: 
 /** Shows a site of the snippet in an editor (the panel asked to). */
 export async function revealSite(file: string, line: number, col: number): Promise<void> {
   const open = vscode.window.visibleTextEditors.find((editor) => samePath(snippetPath(editor.document), file));
-  const document = open?.document ?? await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  const document = open?.document ?? (await vscode.workspace.openTextDocument(vscode.Uri.file(file)));
   const position = new vscode.Position(Math.max(0, line - 1), Math.max(0, col - 1));
   await vscode.window.showTextDocument(document, {
     viewColumn: open?.viewColumn ?? vscode.ViewColumn.One,

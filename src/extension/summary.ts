@@ -135,7 +135,19 @@ export function parseSite(site: string): SourcePlace | undefined {
 const MOST_FINDINGS = 50;
 
 /** The kinds the hover explains (threads and plain values have no owner). */
-const OWNABLE = new Set(['Lock', 'RLock', 'Condition', 'Semaphore', 'BoundedSemaphore', 'Event', 'Barrier', 'Queue', 'LifoQueue', 'PriorityQueue', 'Future']);
+const OWNABLE = new Set([
+  'Lock',
+  'RLock',
+  'Condition',
+  'Semaphore',
+  'BoundedSemaphore',
+  'Event',
+  'Barrier',
+  'Queue',
+  'LifoQueue',
+  'PriorityQueue',
+  'Future',
+]);
 
 export interface SummaryInput {
   trace: Trace;
@@ -158,10 +170,13 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
     if (!OWNABLE.has(object.kind) || object.internal) continue;
     const site = header.sites[object.siteId];
     primitives.set(object.id, {
-      id: object.id, name: object.name, kind: object.kind,
+      id: object.id,
+      name: object.name,
+      kind: object.kind,
       constructedAt: placeOf(object.siteId),
       ...(site?.declaredAs ? { declaredAs: site.declaredAs } : {}),
-      holders: [], waiters: [],
+      holders: [],
+      waiters: [],
     });
   }
 
@@ -176,15 +191,25 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
       for (let i = 0; i < holds.count; i++) {
         if (!holds.heldAtEnd[i]) continue;
         const primitive = primitives.get(holds.objectId[i]);
-        primitive?.holders.push({ thread: name, count: Math.max(1, holds.depth[i]), site: placeOf(holds.siteId[i]), sinceNs: holds.startNs[i] });
+        primitive?.holders.push({
+          thread: name,
+          count: Math.max(1, holds.depth[i]),
+          site: placeOf(holds.siteId[i]),
+          sinceNs: holds.startNs[i],
+        });
       }
       const last = states.count - 1;
-      if (last >= 0 && states.ending[last] === IntervalEnd.OpenAtEnd &&
-          (states.state[last] === ThreadState.Blocked || states.state[last] === ThreadState.Waiting)) {
+      if (
+        last >= 0 &&
+        states.ending[last] === IntervalEnd.OpenAtEnd &&
+        (states.state[last] === ThreadState.Blocked || states.state[last] === ThreadState.Waiting)
+      ) {
         const primitive = primitives.get(states.objectId[last]);
         primitive?.waiters.push({
-          thread: name, waitKind: WAIT_KIND_NAMES[states.arg[last] & 0xff] ?? 'wait',
-          site: placeOf(states.siteId[last]), sinceNs: states.startNs[last],
+          thread: name,
+          waitKind: WAIT_KIND_NAMES[states.arg[last] & 0xff] ?? 'wait',
+          site: placeOf(states.siteId[last]),
+          sinceNs: states.startNs[last],
         });
       }
     }
@@ -202,7 +227,7 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
       if (kind === EventKind.SharedRead || kind === EventKind.SharedWrite) sharedAccesses++;
       if (siteId <= 0 || constructionSites.has(siteId) || !primitives.has(objectId)) return;
       let ids = usedAt.get(siteId);
-      if (!ids) usedAt.set(siteId, ids = new Set());
+      if (!ids) usedAt.set(siteId, (ids = new Set()));
       ids.add(objectId);
     });
   }
@@ -213,14 +238,20 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
   }
 
   const summary: RunSummary = {
-    file: header.file, outcome: header.outcome, durationMs, events, endNs,
+    file: header.file,
+    outcome: header.outcome,
+    durationMs,
+    events,
+    endNs,
     primitives: [...primitives.values()],
     callSites,
     threadExceptions: header.exceptions
       .filter((exception) => exception.tid !== 0)
       .map((exception) => ({
-        thread: threadName(exception.tid), kind: 'exception',
-        message: `${exception.name}: ${exception.message}`, place: placeOf(exception.siteId),
+        thread: threadName(exception.tid),
+        kind: 'exception',
+        message: `${exception.name}: ${exception.message}`,
+        place: placeOf(exception.siteId),
       })),
     ...(header.truncated ? { truncated: header.truncated } : {}),
   };
@@ -244,8 +275,11 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
       summary.potentialDeadlocks = inversions.slice(0, MOST_FINDINGS).map((inversion) => ({
         locks: inversion.locks,
         steps: inversion.edges.map((edge) => ({
-          from: edge.from, to: edge.to, thread: edge.thread,
-          holdSite: placeOf(edge.holdSiteId), acquireSite: placeOf(edge.acquireSiteId),
+          from: edge.from,
+          to: edge.to,
+          thread: edge.thread,
+          holdSite: placeOf(edge.holdSiteId),
+          acquireSite: placeOf(edge.acquireSiteId),
         })),
         explanation: inversion.explanation,
       }));
@@ -253,12 +287,14 @@ export function summarize({ trace, durationMs, events, error }: SummaryInput): R
     // Without recorded accesses there is nothing to check (and the check would still read every event).
     if (sharedAccesses > 0) {
       const arrays = new Set(header.objects.filter((o) => o.kind === 'SharedArray').map((o) => o.id));
-      summary.races = findRaces(trace).races.slice(0, MOST_FINDINGS).map((race) => ({
-        location: arrays.has(race.objectId) ? `${race.object}[${race.index}]` : race.object,
-        accesses: race.accesses.map((a) => ({ thread: a.thread, access: a.access, site: placeOf(a.siteId) })),
-        count: race.count,
-        explanation: race.explanation,
-      }));
+      summary.races = findRaces(trace)
+        .races.slice(0, MOST_FINDINGS)
+        .map((race) => ({
+          location: arrays.has(race.objectId) ? `${race.object}[${race.index}]` : race.object,
+          accesses: race.accesses.map((a) => ({ thread: a.thread, access: a.access, site: placeOf(a.siteId) })),
+          count: race.count,
+          explanation: race.explanation,
+        }));
     }
   } catch {
     // A trace that breaks its invariants still gets its Problems; only the findings are lost.
@@ -309,7 +345,12 @@ export function problemsOf(summary: RunSummary): ProblemEntry[] {
   }
   for (const exception of summary.threadExceptions) {
     if (!exception.place) continue;
-    problems.push({ ...exception.place, severity: 'warning', code: 'thread-exception', message: `${exception.thread} ended with ${exception.message}` });
+    problems.push({
+      ...exception.place,
+      severity: 'warning',
+      code: 'thread-exception',
+      message: `${exception.thread} ended with ${exception.message}`,
+    });
   }
   for (const inversion of summary.potentialDeadlocks ?? []) problems.push(...potentialDeadlockProblems(inversion));
   for (const race of summary.races ?? []) problems.push(...raceProblems(race));
@@ -333,12 +374,17 @@ function potentialDeadlockProblems(inversion: PotentialDeadlock): ProblemEntry[]
     const rest = others.map((other) => `${other.to} while holding ${other.from} at ${placeWords(other.acquireSite)} (${other.thread})`);
     const held = step.holdSite ? `, taken at ${placeWords(step.holdSite)}` : '';
     problems.push({
-      ...step.acquireSite, severity: 'warning', code: 'potential-deadlock',
-      message: `Potential deadlock: ${step.to} is taken here while holding ${step.from}${held} (${step.thread}), and ${rest.join(', and ')}. ` +
+      ...step.acquireSite,
+      severity: 'warning',
+      code: 'potential-deadlock',
+      message:
+        `Potential deadlock: ${step.to} is taken here while holding ${step.from}${held} (${step.thread}), and ${rest.join(', and ')}. ` +
         'This run did not deadlock, another may: take the locks in one order everywhere.',
       related: [
         ...(step.holdSite ? [{ ...step.holdSite, message: `${step.thread} takes ${step.from} here` }] : []),
-        ...others.filter((other) => other.acquireSite).map((other) => ({ ...other.acquireSite!, message: `${other.thread} takes ${other.to} here while holding ${other.from}` })),
+        ...others
+          .filter((other) => other.acquireSite)
+          .map((other) => ({ ...other.acquireSite!, message: `${other.thread} takes ${other.to} here while holding ${other.from}` })),
       ],
     });
   });
@@ -355,16 +401,25 @@ function raceProblems(race: SharedRace): ProblemEntry[] {
   const times = race.count > 1 ? ` (${plural(race.count, 'time')})` : '';
   const advice = 'Guard both with the same Lock.';
   if (first.site && second.site && samePlace(first.site, second.site)) {
-    return [{
-      ...first.site, severity: 'warning', code: 'data-race',
-      message: `Data race on ${race.location}: ${first.thread} ${verb(first.access)} and ${second.thread} ${verb(second.access)} it here with nothing ordering them${times}. ${advice}`,
-    }];
+    return [
+      {
+        ...first.site,
+        severity: 'warning',
+        code: 'data-race',
+        message: `Data race on ${race.location}: ${first.thread} ${verb(first.access)} and ${second.thread} ${verb(second.access)} it here with nothing ordering them${times}. ${advice}`,
+      },
+    ];
   }
   const problems: ProblemEntry[] = [];
-  for (const [access, other] of [[first, second], [second, first]] as const) {
+  for (const [access, other] of [
+    [first, second],
+    [second, first],
+  ] as const) {
     if (!access.site) continue;
     problems.push({
-      ...access.site, severity: 'warning', code: 'data-race',
+      ...access.site,
+      severity: 'warning',
+      code: 'data-race',
       message: `Data race on ${race.location}: ${access.thread} ${verb(access.access)} it here, and ${other.thread} ${verb(other.access)} it at ${placeWords(other.site)} with nothing ordering them${times}. ${advice}`,
       ...(other.site ? { related: [{ ...other.site, message: `${other.thread} ${verb(other.access)} ${race.location} here` }] } : {}),
     });
@@ -402,8 +457,13 @@ export function blockingLineNotes(summary: RunSummary): { file: string; line: nu
  * that merely reads the same elsewhere is never matched: only the position counts.
  */
 export function primitivesDeclaredAt(summary: RunSummary, file: string, declaration: { line: number; col: number }): PrimitiveAtEnd[] {
-  const onLine = summary.primitives.filter((p) =>
-    p.constructedAt && samePath(p.constructedAt.file, file) && p.constructedAt.line === declaration.line && p.constructedAt.col > declaration.col);
+  const onLine = summary.primitives.filter(
+    (p) =>
+      p.constructedAt &&
+      samePath(p.constructedAt.file, file) &&
+      p.constructedAt.line === declaration.line &&
+      p.constructedAt.col > declaration.col,
+  );
   if (onLine.length === 0) return [];
   // Several constructions on one line (`const a = new Lock(), b = new Lock()`): the nearest after the name.
   const nearestCol = Math.min(...onLine.map((p) => p.constructedAt!.col));
@@ -457,15 +517,22 @@ const elapsedSince = (summary: RunSummary, sinceNs: number) => formatDurationNs(
 /** Markdown lines for one primitive at the end of the run (the hover's body). */
 export function describeAtEnd(summary: RunSummary, primitive: PrimitiveAtEnd): string[] {
   const when = summary.outcome === 'deadlock' ? 'at the deadlock' : 'when the run ended';
-  const lines = [`**${primitive.kind} "${primitive.name}"** ${when} (${summary.outcome}, ${formatDurationNs(summary.durationMs * 1e6)}):`, ''];
+  const lines = [
+    `**${primitive.kind} "${primitive.name}"** ${when} (${summary.outcome}, ${formatDurationNs(summary.durationMs * 1e6)}):`,
+    '',
+  ];
   if (primitive.holders.length === 0) lines.push('- owner: nobody');
   for (const holder of primitive.holders) {
     const count = holder.count > 1 ? ` (${primitive.kind === 'RLock' ? 'depth' : 'permits'} ${holder.count})` : '';
-    lines.push(`- owner: **${holder.thread}**${count}, acquired at ${place(holder.site)}, held for ${elapsedSince(summary, holder.sinceNs)}`);
+    lines.push(
+      `- owner: **${holder.thread}**${count}, acquired at ${place(holder.site)}, held for ${elapsedSince(summary, holder.sinceNs)}`,
+    );
   }
   if (primitive.waiters.length === 0) lines.push('- waiting: nobody');
   for (const waiter of primitive.waiters) {
-    lines.push(`- waiting: **${waiter.thread}** (${waiter.waitKind}) at ${place(waiter.site)}, for ${elapsedSince(summary, waiter.sinceNs)}`);
+    lines.push(
+      `- waiting: **${waiter.thread}** (${waiter.waitKind}) at ${place(waiter.site)}, for ${elapsedSince(summary, waiter.sinceNs)}`,
+    );
   }
   return lines;
 }

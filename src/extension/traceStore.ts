@@ -10,7 +10,10 @@ import { ThreadlanesPanel } from './panel';
 const PANEL_FILES = 'threadlanes.panelFiles';
 
 export class TraceStore {
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: (line: string) => void,
+  ) {}
 
   private traceFile(file: string): vscode.Uri {
     const hash = crypto.createHash('sha1').update(file).digest('hex').slice(0, 16);

@@ -23,10 +23,43 @@ import type { SnippetError } from './types';
 
 /** Methods whose calls are sites (the API's operations). */
 const SITE_METHODS = new Set([
-  'acquire', 'release', 'withLock', 'hold', 'locked', 'wait', 'waitFor', 'notify', 'notifyAll',
-  'set', 'clear', 'isSet', 'put', 'get', 'putNowait', 'getNowait', 'taskDone', 'join', 'start',
-  'run', 'cancel', 'submit', 'result', 'exception', 'map', 'shutdown', 'addDoneCallback', 'reset',
-  'abort', 'sleep', 'isAlive', 'setResult', 'setException', 'getLock', 'qsize', 'empty', 'full',
+  'acquire',
+  'release',
+  'withLock',
+  'hold',
+  'locked',
+  'wait',
+  'waitFor',
+  'notify',
+  'notifyAll',
+  'set',
+  'clear',
+  'isSet',
+  'put',
+  'get',
+  'putNowait',
+  'getNowait',
+  'taskDone',
+  'join',
+  'start',
+  'run',
+  'cancel',
+  'submit',
+  'result',
+  'exception',
+  'map',
+  'shutdown',
+  'addDoneCallback',
+  'reset',
+  'abort',
+  'sleep',
+  'isAlive',
+  'setResult',
+  'setException',
+  'getLock',
+  'qsize',
+  'empty',
+  'full',
 ]);
 /** Functions whose calls are sites. */
 const SITE_FUNCTIONS = new Set(['sleep', 'wait', 'asCompleted', 'enumerate', 'activeCount', 'currentThread']);
@@ -70,29 +103,44 @@ function isNode(value: unknown): value is Node {
  */
 function sharedArrayNames(program: Node): Set<string> {
   const names = new Set<string>();
-  const isNewSharedArray = (node: unknown) => isNode(node) && node.type === 'NewExpression' &&
-    (node.callee as Node).type === 'Identifier' && (node.callee as Node).name === 'SharedArray';
+  const isNewSharedArray = (node: unknown) =>
+    isNode(node) &&
+    node.type === 'NewExpression' &&
+    (node.callee as Node).type === 'Identifier' &&
+    (node.callee as Node).name === 'SharedArray';
   const isSharedArrayType = (annotation: unknown): boolean => {
     if (!isNode(annotation)) return false;
-    const type = annotation.type === 'TSTypeAnnotation' ? annotation.typeAnnotation as Node : annotation;
-    return type.type === 'TSTypeReference' && (type.typeName as Node).type === 'Identifier' && (type.typeName as Node).name === 'SharedArray';
+    const type = annotation.type === 'TSTypeAnnotation' ? (annotation.typeAnnotation as Node) : annotation;
+    return (
+      type.type === 'TSTypeReference' && (type.typeName as Node).type === 'Identifier' && (type.typeName as Node).name === 'SharedArray'
+    );
   };
   const walk = (node: Node): void => {
-    if (node.type === 'VariableDeclarator' && (node.id as Node).type === 'Identifier' &&
-      (isNewSharedArray(node.init) || isSharedArrayType((node.id as Node).typeAnnotation))) {
+    if (
+      node.type === 'VariableDeclarator' &&
+      (node.id as Node).type === 'Identifier' &&
+      (isNewSharedArray(node.init) || isSharedArrayType((node.id as Node).typeAnnotation))
+    ) {
       names.add((node.id as Node).name as string);
     } else if (node.type === 'Identifier' && isSharedArrayType(node.typeAnnotation)) {
       names.add(node.name as string); // a parameter `arr: SharedArray`
-    } else if ((node.type === 'ClassProperty' || node.type === 'PropertyDefinition') && (node.key as Node).type === 'Identifier' &&
-      (isNewSharedArray(node.value) || isSharedArrayType(node.typeAnnotation))) {
+    } else if (
+      (node.type === 'ClassProperty' || node.type === 'PropertyDefinition') &&
+      (node.key as Node).type === 'Identifier' &&
+      (isNewSharedArray(node.value) || isSharedArrayType(node.typeAnnotation))
+    ) {
       names.add(`this.${(node.key as Node).name as string}`);
     } else if (node.type === 'AssignmentExpression' && isNewSharedArray(node.right)) {
       const left = node.left as Node;
       if (left.type === 'Identifier') names.add(left.name as string);
-      else if (left.type === 'MemberExpression' && (left.object as Node).type === 'ThisExpression' && (left.property as Node).type === 'Identifier') {
+      else if (
+        left.type === 'MemberExpression' &&
+        (left.object as Node).type === 'ThisExpression' &&
+        (left.property as Node).type === 'Identifier'
+      ) {
         names.add(`this.${(left.property as Node).name as string}`);
       }
-    } else if (node.type === 'TSParameterProperty' && isSharedArrayType(((node.parameter as Node).typeAnnotation))) {
+    } else if (node.type === 'TSParameterProperty' && isSharedArrayType((node.parameter as Node).typeAnnotation)) {
       names.add(`this.${(node.parameter as Node).name as string}`); // constructor(private slots: SharedArray)
     }
     for (const [, child] of childNodes(node)) walk(child);
@@ -103,7 +151,14 @@ function sharedArrayNames(program: Node): Set<string> {
 
 /** Keys of a Babel node that hold no code: positions, comments and TypeScript types. */
 const NOT_CODE = new Set([
-  'loc', 'leadingComments', 'trailingComments', 'innerComments', 'extra', 'typeAnnotation', 'returnType', 'typeParameters',
+  'loc',
+  'leadingComments',
+  'trailingComments',
+  'innerComments',
+  'extra',
+  'typeAnnotation',
+  'returnType',
+  'typeParameters',
   'typeArguments',
 ]);
 
@@ -140,7 +195,12 @@ interface Instrumented {
 const LOOPS = new Set(['ForStatement', 'WhileStatement', 'DoWhileStatement', 'ForInStatement', 'ForOfStatement']);
 /** Functions: in GIL mode each call starts with a preemption check. */
 const FUNCTIONS = new Set([
-  'FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod',
+  'FunctionDeclaration',
+  'FunctionExpression',
+  'ArrowFunctionExpression',
+  'ObjectMethod',
+  'ClassMethod',
+  'ClassPrivateMethod',
 ]);
 /**
  * The check: one load of the drop-request cell (`__tld`, bound on line 1), and a call of
@@ -158,14 +218,19 @@ interface InstrumentOptions {
 }
 
 export function instrument(
-  source: string, displayFile: string, loader: 'ts' | 'tsx' | 'js' | 'jsx', options: InstrumentOptions = {},
+  source: string,
+  displayFile: string,
+  loader: 'ts' | 'tsx' | 'js' | 'jsx',
+  options: InstrumentOptions = {},
 ): Instrumented {
   const plugins: ParserPlugin[] = ['explicitResourceManagement'];
   if (loader === 'ts' || loader === 'tsx') plugins.push('typescript');
   if (loader === 'tsx' || loader === 'jsx') plugins.push('jsx');
   let ast: { program: Node };
   try {
-    ast = parse(source, { sourceType: 'module', plugins, allowReturnOutsideFunction: false, errorRecovery: false }) as unknown as { program: Node };
+    ast = parse(source, { sourceType: 'module', plugins, allowReturnOutsideFunction: false, errorRecovery: false }) as unknown as {
+      program: Node;
+    };
   } catch (error) {
     const e = error as { message: string; loc?: { line: number; column: number } };
     const line = e.loc?.line;
@@ -174,7 +239,8 @@ export function instrument(
       kind: 'syntax',
       message: e.message.replace(/\s*\(\d+:\d+\)$/, ''),
       site: line ? `${displayFile}:${line}:${col}` : displayFile,
-      line, col,
+      line,
+      col,
     });
   }
   const out = new MagicString(source);
@@ -204,9 +270,14 @@ export function instrument(
     }
     if (node.type === 'CallExpression' || node.type === 'OptionalCallExpression') {
       const callee = node.callee as Node;
-      if ((callee.type === 'MemberExpression') && !callee.computed && isNode(callee.property) &&
-        callee.property.type === 'Identifier' && SITE_METHODS.has(callee.property.name as string) &&
-        (callee.object as Node).type !== 'Super') {
+      if (
+        callee.type === 'MemberExpression' &&
+        !callee.computed &&
+        isNode(callee.property) &&
+        callee.property.type === 'Identifier' &&
+        SITE_METHODS.has(callee.property.name as string) &&
+        (callee.object as Node).type !== 'Super'
+      ) {
         const object = callee.object as Node;
         const id = siteFor(callee.property);
         out.appendLeft(object.start, `(__tl.site=${id},`);
@@ -252,9 +323,14 @@ export function instrument(
   function isSharedAccess(node: Node, parent: Node | undefined, parentKey: string): boolean {
     if (node.type !== 'MemberExpression') return false;
     if (node.computed) return isSharedArray(node.object as Node);
-    return isNode(node.property) && node.property.type === 'Identifier' && SITE_PROPERTIES.has(node.property.name as string) &&
+    return (
+      isNode(node.property) &&
+      node.property.type === 'Identifier' &&
+      SITE_PROPERTIES.has(node.property.name as string) &&
       !(parent && (parent.type === 'CallExpression' || parent.type === 'OptionalCallExpression') && parentKey === 'callee') &&
-      (node.object as Node).type !== 'Super' && (node.object as Node).type !== 'ThisExpression';
+      (node.object as Node).type !== 'Super' &&
+      (node.object as Node).type !== 'ThisExpression'
+    );
   }
 
   /** `(__tl.site=ID,object).value` / `(__tl.site=ID,object)[i]`; returns ID. */
@@ -270,8 +346,13 @@ export function instrument(
   /** `slots` or `this.slots`, where that name holds a SharedArray (see sharedArrayNames). */
   function isSharedArray(object: Node): boolean {
     if (object.type === 'Identifier') return sharedArrays.has(object.name as string);
-    return object.type === 'MemberExpression' && !object.computed && (object.object as Node).type === 'ThisExpression' &&
-      (object.property as Node).type === 'Identifier' && sharedArrays.has(`this.${(object.property as Node).name as string}`);
+    return (
+      object.type === 'MemberExpression' &&
+      !object.computed &&
+      (object.object as Node).type === 'ThisExpression' &&
+      (object.property as Node).type === 'Identifier' &&
+      sharedArrays.has(`this.${(object.property as Node).name as string}`)
+    );
   }
 
   /**
@@ -311,7 +392,13 @@ export function instrument(
 
   function containsSite(node: Node): boolean {
     if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') return true;
-    if (node.type === 'MemberExpression' && !node.computed && (node.property as Node)?.type === 'Identifier' && SITE_PROPERTIES.has((node.property as Node).name as string)) return true;
+    if (
+      node.type === 'MemberExpression' &&
+      !node.computed &&
+      (node.property as Node)?.type === 'Identifier' &&
+      SITE_PROPERTIES.has((node.property as Node).name as string)
+    )
+      return true;
     if (node.type === 'MemberExpression' && node.computed && isSharedArray(node.object as Node)) return true;
     for (const [, child] of childNodes(node)) if (containsSite(child)) return true;
     return false;
@@ -330,7 +417,13 @@ export function instrument(
     let p = parent;
     let k = key;
     let child: Node = node;
-    while (p && (p.type === 'TSAsExpression' || p.type === 'TSNonNullExpression' || p.type === 'ParenthesizedExpression' || p.type === 'TSSatisfiesExpression')) {
+    while (
+      p &&
+      (p.type === 'TSAsExpression' ||
+        p.type === 'TSNonNullExpression' ||
+        p.type === 'ParenthesizedExpression' ||
+        p.type === 'TSSatisfiesExpression')
+    ) {
       child = p;
       const grand = parents.get(p);
       k = grand ? (Object.keys(grand).find((name) => grand[name] === child) ?? '') : '';
@@ -341,7 +434,8 @@ export function instrument(
     if (p.type === 'AssignmentExpression' && k === 'right') {
       const left = p.left as Node;
       if (left.type === 'Identifier') return left.name as string;
-      if (left.type === 'MemberExpression' && !left.computed && (left.property as Node).type === 'Identifier') return (left.property as Node).name as string;
+      if (left.type === 'MemberExpression' && !left.computed && (left.property as Node).type === 'Identifier')
+        return (left.property as Node).name as string;
     }
     if ((p.type === 'ObjectProperty' || p.type === 'ClassProperty' || p.type === 'PropertyDefinition') && k === 'value' && !p.computed) {
       const keyNode = p.key as Node;
@@ -359,17 +453,21 @@ export function instrument(
     if (typeof name === 'string' && !registered.includes(name)) registered.push(name);
   };
   for (const statement of ast.program.body as Node[]) {
-    const declaration = (statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration')
-      ? (statement.declaration as Node | null)
-      : statement;
+    const declaration =
+      statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration'
+        ? (statement.declaration as Node | null)
+        : statement;
     if (!declaration) continue;
     if ((declaration.type === 'FunctionDeclaration' || declaration.type === 'ClassDeclaration') && declaration.id) {
       if (!declaration.declare) add((declaration.id as Node).name);
     } else if (declaration.type === 'VariableDeclaration' && !declaration.declare) {
       for (const declarator of declaration.declarations as Node[]) {
         const init = declarator.init as Node | null;
-        if ((declarator.id as Node).type === 'Identifier' && init &&
-          ['ArrowFunctionExpression', 'FunctionExpression', 'ClassExpression'].includes(unwrap(init).type)) {
+        if (
+          (declarator.id as Node).type === 'Identifier' &&
+          init &&
+          ['ArrowFunctionExpression', 'FunctionExpression', 'ClassExpression'].includes(unwrap(init).type)
+        ) {
           add((declarator.id as Node).name);
         }
       }
@@ -385,13 +483,16 @@ export function instrument(
     if (!(statement.specifiers as Node[]).some((spec) => spec.importKind !== 'type')) continue;
     if (!namespaces.includes(from)) namespaces.push(from);
   }
-  const registrations = registered.map((name) => `__tl.register(${JSON.stringify(name)},()=>${name});`).join('') +
+  const registrations =
+    registered.map((name) => `__tl.register(${JSON.stringify(name)},()=>${name});`).join('') +
     namespaces.map((from, i) => `__tl.registerModule(${JSON.stringify(from)},()=>__tl_ns${i});`).join('');
   const insertAt = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0;
   // A local binding: through the import, every `__tl.site = N` would call the runtime's export
   // getter first (the bundle is CommonJS), on the hottest path there is.
   out.appendLeft(insertAt, `const __tl=__tlRuntime${options.preemption ? ',__tld=__tl.d' : ''};${registrations}`);
-  out.append(`\nimport { __tl as __tlRuntime } from "threadlanes";${namespaces.map((from, i) => `import * as __tl_ns${i} from ${JSON.stringify(from)};`).join('')}\n`);
+  out.append(
+    `\nimport { __tl as __tlRuntime } from "threadlanes";${namespaces.map((from, i) => `import * as __tl_ns${i} from ${JSON.stringify(from)};`).join('')}\n`,
+  );
   const map = out.generateMap({ hires: true, source: displayFile, includeContent: true });
   return { code: out.toString(), map: map.toString(), sites, registered };
 }
@@ -437,7 +538,10 @@ function firstError(errors: esbuild.Message[], displayFile: string): SnippetErro
  * errors and unresolvable imports.
  */
 export async function bundleSnippet(
-  file: string, source: string, displayFile = file, options: InstrumentOptions = {},
+  file: string,
+  source: string,
+  displayFile = file,
+  options: InstrumentOptions = {},
 ): Promise<BundleResult> {
   const absolute = path.resolve(file);
   const loader = loaderFor(file);
@@ -467,12 +571,14 @@ export async function bundleSnippet(
       write: true,
       keepNames: true,
       absWorkingDir: path.dirname(absolute),
-      plugins: [{
-        name: 'threadlanes-snippet',
-        setup(build) {
-          build.onResolve({ filter: /^threadlanes$/ }, () => ({ path: runtime, external: true }));
+      plugins: [
+        {
+          name: 'threadlanes-snippet',
+          setup(build) {
+            build.onResolve({ filter: /^threadlanes$/ }, () => ({ path: runtime, external: true }));
+          },
         },
-      }],
+      ],
     });
   } catch (error) {
     fs.rmSync(workDir, { recursive: true, force: true });

@@ -40,7 +40,12 @@ export class Coordinator {
   private readonly messages: WorkerMessages;
   private resolve!: (result: Omit<RunResult, 'bundleMs' | 'startupMs'>) => void;
 
-  constructor(options: RunOptions, bundle: BundleResult, schedule?: ScheduleInfo, private readonly pool?: WorkerPool) {
+  constructor(
+    options: RunOptions,
+    bundle: BundleResult,
+    schedule?: ScheduleInfo,
+    private readonly pool?: WorkerPool,
+  ) {
     const stop = this.stop.bind(this);
     this.state = new RunState(options, bundle, schedule);
     this.workers = new RunWorkers(options.heapLimitMb ?? DEFAULTS.heapLimitMb, pool);
@@ -89,11 +94,21 @@ export class Coordinator {
       durationMs = (outcome === 'deadlock' ? vclock + Math.max(STEP_NS, vclock / 4) : vclock) / 1e6;
     }
     state.options.onProgress?.({ phase: 'stopping', elapsedMs: durationMs, threads: state.threads.size, events: state.totalEvents });
-    void this.finish(outcome, durationMs, wallMs, error ?? (outcome === 'error' || outcome === 'completed' ? state.mainError : undefined), deadlock);
+    void this.finish(
+      outcome,
+      durationMs,
+      wallMs,
+      error ?? (outcome === 'error' || outcome === 'completed' ? state.mainError : undefined),
+      deadlock,
+    );
   }
 
   private async finish(
-    outcome: Outcome, durationMs: number, wallMs: number, error: SnippetError | undefined, deadlock: DeadlockReport | undefined,
+    outcome: Outcome,
+    durationMs: number,
+    wallMs: number,
+    error: SnippetError | undefined,
+    deadlock: DeadlockReport | undefined,
   ): Promise<void> {
     const state = this.state;
     // Stop every worker, then collect everything they recorded (published or not). In a hunt,
@@ -104,7 +119,11 @@ export class Coordinator {
     for (const record of state.threads.values()) this.rings.recoverUnpublished(record);
     this.workers.closePorts(state.threads.values());
     if (outcome === 'timeout') {
-      error = { kind: 'limit', message: `the run did not finish within ${state.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds} s (the timeout); threads still running were stopped`, site: '' };
+      error = {
+        kind: 'limit',
+        message: `the run did not finish within ${state.options.timeoutSeconds ?? DEFAULTS.timeoutSeconds} s (the timeout); threads still running were stopped`,
+        site: '',
+      };
     }
     this.resolve(runResult(state, outcome, durationMs, wallMs, error, deadlock));
   }

@@ -50,12 +50,14 @@ interface Snapshot {
   episode: number;
 }
 
-
 export class DeadlockDetector {
   private previous = '';
   private firstSeenNs = 0;
 
-  constructor(private readonly heap: Int32Array, private readonly sources: DetectorSources) {}
+  constructor(
+    private readonly heap: Int32Array,
+    private readonly sources: DetectorSources,
+  ) {}
 
   /** `settled`: nothing can change any more (controlled mode's scheduler says so): report at once. */
   check(nowNs: number, settled = false): DeadlockReport | undefined {
@@ -79,8 +81,11 @@ export class DeadlockDetector {
     const byObject = new Map(threads.map((t) => [t.objectId, t.tid]));
     const isPlainLock = (m: Snapshot) => (m.waitKind & 0xff) === WaitKind.Lock && this.sources.object(m.waitObject)?.kind === 'Lock';
     const stuck = (s: Snapshot | undefined) =>
-      s !== undefined && (s.state === ThreadState.Blocked || s.state === ThreadState.Waiting) &&
-      (s.waitKind & WAIT_TIMED) === 0 && s.waitObject !== 0 && !this.satisfied(s, byObject);
+      s !== undefined &&
+      (s.state === ThreadState.Blocked || s.state === ThreadState.Waiting) &&
+      (s.waitKind & WAIT_TIMED) === 0 &&
+      s.waitObject !== 0 &&
+      !this.satisfied(s, byObject);
 
     const edges = (s: Snapshot): number[] => {
       const kind = s.waitKind & 0xff;
@@ -92,7 +97,13 @@ export class DeadlockDetector {
       return [];
     };
 
-    let cycle = findCycle([...snapshots.values()].filter(stuck), (s) => edges(s).map((tid) => snapshots.get(tid)).filter(stuck) as Snapshot[]);
+    let cycle = findCycle(
+      [...snapshots.values()].filter(stuck),
+      (s) =>
+        edges(s)
+          .map((tid) => snapshots.get(tid))
+          .filter(stuck) as Snapshot[],
+    );
     /** How long the finding must hold before it is reported (ns). */
     let grace = 0;
     if (cycle && cycle.some((m) => isPlainLock(m))) {
@@ -158,8 +169,11 @@ export class DeadlockDetector {
   }
 
   private report(
-    kind: 'cycle' | 'all-blocked', members: Snapshot[], threads: DetectorThread[],
-    edges: (s: Snapshot) => number[], nowNs: number,
+    kind: 'cycle' | 'all-blocked',
+    members: Snapshot[],
+    threads: DetectorThread[],
+    edges: (s: Snapshot) => number[],
+    nowNs: number,
   ): DeadlockReport {
     const nameOfThread = (tid: number) => threads.find((t) => t.tid === tid)?.name ?? `thread ${tid}`;
     const byObject = new Map(threads.map((t) => [t.objectId, t]));
@@ -220,9 +234,12 @@ function findCycle(nodes: Snapshot[], next: (s: Snapshot) => Snapshot[]): Snapsh
 
 function describeWait(entry: DeadlockCycleEntry): string {
   switch (entry.waitsForKind) {
-    case 'lock': return `waits for ${entry.waitsFor}`;
-    case 'join': return `waits for ${entry.waitsFor} to finish`;
-    default: return `waits on ${entry.waitsForKind} ${entry.waitsFor}`;
+    case 'lock':
+      return `waits for ${entry.waitsFor}`;
+    case 'join':
+      return `waits for ${entry.waitsFor} to finish`;
+    default:
+      return `waits on ${entry.waitsForKind} ${entry.waitsFor}`;
   }
 }
 

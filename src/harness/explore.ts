@@ -39,40 +39,45 @@ export interface ExploreResult extends RunResult {
 
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   const controlled: RunOptions = { ...options, mode: 'controlled', onOutput: undefined };
-  return withBundle(controlled, async (bundle, started, bundleMs) => {
-    const pool = new WorkerPool(options.heapLimitMb ?? DEFAULTS.heapLimitMb);
-    try {
-      const base = await resolveSchedule(controlled, bundle, pool);
-      const firstSeed = options.seed ?? 0;
-      let last: RunResult | undefined;
-      let explored = 0;
-      for (let i = 0; i < Math.max(1, options.schedules); i++) {
-        if (options.signal?.aborted) break;
-        const schedule = { ...base, seed: firstSeed + i };
-        // Each run adds the sites of exceptions it saw: give it its own copy of the table.
-        const coordinator = new Coordinator(controlled, { ...bundle, sites: [...bundle.sites] }, schedule, pool);
-        const result: RunResult = { ...(await coordinator.run()), bundleMs, startupMs: 0 };
-        explored++;
-        last = result;
-        options.onSchedule?.(explored, result);
-        const finding = findingOf(result);
-        if (finding) {
-          const found: Finding = {
-            seed: schedule.seed, strategy: schedule.strategy,
-            ...(schedule.strategy === 'pct' ? { depth: schedule.depth, bound: schedule.bound } : {}),
-            ...finding,
-          };
-          return { ...result, explored, found, huntMs: performance.now() - started };
+  return withBundle(
+    controlled,
+    async (bundle, started, bundleMs) => {
+      const pool = new WorkerPool(options.heapLimitMb ?? DEFAULTS.heapLimitMb);
+      try {
+        const base = await resolveSchedule(controlled, bundle, pool);
+        const firstSeed = options.seed ?? 0;
+        let last: RunResult | undefined;
+        let explored = 0;
+        for (let i = 0; i < Math.max(1, options.schedules); i++) {
+          if (options.signal?.aborted) break;
+          const schedule = { ...base, seed: firstSeed + i };
+          // Each run adds the sites of exceptions it saw: give it its own copy of the table.
+          const coordinator = new Coordinator(controlled, { ...bundle, sites: [...bundle.sites] }, schedule, pool);
+          const result: RunResult = { ...(await coordinator.run()), bundleMs, startupMs: 0 };
+          explored++;
+          last = result;
+          options.onSchedule?.(explored, result);
+          const finding = findingOf(result);
+          if (finding) {
+            const found: Finding = {
+              seed: schedule.seed,
+              strategy: schedule.strategy,
+              ...(schedule.strategy === 'pct' ? { depth: schedule.depth, bound: schedule.bound } : {}),
+              ...finding,
+            };
+            return { ...result, explored, found, huntMs: performance.now() - started };
+          }
+          // A timeout, a limit or a cancel: no point going on (a schedule that never ends is
+          // usually a thread spinning without giving the others a turn, which PCT provokes).
+          if (result.outcome === 'timeout' || (result.outcome === 'error' && result.error?.kind !== 'exception')) break;
         }
-        // A timeout, a limit or a cancel: no point going on (a schedule that never ends is
-        // usually a thread spinning without giving the others a turn, which PCT provokes).
-        if (result.outcome === 'timeout' || (result.outcome === 'error' && result.error?.kind !== 'exception')) break;
+        return { ...last!, explored, huntMs: performance.now() - started };
+      } finally {
+        await pool.close();
       }
-      return { ...last!, explored, huntMs: performance.now() - started };
-    } finally {
-      await pool.close();
-    }
-  }, (failed) => ({ ...failed, explored: 0, huntMs: failed.wallMs }));
+    },
+    (failed) => ({ ...failed, explored: 0, huntMs: failed.wallMs }),
+  );
 }
 
 /** Is this run a bug worth stopping for? */

@@ -65,7 +65,12 @@ export async function resolveSchedule(options: RunOptions, bundle: BundleResult,
   const depth = options.depth ?? DEFAULTS.depth;
   let bound = options.bound;
   if (bound === undefined) {
-    const calibration = new Coordinator({ ...options, record: false, onOutput: undefined, onProgress: undefined }, bundle, { strategy: 'rr', seed: 0, steps: 0 }, pool);
+    const calibration = new Coordinator(
+      { ...options, record: false, onOutput: undefined, onProgress: undefined },
+      bundle,
+      { strategy: 'rr', seed: 0, steps: 0 },
+      pool,
+    );
     const result = await calibration.run();
     bound = Math.max(1, result.schedule?.choices ?? 1);
   }

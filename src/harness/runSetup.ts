@@ -13,8 +13,24 @@ import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 import {
-  H_GIL_INTERVAL_US, H_NEXT_CELL, H_NEXT_OBJECT_ID, H_NEXT_TID, H_S_LIVE, H_S_LOW_PRIORITY, H_S_RNG, H_S_TURN, H_TICK,
-  H_VCLOCK_F64, HEADER_CELLS, MAIN_OBJECT_ID, THREAD_STRIDE, T_S_GO, T_S_PRIORITY, T_S_STATE, cellsBase, threadBlockBase,
+  H_GIL_INTERVAL_US,
+  H_NEXT_CELL,
+  H_NEXT_OBJECT_ID,
+  H_NEXT_TID,
+  H_S_LIVE,
+  H_S_LOW_PRIORITY,
+  H_S_RNG,
+  H_S_TURN,
+  H_TICK,
+  H_VCLOCK_F64,
+  HEADER_CELLS,
+  MAIN_OBJECT_ID,
+  THREAD_STRIDE,
+  T_S_GO,
+  T_S_PRIORITY,
+  T_S_STATE,
+  cellsBase,
+  threadBlockBase,
   type WorkerSetup,
 } from '../runtime/shared';
 import { SchedState, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
@@ -55,13 +71,16 @@ export function createRunHeap(options: RunOptions, schedule: ScheduleInfo | unde
     record: options.record ?? true,
     recordShared: options.recordShared ?? false,
     cpuCount: os.availableParallelism?.() ?? os.cpus().length,
-    mode: schedule ? 'controlled' : options.mode ?? 'free',
-    ...(schedule ? {
-      schedule: {
-        strategy: schedule.strategy, seed: schedule.seed,
-        changePoints: schedule.strategy === 'pct' ? pctChangePoints(schedule.seed, schedule.depth!, schedule.bound!) : [],
-      },
-    } : {}),
+    mode: schedule ? 'controlled' : (options.mode ?? 'free'),
+    ...(schedule
+      ? {
+          schedule: {
+            strategy: schedule.strategy,
+            seed: schedule.seed,
+            changePoints: schedule.strategy === 'pct' ? pctChangePoints(schedule.seed, schedule.depth!, schedule.bound!) : [],
+          },
+        }
+      : {}),
   };
   if (schedule) seedScheduler(i32, f64, schedule);
   i32[H_GIL_INTERVAL_US] = DEFAULT_SWITCH_INTERVAL_US;

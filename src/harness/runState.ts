@@ -44,7 +44,8 @@ export interface ThreadRecord {
 
 /** A thread that has not been given a worker yet. */
 export function newThreadRecord(
-  thread: Pick<ThreadRecord, 'tid' | 'name' | 'objectId' | 'daemon' | 'pool' | 'target'>, ring: SharedArrayBuffer,
+  thread: Pick<ThreadRecord, 'tid' | 'name' | 'objectId' | 'daemon' | 'pool' | 'target'>,
+  ring: SharedArrayBuffer,
 ): ThreadRecord {
   return { ...thread, ring, chunks: [], events: 0, done: false, failed: false, outputOrdinals: [], scannedChunks: 0 };
 }
@@ -82,7 +83,11 @@ export class RunState {
   /** What ended MainThread, or the first misuse of the API in any thread. */
   mainError?: SnippetError;
 
-  constructor(readonly options: RunOptions, readonly bundle: BundleResult, readonly schedule?: ScheduleInfo) {
+  constructor(
+    readonly options: RunOptions,
+    readonly bundle: BundleResult,
+    readonly schedule?: ScheduleInfo,
+  ) {
     const heap = createRunHeap(options, schedule);
     this.heapBuffer = heap.buffer;
     this.heap = heap.i32;

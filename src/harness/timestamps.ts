@@ -108,8 +108,10 @@ function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void
   const tables = new Map<number, VersionTable>();
   for (const [objectId, max] of maxVersion) {
     tables.set(objectId, {
-      acquireTid: new Int32Array(max + 1).fill(-1), acquireIndex: new Int32Array(max + 1),
-      releaseTid: new Int32Array(max + 1).fill(-1), releaseIndex: new Int32Array(max + 1),
+      acquireTid: new Int32Array(max + 1).fill(-1),
+      acquireIndex: new Int32Array(max + 1),
+      releaseTid: new Int32Array(max + 1).fill(-1),
+      releaseIndex: new Int32Array(max + 1),
     });
   }
   threads.forEach((thread, tid) => {
@@ -154,7 +156,8 @@ function keepHandOffsInOrder(threads: ThreadTimes[], lockIds: Set<number>): void
       if (releaseTime > acquireTime && at.inherited[acquire.index]) {
         acquireTime = Math.min(releaseTime, bounds(acquire).hi);
         at.f64[acquire.index * 3] = acquireTime;
-        for (let j = acquire.index + 1; j < at.inherited.length && at.inherited[j] && at.f64[j * 3] < acquireTime; j++) at.f64[j * 3] = acquireTime;
+        for (let j = acquire.index + 1; j < at.inherited.length && at.inherited[j] && at.f64[j * 3] < acquireTime; j++)
+          at.f64[j * 3] = acquireTime;
       }
     }
   }

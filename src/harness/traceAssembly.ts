@@ -10,8 +10,18 @@
  * Times: durationMs and header.endNs are on the run's clock; startedAt is wall-clock ISO time.
  */
 import {
-  ThreadState, EventKind, EVENT_BYTES, EVENT_WORDS, TRACE_FORMAT, TRACE_VERSION, WAIT_KIND_NAMES, type ExceptionInfo, type Outcome,
-  type ThreadFinalState, type ThreadInfo, type Trace,
+  ThreadState,
+  EventKind,
+  EVENT_BYTES,
+  EVENT_WORDS,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  WAIT_KIND_NAMES,
+  type ExceptionInfo,
+  type Outcome,
+  type ThreadFinalState,
+  type ThreadInfo,
+  type Trace,
 } from '../trace/format';
 import { WORD_ARG, WORD_KIND_SEQ, kindOf } from '../trace/events';
 import { H_S_CHOICES, H_S_STEP, T_STATE, threadBlockBase } from '../runtime/shared';
@@ -23,15 +33,22 @@ import type { DeadlockReport, RunOptions, RunResult, SnippetError } from './type
 
 /** The result of a run that has ended and whose workers have all stopped. */
 export function runResult(
-  state: RunState, outcome: Outcome, durationMs: number, wallMs: number, error: SnippetError | undefined, deadlock: DeadlockReport | undefined,
+  state: RunState,
+  outcome: Outcome,
+  durationMs: number,
+  wallMs: number,
+  error: SnippetError | undefined,
+  deadlock: DeadlockReport | undefined,
 ): Omit<RunResult, 'bundleMs' | 'startupMs'> {
   return {
     outcome,
     durationMs,
     wallMs,
-    ...(state.schedule ? {
-      schedule: { ...state.schedule, steps: Atomics.load(state.heap, H_S_STEP), choices: Atomics.load(state.heap, H_S_CHOICES) },
-    } : {}),
+    ...(state.schedule
+      ? {
+          schedule: { ...state.schedule, steps: Atomics.load(state.heap, H_S_STEP), choices: Atomics.load(state.heap, H_S_CHOICES) },
+        }
+      : {}),
     events: state.totalEvents,
     ...(deadlock ? { deadlock } : {}),
     ...(error ? { error } : {}),
@@ -50,9 +67,19 @@ export function failedBeforeRun(options: RunOptions, error: SnippetError, durati
     error,
     trace: {
       header: {
-        format: TRACE_FORMAT, version: TRACE_VERSION, file: options.file, mode: options.mode ?? 'free', outcome: 'error',
-        durationMs, startedAt: new Date().toISOString(), threads: [], objects: [], sites: [{ file: options.file, line: 0, col: 0 }],
-        output: [], exceptions: [], eventCounts: [],
+        format: TRACE_FORMAT,
+        version: TRACE_VERSION,
+        file: options.file,
+        mode: options.mode ?? 'free',
+        outcome: 'error',
+        durationMs,
+        startedAt: new Date().toISOString(),
+        threads: [],
+        objects: [],
+        sites: [{ file: options.file, line: 0, col: 0 }],
+        output: [],
+        exceptions: [],
+        eventCounts: [],
         error: { message: error.message, site: error.site, kind: error.kind },
       },
       events: [],
@@ -63,8 +90,12 @@ export function failedBeforeRun(options: RunOptions, error: SnippetError, durati
 function buildTrace(state: RunState, outcome: Outcome, durationMs: number, error?: SnippetError, deadlock?: DeadlockReport): Trace {
   const records = [...state.threads.values()].sort((a, b) => a.tid - b.tid);
   const threads: ThreadInfo[] = records.map((r) => ({
-    tid: r.tid, name: r.name, objectId: r.objectId, daemon: r.daemon,
-    ...(r.pool ? { pool: r.pool } : {}), ...(r.target ? { target: r.target } : {}),
+    tid: r.tid,
+    name: r.name,
+    objectId: r.objectId,
+    daemon: r.daemon,
+    ...(r.pool ? { pool: r.pool } : {}),
+    ...(r.target ? { target: r.target } : {}),
     finalState: finalState(state.heap, r),
   }));
   // Output from different threads arrives on different ports; order it by when it was written.
@@ -86,20 +117,39 @@ function buildTrace(state: RunState, outcome: Outcome, durationMs: number, error
   const mode = state.setup.mode;
   return {
     header: {
-      format: TRACE_FORMAT, version: TRACE_VERSION, file: state.options.file, mode, outcome,
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      file: state.options.file,
+      mode,
+      outcome,
       ...(mode === 'gil' ? { gil: { switchIntervalMs: DEFAULT_SWITCH_INTERVAL_US / 1000 } } : {}),
       waitsRecorded: true,
-      durationMs, endNs: Math.round(durationMs * 1e6), startedAt: new Date(performance.timeOrigin + state.startedAt).toISOString(),
-      threads, objects, sites: state.bundle.sites, output, exceptions,
+      durationMs,
+      endNs: Math.round(durationMs * 1e6),
+      startedAt: new Date(performance.timeOrigin + state.startedAt).toISOString(),
+      threads,
+      objects,
+      sites: state.bundle.sites,
+      output,
+      exceptions,
       ...(state.truncated ? { truncated: state.truncated } : {}),
-      ...(deadlock ? {
-        deadlock: {
-          kind: deadlock.kind, explanation: deadlock.explanation, detectedAtNs: deadlock.detectedAtNs,
-          cycle: deadlock.cycle.map((e) => ({
-            tid: e.tid, holds: e.holdsIds, waitsFor: e.waitsForId, waitKind: waitKindCode(e.waitsForKind), heldBy: e.heldByTids, siteId: e.siteId,
-          })),
-        },
-      } : {}),
+      ...(deadlock
+        ? {
+            deadlock: {
+              kind: deadlock.kind,
+              explanation: deadlock.explanation,
+              detectedAtNs: deadlock.detectedAtNs,
+              cycle: deadlock.cycle.map((e) => ({
+                tid: e.tid,
+                holds: e.holdsIds,
+                waitsFor: e.waitsForId,
+                waitKind: waitKindCode(e.waitsForKind),
+                heldBy: e.heldByTids,
+                siteId: e.siteId,
+              })),
+            },
+          }
+        : {}),
       ...(error ? { error: { message: error.message, site: error.site, kind: error.kind } } : {}),
       eventCounts,
     },
@@ -132,13 +182,21 @@ function exceptionsWithSites(state: RunState): ExceptionInfo[] {
 function finalState(heap: Int32Array, record: ThreadRecord): ThreadFinalState {
   const state = Atomics.load(heap, threadBlockBase(record.tid) + T_STATE);
   switch (state) {
-    case ThreadState.Finished: return 'finished';
-    case ThreadState.Failed: return 'failed';
-    case ThreadState.Blocked: return 'blocked';
-    case ThreadState.Waiting: return 'waiting';
-    case ThreadState.Sleeping: return 'sleeping';
-    case ThreadState.Running: case ThreadState.Starting: return 'running';
-    default: return 'not-started';
+    case ThreadState.Finished:
+      return 'finished';
+    case ThreadState.Failed:
+      return 'failed';
+    case ThreadState.Blocked:
+      return 'blocked';
+    case ThreadState.Waiting:
+      return 'waiting';
+    case ThreadState.Sleeping:
+      return 'sleeping';
+    case ThreadState.Running:
+    case ThreadState.Starting:
+      return 'running';
+    default:
+      return 'not-started';
   }
 }
 

@@ -99,7 +99,11 @@ export class Watcher {
     const limit = state.options.maxEvents ?? DEFAULTS.maxEvents;
     if (state.totalEvents > limit && !state.stopping) {
       state.truncated = 'events';
-      this.stop('error', { kind: 'limit', message: `the run recorded more than ${limit} events (the --max-events limit); the trace keeps the first ones`, site: '' });
+      this.stop('error', {
+        kind: 'limit',
+        message: `the run recorded more than ${limit} events (the --max-events limit); the trace keeps the first ones`,
+        site: '',
+      });
     }
   }
 
@@ -109,7 +113,10 @@ export class Watcher {
     const value = Atomics.load(state.heap, H_DOORBELL);
     const result = Atomics.waitAsync(state.heap, H_DOORBELL, value);
     if (!result.async) {
-      setImmediate(() => { this.drainAll(); this.waitForDoorbell(); });
+      setImmediate(() => {
+        this.drainAll();
+        this.waitForDoorbell();
+      });
       return;
     }
     this.doorbellWaiting = true;
@@ -126,7 +133,12 @@ export class Watcher {
     if (state.stopping) return;
     this.drainAll();
     if (state.stopping) return;
-    state.options.onProgress?.({ phase: 'running', elapsedMs: performance.now() - state.startedAt, threads: state.threads.size, events: state.totalEvents });
+    state.options.onProgress?.({
+      phase: 'running',
+      elapsedMs: performance.now() - state.startedAt,
+      threads: state.threads.size,
+      events: state.totalEvents,
+    });
     if (state.controlled) return; // the scheduler says when no thread can run
     const report = this.detector.check(state.nowNs());
     if (report) this.stop('deadlock', undefined, report);
@@ -153,6 +165,11 @@ export class Watcher {
     this.drainAll();
     const report = this.detector.check(state.nowNs(), true);
     if (report) this.stop('deadlock', undefined, report);
-    else this.stop('error', { kind: 'internal', message: 'no thread can run, but the deadlock detector found no wait it could explain', site: '' });
+    else
+      this.stop('error', {
+        kind: 'internal',
+        message: 'no thread can run, but the deadlock detector found no wait it could explain',
+        site: '',
+      });
   }
 }

@@ -73,10 +73,9 @@ const scripts = new Map<string, vm.Script>();
 function freshModule(file: string): unknown {
   let script = scripts.get(file);
   if (!script) {
-    script = new vm.Script(
-      `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`,
-      { filename: file },
-    );
+    script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`, {
+      filename: file,
+    });
     scripts.set(file, script);
   }
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
@@ -99,14 +98,29 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   const tid = assignment.tid;
   const isMain = tid === 0;
   const context: RuntimeModule.__internals.Context = {
-    setup, heap, heapF64: new Float64Array(setup.heap), tid, threadName: assignment.name,
-    self: I.threadBlockBase(tid), port, initPhase: true, isMain, assignment, initOccurrences: new Map(),
+    setup,
+    heap,
+    heapF64: new Float64Array(setup.heap),
+    tid,
+    threadName: assignment.name,
+    self: I.threadBlockBase(tid),
+    port,
+    initPhase: true,
+    isMain,
+    assignment,
+    initOccurrences: new Map(),
   };
   I.setContext(context);
   const controlled = setup.mode === 'controlled';
   I.startScheduling(controlled ? setup.schedule : undefined, tid);
   if (controlled) virtualizeGlobals(setup.schedule!.seed, tid);
-  const recorder = new (controlled ? I.VirtualRecorder : I.Recorder)(assignment.ring, heap, setup.epochOrigin, assignment.epochOffsetMs, setup.record);
+  const recorder = new (controlled ? I.VirtualRecorder : I.Recorder)(
+    assignment.ring,
+    heap,
+    setup.epochOrigin,
+    assignment.epochOffsetMs,
+    setup.record,
+  );
   I.setRecorder(recorder);
   I.startGil(setup.mode === 'gil', tid, (kind, objectId, siteId, arg) => recorder.emit(kind, objectId, siteId, arg));
   I.setSiteTable(assignment.sites);
@@ -118,7 +132,7 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   ended = false;
   // process.exit() in a thread ends that thread (as sys.exit() ends a Python thread): end it
   // properly first, so joiners wake and, in controlled or GIL mode, the turn passes on.
-  process.exit = ((code?: number | string | null) => {
+  process.exit = (code?: number | string | null) => {
     if (!ended) {
       ended = true;
       const status = Number(code ?? 0) || 0;
@@ -127,7 +141,7 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
       finish(context, handle, status !== 0, false);
     }
     return realExit.call(process, code as number);
-  });
+  };
   // A plain Thread object stands for this thread while the module body runs.
   I.setCurrentThread(I.threadFromHandle(handle));
   // Controlled mode: nothing of the snippet runs before this thread's turn.
@@ -226,7 +240,10 @@ function runTarget(assignment: Assignment, handle: RuntimeModule.__internals.Han
 }
 
 function finish(
-  context: RuntimeModule.__internals.Context, handle: RuntimeModule.__internals.Handle, failed: boolean, reusable: boolean,
+  context: RuntimeModule.__internals.Context,
+  handle: RuntimeModule.__internals.Handle,
+  failed: boolean,
+  reusable: boolean,
 ): void {
   I.rec(failed ? EventKind.ThreadFailed : EventKind.ThreadFinished, handle.id, 0, 0);
   I.publish();
@@ -250,8 +267,15 @@ function reportException(context: RuntimeModule.__internals.Context, error: unkn
   const thrownAt = thrownSiteId ? context.assignment.sites[thrownSiteId] : undefined;
   if (!stack.text && thrownAt) stack.text = `  at (${thrownAt.file}:${thrownAt.line}:${thrownAt.col})`;
   I.notify({
-    type: 'exception', tid: context.tid, name: e.name, message: e.message, stack: stack.text,
-    line: site?.line, col: site?.col, usageSiteId, timeNs: I.nowNs(),
+    type: 'exception',
+    tid: context.tid,
+    name: e.name,
+    message: e.message,
+    stack: stack.text,
+    line: site?.line,
+    col: site?.col,
+    usageSiteId,
+    timeNs: I.nowNs(),
   });
   // Python's shape: who, the frames (innermost last), then the error.
   const header = context.isMain ? 'Exception in MainThread:' : `Exception in thread ${context.threadName}:`;
@@ -332,13 +356,15 @@ function captureOutput(context: RuntimeModule.__internals.Context): void {
   console.error = err;
   console.trace = (...args: unknown[]) => err(format(...args), new Error().stack?.split('\n').slice(2).join('\n'));
   const pending = pendingOutput;
-  const writer = (stream: 'stdout' | 'stderr') => (chunk: unknown): boolean => {
-    const text = pending[stream] + (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    const lines = text.split('\n');
-    pending[stream] = lines.pop() ?? '';
-    for (const line of lines) emitOutput(context, stream, line);
-    return true;
-  };
+  const writer =
+    (stream: 'stdout' | 'stderr') =>
+    (chunk: unknown): boolean => {
+      const text = pending[stream] + (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      const lines = text.split('\n');
+      pending[stream] = lines.pop() ?? '';
+      for (const line of lines) emitOutput(context, stream, line);
+      return true;
+    };
   process.stdout.write = writer('stdout');
   process.stderr.write = writer('stderr');
 }

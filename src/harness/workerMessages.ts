@@ -59,8 +59,16 @@ export class WorkerMessages {
     };
     const bundle = state.bundle;
     const assignment: ThreadAssignment = {
-      tid: record.tid, name: record.name, ring: record.ring, bundlePath: bundle.bundlePath, epochOffsetMs: state.startedAt,
-      sites: bundle.sites, initObjects: { ...state.initObjects }, target, threadHandle: handle, daemon: record.daemon,
+      tid: record.tid,
+      name: record.name,
+      ring: record.ring,
+      bundlePath: bundle.bundlePath,
+      epochOffsetMs: state.startedAt,
+      sites: bundle.sites,
+      initObjects: { ...state.initObjects },
+      target,
+      threadHandle: handle,
+      daemon: record.daemon,
     };
     worker.postMessage({ type: 'assign', setup: state.setup, assignment, reusable: this.workers.reusable });
   }
@@ -78,8 +86,14 @@ export class WorkerMessages {
     switch (notice.type) {
       case 'define':
         state.objects.set(notice.id, {
-          id: notice.id, kind: notice.kind, name: notice.name, siteId: notice.siteId, tid: notice.tid,
-          base: notice.base, ...(notice.initial !== undefined ? { initial: notice.initial } : {}), ...(notice.internal ? { internal: true } : {}),
+          id: notice.id,
+          kind: notice.kind,
+          name: notice.name,
+          siteId: notice.siteId,
+          tid: notice.tid,
+          base: notice.base,
+          ...(notice.initial !== undefined ? { initial: notice.initial } : {}),
+          ...(notice.internal ? { internal: true } : {}),
         });
         return;
       case 'init-object':
@@ -130,10 +144,17 @@ export class WorkerMessages {
   private onSpawn(notice: Extract<WorkerNotice, { type: 'spawn' }>): void {
     if (this.state.stopping) return;
     this.noteBase(notice.handle);
-    const record = newThreadRecord({
-      tid: notice.tid, name: notice.name, objectId: notice.objectId, daemon: notice.daemon, pool: notice.pool,
-      target: notice.target || undefined,
-    }, this.rings.create());
+    const record = newThreadRecord(
+      {
+        tid: notice.tid,
+        name: notice.name,
+        objectId: notice.objectId,
+        daemon: notice.daemon,
+        pool: notice.pool,
+        target: notice.target || undefined,
+      },
+      this.rings.create(),
+    );
     this.assign(record, notice.payload, notice.handle);
   }
 
@@ -162,15 +183,21 @@ export class WorkerMessages {
     // The site table entry is made when the trace is built, in time order: exceptions from
     // different threads arrive on different ports, in an order that varies from run to run.
     state.exceptions.push({
-      tid: record.tid, name: notice.name, message: notice.message, stack: notice.stack, siteId: notice.usageSiteId ?? 0,
-      timeNs: notice.timeNs, ...(notice.usageSiteId || !line ? {} : { line, col }),
+      tid: record.tid,
+      name: notice.name,
+      message: notice.message,
+      stack: notice.stack,
+      siteId: notice.usageSiteId ?? 0,
+      timeNs: notice.timeNs,
+      ...(notice.usageSiteId || !line ? {} : { line, col }),
     });
     if (record.tid === 0 || notice.usageSiteId) {
       state.mainError ??= {
         kind: notice.usageSiteId ? 'usage' : 'exception',
         message: notice.usageSiteId ? notice.message : `${notice.name}: ${notice.message}`,
         site: line ? `${usageSite?.file ?? state.options.file}:${line}:${col}` : '',
-        line, col: line ? col : undefined,
+        line,
+        col: line ? col : undefined,
       };
     }
   }
@@ -201,8 +228,7 @@ export class WorkerMessages {
         value = this.aliveThreadHandles();
         break;
       case 'thread-name':
-        value = [...state.threads.values()].find((t) => t.objectId === request.objectId)?.name
-          ?? state.objects.get(request.objectId)?.name;
+        value = [...state.threads.values()].find((t) => t.objectId === request.objectId)?.name ?? state.objects.get(request.objectId)?.name;
         break;
       case 'thread-rename': {
         const thread = [...state.threads.values()].find((t) => t.objectId === request.objectId);
@@ -234,10 +260,18 @@ export class WorkerMessages {
     const state = this.state;
     if (state.stopping || record.done) return;
     const code = (error as { code?: string }).code;
-    const message = code === 'ERR_WORKER_OUT_OF_MEMORY'
-      ? `the thread ran out of memory (heap limit ${state.options.heapLimitMb ?? DEFAULTS.heapLimitMb} MiB)`
-      : `${error.name}: ${error.message}`;
-    this.onException(record, { type: 'exception', tid: record.tid, name: code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'MemoryError' : error.name, message, stack: '', timeNs: state.nowNs() });
+    const message =
+      code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? `the thread ran out of memory (heap limit ${state.options.heapLimitMb ?? DEFAULTS.heapLimitMb} MiB)`
+        : `${error.name}: ${error.message}`;
+    this.onException(record, {
+      type: 'exception',
+      tid: record.tid,
+      name: code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'MemoryError' : error.name,
+      message,
+      stack: '',
+      timeNs: state.nowNs(),
+    });
     this.onOutput(record, 'stderr', `Exception in thread ${record.name}:\n${message}`, state.nowNs());
     this.markDead(record);
   }
@@ -267,7 +301,14 @@ export class WorkerMessages {
       this.watcher.checkCompletion();
       return;
     }
-    this.onException(record, { type: 'exception', tid: record.tid, name: 'Error', message: `the thread's worker exited unexpectedly (exit code ${code})`, stack: '', timeNs: state.nowNs() });
+    this.onException(record, {
+      type: 'exception',
+      tid: record.tid,
+      name: 'Error',
+      message: `the thread's worker exited unexpectedly (exit code ${code})`,
+      stack: '',
+      timeNs: state.nowNs(),
+    });
     this.markDead(record);
   }
 
@@ -290,7 +331,8 @@ export class WorkerMessages {
       // It died holding the turn or waiting for it: no schedule can go on deterministically.
       const last = state.exceptions.filter((e) => e.tid === record.tid).at(-1);
       this.stop('error', {
-        kind: 'internal', site: '',
+        kind: 'internal',
+        site: '',
         message: `${record.name}'s worker ended unexpectedly${last ? ` (${last.name}: ${last.message})` : ''}; a controlled run cannot go on without it`,
       });
       return;

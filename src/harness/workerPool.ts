@@ -89,7 +89,10 @@ export class RunWorkers {
   private refillTimer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly heapLimitMb: number, private readonly pool?: WorkerPool) {}
+  constructor(
+    private readonly heapLimitMb: number,
+    private readonly pool?: WorkerPool,
+  ) {}
 
   /** A hunt's run: workers whose thread ended normally are reused. */
   get reusable(): boolean {
@@ -118,7 +121,10 @@ export class RunWorkers {
     }
     for (let i = 0; i < WARM_WORKERS + 1; i++) this.spares.push(this.spawn());
     let limit: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.spares.map(untilOnline)), new Promise((resolve) => (limit = setTimeout(resolve, WARM_UP_LIMIT_MS)))]);
+    await Promise.race([
+      Promise.all(this.spares.map(untilOnline)),
+      new Promise((resolve) => (limit = setTimeout(resolve, WARM_UP_LIMIT_MS))),
+    ]);
     clearTimeout(limit);
   }
 

@@ -9,8 +9,20 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, rec, beginBlock, endBlock, deadlineFor, remainingMs, registerReviver, remember, revive,
-  constructingParts, publishIdentity, HANDLE, type Handle,
+  __tl,
+  replay,
+  rec,
+  beginBlock,
+  endBlock,
+  deadlineFor,
+  remainingMs,
+  registerReviver,
+  remember,
+  revive,
+  constructingParts,
+  publishIdentity,
+  HANDLE,
+  type Handle,
 } from './core';
 import { RuntimeError } from './errors';
 import { RLock, Scoped, bindTo, identityFor, type ConditionLock } from './locks';
@@ -25,7 +37,10 @@ const C_TAIL = 1;
  * primitives built on it (Semaphore, Barrier, Queue, Future), which trace as themselves.
  */
 export class WaitQueue {
-  constructor(private readonly heap: Int32Array, private readonly base: number) {}
+  constructor(
+    private readonly heap: Int32Array,
+    private readonly base: number,
+  ) {}
 
   /** Append the calling thread. Caller holds the lock that guards this queue. */
   enqueueSelf(): void {
@@ -124,7 +139,7 @@ export class Condition extends Scoped {
     const handle = made.handle;
     this.lock = made.bound
       ? (revive(handle.extra!.lock as Handle) as unknown as ConditionLock)
-      : lock ?? constructingParts(() => new RLock(`${handle.name}.lock`));
+      : (lock ?? constructingParts(() => new RLock(`${handle.name}.lock`)));
     this.id = handle.id;
     this.name = handle.name;
     this.base = handle.base;
@@ -206,8 +221,12 @@ registerReviver('Condition', (handle) => bindTo(handle, () => new Condition()));
  * Returns true if woken, false if the deadline passed first.
  */
 export function waitWithMutex(
-  queue: WaitQueue, mutex: { lock(): void; unlock(): void },
-  objectId: number, kind: WaitKind, deadline: number, site: number,
+  queue: WaitQueue,
+  mutex: { lock(): void; unlock(): void },
+  objectId: number,
+  kind: WaitKind,
+  deadline: number,
+  site: number,
 ): boolean {
   queue.enqueueSelf();
   mutex.unlock();

@@ -9,10 +9,7 @@ import type { Recorder } from './recorder';
 import { point, clockMs } from './schedule';
 import { scheduling } from './shared';
 import { gilCheck, dropRequest } from './gil';
-import {
-  ctx, allocCells, nextObjectId, nextDefaultName,
-  T_STATE, T_WAIT_OBJECT, T_WAIT_KIND, T_EPISODE,
-} from './shared';
+import { ctx, allocCells, nextObjectId, nextDefaultName, T_STATE, T_WAIT_OBJECT, T_WAIT_KIND, T_EPISODE } from './shared';
 
 // ── Sites and the registry: the bundler writes to `__tl` from the user's module ───────────
 
@@ -134,7 +131,12 @@ function lookupRegistered(name: string): unknown {
 
 // ── Sites as text, for error messages raised inside a worker ──────────────────────────────
 
-interface SiteText { file: string; line: number; col: number; declaredAs?: string }
+interface SiteText {
+  file: string;
+  line: number;
+  col: number;
+  declaredAs?: string;
+}
 
 let siteTable: SiteText[] = [];
 
@@ -399,8 +401,15 @@ export function makeIdentity(
     const given = typeof name === 'function' ? name() : name;
     const chosen = given ?? (outermost ? declaredName(siteId) : undefined) ?? nextDefaultName(kind);
     c.port.postMessage({
-      type: 'define', id, kind, name: chosen, siteId, tid: c.tid, base,
-      initial: details.initial, internal,
+      type: 'define',
+      id,
+      kind,
+      name: chosen,
+      siteId,
+      tid: c.tid,
+      base,
+      initial: details.initial,
+      internal,
     });
     return { kind, id, base, name: chosen };
   }
@@ -451,8 +460,12 @@ export function toWire(value: unknown, what: string, siteId: number, seen = new 
   if (type === 'function') {
     const name = registeredName(value);
     if (name === undefined) {
-      notSendable(what, value, siteId,
-        'is not declared at the top level of the module. Each thread re-runs your module and finds functions by their top-level name, so a closure or a function defined inside another function cannot be found there. Move it to the top level of the file (and pass what it used as args).');
+      notSendable(
+        what,
+        value,
+        siteId,
+        'is not declared at the top level of the module. Each thread re-runs your module and finds functions by their top-level name, so a closure or a function defined inside another function cannot be found there. Move it to the top level of the file (and pass what it used as args).',
+      );
     }
     return { $fn: name };
   }
@@ -470,8 +483,11 @@ export function toWire(value: unknown, what: string, siteId: number, seen = new 
     if (object instanceof Set) return { $set: [...object].map((v) => toWire(v, what, siteId, seen)) };
     if (object instanceof Error) return { $error: { name: object.name, message: object.message, stack: object.stack } };
     if (
-      object instanceof Date || object instanceof RegExp || ArrayBuffer.isView(object) ||
-      object instanceof ArrayBuffer || object instanceof SharedArrayBuffer
+      object instanceof Date ||
+      object instanceof RegExp ||
+      ArrayBuffer.isView(object) ||
+      object instanceof ArrayBuffer ||
+      object instanceof SharedArrayBuffer
     ) {
       return { $raw: object };
     }
@@ -483,8 +499,12 @@ export function toWire(value: unknown, what: string, siteId: number, seen = new 
     }
     const className = registeredName(proto.constructor);
     if (className === undefined) {
-      notSendable(what, value, siteId,
-        'is an instance of a class that is not declared at the top level of the module, so another thread cannot rebuild it. Declare the class at the top level, or send plain data.');
+      notSendable(
+        what,
+        value,
+        siteId,
+        'is an instance of a class that is not declared at the top level of the module, so another thread cannot rebuild it. Declare the class at the top level, or send plain data.',
+      );
     }
     const props: Record<string, Wire> = {};
     for (const key of Object.keys(object)) props[key] = toWire((object as Record<string, unknown>)[key], what, siteId, seen);

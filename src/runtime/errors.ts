@@ -47,13 +47,28 @@ export class InvalidStateError extends Error {
  */
 export class ThreadlanesUsageError extends Error {
   override name = 'ThreadlanesUsageError';
-  constructor(message: string, public readonly siteId: number) {
+  constructor(
+    message: string,
+    public readonly siteId: number,
+  ) {
     super(message);
   }
 }
 
 /** Every error class a value crossing threads may be rebuilt as. */
 export const ERROR_CLASSES: Record<string, new (message?: string) => Error> = {
-  RuntimeError, ValueError, TimeoutError, BrokenBarrierError, Empty, Full, CancelledError,
-  InvalidStateError, OverflowError, Error, TypeError, RangeError, SyntaxError, ReferenceError,
+  RuntimeError,
+  ValueError,
+  TimeoutError,
+  BrokenBarrierError,
+  Empty,
+  Full,
+  CancelledError,
+  InvalidStateError,
+  OverflowError,
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
 };

@@ -5,8 +5,26 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, rec, recordPassedWait, deadlineFor, remainingMs, registerReviver, remember, publishIdentity, registerBuiltin,
-  toWire, fromWire, constructingParts, internalParts, replay, partsOf, claimInitKey, HANDLE, type Callable, type Handle, type Wire,
+  __tl,
+  rec,
+  recordPassedWait,
+  deadlineFor,
+  remainingMs,
+  registerReviver,
+  remember,
+  publishIdentity,
+  registerBuiltin,
+  toWire,
+  fromWire,
+  constructingParts,
+  internalParts,
+  replay,
+  partsOf,
+  claimInitKey,
+  HANDLE,
+  type Callable,
+  type Handle,
+  type Wire,
 } from './core';
 import { CancelledError, InvalidStateError, RuntimeError, ThreadlanesUsageError, TimeoutError, ValueError } from './errors';
 import { Mutex, bindTo, identityFor } from './locks';
@@ -199,9 +217,10 @@ export class Future<T = unknown> {
   }
 
   setException(error: unknown): void {
-    const wire = error instanceof Error
-      ? { $error: { name: error.name, message: error.message, stack: error.stack } }
-      : toWire(error, 'the exception', __tl.site);
+    const wire =
+      error instanceof Error
+        ? { $error: { name: error.name, message: error.message, stack: error.stack } }
+        : toWire(error, 'the exception', __tl.site);
     this.finish({ error: wire }, 1);
   }
 
@@ -250,7 +269,8 @@ export function wait<T>(
   const site = __tl.site;
   const list = [...new Set(futures)];
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
-  if (![FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED].includes(returnWhen)) throw new ValueError(`Invalid returnWhen: ${String(returnWhen)}`);
+  if (![FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED].includes(returnWhen))
+    throw new ValueError(`Invalid returnWhen: ${String(returnWhen)}`);
   const deadline = deadlineFor(options.timeout);
   const { mutex, queue } = anyFuture();
   const split = () => ({
@@ -428,7 +448,7 @@ export class ThreadPoolExecutor {
     let timeout: number | null | undefined;
     const last = iterables[iterables.length - 1];
     if (last && typeof last === 'object' && !(Symbol.iterator in last)) {
-      timeout = (last).timeout;
+      timeout = last.timeout;
       iterables = iterables.slice(0, -1);
     }
     const deadline = deadlineFor(timeout);

@@ -10,9 +10,7 @@
  * this mode, at every loop iteration and function entry (`__tl.g()`): one load of a heap cell.
  */
 import { EventKind, GilReleaseReason } from '../trace/format';
-import {
-  ctx, scheduling, H_GIL_DROP, H_GIL_HOLDER, H_GIL_INTERVAL_US, H_GIL_LAST, H_GIL_SERVING, H_GIL_TICKET,
-} from './shared';
+import { ctx, scheduling, H_GIL_DROP, H_GIL_HOLDER, H_GIL_INTERVAL_US, H_GIL_LAST, H_GIL_SERVING, H_GIL_TICKET } from './shared';
 import { ValueError } from './errors';
 
 /** CPython's default switch interval: 5 ms. */

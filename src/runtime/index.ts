@@ -19,12 +19,17 @@ export { Semaphore, BoundedSemaphore, Event, Barrier } from './signals';
 export { Timer } from './timer';
 export { Queue, LifoQueue, PriorityQueue } from './queues';
 export { Value, SharedArray } from './values';
-export {
-  Future, ThreadPoolExecutor, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED,
-} from './futures';
+export { Future, ThreadPoolExecutor, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './futures';
 export type { ThreadPoolExecutorOptions, DoneAndNotDone, ReturnWhen } from './futures';
 export {
-  RuntimeError, ValueError, TimeoutError, BrokenBarrierError, Empty, Full, CancelledError, InvalidStateError,
+  RuntimeError,
+  ValueError,
+  TimeoutError,
+  BrokenBarrierError,
+  Empty,
+  Full,
+  CancelledError,
+  InvalidStateError,
   OverflowError,
 } from './errors';
 

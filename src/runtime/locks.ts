@@ -5,8 +5,22 @@
  */
 import { EventKind, WaitKind, type ObjectKind } from '../trace/format';
 import {
-  __tl, replay, rec, recFast, beginBlock, endBlock, deadlineFor, remainingMs, makeIdentity, registerReviver, remember,
-  publishIdentity, HANDLE, type Handle, type Shared, type Identity,
+  __tl,
+  replay,
+  rec,
+  recFast,
+  beginBlock,
+  endBlock,
+  deadlineFor,
+  remainingMs,
+  makeIdentity,
+  registerReviver,
+  remember,
+  publishIdentity,
+  HANDLE,
+  type Handle,
+  type Shared,
+  type Identity,
 } from './core';
 import { OverflowError, RuntimeError, ValueError } from './errors';
 
@@ -48,7 +62,10 @@ function futexTryLock(heap: Int32Array, cell: number): boolean {
 
 /** An internal mutex for the runtime's own bookkeeping: never traced, never shown. */
 export class Mutex {
-  constructor(private readonly heap: Int32Array, private readonly cell: number) {}
+  constructor(
+    private readonly heap: Int32Array,
+    private readonly cell: number,
+  ) {}
   lock(): void {
     enterInternal();
     if (!futexTryLock(this.heap, this.cell)) futexLockSlow(this.heap, this.cell, Infinity);
@@ -374,7 +391,10 @@ export function bindTo<T>(handle: Handle, make: () => T): T {
  * when it is revived in another worker), or a new one made by makeIdentity.
  */
 export function identityFor(
-  kind: ObjectKind, cells: number, name: string | undefined | (() => string), details?: { initial?: number; internal?: boolean },
+  kind: ObjectKind,
+  cells: number,
+  name: string | undefined | (() => string),
+  details?: { initial?: number; internal?: boolean },
 ): Identity {
   if (bindingHandle === undefined) return makeIdentity(kind, cells, name, details);
   const handle = bindingHandle;

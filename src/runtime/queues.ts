@@ -6,8 +6,20 @@
  */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, replayError, rec, recordPassedWait, deadlineFor, remainingMs, registerReviver, remember, publishIdentity,
-  toWire, fromWire, HANDLE, type Handle,
+  __tl,
+  replay,
+  replayError,
+  rec,
+  recordPassedWait,
+  deadlineFor,
+  remainingMs,
+  registerReviver,
+  remember,
+  publishIdentity,
+  toWire,
+  fromWire,
+  HANDLE,
+  type Handle,
 } from './core';
 import { Empty, Full, ValueError } from './errors';
 import { Mutex, bindTo, identityFor } from './locks';

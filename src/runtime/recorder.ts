@@ -7,7 +7,13 @@
  * When the ring is full the writer waits for the harness to drain it: nothing is dropped.
  */
 import {
-  EVENT_BYTES, EVENT_WORDS, RING_HEADER_BYTES, RING_HEAD, RING_PUBLISH_EVERY, RING_TAIL, RING_WRITER_WAITING,
+  EVENT_BYTES,
+  EVENT_WORDS,
+  RING_HEADER_BYTES,
+  RING_HEAD,
+  RING_PUBLISH_EVERY,
+  RING_TAIL,
+  RING_WRITER_WAITING,
   type EventKind,
 } from '../trace/format';
 import { WORD_ARG, WORD_KIND_SEQ, WORD_OBJECT, WORD_SITE, kindAndSeq } from '../trace/events';

@@ -13,15 +13,50 @@ import { ctx, T_RPC } from './shared';
 /** Worker → harness, no reply. */
 export type WorkerNotice =
   /** A shared object was made. */
-  | { type: 'define'; id: number; kind: ObjectKind; name: string; siteId: number; tid: number; base: number; initial?: number; internal?: boolean }
+  | {
+      type: 'define';
+      id: number;
+      kind: ObjectKind;
+      name: string;
+      siteId: number;
+      tid: number;
+      base: number;
+      initial?: number;
+      internal?: boolean;
+    }
   /** MainThread made an object at module top level: other workers bind to it by `key`. */
   | { type: 'init-object'; key: string; handle: Handle }
   /** Start a thread. */
-  | { type: 'spawn'; tid: number; objectId: number; name: string; daemon: boolean; target: string; payload: Wire; handle: Handle; pool?: string }
+  | {
+      type: 'spawn';
+      tid: number;
+      objectId: number;
+      name: string;
+      daemon: boolean;
+      target: string;
+      payload: Wire;
+      handle: Handle;
+      pool?: string;
+    }
   | { type: 'output'; tid: number; stream: 'stdout' | 'stderr'; text: string; timeNs: number }
-  | { type: 'exception'; tid: number; name: string; message: string; stack: string; line?: number; col?: number; usageSiteId?: number; timeNs: number }
+  | {
+      type: 'exception';
+      tid: number;
+      name: string;
+      message: string;
+      stack: string;
+      line?: number;
+      col?: number;
+      usageSiteId?: number;
+      timeNs: number;
+    }
   /** The thread's target returned or threw; the worker is about to exit. */
-  | { type: 'done'; tid: number; failed: boolean; /** False: timers of the snippet are pending, do not reuse the worker. */ reusable?: boolean }
+  | {
+      type: 'done';
+      tid: number;
+      failed: boolean;
+      /** False: timers of the snippet are pending, do not reuse the worker. */ reusable?: boolean;
+    }
   /** An internal object the snippet now uses directly (a Value's lock): show it. */
   | { type: 'reveal'; id: number }
   | { type: 'rpc'; tid: number; request: RpcRequest };

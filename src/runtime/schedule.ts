@@ -17,8 +17,28 @@
  * none either, the run is stuck and the harness is told at once.
  */
 import {
-  ctx, threadBlockBase, scheduling, H_DOORBELL, H_NEXT_TID, H_S_TURN, H_S_STEP, H_S_RNG, H_S_WAIT_SEQ, H_S_STATUS, H_S_LOW_PRIORITY,
-  H_VCLOCK_F64, H_S_SLICE_LEFT, H_S_CHOICES, H_S_LIVE, T_S_STATE, T_S_CELL, T_S_SEQ, T_S_WOKEN, T_S_DEADLINE, T_S_PRIORITY, T_S_GO,
+  ctx,
+  threadBlockBase,
+  scheduling,
+  H_DOORBELL,
+  H_NEXT_TID,
+  H_S_TURN,
+  H_S_STEP,
+  H_S_RNG,
+  H_S_WAIT_SEQ,
+  H_S_STATUS,
+  H_S_LOW_PRIORITY,
+  H_VCLOCK_F64,
+  H_S_SLICE_LEFT,
+  H_S_CHOICES,
+  H_S_LIVE,
+  T_S_STATE,
+  T_S_CELL,
+  T_S_SEQ,
+  T_S_WOKEN,
+  T_S_DEADLINE,
+  T_S_PRIORITY,
+  T_S_GO,
   type ScheduleSetup,
 } from './shared';
 import { GilReleaseReason } from '../trace/format';

@@ -104,9 +104,22 @@ export function cellsBase(maxThreads: number): number {
 }
 
 const KIND_CODES: Record<string, number> = {
-  Thread: 0, Lock: 1, RLock: 2, Condition: 3, Semaphore: 4, BoundedSemaphore: 5, Event: 6,
-  Barrier: 7, Queue: 8, LifoQueue: 9, PriorityQueue: 10, Value: 11, SharedArray: 12,
-  Future: 13, ThreadPoolExecutor: 14, Timer: 15,
+  Thread: 0,
+  Lock: 1,
+  RLock: 2,
+  Condition: 3,
+  Semaphore: 4,
+  BoundedSemaphore: 5,
+  Event: 6,
+  Barrier: 7,
+  Queue: 8,
+  LifoQueue: 9,
+  PriorityQueue: 10,
+  Value: 11,
+  SharedArray: 12,
+  Future: 13,
+  ThreadPoolExecutor: 14,
+  Timer: 15,
 };
 
 /** What the harness tells a worker when it gives it a thread to run. */
@@ -197,7 +210,9 @@ export function allocCells(count: number): number {
   const size = (count + 1) & ~1;
   const base = Atomics.add(c.heap, H_NEXT_CELL, size);
   if (base + size > c.heap.length) {
-    throw new Error(`threadlanes: out of shared memory for primitives (${c.heap.length * 4} bytes); the snippet creates too many primitives`);
+    throw new Error(
+      `threadlanes: out of shared memory for primitives (${c.heap.length * 4} bytes); the snippet creates too many primitives`,
+    );
   }
   return base;
 }

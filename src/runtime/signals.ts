@@ -1,8 +1,22 @@
 /** Semaphore, BoundedSemaphore, Event and Barrier. */
 import { EventKind, WaitKind } from '../trace/format';
 import {
-  __tl, replay, rec, recFast, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, registerReviver, remember,
-  publishIdentity, toWire, fromWire, HANDLE, type Handle,
+  __tl,
+  replay,
+  rec,
+  recFast,
+  recordPassedWait,
+  beginBlock,
+  endBlock,
+  deadlineFor,
+  remainingMs,
+  registerReviver,
+  remember,
+  publishIdentity,
+  toWire,
+  fromWire,
+  HANDLE,
+  type Handle,
 } from './core';
 import { BrokenBarrierError, ValueError } from './errors';
 import { Scoped, Mutex, bindTo, identityFor } from './locks';
@@ -276,9 +290,13 @@ export class Barrier {
 
   [HANDLE](): Handle {
     return {
-      kind: 'Barrier', id: this.id, base: this.base, name: this.name,
+      kind: 'Barrier',
+      id: this.id,
+      base: this.base,
+      name: this.name,
       extra: {
-        parties: this.parties, timeout: this.defaultTimeout,
+        parties: this.parties,
+        timeout: this.defaultTimeout,
         action: this.action === undefined ? undefined : toWire(this.action, 'the barrier action', 0),
       },
     };
@@ -417,4 +435,3 @@ registerReviver('Semaphore', (handle) => bindTo(handle, () => new Semaphore()));
 registerReviver('BoundedSemaphore', (handle) => bindTo(handle, () => new BoundedSemaphore()));
 registerReviver('Event', (handle) => bindTo(handle, () => new Event()));
 registerReviver('Barrier', (handle) => bindTo(handle, () => new Barrier((handle.extra?.parties as number) ?? 1)));
-

@@ -7,9 +7,27 @@
 import { ThreadState, EventKind, WaitKind } from '../trace/format';
 
 import {
-  __tl, replay, rec, recOnly, recordPassedWait, beginBlock, endBlock, deadlineFor, remainingMs, registerReviver, remember,
-  publishIdentity, toWire, registeredName, siteText, publish, HANDLE, type Handle, type Wire,
-  type Callable, classOf,
+  __tl,
+  replay,
+  rec,
+  recOnly,
+  recordPassedWait,
+  beginBlock,
+  endBlock,
+  deadlineFor,
+  remainingMs,
+  registerReviver,
+  remember,
+  publishIdentity,
+  toWire,
+  registeredName,
+  siteText,
+  publish,
+  HANDLE,
+  type Handle,
+  type Wire,
+  type Callable,
+  classOf,
 } from './core';
 
 import { OverflowError, RuntimeError, ThreadlanesUsageError, ValueError } from './errors';
@@ -20,7 +38,18 @@ import { notify, rpc } from './rpc';
 
 import { point, sleepMs, threadStarted, waitCell } from './schedule';
 
-import { ctx, hasContext, threadBlockBase, H_MAIN_NAME_VERSION, H_NEXT_TID, H_THREAD_NAME_COUNTER, MAIN_OBJECT_ID, T_STATE, T_THREAD_OBJECT, scheduling } from './shared';
+import {
+  ctx,
+  hasContext,
+  threadBlockBase,
+  H_MAIN_NAME_VERSION,
+  H_NEXT_TID,
+  H_THREAD_NAME_COUNTER,
+  MAIN_OBJECT_ID,
+  T_STATE,
+  T_THREAD_OBJECT,
+  scheduling,
+} from './shared';
 
 export interface ThreadOptions {
   /** A module-level function to run in the new thread. */
@@ -59,9 +88,7 @@ function mainNameVersion(heap: Int32Array): number {
 const STATE = Symbol('threadlanes.thread');
 
 /** Spawn payloads: what the new worker runs. */
-export type SpawnPayload =
-  | { mode: 'target'; fn: Wire; args: Wire }
-  | { mode: 'instance'; instance: Wire };
+export type SpawnPayload = { mode: 'target'; fn: Wire; args: Wire } | { mode: 'instance'; instance: Wire };
 
 export class Thread {
   private [STATE]!: ThreadState_;
@@ -72,14 +99,26 @@ export class Thread {
     }
     const siteId = __tl.site;
     const c = ctx();
-    const made = identityFor('Thread', 2, options.name === undefined ? () => `Thread-${Atomics.add(c.heap, H_THREAD_NAME_COUNTER, 1) + 1}` : String(options.name));
+    const made = identityFor(
+      'Thread',
+      2,
+      options.name === undefined ? () => `Thread-${Atomics.add(c.heap, H_THREAD_NAME_COUNTER, 1) + 1}` : String(options.name),
+    );
     const handle = made.handle;
-    const daemon = made.bound ? Boolean(handle.extra?.daemon) : options.daemon ?? currentDaemon();
+    const daemon = made.bound ? Boolean(handle.extra?.daemon) : (options.daemon ?? currentDaemon());
     const args = options.args ?? [];
     if (!Array.isArray(args)) throw new TypeError('Thread args must be an array');
     this[STATE] = {
-      id: handle.id, base: handle.base, name: handle.name, daemon, target: options.target, args, siteId,
-      pool: handle.extra?.pool as string | undefined, nameVersion: 0, key: made.key,
+      id: handle.id,
+      base: handle.base,
+      name: handle.name,
+      daemon,
+      target: options.target,
+      args,
+      siteId,
+      pool: handle.extra?.pool as string | undefined,
+      nameVersion: 0,
+      key: made.key,
     };
     remember(handle.id, this);
     publishIdentity(made, this);
@@ -120,7 +159,9 @@ export class Thread {
       tid = Atomics.load(c.heap, H_NEXT_TID);
       if (tid >= c.setup.maxThreads) {
         Atomics.store(c.heap, s.base + O_TID_PLUS_1, 0);
-        throw new RuntimeError(`can't start new thread: the limit of ${c.setup.maxThreads} threads is reached (raise it with --max-threads)`);
+        throw new RuntimeError(
+          `can't start new thread: the limit of ${c.setup.maxThreads} threads is reached (raise it with --max-threads)`,
+        );
       }
       if (Atomics.compareExchange(c.heap, H_NEXT_TID, tid, tid + 1) === tid) break;
     }
@@ -132,9 +173,15 @@ export class Thread {
     recOnly(EventKind.ThreadStart, s.id, siteId, tid);
     publish();
     notify({
-      type: 'spawn', tid, objectId: s.id, name: s.name, daemon: s.daemon,
-      target: payload.mode === 'instance' ? registeredName(classOf(this)) ?? '?' : registeredName(s.target) ?? '',
-      payload, handle: this[HANDLE](), pool: s.pool,
+      type: 'spawn',
+      tid,
+      objectId: s.id,
+      name: s.name,
+      daemon: s.daemon,
+      target: payload.mode === 'instance' ? (registeredName(classOf(this)) ?? '?') : (registeredName(s.target) ?? ''),
+      payload,
+      handle: this[HANDLE](),
+      pool: s.pool,
     });
     point();
   }
@@ -287,8 +334,14 @@ let current: Thread | undefined;
 /** Attach a thread's shared identity to `thread` (a rebuilt subclass instance or a fresh Thread). */
 export function adoptThread(thread: Thread, handle: Handle, target?: unknown, args?: unknown[]): Thread {
   (thread as unknown as Record<symbol, ThreadState_>)[STATE] = {
-    id: handle.id, base: handle.base, name: handle.name, daemon: Boolean(handle.extra?.daemon),
-    target: target as ThreadState_['target'], args: args ?? [], siteId: 0, pool: handle.extra?.pool as string | undefined,
+    id: handle.id,
+    base: handle.base,
+    name: handle.name,
+    daemon: Boolean(handle.extra?.daemon),
+    target: target as ThreadState_['target'],
+    args: args ?? [],
+    siteId: 0,
+    pool: handle.extra?.pool as string | undefined,
     // The handle's name is current unless the thread was renamed since (rare: then ask).
     nameVersion: 0,
   };

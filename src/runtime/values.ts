@@ -6,10 +6,7 @@
  * `counter.getLock()` (or any Lock) to make it safe.
  */
 import { EventKind } from '../trace/format';
-import {
-  __tl, replay, recFast, registerReviver, remember, publishIdentity, internalParts, revive,
-  HANDLE, type Handle,
-} from './core';
+import { __tl, replay, recFast, registerReviver, remember, publishIdentity, internalParts, revive, HANDLE, type Handle } from './core';
 import { ValueError } from './errors';
 import { RLock, bindTo, identityFor } from './locks';
 import { ctx, scheduling } from './shared';
@@ -38,9 +35,7 @@ export class Value {
     this.f64 = c.heapF64;
     this.index = this.base >> 1;
     this.record = c.setup.recordShared;
-    this.lock = made.bound
-      ? (revive(handle.extra!.lock as Handle) as RLock)
-      : internalParts(() => new RLock(`${handle.name}.lock`));
+    this.lock = made.bound ? (revive(handle.extra!.lock as Handle) as RLock) : internalParts(() => new RLock(`${handle.name}.lock`));
     if (!made.bound) this.f64[this.index] = initial;
     remember(this.id, this);
     publishIdentity(made, this);
@@ -166,7 +161,10 @@ class SharedArrayImpl {
 }
 
 export const SharedArray = SharedArrayImpl as unknown as {
-  new (lengthOrValues: number | ArrayLike<number>, name?: string): SharedArray & {
+  new (
+    lengthOrValues: number | ArrayLike<number>,
+    name?: string,
+  ): SharedArray & {
     readonly name: string;
     toArray(): number[];
     [Symbol.iterator](): IterableIterator<number>;

@@ -58,7 +58,6 @@ export const TRACE_PART_CLASS = 'threadlanes-trace';
 // ---------------------------------------------------------------------------------------
 // Host → panel
 
-
 /** What the host knows of a run beyond its trace. */
 export interface RunAbout {
   /** Controlled mode: the schedule that ran; the same strategy, seed and depth replay it. */
@@ -136,10 +135,15 @@ export function parseViewState(value: unknown): ViewState | undefined {
   if (typeof filterText !== 'string' || typeof laneFilter !== 'string' || typeof showHandoffs !== 'boolean') return undefined;
   if (!isRecord(lockSort) || typeof lockSort.key !== 'string' || typeof lockSort.descending !== 'boolean') return undefined;
   return {
-    version: 1, startNs, endNs, scrollTopCssPx: Math.max(0, scrollTopCssPx),
+    version: 1,
+    startNs,
+    endNs,
+    scrollTopCssPx: Math.max(0, scrollTopCssPx),
     ...(selectedObjectId !== undefined ? { selectedObjectId } : {}),
     ...(selectedSiteIndex !== undefined ? { selectedSiteIndex } : {}),
-    filterText: filterText.slice(0, 200), laneFilter: laneFilter.slice(0, 40), showHandoffs,
+    filterText: filterText.slice(0, 200),
+    laneFilter: laneFilter.slice(0, 40),
+    showHandoffs,
     lockSort: { key: lockSort.key.slice(0, 40), descending: lockSort.descending },
   };
 }
@@ -153,7 +157,8 @@ function parseRunAbout(value: unknown): RunAbout | undefined {
     if (schedule.depth !== undefined && !integer(schedule.depth)) return undefined;
     if (schedule.steps !== undefined && !integer(schedule.steps)) return undefined;
     about.schedule = {
-      strategy: schedule.strategy as Strategy, seed: schedule.seed,
+      strategy: schedule.strategy as Strategy,
+      seed: schedule.seed,
       ...(schedule.depth !== undefined ? { depth: schedule.depth } : {}),
       ...(schedule.steps !== undefined ? { steps: schedule.steps } : {}),
     };
@@ -247,7 +252,9 @@ export function parseFromPanel(value: unknown): FromPanel | undefined {
       if (!integer(value.requestId) || typeof value.ok !== 'boolean') return undefined;
       const message = typeof value.message === 'string' ? value.message : undefined;
       return {
-        type: 'loaded', requestId: value.requestId, ok: value.ok,
+        type: 'loaded',
+        requestId: value.requestId,
+        ok: value.ok,
         ...(message !== undefined ? { message } : {}),
         ...(integer(value.threads) ? { threads: value.threads } : {}),
         ...(integer(value.events) ? { events: value.events } : {}),
@@ -268,7 +275,9 @@ export function parseFromPanel(value: unknown): FromPanel | undefined {
       return { type: 'log', level, message };
     }
     case 'export':
-      return (EXPORT_FORMATS as readonly unknown[]).includes(value.format) ? { type: 'export', format: value.format as ExportFormat } : undefined;
+      return (EXPORT_FORMATS as readonly unknown[]).includes(value.format)
+        ? { type: 'export', format: value.format as ExportFormat }
+        : undefined;
     case 'rerun':
       return { type: 'rerun' };
     case 'findDeadlock':

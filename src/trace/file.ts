@@ -46,15 +46,7 @@
  * Everything here is pure (bytes and strings in, bytes and strings out); reading and writing
  * files is the caller's job.
  */
-import {
-  EVENT_BYTES,
-  EVENT_KIND_NAMES,
-  TRACE_FORMAT,
-  TRACE_VERSION,
-  type Trace,
-  type TraceEvent,
-  type TraceHeader,
-} from './format';
+import { EVENT_BYTES, EVENT_KIND_NAMES, TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceEvent, type TraceHeader } from './format';
 import { EventStream, SEQ_MASK, WORD_ARG, WORD_KIND_SEQ, WORD_OBJECT, WORD_SITE, kindAndSeq } from './events';
 
 export const BINARY_TRACE_MAGIC = 'TLTRACE1';
@@ -136,9 +128,7 @@ export function decodeTraceBinary(bytes: Uint8Array): Trace {
   }
   const magic = String.fromCharCode(...bytes.subarray(0, BINARY_TRACE_MAGIC.length));
   if (magic !== BINARY_TRACE_MAGIC) {
-    throw new TraceFileError(
-      `not a Threadlanes binary trace: it starts with ${JSON.stringify(magic)} instead of "${BINARY_TRACE_MAGIC}"`,
-    );
+    throw new TraceFileError(`not a Threadlanes binary trace: it starts with ${JSON.stringify(magic)} instead of "${BINARY_TRACE_MAGIC}"`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerBytes = view.getUint32(8, true);
@@ -151,9 +141,7 @@ export function decodeTraceBinary(bytes: Uint8Array): Trace {
 
   let headerText: string;
   try {
-    headerText = new TextDecoder('utf-8', { fatal: true }).decode(
-      bytes.subarray(BINARY_HEADER_OFFSET, eventsOffset),
-    );
+    headerText = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(BINARY_HEADER_OFFSET, eventsOffset));
   } catch {
     throw new TraceFileError('corrupt trace: the header is not valid UTF-8');
   }
@@ -193,9 +181,7 @@ export function decodeTraceBinary(bytes: Uint8Array): Trace {
 /** A row of the JSON form: [tid, seq, timeNs, kind (name or number), objectId, siteId, arg]. */
 type JsonEventRow = [number, number, number, string | number, number, number, number];
 
-const KIND_BY_NAME = new Map<string, number>(
-  Object.entries(EVENT_KIND_NAMES).map(([kind, name]) => [name, Number(kind)]),
-);
+const KIND_BY_NAME = new Map<string, number>(Object.entries(EVENT_KIND_NAMES).map(([kind, name]) => [name, Number(kind)]));
 
 export function encodeTraceJson(trace: Trace): string {
   checkEventsMatchCounts(trace);
@@ -281,9 +267,7 @@ export function decodeTraceJson(text: string): Trace {
     ? header.eventCounts.length
     : Math.max(perThread.length, ...header.threads.map((thread) => thread.tid + 1));
   if (perThread.length > threadCount) {
-    throw new TraceFileError(
-      `events of tid ${perThread.length - 1} but "eventCounts" lists only ${threadCount} threads`,
-    );
+    throw new TraceFileError(`events of tid ${perThread.length - 1} but "eventCounts" lists only ${threadCount} threads`);
   }
   const events: Uint8Array[] = [];
   const eventCounts: number[] = [];
@@ -333,7 +317,9 @@ export function decodeTrace(bytes: Uint8Array, fileName: string): Trace {
       return decodeTraceBinary(bytes);
     case 'json': {
       if (looksBinary) {
-        throw new TraceFileError(`${fileName} is named like a JSON trace but holds a binary trace; rename it to end in ${BINARY_TRACE_EXTENSION}`);
+        throw new TraceFileError(
+          `${fileName} is named like a JSON trace but holds a binary trace; rename it to end in ${BINARY_TRACE_EXTENSION}`,
+        );
       }
       let text: string;
       try {
@@ -362,9 +348,7 @@ function requireForm(fileName: string): TraceFileForm {
 function checkEventsMatchCounts(trace: Trace): void {
   const counts = trace.header.eventCounts;
   if (trace.events.length !== counts.length) {
-    throw new TraceFileError(
-      `trace has event streams for ${trace.events.length} threads but header.eventCounts lists ${counts.length}`,
-    );
+    throw new TraceFileError(`trace has event streams for ${trace.events.length} threads but header.eventCounts lists ${counts.length}`);
   }
   trace.events.forEach((events, tid) => {
     if (events.byteLength !== counts[tid] * EVENT_BYTES) {
@@ -384,9 +368,7 @@ const HEADER_ARRAYS = ['threads', 'objects', 'sites', 'output', 'exceptions'] as
 function checkHeader(value: unknown, eventCountsRequired: boolean): TraceHeader {
   if (!isRecord(value)) throw new TraceFileError('corrupt trace: the header is not a JSON object');
   if (value.format !== TRACE_FORMAT) {
-    throw new TraceFileError(
-      `not a Threadlanes trace: header.format is ${JSON.stringify(value.format)} instead of "${TRACE_FORMAT}"`,
-    );
+    throw new TraceFileError(`not a Threadlanes trace: header.format is ${JSON.stringify(value.format)} instead of "${TRACE_FORMAT}"`);
   }
   if (value.version !== TRACE_VERSION) {
     throw new TraceFileError(

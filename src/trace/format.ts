@@ -128,7 +128,14 @@ export const enum WaitKind {
 }
 
 export const WAIT_KIND_NAMES: Record<number, string> = {
-  1: 'lock', 2: 'condition', 3: 'event', 4: 'semaphore', 5: 'queue', 6: 'join', 7: 'barrier', 8: 'future',
+  1: 'lock',
+  2: 'condition',
+  3: 'event',
+  4: 'semaphore',
+  5: 'queue',
+  6: 'join',
+  7: 'barrier',
+  8: 'future',
 };
 
 /** Flag or-ed into a Block's arg when the wait has a timeout (it can end without help). */
@@ -164,7 +171,15 @@ export const THREAD_STATE_COUNT = 9;
 
 /** Each ThreadState's name in text and JSON (index = the state's number). */
 export const THREAD_STATE_NAMES = [
-  'not-started', 'starting', 'running', 'blocked', 'waiting', 'sleeping', 'finished', 'failed', 'gil-wait',
+  'not-started',
+  'starting',
+  'running',
+  'blocked',
+  'waiting',
+  'sleeping',
+  'finished',
+  'failed',
+  'gil-wait',
 ] as const;
 export type ThreadStateName = (typeof THREAD_STATE_NAMES)[number];
 
@@ -177,9 +192,22 @@ export const STRATEGIES = ['random', 'pct', 'rr'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export type ObjectKind =
-  | 'Thread' | 'Lock' | 'RLock' | 'Condition' | 'Semaphore' | 'BoundedSemaphore' | 'Event'
-  | 'Barrier' | 'Queue' | 'LifoQueue' | 'PriorityQueue' | 'Value' | 'SharedArray' | 'Future'
-  | 'ThreadPoolExecutor' | 'Timer';
+  | 'Thread'
+  | 'Lock'
+  | 'RLock'
+  | 'Condition'
+  | 'Semaphore'
+  | 'BoundedSemaphore'
+  | 'Event'
+  | 'Barrier'
+  | 'Queue'
+  | 'LifoQueue'
+  | 'PriorityQueue'
+  | 'Value'
+  | 'SharedArray'
+  | 'Future'
+  | 'ThreadPoolExecutor'
+  | 'Timer';
 
 export type Outcome = 'completed' | 'deadlock' | 'timeout' | 'error';
 
@@ -205,8 +233,7 @@ export interface ThreadInfo {
   finalState: ThreadFinalState;
 }
 
-export type ThreadFinalState =
-  | 'not-started' | 'running' | 'blocked' | 'waiting' | 'sleeping' | 'finished' | 'failed';
+export type ThreadFinalState = 'not-started' | 'running' | 'blocked' | 'waiting' | 'sleeping' | 'finished' | 'failed';
 
 export interface ObjectInfo {
   id: number;
@@ -317,13 +344,32 @@ export interface TraceEvent {
 
 /** Names for kinds, used by the JSON trace form and text output. */
 export const EVENT_KIND_NAMES: Record<number, string> = {
-  1: 'running', 2: 'finished', 3: 'failed', 4: 'start',
-  10: 'acquired', 11: 'released', 12: 'acquire-failed',
-  20: 'block', 21: 'unblock', 22: 'sleep', 23: 'wake',
-  30: 'notify', 31: 'set', 32: 'clear', 33: 'put', 34: 'get', 35: 'task-done',
-  36: 'barrier-pass', 37: 'barrier-broken', 38: 'future-done',
-  40: 'read', 41: 'write', 50: 'output',
-  60: 'gil-request', 61: 'gil-acquired', 62: 'gil-released',
+  1: 'running',
+  2: 'finished',
+  3: 'failed',
+  4: 'start',
+  10: 'acquired',
+  11: 'released',
+  12: 'acquire-failed',
+  20: 'block',
+  21: 'unblock',
+  22: 'sleep',
+  23: 'wake',
+  30: 'notify',
+  31: 'set',
+  32: 'clear',
+  33: 'put',
+  34: 'get',
+  35: 'task-done',
+  36: 'barrier-pass',
+  37: 'barrier-broken',
+  38: 'future-done',
+  40: 'read',
+  41: 'write',
+  50: 'output',
+  60: 'gil-request',
+  61: 'gil-acquired',
+  62: 'gil-released',
 };
 
 /**

@@ -35,7 +35,7 @@ export class HoldTracker {
       }
       let permits = Math.max(1, arg);
       while (permits > 0 && byThread.size > 0) {
-        const from = byThread.has(tid) ? tid : byThread.keys().next().value as number;
+        const from = byThread.has(tid) ? tid : (byThread.keys().next().value as number);
         const held = byThread.get(from)!;
         const taken = Math.min(held, permits);
         permits -= taken;

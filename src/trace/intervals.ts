@@ -242,7 +242,10 @@ class Derivation {
   readonly outputs: OutputEvent[] = [];
   readonly failures: FailureEvent[] = [];
 
-  constructor(private readonly trace: Trace, options: DeriveOptions) {
+  constructor(
+    private readonly trace: Trace,
+    options: DeriveOptions,
+  ) {
     this.header = trace.header;
     this.endNs = options.endNs ?? traceEndNs(trace);
     this.warn = options.onWarning ?? (() => {});
@@ -330,8 +333,15 @@ class Derivation {
     let state = this.objects.get(objectId);
     if (!state) {
       state = {
-        rule: holdRuleOf(this.kinds.get(objectId)), owner: -1, open: [], byThread: new Map(), lastVersion: 0, ownerVersion: 0,
-        releaseTid: -1, releaseNs: 0, handOffsLeft: 0,
+        rule: holdRuleOf(this.kinds.get(objectId)),
+        owner: -1,
+        open: [],
+        byThread: new Map(),
+        lastVersion: 0,
+        ownerVersion: 0,
+        releaseTid: -1,
+        releaseNs: 0,
+        handOffsLeft: 0,
       };
       this.objects.set(objectId, state);
     }
@@ -375,7 +385,11 @@ class Derivation {
   /** Both acquire the same Lock and `a` has the earlier version. */
   private earlierVersion(a: ThreadReader, b: ThreadReader): boolean {
     return (
-      a.kind === EventKind.Acquired && b.kind === EventKind.Acquired && a.objectId === b.objectId && a.arg > 0 && a.arg < b.arg &&
+      a.kind === EventKind.Acquired &&
+      b.kind === EventKind.Acquired &&
+      a.objectId === b.objectId &&
+      a.arg > 0 &&
+      a.arg < b.arg &&
       this.object(a.objectId).rule === HoldRule.Exclusive
     );
   }
@@ -436,7 +450,7 @@ class Derivation {
       let ended = 0;
       // The releasing thread's own permits first, oldest first; then other threads' oldest.
       for (let pass = 0; pass < 2 && ended < permits; pass++) {
-        for (let i = 0; i < open.length && ended < permits; ) {
+        for (let i = 0; i < open.length && ended < permits;) {
           if ((refTid(open[i]) === tid) === (pass === 0)) {
             this.close(open[i], timeNs, siteId, tid);
             open.splice(i, 1);
@@ -596,7 +610,10 @@ class ThreadReader implements ThreadCursor {
           this.failed = kind === EventKind.ThreadFailed;
           if (this.failed) {
             this.derivation.failures.push({
-              tid: this.tid, index: stream.arg(index), timeNs, siteId: stream.siteId(index),
+              tid: this.tid,
+              index: stream.arg(index),
+              timeNs,
+              siteId: stream.siteId(index),
             });
           }
           break;
@@ -607,10 +624,7 @@ class ThreadReader implements ThreadCursor {
           if (states.current === ThreadState.Blocked || states.current === ThreadState.Waiting) {
             this.derivation.warning(`${this.name}: Block while already blocked`);
           }
-          states.open(
-            waitKind === WaitKind.Lock ? ThreadState.Blocked : ThreadState.Waiting, timeNs, objectId, arg,
-            stream.siteId(index),
-          );
+          states.open(waitKind === WaitKind.Lock ? ThreadState.Blocked : ThreadState.Waiting, timeNs, objectId, arg, stream.siteId(index));
           if (waitKind === WaitKind.Lock || waitKind === WaitKind.Semaphore) {
             this.acquireWaitObject = objectId;
             this.acquireWaitSinceNs = timeNs;
@@ -645,7 +659,8 @@ class ThreadReader implements ThreadCursor {
           break;
         }
         case EventKind.GilRequest:
-          if (states.current === ThreadState.WaitingForGil) this.derivation.warning(`${this.name}: GilRequest while already waiting for the GIL`);
+          if (states.current === ThreadState.WaitingForGil)
+            this.derivation.warning(`${this.name}: GilRequest while already waiting for the GIL`);
           else states.suspendForGil(timeNs, stream.siteId(index));
           break;
         case EventKind.GilAcquired:
@@ -654,7 +669,10 @@ class ThreadReader implements ThreadCursor {
           break;
         case EventKind.Output:
           this.derivation.outputs.push({
-            tid: this.tid, index: stream.arg(index), timeNs, siteId: stream.siteId(index),
+            tid: this.tid,
+            index: stream.arg(index),
+            timeNs,
+            siteId: stream.siteId(index),
           });
           break;
       }
@@ -762,9 +780,11 @@ class StateBuilder {
     // An empty Running or Starting interval says nothing, unless it is what the thread is doing
     // when the trace ends; empty waits and sleeps are kept.
     if (
-      endNs === this.openStartNs && ending !== IntervalEnd.OpenAtEnd &&
+      endNs === this.openStartNs &&
+      ending !== IntervalEnd.OpenAtEnd &&
       (state === ThreadState.Running || state === ThreadState.Starting || (this.openResumed && ending === IntervalEnd.Next))
-    ) return;
+    )
+      return;
     const i = this.count++;
     this.startNs[i] = this.openStartNs;
     this.endNs[i] = endNs;
@@ -902,4 +922,3 @@ class HandoffBuilder {
     };
   }
 }
-

@@ -110,7 +110,14 @@ export function unpackTrace(packed: Uint8Array, info: PackingInfo): Uint8Array {
         continue;
       }
       const [a, b, c, d] = [varying[0], varying[1] ?? varying[0], varying[2] ?? varying[0], varying[3] ?? varying[0]];
-      const pa = a.at, sa = a.shift, pb = b.at, sb = b.shift, pc = c.at, sc = c.shift, pd = d.at, sd = d.shift;
+      const pa = a.at,
+        sa = a.shift,
+        pb = b.at,
+        sb = b.shift,
+        pc = c.at,
+        sc = c.shift,
+        pd = d.at,
+        sd = d.shift;
       let at = w;
       // Or-ing a plane twice changes nothing, so fewer than four stored planes reuse the first.
       for (let i = 0; i < count; i++, at += WORDS) {

@@ -24,7 +24,17 @@ declare function acquireVsCodeApi(): VsCodeApi;
 interface TestHook {
   ready: boolean;
   error?: string;
-  timings: { scriptStartAtMs?: number; decodeMs?: number; modelMs?: number; setModelMs?: number; readMs?: number; firstFrameAtMs?: number; loadStartAtMs?: number; findingsMs?: number; read?: typeof readTimings };
+  timings: {
+    scriptStartAtMs?: number;
+    decodeMs?: number;
+    modelMs?: number;
+    setModelMs?: number;
+    readMs?: number;
+    firstFrameAtMs?: number;
+    loadStartAtMs?: number;
+    findingsMs?: number;
+    read?: typeof readTimings;
+  };
   /** Messages the panel posted (the standalone report has no host to receive them). */
   posted: FromPanel[];
   panel?: Panel;
@@ -72,25 +82,31 @@ function main(): void {
     for (const shown of compare ? compare.panels : [panel]) shown.showProgress(text);
   };
 
-  const handler = new MessageHandler<ToPanel, FromPanel>(parseToPanel, (message) => host.post(message), (raw) => {
-    const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String(raw.type) : typeof raw;
-    host.post({ type: 'log', level: 'warn', message: `panel ignored a malformed or unknown message (${type.slice(0, 60)})` });
-  });
+  const handler = new MessageHandler<ToPanel, FromPanel>(
+    parseToPanel,
+    (message) => host.post(message),
+    (raw) => {
+      const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String(raw.type) : typeof raw;
+      host.post({ type: 'log', level: 'warn', message: `panel ignored a malformed or unknown message (${type.slice(0, 60)})` });
+    },
+  );
   /**
    * Runs `build` once the progress text has painted (building the model is synchronous). If it
    * throws, the view shows the error and the host is answered `loaded` with ok: false.
    */
   const afterProgress = (requestId: number, view: { showError(message: string): void }, build: () => void) => {
-    requestAnimationFrame(() => setTimeout(() => {
-      try {
-        build();
-      } catch (error) {
-        const text = (error as Error).message;
-        view.showError(text);
-        hook.error = text;
-        handler.send({ type: 'loaded', requestId, ok: false, message: text });
-      }
-    }, 0));
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        try {
+          build();
+        } catch (error) {
+          const text = (error as Error).message;
+          view.showError(text);
+          hook.error = text;
+          handler.send({ type: 'loaded', requestId, ok: false, message: text });
+        }
+      }, 0),
+    );
   };
   /** Potential deadlocks and races of a run, into its panel (they read every event again); a failure is only logged. */
   const showFindings = (shown: Panel | undefined, trace: Trace, took?: (ms: number) => void) => {
@@ -121,11 +137,21 @@ function main(): void {
           hook.ready = true;
         }, 0);
       });
-      handler.send({ type: 'loaded', requestId: message.requestId, ok: true, threads: loaded.model.threads.length, events: loaded.model.events });
+      handler.send({
+        type: 'loaded',
+        requestId: message.requestId,
+        ok: true,
+        threads: loaded.model.threads.length,
+        events: loaded.model.events,
+      });
     });
   });
   handler.registerHandler('compare', (message) => {
-    compare = new CompareView(root, host, message.runs.map((run) => run.label));
+    compare = new CompareView(
+      root,
+      host,
+      message.runs.map((run) => run.label),
+    );
     const view = compare;
     hook.compare = view.panels;
     hook.panel = view.panels[0];
@@ -141,16 +167,23 @@ function main(): void {
         hook.ready = true;
       });
       handler.send({
-        type: 'loaded', requestId: message.requestId, ok: true,
-        threads: runs.reduce((sum, { model }) => sum + model.threads.length, 0), events: runs.reduce((sum, { model }) => sum + model.events, 0),
+        type: 'loaded',
+        requestId: message.requestId,
+        ok: true,
+        threads: runs.reduce((sum, { model }) => sum + model.threads.length, 0),
+        events: runs.reduce((sum, { model }) => sum + model.events, 0),
       });
     });
   });
   handler.registerHandler('progress', (message) => {
-    showProgress(`${message.phase === 'bundling' ? 'Bundling' : message.phase === 'running' ? 'Running' : 'Stopping'}… ${(message.elapsedMs / 1000).toFixed(1)} s · ${message.threads} threads · ${message.events.toLocaleString('en-US')} events`);
+    showProgress(
+      `${message.phase === 'bundling' ? 'Bundling' : message.phase === 'running' ? 'Running' : 'Stopping'}… ${(message.elapsedMs / 1000).toFixed(1)} s · ${message.threads} threads · ${message.events.toLocaleString('en-US')} events`,
+    );
   });
   handler.registerHandler('exploring', (message) => {
-    showProgress(`Finding a deadlock… ${message.explored.toLocaleString('en-US')} of ${message.schedules.toLocaleString('en-US')} schedules`);
+    showProgress(
+      `Finding a deadlock… ${message.explored.toLocaleString('en-US')} of ${message.schedules.toLocaleString('en-US')} schedules`,
+    );
   });
   handler.registerHandler('highlight', (message) => {
     for (const shown of compare ? compare.panels : [panel]) shown.highlightByName(message.primitiveName);

@@ -16,21 +16,36 @@ export function readEmbeddedMeta(doc: Document): EmbeddedMeta | undefined {
   const element = doc.getElementById(META_ID);
   if (!element) return undefined;
   const value = JSON.parse(element.textContent ?? '') as Partial<EmbeddedMeta>;
-  if ((value.encoding !== 'gzip' && value.encoding !== 'none') || !Number.isSafeInteger(value.bytes) || !Number.isSafeInteger(value.encodedBytes)) {
+  if (
+    (value.encoding !== 'gzip' && value.encoding !== 'none') ||
+    !Number.isSafeInteger(value.bytes) ||
+    !Number.isSafeInteger(value.encodedBytes)
+  ) {
     throw new Error('the report is damaged: its trace description is not readable');
   }
   const sources = Array.isArray(value.sources)
     ? value.sources.filter((s): s is SourceText => typeof s?.file === 'string' && typeof s?.text === 'string')
     : [];
   const packing = value.packing;
-  if (packing !== null && (typeof packing !== 'object' || !Array.isArray(packing.constantPlanes) || packing.constantPlanes.length !== 24
-    || !packing.constantPlanes.every((v) => Number.isInteger(v) && v >= -1 && v <= 255) || typeof packing.timeDelta !== 'boolean')) {
+  if (
+    packing !== null &&
+    (typeof packing !== 'object' ||
+      !Array.isArray(packing.constantPlanes) ||
+      packing.constantPlanes.length !== 24 ||
+      !packing.constantPlanes.every((v) => Number.isInteger(v) && v >= -1 && v <= 255) ||
+      typeof packing.timeDelta !== 'boolean')
+  ) {
     throw new Error('the report is damaged: its trace packing is not readable');
   }
   if (!Number.isSafeInteger(value.traceBytes)) throw new Error('the report is damaged: its trace size is missing');
   return {
-    encoding: value.encoding, packing: packing ?? null, traceBytes: value.traceBytes!, bytes: value.bytes!,
-    encodedBytes: value.encodedBytes!, parts: Number(value.parts) || 0, sources,
+    encoding: value.encoding,
+    packing: packing ?? null,
+    traceBytes: value.traceBytes!,
+    bytes: value.bytes!,
+    encodedBytes: value.encodedBytes!,
+    parts: Number(value.parts) || 0,
+    sources,
   };
 }
 
@@ -79,7 +94,8 @@ export async function readEmbeddedTrace(doc: Document, meta: EmbeddedMeta): Prom
     return out;
   };
   if (meta.encoding === 'none') return unpack(encoded);
-  if (typeof DecompressionStream !== 'function') throw new Error('this browser cannot decompress the report (no DecompressionStream); open it in a current browser');
+  if (typeof DecompressionStream !== 'function')
+    throw new Error('this browser cannot decompress the report (no DecompressionStream); open it in a current browser');
   // Response.arrayBuffer() collects the stream natively (no JS work per chunk).
   const out = new Uint8Array(await new Response(new Blob([encoded]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
   const written = out.byteLength;

@@ -28,7 +28,11 @@ export function main() {
   emit({ sameLock, lockFreeWhileCondHeld, lockFreeAfter, condFreeWhileLockHeld, lockFreeInWith });
 }`);
     assert.deepEqual(merged(run), {
-      sameLock: true, lockFreeWhileCondHeld: false, lockFreeAfter: true, condFreeWhileLockHeld: false, lockFreeInWith: false,
+      sameLock: true,
+      lockFreeWhileCondHeld: false,
+      lockFreeAfter: true,
+      condFreeWhileLockHeld: false,
+      lockFreeInWith: false,
     });
   });
 
@@ -122,14 +126,22 @@ export function main() {
       const where = `round ${round.round}`;
       assert.equal(round.beforeAnyNotify, 0, `${where}: a wait() returned before any notify`);
       assert.deepEqual(round.phase1, { results1: Array(3).fill([true, 1]), results2: [] }, `${where}, after notify(3)`);
-      assert.deepEqual(round.phase2, {
-        results1: [...Array(3).fill([true, 1]), ...Array(2).fill([true, 2])],
-        results2: Array(3).fill([true, 2]),
-      }, `${where}, after notify(5)`);
-      assert.deepEqual(round.phase3, {
-        results1: [...Array(3).fill([true, 1]), ...Array(2).fill([true, 2])],
-        results2: [...Array(3).fill([true, 2]), ...Array(2).fill([true, 3])],
-      }, `${where}, after notifyAll()`);
+      assert.deepEqual(
+        round.phase2,
+        {
+          results1: [...Array(3).fill([true, 1]), ...Array(2).fill([true, 2])],
+          results2: Array(3).fill([true, 2]),
+        },
+        `${where}, after notify(5)`,
+      );
+      assert.deepEqual(
+        round.phase3,
+        {
+          results1: [...Array(3).fill([true, 1]), ...Array(2).fill([true, 2])],
+          results2: [...Array(3).fill([true, 2]), ...Array(2).fill([true, 3])],
+        },
+        `${where}, after notifyAll()`,
+      );
     }
   });
 

@@ -184,7 +184,11 @@ export function main() {
     const run = await runSnippet(source, { timeoutSeconds: 5 });
     assert.equal(run.result.outcome, 'deadlock', describeRun(run));
     const entries = run.result.deadlock!.cycle;
-    assert.deepEqual(entries.map((e) => e.waitsForKind), ['join', 'join'], run.result.deadlock!.explanation);
+    assert.deepEqual(
+      entries.map((e) => e.waitsForKind),
+      ['join', 'join'],
+      run.result.deadlock!.explanation,
+    );
     const main = entries.find((e) => e.thread === 'MainThread');
     assert.match(main!.site, new RegExp(`:${lineOf(source, '// BLOCKS')}$`));
   });

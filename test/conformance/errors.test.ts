@@ -19,10 +19,7 @@ function lineOfException(run: SnippetRun, exception: ExceptionInfo): number | un
 function assertOneException(run: SnippetRun, expected: { tid: number; name: string; message: string; line: number }): void {
   assert.equal(run.exceptions.length, 1, describeRun(run));
   const [e] = run.exceptions;
-  assert.deepEqual(
-    { tid: e.tid, name: e.name, message: e.message, line: lineOfException(run, e) },
-    expected, describeRun(run),
-  );
+  assert.deepEqual({ tid: e.tid, name: e.name, message: e.message, line: lineOfException(run, e) }, expected, describeRun(run));
 }
 
 /** An exception that ended MainThread: the run's error says it, with its line. */
@@ -70,7 +67,12 @@ export function main() {
 }`;
     const run = await runSnippet(source);
     assert.equal(run.result.outcome, 'completed', describeRun(run));
-    assertOneException(run, { tid: 1, name: 'OverflowError', message: 'timestamp too large to convert to C _PyTime_t', line: lineOf(source, '// SLEEP') });
+    assertOneException(run, {
+      tid: 1,
+      name: 'OverflowError',
+      message: 'timestamp too large to convert to C _PyTime_t',
+      line: lineOf(source, '// SLEEP'),
+    });
   });
 
   it('an uncaught sleep(NaN) in main is a ValueError at its line', async () => {
@@ -92,7 +94,10 @@ describe('throwing something that is not an Error', () => {
     const run = await runSnippet(source);
     assertMainError(run, 'Exception: {"code":42}', lineOf(source, '// THROW'));
     assertOneException(run, { tid: 0, name: 'Exception', message: '{"code":42}', line: lineOf(source, '// THROW') });
-    assert.ok(run.stderr.some((l) => l.includes('Exception: {"code":42}')), describeRun(run));
+    assert.ok(
+      run.stderr.some((l) => l.includes('Exception: {"code":42}')),
+      describeRun(run),
+    );
   });
 
   it('throw "boom" in a thread: Exception: boom at the throw line', async () => {

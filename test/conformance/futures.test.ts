@@ -120,8 +120,12 @@ export function main() {
   emit({ result });
 }`);
     assert.deepEqual(merged(run).result, {
-      pending: 'threw TimeoutError', running: 'threw TimeoutError', cancelled: 'threw CancelledError',
-      cancelledAndNotified: 'threw CancelledError', exceptionFuture: 'returned ValueError', successful: 'null',
+      pending: 'threw TimeoutError',
+      running: 'threw TimeoutError',
+      cancelled: 'threw CancelledError',
+      cancelledAndNotified: 'threw CancelledError',
+      exceptionFuture: 'returned ValueError',
+      successful: 'null',
     });
   });
 
@@ -175,7 +179,11 @@ export function main() {
   emit({ resultTwice, exceptionTwice, afterCancel, a: a.result(), b: errorName(() => b.result()) });
 }`);
     assert.deepEqual(merged(run), {
-      resultTwice: 'InvalidStateError', exceptionTwice: 'InvalidStateError', afterCancel: 'InvalidStateError', a: 1, b: 'ValueError',
+      resultTwice: 'InvalidStateError',
+      exceptionTwice: 'InvalidStateError',
+      afterCancel: 'InvalidStateError',
+      a: 1,
+      b: 'ValueError',
     });
   });
 
@@ -243,7 +251,10 @@ export function main() {
   emit({ after: true });
 }`);
     assert.deepEqual(merged(run), { fine: 5, after: true });
-    assert.ok(run.stderr.some((line) => /doh!/.test(line)), describeRun(run));
+    assert.ok(
+      run.stderr.some((line) => /doh!/.test(line)),
+      describeRun(run),
+    );
   });
 
   it('its repr names the state (test_repr)', async () => {
@@ -263,7 +274,7 @@ export function main() {
 });
 
 describe('ThreadPoolExecutor (ExecutorTest, ThreadPoolExecutorTest)', () => {
-  it('submit() returns a future with the result; the call\'s exception is rethrown by result() (test_submit)', async () => {
+  it("submit() returns a future with the result; the call's exception is rethrown by result() (test_submit)", async () => {
     const run = await runCompleted(`import { ThreadPoolExecutor, ValueError } from "threadlanes";
 function pow(a: number, b: number) {
   return a ** b;
@@ -284,7 +295,10 @@ export function main() {
   emit({ result: ok.result(), rethrown, exception: bad.exception()?.name, failed: bad.done() && !bad.cancelled() });
 }`);
     assert.deepEqual(merged(run), {
-      result: 256, rethrown: 'ValueError: from the pool / instanceof ValueError: true', exception: 'ValueError', failed: true,
+      result: 256,
+      rethrown: 'ValueError: from the pool / instanceof ValueError: true',
+      exception: 'ValueError',
+      failed: true,
     });
   });
 
@@ -341,8 +355,15 @@ export function main() {
   });
 }`);
     assert.deepEqual(merged(run), {
-      cancelRunning: false, cancelQueued: true, runningRunning: true, queuedCancelled: true, queuedDone: true,
-      runningResult: 'first', queuedResult: 'CancelledError', ran: 0, cancelFinished: false,
+      cancelRunning: false,
+      cancelQueued: true,
+      runningRunning: true,
+      queuedCancelled: true,
+      queuedDone: true,
+      runningResult: 'first',
+      queuedResult: 'CancelledError',
+      ran: 0,
+      cancelFinished: false,
     });
   });
 
@@ -379,7 +400,7 @@ export function main() {
     assert.deepEqual(merged(run), { results: [1, 4, 9, 16, 25] });
   });
 
-  it('map()\'s iterator raises at the failing element, after the results before it (test_map_exception)', async () => {
+  it("map()'s iterator raises at the failing element, after the results before it (test_map_exception)", async () => {
     const run = await runCompleted(`import { ThreadPoolExecutor } from "threadlanes";
 function divide(a: number, b: number) {
   if (b === 0) throw new RangeError("division by zero");

@@ -186,7 +186,13 @@ export async function runSnippet(source: string, options: SnippetOptions = {}): 
   const full = `${source}\n${SNIPPET_HELPERS}`;
   fs.writeFileSync(file, full);
   try {
-    const result = await runInHarness({ timeoutSeconds: 20, ...(process.env.THREADLANES_TEST_MODE ? { mode: process.env.THREADLANES_TEST_MODE as RunOptions["mode"] } : {}), ...options, file, source: full });
+    const result = await runInHarness({
+      timeoutSeconds: 20,
+      ...(process.env.THREADLANES_TEST_MODE ? { mode: process.env.THREADLANES_TEST_MODE as RunOptions['mode'] } : {}),
+      ...options,
+      file,
+      source: full,
+    });
     const output = result.trace.header.output;
     const lines = output.filter((o) => o.stream === 'stdout').map((o) => o.text);
     const json: unknown[] = [];
@@ -198,7 +204,9 @@ export async function runSnippet(source: string, options: SnippetOptions = {}): 
       }
     }
     return {
-      result, lines, json,
+      result,
+      lines,
+      json,
       stderr: output.filter((o) => o.stream === 'stderr').map((o) => o.text),
       exceptions: result.trace.header.exceptions,
     };

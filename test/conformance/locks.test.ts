@@ -141,7 +141,13 @@ export function main() {
   emit({ value, caught });
 }`);
       assert.deepEqual(merged(run), {
-        value: 42, caught: 'TypeError', afterWithLock: true, afterThrow: true, insideHold: false, afterHold: true, afterHoldThrow: true,
+        value: 42,
+        caught: 'TypeError',
+        afterWithLock: true,
+        afterThrow: true,
+        insideHold: false,
+        afterHold: true,
+        afterHoldThrow: true,
       });
     });
 
@@ -387,7 +393,13 @@ export function main() {
   emit({ initially, once, twice, afterOneRelease, released, heldByOther, end: lock.locked() });
 }`);
     assert.deepEqual(merged(run), {
-      initially: false, once: true, twice: true, afterOneRelease: true, released: false, heldByOther: true, end: false,
+      initially: false,
+      once: true,
+      twice: true,
+      afterOneRelease: true,
+      released: false,
+      heldByOther: true,
+      end: false,
     });
   });
 

@@ -76,10 +76,22 @@ export function main() {
   emit({ second: simpleQueueTest(q) });
 }`);
       const expected = {
-        emptyAtStart: true, fullAtStart: false, order, fullBeforeLast: false, fullAfterLast: true, emptyWhenFull: false,
-        qsizeWhenFull: QUEUE_SIZE, putNoBlock: 'Full', putTimeout: 'Full', blockingPut: true, blockingPutTimeout: true,
-        emptyAfterDrain: true, getNoBlock: 'Empty', getTimeout: 'Empty',
-        blockingGet: { blocked: true, result: 'empty' }, blockingGetTimeout: { blocked: true, result: 'empty' },
+        emptyAtStart: true,
+        fullAtStart: false,
+        order,
+        fullBeforeLast: false,
+        fullAfterLast: true,
+        emptyWhenFull: false,
+        qsizeWhenFull: QUEUE_SIZE,
+        putNoBlock: 'Full',
+        putTimeout: 'Full',
+        blockingPut: true,
+        blockingPutTimeout: true,
+        emptyAfterDrain: true,
+        getNoBlock: 'Empty',
+        getTimeout: 'Empty',
+        blockingGet: { blocked: true, result: 'empty' },
+        blockingGetTimeout: { blocked: true, result: 'empty' },
       };
       const r = merged(run);
       assert.deepEqual(r.first, expected, 'first pass');
@@ -202,6 +214,13 @@ export function main() {
   q.put([2, "z"]);
   emit({ order: [q.get(), q.get(), q.get(), q.get()] });
 }`);
-    assert.deepEqual(merged(run), { order: [[1, 'a'], [1, 'b'], [2, 'z'], [3, 'c']] });
+    assert.deepEqual(merged(run), {
+      order: [
+        [1, 'a'],
+        [1, 'b'],
+        [2, 'z'],
+        [3, 'c'],
+      ],
+    });
   });
 });

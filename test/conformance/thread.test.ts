@@ -256,7 +256,10 @@ export function main() {
   g.start();
   g.join();
 }`);
-    assert.deepEqual(run.json, [{ said: 'hello', by: 'greeter' }, { said: 'hello', by: 'greeter' }]);
+    assert.deepEqual(run.json, [
+      { said: 'hello', by: 'greeter' },
+      { said: 'hello', by: 'greeter' },
+    ]);
   });
 
   it('the program waits for non-daemon threads after main() returns (test_join_nondaemon_on_shutdown, test_thread_from_thread)', async () => {
@@ -304,10 +307,13 @@ export function main() {
   t.join();
 }`);
     assert.deepEqual(merged(run), { inside: 'renamed' });
-    assert.ok(run.result.trace.header.threads.some((t) => t.name === 'renamed'), describeRun(run));
+    assert.ok(
+      run.result.trace.header.threads.some((t) => t.name === 'renamed'),
+      describeRun(run),
+    );
   });
 
-  it('a rename by the thread itself is seen by MainThread\'s Thread object (one object in CPython)', async () => {
+  it("a rename by the thread itself is seen by MainThread's Thread object (one object in CPython)", async () => {
     const run = await runCompleted(`import { Thread, currentThread } from "threadlanes";
 function f() {
   currentThread().name = "renamed";
@@ -396,7 +402,7 @@ export function main() {
 });
 
 describe('an exception in a thread (test_print_exception, ExceptHookTests.test_excepthook)', () => {
-  it('is that thread\'s exception, printed with its name, and does not end the run', async () => {
+  it("is that thread's exception, printed with its name, and does not end the run", async () => {
     const run = await runSnippet(`import { Thread, ValueError } from "threadlanes";
 function fails() {
   throw new ValueError("bad value in the thread");
@@ -418,11 +424,14 @@ export function main() {
     assert.equal(exception.tid, failing.tid);
     assert.equal(exception.name, 'ValueError');
     assert.match(exception.message, /bad value in the thread/);
-    assert.ok(run.stderr.some((line) => /Exception in thread failing/.test(line) && /ValueError: bad value in the thread/.test(line)), describeRun(run));
+    assert.ok(
+      run.stderr.some((line) => /Exception in thread failing/.test(line) && /ValueError: bad value in the thread/.test(line)),
+      describeRun(run),
+    );
     assert.ok(valuesOf(run, 'mainContinues').length === 1);
   });
 
-  it('names the line it was thrown at in the exception\'s stack', async () => {
+  it("names the line it was thrown at in the exception's stack", async () => {
     const source = `import { Thread } from "threadlanes";
 function fails() {
   throw new RangeError("out of range"); // THROW

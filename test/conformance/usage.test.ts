@@ -22,7 +22,10 @@ export function main() {
     assert.equal(run.result.error?.line, line, describeRun(run));
     assert.match(run.result.error.message, /top level/, describeRun(run));
     assert.match(run.result.error.site, new RegExp(`:${line}:\\d+$`), describeRun(run));
-    assert.ok(run.exceptions.some((e) => e.message.includes(`:${line}:`)), `no exception names line ${line}: ${describeRun(run)}`);
+    assert.ok(
+      run.exceptions.some((e) => e.message.includes(`:${line}:`)),
+      `no exception names line ${line}: ${describeRun(run)}`,
+    );
   });
 
   it('a function declared inside main() as a target fails the same way', async () => {

@@ -26,10 +26,16 @@ describe('extension: export the run', function () {
     const out = path.join(dir, 'run.trace.json');
     const bytes = exportRun('chrome', trace, out);
     assert.equal(bytes, fs.statSync(out).size);
-    const json = JSON.parse(fs.readFileSync(out, 'utf8')) as { traceEvents: { ph: string; name: string; args?: Record<string, unknown> }[] };
+    const json = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      traceEvents: { ph: string; name: string; args?: Record<string, unknown> }[];
+    };
     const threadNames = json.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name);
-    for (const name of ['MainThread', 'Plato', 'Kant', 'Descartes', 'Hume', 'Confucius']) assert.ok(threadNames.includes(name), `${name} in ${JSON.stringify(threadNames)}`);
-    assert.ok(json.traceEvents.some((e) => /fork 1/.test(e.name)), 'a span names fork 1');
+    for (const name of ['MainThread', 'Plato', 'Kant', 'Descartes', 'Hume', 'Confucius'])
+      assert.ok(threadNames.includes(name), `${name} in ${JSON.stringify(threadNames)}`);
+    assert.ok(
+      json.traceEvents.some((e) => /fork 1/.test(e.name)),
+      'a span names fork 1',
+    );
   });
 
   it('writes the standalone HTML report with the trace and the snippet inlined', function () {
@@ -44,7 +50,7 @@ describe('extension: export the run', function () {
     assert.ok(html.includes('right.acquire()'), 'the snippet is inlined for the sites');
   });
 
-  it('suggests a file name next to the snippet, and validates the panel\'s message', () => {
+  it("suggests a file name next to the snippet, and validates the panel's message", () => {
     assert.equal(exportFileName('/w/dining-philosophers.ts', 'chrome'), 'dining-philosophers.trace.json');
     assert.equal(exportFileName('C:\\w\\a.mjs', 'html'), 'a.threads.html');
     assert.deepEqual(parseFromPanel({ type: 'export', format: 'chrome' }), { type: 'export', format: 'chrome' });

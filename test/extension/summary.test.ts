@@ -4,7 +4,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../../src/harness/run';
-import { arrayElementColumns, blockingLineNotes, describeAtEnd, parseSite, primitivesDeclaredAt, primitivesUsedAt, problemsOf, summarize, type RunSummary } from '../../src/extension/summary';
+import {
+  arrayElementColumns,
+  blockingLineNotes,
+  describeAtEnd,
+  parseSite,
+  primitivesDeclaredAt,
+  primitivesUsedAt,
+  problemsOf,
+  summarize,
+  type RunSummary,
+} from '../../src/extension/summary';
 import { importsThreadlanes, EXAMPLE_SNIPPET } from '../../src/extension/snippets';
 import { ensureWorkspaceTypes } from '../../src/extension/typesStub';
 
@@ -39,8 +49,14 @@ describe('extension: run summary', function () {
     // `const fork1 = new Lock("fork 1");` is line 16; the name starts at col 7.
     const [fork1] = primitivesDeclaredAt(deadlock, philosophers, { line: 16, col: 7 });
     assert.equal(fork1?.name, 'fork 1');
-    assert.deepEqual(fork1.holders.map((h) => h.thread), ['Plato']);
-    assert.deepEqual(fork1.waiters.map((w) => w.thread), ['Confucius']);
+    assert.deepEqual(
+      fork1.holders.map((h) => h.thread),
+      ['Plato'],
+    );
+    assert.deepEqual(
+      fork1.waiters.map((w) => w.thread),
+      ['Confucius'],
+    );
     // Another line, or a position after the constructor, names nothing.
     assert.deepEqual(primitivesDeclaredAt(deadlock, philosophers, { line: 21, col: 7 }), []);
     assert.deepEqual(primitivesDeclaredAt(deadlock, philosophers, { line: 16, col: 30 }), []);
@@ -57,12 +73,18 @@ describe('extension: run summary', function () {
     assert.deepEqual(left.map((p) => p.name).sort(), ['fork 1', 'fork 2', 'fork 3', 'fork 4', 'fork 5']);
     const right = primitivesUsedAt(deadlock, philosophers, 31, lines[30], lines[30].indexOf('right') + 5);
     assert.equal(right.length, 5);
-    assert.ok(right.every((p) => p.waiters.length === 1), 'each fork has a philosopher waiting for it at the deadlock');
+    assert.ok(
+      right.every((p) => p.waiters.length === 1),
+      'each fork has a philosopher waiting for it at the deadlock',
+    );
     // `me` on line 29 is followed by no call of the API.
     assert.deepEqual(primitivesUsedAt(deadlock, philosophers, 29, lines[28], lines[28].indexOf('me') + 2), []);
     // `const forks = [fork1, …]`: the elements, each resolved through its own declaration.
     const columns = arrayElementColumns(lines[20], lines[20].indexOf('forks'));
-    assert.deepEqual(columns.map((c) => lines[20].slice(c, c + 5)), ['fork1', 'fork2', 'fork3', 'fork4', 'fork5']);
+    assert.deepEqual(
+      columns.map((c) => lines[20].slice(c, c + 5)),
+      ['fork1', 'fork2', 'fork3', 'fork4', 'fork5'],
+    );
     assert.deepEqual(arrayElementColumns('const n = 3;', 6), []);
     assert.deepEqual(arrayElementColumns('const xs: Lock[] = [a, new Lock()];', 6), [20]);
   });
@@ -99,7 +121,10 @@ describe('extension: run summary', function () {
     const lines = source.split('\n');
     const lock = primitivesUsedAt(summary, file, 8, lines[7], lines[7].indexOf('lock') + 4);
     assert.deepEqual(lock.map((p) => p.name).sort(), ['account a', 'account b']);
-    assert.ok(lock.every((p) => p.holders.length === 1 && /^worker \d$/.test(p.holders[0].thread)), JSON.stringify(lock));
+    assert.ok(
+      lock.every((p) => p.holders.length === 1 && /^worker \d$/.test(p.holders[0].thread)),
+      JSON.stringify(lock),
+    );
     // `this` is not the lock: nothing.
     assert.deepEqual(primitivesUsedAt(summary, file, 8, lines[7], lines[7].indexOf('this') + 4), []);
     const forks = primitivesUsedAt(summary, file, 15, lines[14], lines[14].indexOf('forks') + 5);
@@ -145,11 +170,19 @@ describe('extension: run summary', function () {
       assert.equal(problem.file, bank);
       assert.equal(problem.related?.length, 2, 'where the held lock was taken, and the other order');
     }
-    assert.equal(payBob.message,
+    assert.equal(
+      payBob.message,
       'Potential deadlock: bob is taken here while holding alice, taken at bank-transfer.ts:23 (pay-bob), and alice while holding bob at bank-transfer.ts:24 (pay-alice). ' +
-      'This run did not deadlock, another may: take the locks in one order everywhere.');
-    assert.match(payAlice.message, /^Potential deadlock: alice is taken here while holding bob, taken at bank-transfer\.ts:23 \(pay-alice\), and bob while holding alice at bank-transfer\.ts:24 \(pay-bob\)\./);
-    assert.deepEqual(payBob.related!.map((r) => r.line), [23, 24]);
+        'This run did not deadlock, another may: take the locks in one order everywhere.',
+    );
+    assert.match(
+      payAlice.message,
+      /^Potential deadlock: alice is taken here while holding bob, taken at bank-transfer\.ts:23 \(pay-alice\), and bob while holding alice at bank-transfer\.ts:24 \(pay-bob\)\./,
+    );
+    assert.deepEqual(
+      payBob.related!.map((r) => r.line),
+      [23, 24],
+    );
     // Not checked for races: the run did not record shared accesses.
     assert.equal(summary.races, undefined);
     assert.equal(problemsOf(summary).filter((p) => p.code === 'data-race').length, 0);
@@ -195,13 +228,25 @@ describe('extension: run summary', function () {
     const hits = problems.filter((p) => p.message.startsWith('Data race on hits:'));
     assert.deepEqual(hits.map((p) => p.line).sort(), [5, 8], 'one at each access');
     assert.ok(hits.every((p) => p.severity === 'warning'));
-    assert.equal(hits.find((p) => p.line === 5)!.message, 'Data race on hits: writer writes it here, and reader reads it at racy.ts:8 with nothing ordering them. Guard both with the same Lock.');
-    assert.equal(hits.find((p) => p.line === 8)!.message, 'Data race on hits: reader reads it here, and writer writes it at racy.ts:5 with nothing ordering them. Guard both with the same Lock.');
-    assert.deepEqual(hits.find((p) => p.line === 5)!.related?.map((r) => [r.line, r.message]), [[8, 'reader reads hits here']]);
+    assert.equal(
+      hits.find((p) => p.line === 5)!.message,
+      'Data race on hits: writer writes it here, and reader reads it at racy.ts:8 with nothing ordering them. Guard both with the same Lock.',
+    );
+    assert.equal(
+      hits.find((p) => p.line === 8)!.message,
+      'Data race on hits: reader reads it here, and writer writes it at racy.ts:5 with nothing ordering them. Guard both with the same Lock.',
+    );
+    assert.deepEqual(
+      hits.find((p) => p.line === 5)!.related?.map((r) => [r.line, r.message]),
+      [[8, 'reader reads hits here']],
+    );
     // Both fillers write at one place: one warning there.
     const slots = problems.filter((p) => p.message.startsWith('Data race on slots[2]:'));
     assert.equal(slots.length, 1);
-    assert.match(slots[0].message, /^Data race on slots\[2\]: filler [12] writes and filler [12] writes it here with nothing ordering them\./);
+    assert.match(
+      slots[0].message,
+      /^Data race on slots\[2\]: filler [12] writes and filler [12] writes it here with nothing ordering them\./,
+    );
     // Without recording, the same snippet is not checked.
     assert.equal((await summaryOf(file, source)).races, undefined);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -38,7 +38,13 @@ fs.mkdirSync(results, { recursive: true });
 const stateDirs = [];
 const servers = [];
 process.on('exit', () => {
-  for (const server of servers) { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const server of servers) {
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   for (const dir of stateDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -50,16 +56,28 @@ async function startServer({ trust = false, name = 'code-server' } = {}) {
   fs.cpSync(path.join(repo, 'examples'), workspace, { recursive: true });
   const userData = path.join(stateDir, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({
-    'telemetry.telemetryLevel': 'off', 'workbench.startupEditor': 'none', 'workbench.enableExperiments': false,
-    'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'workbench.welcomePage.walkthroughs.openOnInstall': false, 'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, 'update.mode': 'none',
-    'chat.disableAIFeatures': true, 'git.enabled': false, 'npm.fetchOnlinePackageInfo': false,
-    'typescript.disableAutomaticTypeAcquisition': true, 'security.workspace.trust.enabled': trust,
-    // With trust on, no start-up prompt: the folder simply stays untrusted (restricted mode).
-    ...(trust ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}),
-  }));
+  fs.writeFileSync(
+    path.join(userData, 'User/settings.json'),
+    JSON.stringify({
+      'telemetry.telemetryLevel': 'off',
+      'workbench.startupEditor': 'none',
+      'workbench.enableExperiments': false,
+      'workbench.tips.enabled': false,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'extensions.ignoreRecommendations': true,
+      'update.mode': 'none',
+      'chat.disableAIFeatures': true,
+      'git.enabled': false,
+      'npm.fetchOnlinePackageInfo': false,
+      'typescript.disableAutomaticTypeAcquisition': true,
+      'security.workspace.trust.enabled': trust,
+      // With trust on, no start-up prompt: the folder simply stays untrusted (restricted mode).
+      ...(trust ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {}),
+    }),
+  );
   const env = { ...process.env, XDG_CONFIG_HOME: path.join(stateDir, 'xdg-config'), XDG_DATA_HOME: path.join(stateDir, 'xdg-data') };
   const common = ['--user-data-dir', userData, '--extensions-dir', path.join(stateDir, 'extensions')];
 
@@ -69,20 +87,46 @@ async function startServer({ trust = false, name = 'code-server' } = {}) {
 
   const port = 20000 + Math.floor(Math.random() * 20000);
   const serverLog = fs.openSync(path.join(results, `${name}.log`), 'w');
-  const server = spawn(node24, [entry, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
-    '--ignore-last-opened', '--reconnection-grace-time', '10', '--vscode-option', 'enable-smoke-test-driver', workspace],
-    { env, stdio: ['ignore', serverLog, serverLog], detached: true });
+  const server = spawn(
+    node24,
+    [
+      entry,
+      ...common,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(trust ? [] : ['--disable-workspace-trust']),
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--reconnection-grace-time',
+      '10',
+      '--vscode-option',
+      'enable-smoke-test-driver',
+      workspace,
+    ],
+    { env, stdio: ['ignore', serverLog, serverLog], detached: true },
+  );
   servers.push(server);
   t = performance.now();
   for (let i = 0; ; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
-    if (i > 600 || server.exitCode !== null) { console.error(`code-server did not start; see test-results/vscode/${name}.log`); process.exit(1); }
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (i > 600 || server.exitCode !== null) {
+      console.error(`code-server did not start; see test-results/vscode/${name}.log`);
+      process.exit(1);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   log(`${name} ready on port ${port} in ${Math.round(performance.now() - t)} ms${trust ? ' (Workspace Trust on, folder untrusted)' : ''}`);
   return {
-    port, workspace,
+    port,
+    workspace,
     origin: `http://127.0.0.1:${port}`,
     folderQuery: `folder=${encodeURIComponent(workspace).replaceAll('%2F', '/')}`,
   };
@@ -102,7 +146,7 @@ async function extensionHostSuite(server, index, label, screenshot) {
   const context = await browser();
   const t = performance.now();
   try {
-    const page = context.pages()[0] ?? await context.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     const exited = watchExtensionHost(page);
     await page.goto(`${server.origin}/?${server.folderQuery}&${payload}`);
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 240_000))]);
@@ -117,13 +161,13 @@ async function extensionHostSuite(server, index, label, screenshot) {
 const main = only === 'untrusted' ? undefined : await startServer();
 
 if (main && only !== 'e2e') {
-  if (await extensionHostSuite(main, 'index.cjs', 'extension-host suite', 'ext-tests.png') !== 0) failed++;
+  if ((await extensionHostSuite(main, 'index.cjs', 'extension-host suite', 'ext-tests.png')) !== 0) failed++;
 }
 
 if (only === undefined || only === 'untrusted') {
   // A second server with Workspace Trust on: the folder is untrusted, and nothing may run.
   const untrusted = await startServer({ trust: true, name: 'code-server-untrusted' });
-  if (await extensionHostSuite(untrusted, 'untrusted.cjs', 'untrusted-workspace suite', 'untrusted-tests.png') !== 0) failed++;
+  if ((await extensionHostSuite(untrusted, 'untrusted.cjs', 'untrusted-workspace suite', 'untrusted-tests.png')) !== 0) failed++;
 }
 
 if (main && only !== 'ext') {

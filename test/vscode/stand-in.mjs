@@ -25,7 +25,9 @@ const args = process.argv.slice(2);
 const values = (name) => args.filter((a) => a.startsWith(`--${name}=`)).map((a) => path.resolve(a.slice(name.length + 3)));
 const devPaths = values('extensionDevelopmentPath');
 const testsPath = values('extensionTestsPath')[0];
-const folder = args.filter((a) => !a.startsWith('-')).map((a) => path.resolve(a))
+const folder = args
+  .filter((a) => !a.startsWith('-'))
+  .map((a) => path.resolve(a))
   .find((p) => fs.existsSync(p) && fs.statSync(p).isDirectory());
 if (!devPaths.length || !testsPath) {
   console.error('stand-in: need --extensionDevelopmentPath= and --extensionTestsPath=');
@@ -43,27 +45,72 @@ fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
 fs.mkdirSync(extensions, { recursive: true });
 fs.mkdirSync(results, { recursive: true });
 const settings = path.join(userData, 'User/settings.json');
-if (!fs.existsSync(settings)) fs.writeFileSync(settings, JSON.stringify({
-  'telemetry.telemetryLevel': 'off', 'workbench.startupEditor': 'none', 'workbench.enableExperiments': false,
-  'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true,
-  'update.mode': 'none', 'chat.disableAIFeatures': true, 'git.enabled': false, 'npm.fetchOnlinePackageInfo': false,
-  'typescript.disableAutomaticTypeAcquisition': true, 'security.workspace.trust.enabled': false,
-}));
+if (!fs.existsSync(settings))
+  fs.writeFileSync(
+    settings,
+    JSON.stringify({
+      'telemetry.telemetryLevel': 'off',
+      'workbench.startupEditor': 'none',
+      'workbench.enableExperiments': false,
+      'workbench.tips.enabled': false,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'extensions.ignoreRecommendations': true,
+      'update.mode': 'none',
+      'chat.disableAIFeatures': true,
+      'git.enabled': false,
+      'npm.fetchOnlinePackageInfo': false,
+      'typescript.disableAutomaticTypeAcquisition': true,
+      'security.workspace.trust.enabled': false,
+    }),
+  );
 
 const port = await new Promise((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
 });
 // The server's output goes to a file: runTests waits for this process's stdout/stderr to close.
 const serverLog = fs.openSync(path.join(results, 'code-server-test-electron.log'), 'w');
-const server = spawn(node24, [entry, '--user-data-dir', userData, '--extensions-dir', extensions,
-  '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--config', path.join(scratch, 'code-server.yaml'),
-  '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-  '--ignore-last-opened', '--reconnection-grace-time', '10', '--vscode-option', 'enable-smoke-test-driver', ...(folder ? [folder] : [])],
-  { env: { ...process.env, XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'), XDG_DATA_HOME: path.join(scratch, 'xdg-data') },
-    stdio: ['ignore', serverLog, serverLog], detached: true });
+const server = spawn(
+  node24,
+  [
+    entry,
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensions,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--config',
+    path.join(scratch, 'code-server.yaml'),
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--reconnection-grace-time',
+    '10',
+    '--vscode-option',
+    'enable-smoke-test-driver',
+    ...(folder ? [folder] : []),
+  ],
+  {
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'), XDG_DATA_HOME: path.join(scratch, 'xdg-data') },
+    stdio: ['ignore', serverLog, serverLog],
+    detached: true,
+  },
+);
 process.on('exit', () => {
-  try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    process.kill(-server.pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -72,8 +119,13 @@ let context;
 try {
   const t = performance.now();
   for (;;) {
-    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch { /* not yet */ }
-    if (server.exitCode !== null || performance.now() - t > 60_000) throw new Error('code-server did not start; see test-results/vscode/code-server-test-electron.log');
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (server.exitCode !== null || performance.now() - t > 60_000)
+      throw new Error('code-server did not start; see test-results/vscode/code-server-test-electron.log');
     await new Promise((r) => setTimeout(r, 100));
   }
   say(`code-server ready on 127.0.0.1:${port} in ${Math.round(performance.now() - t)} ms`);
@@ -81,7 +133,7 @@ try {
   const payload = testPayload(port, devPaths, testsPath);
   const query = folder ? `folder=${encodeURIComponent(folder).replaceAll('%2F', '/')}&` : 'ew=true&';
   context = await launchChromium(path.join(scratch, 'chromium'));
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   const exited = watchExtensionHost(page);
   const t2 = performance.now();
   await page.goto(`http://127.0.0.1:${port}/?${query}${payload}`);
@@ -93,6 +145,10 @@ try {
   console.error('[stand-in]', error);
 } finally {
   await context?.close().catch(() => undefined);
-  try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    /* gone */
+  }
 }
 process.exit(code);

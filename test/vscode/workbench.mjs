@@ -10,8 +10,15 @@ export function launchChromium(profile) {
     headless: true,
     // Crashpad ignores --user-data-dir: keep its files in the profile too.
     env: { ...process.env, XDG_CONFIG_HOME: profile, XDG_CACHE_HOME: profile },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1500, height: 900 },
   });
 }
@@ -22,8 +29,12 @@ export function launchChromium(profile) {
  */
 export function testPayload(port, developmentPaths, testsPath) {
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
-  const payload = [...developmentPaths.map((p) => ['extensionDevelopmentPath', remote(p)]), ['extensionTestsPath', remote(testsPath)],
-    ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']];
+  const payload = [
+    ...developmentPaths.map((p) => ['extensionDevelopmentPath', remote(p)]),
+    ['extensionTestsPath', remote(testsPath)],
+    ['skipWelcome', 'true'],
+    ['skipReleaseNotes', 'true'],
+  ];
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 

@@ -10,7 +10,15 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const root = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const resultsDir = path.join(root, 'test-results');
 
 export interface Browser {
@@ -42,9 +50,16 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark'; w
 
 /** Runs the built CLI on a snippet with --html; returns the report path and the CLI's exit code. */
 export function writeReport(snippet: string, outputPath: string, extraArgs: string[] = []): { code: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'run', snippet, '--html', outputPath, '--no-color', ...extraArgs], {
-    cwd: root, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(root, 'dist', 'cli.js'), 'run', snippet, '--html', outputPath, '--no-color', ...extraArgs],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 240_000,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (!fs.existsSync(outputPath)) throw new Error(`no report written for ${snippet} (exit ${result.status}): ${result.stderr}`);
   return { code: result.status, stderr: result.stderr };
 }
@@ -53,7 +68,9 @@ export function writeReport(snippet: string, outputPath: string, extraArgs: stri
 export async function openReport(context: BrowserContext, reportPath: string, timeoutMs = 60_000): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`file://${reportPath}`);
-  await page.waitForFunction(() => window.__threadlanes?.ready === true || window.__threadlanes?.error !== undefined, undefined, { timeout: timeoutMs });
+  await page.waitForFunction(() => window.__threadlanes?.ready === true || window.__threadlanes?.error !== undefined, undefined, {
+    timeout: timeoutMs,
+  });
   const error = await page.evaluate(() => window.__threadlanes.error);
   if (error) throw new Error(`the report did not load: ${error}`);
   return page;
@@ -67,7 +84,9 @@ export async function openReport(context: BrowserContext, reportPath: string, ti
 export function writeHostedPage(dir: string): string {
   const dist = path.join(root, 'dist');
   const page = path.join(dir, 'webview.html');
-  fs.writeFileSync(page, `<!DOCTYPE html>
+  fs.writeFileSync(
+    page,
+    `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="file://${dist}/webview.css"></head>
 <body><div id="app"></div>
@@ -76,7 +95,8 @@ window.__posted = [];
 function acquireVsCodeApi() { return { postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined }; }
 </script>
 <script src="file://${dist}/webview.js"></script>
-</body></html>`);
+</body></html>`,
+  );
   return page;
 }
 

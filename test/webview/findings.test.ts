@@ -52,7 +52,8 @@ function watchErrors(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text()))
+      problems.push(`console: ${message.text()}`);
   });
   return problems;
 }
@@ -93,12 +94,18 @@ describe('webview: potential deadlocks and data races in the sidebar', function 
       'pay-alice takes alice while holding bob bob taken at bank-transfer.ts:23 alice taken at bank-transfer.ts:24',
       'pay-bob takes bob while holding alice alice taken at bank-transfer.ts:23 bob taken at bank-transfer.ts:24',
     ]);
-    assert.match(await finding.getAttribute('title') ?? '', /^Lock-order inversion: .*a potential deadlock, even though this run did not deadlock on it/);
+    assert.match(
+      (await finding.getAttribute('title')) ?? '',
+      /^Lock-order inversion: .*a potential deadlock, even though this run did not deadlock on it/,
+    );
     // Not a deadlock of this run: no banner, no inspector.
     assert.equal(await page.locator('[data-testid="deadlock-banner"]').count(), 0);
     // Races were not looked for (no --record-shared), and the report says so once, without a heading.
     assert.equal(await page.locator('[data-testid="data-races"]').count(), 0);
-    assert.equal(await page.locator('[data-testid="races-unchecked"]').innerText(), 'Data races: not checked (to check, run with --record-shared).');
+    assert.equal(
+      await page.locator('[data-testid="races-unchecked"]').innerText(),
+      'Data races: not checked (to check, run with --record-shared).',
+    );
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -147,7 +154,10 @@ describe('webview: potential deadlocks and data races in the sidebar', function 
     const slots = section.locator('li.finding', { has: page.locator('button.finding-title', { hasText: 'slots[2]' }) });
     assert.match(await slots.locator('.finding-facts').innerText(), /^write-write · \d+ times?$/);
     // Both at `slots[2] = 7` (line 11): a SharedArray index has a site of its own.
-    assert.deepEqual((await slots.locator('li.finding-access').allInnerTexts()).map((t) => t.replace(/filler \d/, 'filler N').trim()).sort(), ['filler N writes at racy.ts:11', 'filler N writes at racy.ts:11']);
+    assert.deepEqual(
+      (await slots.locator('li.finding-access').allInnerTexts()).map((t) => t.replace(/filler \d/, 'filler N').trim()).sort(),
+      ['filler N writes at racy.ts:11', 'filler N writes at racy.ts:11'],
+    );
     // The read's site reveals line 8.
     await hits.locator('li.finding-access', { hasText: 'reader reads' }).locator('button.finding-site').click();
     const [reveal] = await reveals(page);
@@ -195,11 +205,18 @@ describe('webview: potential deadlocks and data races in the sidebar', function 
       const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
       window.postMessage({ type: 'load', requestId: 1, trace: bytes, sources: [] }, '*');
     }, base64);
-    await page.waitForFunction(() => window.__threadlanes?.ready === true || window.__threadlanes?.error !== undefined, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => window.__threadlanes?.ready === true || window.__threadlanes?.error !== undefined, undefined, {
+      timeout: 60_000,
+    });
     assert.equal(await page.locator('[data-testid="potential-deadlocks"] button.finding-title').innerText(), 'alice ⇄ bob');
-    assert.equal(await page.locator('[data-testid="races-unchecked"]').innerText(), 'Data races: not checked (to check, turn on the threadlanes.recordShared setting and run again).');
+    assert.equal(
+      await page.locator('[data-testid="races-unchecked"]').innerText(),
+      'Data races: not checked (to check, turn on the threadlanes.recordShared setting and run again).',
+    );
     await page.locator('li.finding-step', { hasText: 'pay-alice' }).locator('button.finding-site', { hasText: 'alice taken at' }).click();
-    const posted = await page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'reveal')) as Reveal[];
+    const posted = (await page.evaluate(() =>
+      (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'reveal'),
+    )) as Reveal[];
     assert.equal(posted.length, 1);
     assert.equal(posted[0].file, bank);
     assert.equal(posted[0].line, 24);

@@ -34,12 +34,28 @@ async function openHosted(browser: Browser, send: { type: 'load'; gil: boolean }
   await page.goto(`file://${path.join(dir, 'webview.html')}`);
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
   const traces = send.type === 'load' ? [base64(send.gil)] : [base64(false), base64(true)];
-  await page.evaluate(([type, encoded]) => {
-    const bytes = (encoded).map((b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
-    if (type === 'load') window.postMessage({ type: 'load', requestId: 1, trace: bytes[0], sources: [] }, '*');
-    else window.postMessage({ type: 'compare', requestId: 1, runs: [{ label: 'free mode', trace: bytes[0] }, { label: 'GIL mode', trace: bytes[1] }] }, '*');
-  }, [send.type, traces] as const);
-  await page.waitForFunction(() => window.__threadlanes?.ready === true || window.__threadlanes?.error !== undefined, undefined, { timeout: 60_000 });
+  await page.evaluate(
+    ([type, encoded]) => {
+      const bytes = encoded.map((b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+      if (type === 'load') window.postMessage({ type: 'load', requestId: 1, trace: bytes[0], sources: [] }, '*');
+      else
+        window.postMessage(
+          {
+            type: 'compare',
+            requestId: 1,
+            runs: [
+              { label: 'free mode', trace: bytes[0] },
+              { label: 'GIL mode', trace: bytes[1] },
+            ],
+          },
+          '*',
+        );
+    },
+    [send.type, traces] as const,
+  );
+  await page.waitForFunction(() => window.__threadlanes?.ready === true || window.__threadlanes?.error !== undefined, undefined, {
+    timeout: 60_000,
+  });
   assert.equal(await page.evaluate(() => window.__threadlanes.error), undefined);
   return page;
 }
@@ -50,11 +66,14 @@ async function targets(page: Page, panelIndex = 0): Promise<Target[]> {
 
 /** The colour of the lanes canvas at a page point (the canvas is at device pixel ratio 1). */
 async function pixel(page: Page, x: number, y: number): Promise<number[]> {
-  return page.evaluate(([px, py]) => {
-    const canvas = document.querySelector('canvas.lanes') as HTMLCanvasElement;
-    const rect = canvas.getBoundingClientRect();
-    return [...canvas.getContext('2d')!.getImageData(Math.round(px - rect.left), Math.round(py - rect.top), 1, 1).data];
-  }, [x, y]);
+  return page.evaluate(
+    ([px, py]) => {
+      const canvas = document.querySelector('canvas.lanes') as HTMLCanvasElement;
+      const rect = canvas.getBoundingClientRect();
+      return [...canvas.getContext('2d')!.getImageData(Math.round(px - rect.left), Math.round(py - rect.top), 1, 1).data];
+    },
+    [x, y],
+  );
 }
 
 describe('webview: GIL mode in the panel (Chromium)', function () {
@@ -75,9 +94,15 @@ describe('webview: GIL mode in the panel (Chromium)', function () {
     const page = await openHosted(browser, { type: 'load', gil: true });
     const all = await targets(page);
     const gil = all.filter((t) => t.kind === 'gil');
-    assert.deepEqual(gil.map((t) => t.thread), ['MainThread', 'T1', 'T2', 'T1', 'T2', 'T1', 'MainThread', 'T2', 'MainThread']);
+    assert.deepEqual(
+      gil.map((t) => t.thread),
+      ['MainThread', 'T1', 'T2', 'T1', 'T2', 'T1', 'MainThread', 'T2', 'MainThread'],
+    );
     const lanes = all.filter((t) => t.kind === 'lane');
-    assert.ok(gil.every((t) => t.yCssPx + t.heightCssPx <= lanes[0].yCssPx), 'the GIL lane is above the thread lanes');
+    assert.ok(
+      gil.every((t) => t.yCssPx + t.heightCssPx <= lanes[0].yCssPx),
+      'the GIL lane is above the thread lanes',
+    );
     // Each holder its own colour.
     const t1 = gil.find((t) => t.thread === 'T1' && t.widthCssPx > 20)!;
     const t2 = gil.find((t) => t.thread === 'T2' && t.widthCssPx > 20)!;
@@ -87,7 +112,7 @@ describe('webview: GIL mode in the panel (Chromium)', function () {
     await page.mouse.move(t1.xCssPx + t1.widthCssPx / 2, t1.yCssPx + t1.heightCssPx / 2);
     const tooltip = page.getByTestId('gil-tooltip');
     await tooltip.waitFor();
-    const text = await tooltip.textContent() ?? '';
+    const text = (await tooltip.textContent()) ?? '';
     assert.match(text, /Held byT1/);
     assert.match(text, /Since2\.000 ms, 2\.50 ms so far \(this hold: 5\.00 ms\)/);
     assert.match(text, /Waiting for itT2/);
@@ -102,20 +127,28 @@ describe('webview: GIL mode in the panel (Chromium)', function () {
     assert.deepEqual([...new Set(waits.map((t) => t.thread))].sort(), ['T1', 'T2']);
     const blocked = all.find((t) => t.kind === 'blocked' && t.widthCssPx > 20)!;
     const wait = waits.find((t) => t.widthCssPx > 20)!;
-    const blockedColours = await Promise.all([2, 4, 6, 8].map((dx) => pixel(page, blocked.xCssPx + dx, blocked.yCssPx + blocked.heightCssPx / 2)));
+    const blockedColours = await Promise.all(
+      [2, 4, 6, 8].map((dx) => pixel(page, blocked.xCssPx + dx, blocked.yCssPx + blocked.heightCssPx / 2)),
+    );
     const waitColours = await Promise.all([2, 4, 6, 8].map((dx) => pixel(page, wait.xCssPx + dx, wait.yCssPx + wait.heightCssPx / 2)));
     const key = (rgba: number[]) => rgba.slice(0, 3).join(',');
     const blockedKeys = new Set(blockedColours.map(key));
-    assert.ok(waitColours.every((c) => !blockedKeys.has(key(c))), `GIL wait ${JSON.stringify(waitColours)} vs blocked ${JSON.stringify(blockedColours)}`);
-    const legend = await page.locator('.legend').textContent() ?? '';
+    assert.ok(
+      waitColours.every((c) => !blockedKeys.has(key(c))),
+      `GIL wait ${JSON.stringify(waitColours)} vs blocked ${JSON.stringify(blockedColours)}`,
+    );
+    const legend = (await page.locator('.legend').textContent()) ?? '';
     assert.match(legend, /waiting for the GIL/);
     assert.match(legend, /blocked on a lock/);
     assert.match(legend, /GIL lane/);
     // The statistics: share of the GIL, GIL wait, switches.
     const section = page.getByTestId('gil-section');
     assert.deepEqual(await section.getByTestId('gil-share').allTextContents(), ['8%', '72%', '19%']);
-    assert.match(await section.getByTestId('gil-switches').textContent() ?? '', /^8 switches between threads, 2 of them forced by the 5 ms switch interval\./);
-    assert.match(await section.locator('tr[data-tid="2"]').textContent() ?? '', /T219%7\.00 ms11\.0 ms0/);
+    assert.match(
+      (await section.getByTestId('gil-switches').textContent()) ?? '',
+      /^8 switches between threads, 2 of them forced by the 5 ms switch interval\./,
+    );
+    assert.match((await section.locator('tr[data-tid="2"]').textContent()) ?? '', /T219%7\.00 ms11\.0 ms0/);
     // Hovering a GIL wait says who holds the GIL then.
     await page.mouse.move(wait.xCssPx + wait.widthCssPx / 2, wait.yCssPx + wait.heightCssPx / 2);
     await page.locator('.tooltip').getByText('GIL held by').waitFor();
@@ -127,7 +160,7 @@ describe('webview: GIL mode in the panel (Chromium)', function () {
     const all = await targets(page);
     assert.ok(!all.some((t) => t.kind === 'gil' || t.kind === 'gil-wait'));
     assert.ok(all.some((t) => t.kind === 'blocked'));
-    const legend = await page.locator('.legend').textContent() ?? '';
+    const legend = (await page.locator('.legend').textContent()) ?? '';
     assert.doesNotMatch(legend, /GIL/);
     assert.equal(await page.getByTestId('gil-section').count(), 0);
     // The first lane sits right under the axis.
@@ -145,15 +178,21 @@ describe('webview: GIL mode in the panel (Chromium)', function () {
     assert.match(headings[1], /^GIL mode · 41\.0 ms · 8 GIL switches/);
     const [free, gil] = [await targets(page, 0), await targets(page, 1)];
     assert.ok(!free.some((t) => t.kind === 'gil'), 'no GIL lane on the free run');
-    assert.ok(gil.some((t) => t.kind === 'gil'), 'the GIL lane on the GIL run');
+    assert.ok(
+      gil.some((t) => t.kind === 'gil'),
+      'the GIL lane on the GIL run',
+    );
     const top = await page.locator('canvas.lanes').nth(0).boundingBox();
     const bottom = await page.locator('canvas.lanes').nth(1).boundingBox();
     assert.ok(top && bottom && top.y + top.height <= bottom.y, 'free above GIL');
     // One scale: the views span the same time from each run's start, and zooming one zooms both.
-    const spans = () => page.evaluate(() => window.__threadlanes.compare!.map((p) => {
-      const state = p.viewState();
-      return Math.round(state.endNs - state.startNs);
-    }));
+    const spans = () =>
+      page.evaluate(() =>
+        window.__threadlanes.compare!.map((p) => {
+          const state = p.viewState();
+          return Math.round(state.endNs - state.startNs);
+        }),
+      );
     const [a, b] = await spans();
     assert.equal(a, b);
     await page.evaluate(() => window.__threadlanes.compare![1].zoomBy(0.5));

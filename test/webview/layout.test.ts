@@ -17,7 +17,6 @@ import { clampRange, ticks, TimeScale, zoomRange } from '../../src/webview/layou
 import { parseFromPanel, parseToPanel, parseViewState } from '../../src/shared/protocol';
 import { THREAD_STATE_COUNT, ThreadState } from '../../src/trace/format';
 
-
 function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
@@ -38,7 +37,15 @@ function randomLane(next: () => number, count: number): ThreadLane {
     endNs[i] = t;
     state[i] = [ThreadState.Running, ThreadState.Blocked, ThreadState.Waiting, ThreadState.Sleeping][Math.floor(next() * 4)];
   }
-  const states = { count, startNs, endNs, state, objectId: new Uint32Array(count), waitKind: new Uint8Array(count), siteId: new Uint32Array(count) };
+  const states = {
+    count,
+    startNs,
+    endNs,
+    state,
+    objectId: new Uint32Array(count),
+    waitKind: new Uint8Array(count),
+    siteId: new Uint32Array(count),
+  };
   return { tid: 1, name: 'T', daemon: false, finalState: 'finished', states, lod: buildLod(states, 0, t) };
 }
 
@@ -57,14 +64,29 @@ describe('webview: layout', () => {
   });
 
   it('labels ticks at 1-2-5 steps in one readable unit', () => {
-    assert.deepEqual(ticks(new TimeScale(0, 1e6, 500, 1), 0).map((t) => t.label), ['0', '0.2 ms', '0.4 ms', '0.6 ms', '0.8 ms', '1.0 ms']);
-    assert.deepEqual(ticks(new TimeScale(697.7e6, 697.9e6, 450, 1), 0).map((t) => t.label), ['697.70 ms', '697.75 ms', '697.80 ms', '697.85 ms', '697.90 ms']);
+    assert.deepEqual(
+      ticks(new TimeScale(0, 1e6, 500, 1), 0).map((t) => t.label),
+      ['0', '0.2 ms', '0.4 ms', '0.6 ms', '0.8 ms', '1.0 ms'],
+    );
+    assert.deepEqual(
+      ticks(new TimeScale(697.7e6, 697.9e6, 450, 1), 0).map((t) => t.label),
+      ['697.70 ms', '697.75 ms', '697.80 ms', '697.85 ms', '697.90 ms'],
+    );
     const labels = ticks(new TimeScale(0, 4e9, 800, 1), 0).map((t) => t.label);
     assert.deepEqual(labels, ['0', '0.5 s', '1.0 s', '1.5 s', '2.0 s', '2.5 s', '3.0 s', '3.5 s', '4.0 s']);
   });
 
   it('validates what the host sends and what the panel posts', () => {
-    const view = { version: 1, startNs: 0, endNs: 10, scrollTopCssPx: 0, filterText: '', laneFilter: 'all', showHandoffs: true, lockSort: { key: 'waitNs', descending: true } };
+    const view = {
+      version: 1,
+      startNs: 0,
+      endNs: 10,
+      scrollTopCssPx: 0,
+      filterText: '',
+      laneFilter: 'all',
+      showHandoffs: true,
+      lockSort: { key: 'waitNs', descending: true },
+    };
     assert.deepEqual(parseToPanel({ type: 'load', requestId: 1, trace: new Uint8Array([1, 2]) })?.type, 'load');
     assert.equal(parseToPanel({ type: 'load', requestId: 1, trace: 'AAA=' }), undefined, 'a trace must be bytes');
     assert.equal(parseToPanel({ type: 'load', requestId: 1, trace: new Uint8Array(), sources: [{ file: 1 }] }), undefined);
@@ -90,7 +112,10 @@ describe('webview: layout', () => {
       const runs = stateRuns(lane, scale, 0);
       let previousEnd = -Infinity;
       for (const run of runs) {
-        assert.ok(run.x0DevicePx >= 0 && run.x1DevicePx <= widthDevicePx + 1e-6 && run.x1DevicePx > run.x0DevicePx, `seed ${seed}: run inside the view`);
+        assert.ok(
+          run.x0DevicePx >= 0 && run.x1DevicePx <= widthDevicePx + 1e-6 && run.x1DevicePx > run.x0DevicePx,
+          `seed ${seed}: run inside the view`,
+        );
         assert.ok(run.x0DevicePx >= previousEnd - 1.0001, `seed ${seed}: runs in order`);
         previousEnd = run.x1DevicePx;
       }
@@ -98,7 +123,10 @@ describe('webview: layout', () => {
       const lastPixel = Math.min(widthDevicePx, Math.floor(scale.timeNsToDevicePx(totalNs))) - 1;
       const firstPixel = Math.max(0, Math.ceil(scale.timeNsToDevicePx(0)));
       for (let p = firstPixel; p <= lastPixel; p += 7) {
-        assert.ok(runs.some((r) => r.x0DevicePx <= p + 0.5 && r.x1DevicePx >= p + 0.5), `seed ${seed}: pixel ${p} is drawn`);
+        assert.ok(
+          runs.some((r) => r.x0DevicePx <= p + 0.5 && r.x1DevicePx >= p + 0.5),
+          `seed ${seed}: pixel ${p} is drawn`,
+        );
       }
       // Reference: an interval wider than 3 device pixels shows in its own state in its middle.
       for (let i = 0; i < lane.states.count; i++) {
@@ -140,8 +168,13 @@ describe('webview: layout', () => {
         if (!overlapping) t = endNs[i];
       }
       const holds: HoldColumns = {
-        count, startNs, endNs, objectId: new Uint32Array(count).fill(3), depth: new Uint16Array(count).fill(1),
-        siteId: new Uint32Array(count), heldAtEnd: new Uint8Array(count),
+        count,
+        startNs,
+        endNs,
+        objectId: new Uint32Array(count).fill(3),
+        depth: new Uint16Array(count).fill(1),
+        siteId: new Uint32Array(count),
+        heldAtEnd: new Uint8Array(count),
       };
       let maxEndNs: Float64Array | undefined;
       if (overlapping) {
@@ -157,14 +190,21 @@ describe('webview: layout', () => {
       for (let i = 0; i < count; i++) {
         if (endNs[i] <= scale.startNs || startNs[i] >= scale.endNs) continue;
         const x = Math.max(0, Math.min(scale.widthCssPx - 0.5, scale.timeNsToDevicePx(startNs[i])));
-        assert.ok(bars.some((b) => b.x0DevicePx <= x + 1 && b.x1DevicePx >= x - 1), `seed ${seed}: hold ${i} is drawn`);
+        assert.ok(
+          bars.some((b) => b.x0DevicePx <= x + 1 && b.x1DevicePx >= x - 1),
+          `seed ${seed}: hold ${i} is drawn`,
+        );
       }
       assert.ok(bars.length <= 2 * 500 + 2, `seed ${seed}: at most about one bar per pixel`);
       for (let probe = 0; probe < 20; probe++) {
         const at = next() * last;
         const expected = [];
         for (let i = 0; i < count; i++) if (startNs[i] <= at && endNs[i] >= at) expected.push(i);
-        assert.deepEqual(holdsAt(row, holds, at).sort((a, b) => a - b), overlapping ? expected : expected.slice(0, 1), `seed ${seed}: holds at ${at}`);
+        assert.deepEqual(
+          holdsAt(row, holds, at).sort((a, b) => a - b),
+          overlapping ? expected : expected.slice(0, 1),
+          `seed ${seed}: holds at ${at}`,
+        );
         const first = firstHoldEndingAfter(row, holds, at);
         assert.ok(first === count || (overlapping ? maxEndNs![first] > at : endNs[first] > at));
       }

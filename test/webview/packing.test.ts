@@ -24,8 +24,12 @@ function randomTrace(seed: number): Trace {
     const rows = Array.from({ length: count }, (_, seq) => {
       time += Math.floor(next() * 5000) + (fractional ? next() : 0);
       return {
-        seq, timeNs: time, kind: 1 + Math.floor(next() * 50), objectId: next() < 0.8 ? 7 : Math.floor(next() * 2 ** 32),
-        siteId: Math.floor(next() * 40), arg: Math.floor((next() - 0.5) * 2 ** 31),
+        seq,
+        timeNs: time,
+        kind: 1 + Math.floor(next() * 50),
+        objectId: next() < 0.8 ? 7 : Math.floor(next() * 2 ** 32),
+        siteId: Math.floor(next() * 40),
+        arg: Math.floor((next() - 0.5) * 2 ** 31),
       };
     });
     events.push(encodeEvents(rows));
@@ -33,8 +37,19 @@ function randomTrace(seed: number): Trace {
   }
   return {
     header: {
-      format: TRACE_FORMAT, version: TRACE_VERSION, file: 'x.ts', mode: 'free', outcome: 'completed', durationMs: 1,
-      startedAt: '', threads: [], objects: [], sites: [], output: [], exceptions: [], eventCounts,
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      file: 'x.ts',
+      mode: 'free',
+      outcome: 'completed',
+      durationMs: 1,
+      startedAt: '',
+      threads: [],
+      objects: [],
+      sites: [],
+      output: [],
+      exceptions: [],
+      eventCounts,
     },
     events,
   };

@@ -39,10 +39,12 @@ function watch(page: Page): { dialogs: string[]; problems: string[] } {
   });
   page.on('pageerror', (error) => seen.problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text())) seen.problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' || /Content Security Policy|Refused to/i.test(message.text()))
+      seen.problems.push(`console: ${message.text()}`);
   });
   page.on('request', (request) => {
-    if (!request.url().startsWith('file:') && !request.url().startsWith('data:') && !request.url().startsWith('blob:')) seen.problems.push(`request: ${request.url()}`);
+    if (!request.url().startsWith('file:') && !request.url().startsWith('data:') && !request.url().startsWith('blob:'))
+      seen.problems.push(`request: ${request.url()}`);
   });
   return seen;
 }
@@ -58,7 +60,9 @@ describe('webview: the standalone HTML report in Chromium', function () {
       writeReport(`examples/${example}.ts`, reports[example]);
     }
     const hostile = path.join(dir, 'hostile.ts');
-    fs.writeFileSync(hostile, `import { Lock, Thread } from "threadlanes";
+    fs.writeFileSync(
+      hostile,
+      `import { Lock, Thread } from "threadlanes";
 const lock = new Lock(${JSON.stringify(HOSTILE)});
 function work(): void {
   lock.withLock(() => console.log(${JSON.stringify(`${HOSTILE} <script>alert(2)</script>`)}));
@@ -69,7 +73,8 @@ export function main(): void {
   t.start();
   t.join();
 }
-`);
+`,
+    );
     reports.hostile = path.join(dir, 'hostile.html');
     writeReport(hostile, reports.hostile);
     browser = await launchBrowser();
@@ -82,7 +87,10 @@ export function main(): void {
 
   it('writes one self-contained file: CSP with a nonce, no remote reference, the trace inlined', () => {
     const html = fs.readFileSync(reports['dining-philosophers'], 'utf8');
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;nonce-[A-Za-z0-9+/=]+&#39;/);
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; script-src &#39;nonce-[A-Za-z0-9+/=]+&#39;/,
+    );
     assert.doesNotMatch(html, /<(script|link|img|iframe)[^>]+(src|href)=/i, 'nothing is loaded from elsewhere');
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org)/, 'no URL other than the SVG namespace');
     assert.match(html, /<script type="application\/x-threadlanes-trace" class="threadlanes-trace">/);
@@ -99,7 +107,7 @@ export function main(): void {
     assert.match(plato ?? '', /holds fork 1/);
     const drawnNames = (await hitTargets(page)).filter((t) => t.kind === 'lane').map((t) => t.thread);
     assert.deepEqual(drawnNames, names, 'the canvas draws the same lanes');
-    assert.match(await page.locator('[data-testid="outcome"]').textContent() ?? '', /Deadlock/);
+    assert.match((await page.locator('[data-testid="outcome"]').textContent()) ?? '', /Deadlock/);
     await page.screenshot({ path: resultPath('report-dining-philosophers.png') });
     assert.deepEqual(seen.problems, []);
     await page.close();
@@ -200,7 +208,9 @@ export function main(): void {
 
   it('a semaphore hold shows every holder with its permits', async () => {
     const page = await openReport(browser.context, reports['semaphore-crawler']);
-    const bars = (await hitTargets(page)).filter((t) => t.kind === 'hold' && t.name === 'semaphore' && t.widthCssPx > 20 && t.thread !== 'Thread-1');
+    const bars = (await hitTargets(page)).filter(
+      (t) => t.kind === 'hold' && t.name === 'semaphore' && t.widthCssPx > 20 && t.thread !== 'Thread-1',
+    );
     assert.ok(bars.length >= 3, 'the crawlers hold permits');
     const bar = bars[Math.floor(bars.length / 2)];
     await page.mouse.move(bar.xCssPx + bar.widthCssPx / 2, bar.yCssPx + bar.heightCssPx / 2);

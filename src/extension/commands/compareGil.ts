@@ -32,16 +32,23 @@ export async function compareGil(session: Session, uri?: vscode.Uri): Promise<Ru
         if (token.isCancellationRequested) return undefined;
         progress.report({ message: `${mode} mode` });
         const request: RunRequest = { type: 'run', file, source, mode, ...runLimits() };
-        const handle = startRun(session.distDir, request, (p) => {
-          if (p.type === 'progress') panel.progress({ type: 'progress', ...p.progress });
-        }, (line) => session.log(line));
+        const handle = startRun(
+          session.distDir,
+          request,
+          (p) => {
+            if (p.type === 'progress') panel.progress({ type: 'progress', ...p.progress });
+          },
+          (line) => session.log(line),
+        );
         const untrack = session.track(file, handle);
         const cancel = token.onCancellationRequested(() => handle.cancel());
         try {
           const outcome = await handle.done;
           if (!outcome) return undefined;
           done.push(outcome);
-          session.log(`${name} (${mode} mode): ${outcome.summary.outcome} after ${durationWords(outcome.summary.durationMs, outcome.wallMs, outcome.schedule)}, ${plural(outcome.summary.events, 'event')}`);
+          session.log(
+            `${name} (${mode} mode): ${outcome.summary.outcome} after ${durationWords(outcome.summary.durationMs, outcome.wallMs, outcome.schedule)}, ${plural(outcome.summary.events, 'event')}`,
+          );
         } catch (error) {
           session.log(String((error as Error).stack ?? error));
           void vscode.window.showErrorMessage(`Threadlanes could not run ${name} in ${mode} mode: ${(error as Error).message}`);
@@ -52,17 +59,23 @@ export async function compareGil(session: Session, uri?: vscode.Uri): Promise<Ru
         }
       }
       return done;
-    });
+    },
+  );
   if (!outcomes) {
     session.log(`${name}: compare cancelled`);
     return undefined;
   }
   const [free, gil] = outcomes;
   const ratio = free.summary.durationMs > 0 ? ` (${(gil.summary.durationMs / free.summary.durationMs).toFixed(2)}× the free run)` : '';
-  session.log(`${name}: GIL mode took ${formatDurationNs(gil.summary.durationMs * 1e6)}, free mode ${formatDurationNs(free.summary.durationMs * 1e6)}${ratio}`);
-  panel.showCompare([
-    { label: 'free mode', trace: free.trace },
-    { label: 'GIL mode', trace: gil.trace },
-  ], [{ file, text: source }]);
+  session.log(
+    `${name}: GIL mode took ${formatDurationNs(gil.summary.durationMs * 1e6)}, free mode ${formatDurationNs(free.summary.durationMs * 1e6)}${ratio}`,
+  );
+  panel.showCompare(
+    [
+      { label: 'free mode', trace: free.trace },
+      { label: 'GIL mode', trace: gil.trace },
+    ],
+    [{ file, text: source }],
+  );
   return outcomes;
 }

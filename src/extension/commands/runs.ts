@@ -14,7 +14,10 @@ import { requestFor, type RunKind } from '../settings';
 import { documentAt, documentOfPanel, prepareSnippet, snippetPath } from '../snippetDocuments';
 
 export class RunCommands {
-  constructor(private readonly session: Session, private readonly problems: Problems) {}
+  constructor(
+    private readonly session: Session,
+    private readonly problems: Problems,
+  ) {}
 
   async visualise(uri?: vscode.Uri): Promise<RunOutcome | undefined> {
     if (this.session.refuseUntrusted()) return undefined;
@@ -38,9 +41,8 @@ export class RunCommands {
   async findDeadlock(target?: vscode.Uri | string): Promise<RunOutcome | undefined> {
     if (this.session.refuseUntrusted()) return undefined;
     // From the palette or the title bar with the panel focused there is no text editor: hunt in the panel's snippet.
-    const panelFile = typeof target === 'string' ? target
-      : !target && !vscode.window.activeTextEditor ? this.session.panelFor()?.file
-      : undefined;
+    const panelFile =
+      typeof target === 'string' ? target : !target && !vscode.window.activeTextEditor ? this.session.panelFor()?.file : undefined;
     const document = panelFile ? await documentOfPanel(panelFile) : await documentAt(typeof target === 'string' ? undefined : target);
     if (!document) return undefined;
     return this.runDocument(document, { kind: 'hunt' });
@@ -59,17 +61,27 @@ export class RunCommands {
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       async (progress, token) => {
         let explored = 0;
-        const handle = startRun(session.distDir, request, (p) => {
-          if (p.type === 'explored' && request.type === 'explore') {
-            progress.report({ message: `${p.explored.toLocaleString('en-US')} of ${plural(request.schedules, 'schedule')}`, increment: (100 * (p.explored - explored)) / request.schedules });
-            explored = p.explored;
-            panel.progress({ type: 'exploring', explored: p.explored, schedules: request.schedules });
-          } else if (p.type === 'progress') {
-            const { elapsedMs, threads, events } = p.progress;
-            progress.report({ message: `${formatDurationNs(elapsedMs * 1e6)} · ${plural(threads, 'thread')} · ${plural(events, 'event')}` });
-            panel.progress({ type: 'progress', ...p.progress });
-          }
-        }, (line) => session.log(line));
+        const handle = startRun(
+          session.distDir,
+          request,
+          (p) => {
+            if (p.type === 'explored' && request.type === 'explore') {
+              progress.report({
+                message: `${p.explored.toLocaleString('en-US')} of ${plural(request.schedules, 'schedule')}`,
+                increment: (100 * (p.explored - explored)) / request.schedules,
+              });
+              explored = p.explored;
+              panel.progress({ type: 'exploring', explored: p.explored, schedules: request.schedules });
+            } else if (p.type === 'progress') {
+              const { elapsedMs, threads, events } = p.progress;
+              progress.report({
+                message: `${formatDurationNs(elapsedMs * 1e6)} · ${plural(threads, 'thread')} · ${plural(events, 'event')}`,
+              });
+              panel.progress({ type: 'progress', ...p.progress });
+            }
+          },
+          (line) => session.log(line),
+        );
         const untrack = session.track(file, handle);
         const cancel = token.onCancellationRequested(() => handle.cancel());
         try {
@@ -82,14 +94,16 @@ export class RunCommands {
           cancel.dispose();
           untrack();
         }
-      });
+      },
+    );
     if (!outcome) {
       session.log(`${name}: ${request.type === 'explore' ? 'hunt' : 'run'} cancelled`);
       return undefined;
     }
-    const huntSentence = request.type === 'explore' && outcome.hunt && outcome.hunt.explored > 0
-      ? huntWords(outcome.hunt, request.seed ?? 0, request.strategy ?? 'random')
-      : undefined;
+    const huntSentence =
+      request.type === 'explore' && outcome.hunt && outcome.hunt.explored > 0
+        ? huntWords(outcome.hunt, request.seed ?? 0, request.strategy ?? 'random')
+        : undefined;
     if (request.type === 'explore') {
       const replay = replayOf(outcome.hunt);
       if (replay) session.replays.set(file, replay);
@@ -121,10 +135,17 @@ export class RunCommands {
       void vscode.window.showWarningMessage(`Threadlanes: ${name} deadlocked. ${summary.deadlock?.explanation ?? ''}`.slice(0, 400));
     } else if (summary.outcome === 'error' && summary.error) {
       // A hunt stops at an error that is not the snippet's exception (a limit, a syntax error).
-      void vscode.window.showErrorMessage(`Threadlanes: ${name} failed${huntSentence ? ` (${huntSentence}, then the hunt stopped)` : ''}: ${summary.error.message}`.slice(0, 400));
+      void vscode.window.showErrorMessage(
+        `Threadlanes: ${name} failed${huntSentence ? ` (${huntSentence}, then the hunt stopped)` : ''}: ${summary.error.message}`.slice(
+          0,
+          400,
+        ),
+      );
     } else if (summary.outcome === 'timeout') {
       // The limit is on wall time, whatever the mode.
-      void vscode.window.showWarningMessage(`Threadlanes: ${name} was stopped after ${formatDurationNs(outcome.wallMs * 1e6)} (threadlanes.timeoutSeconds).`);
+      void vscode.window.showWarningMessage(
+        `Threadlanes: ${name} was stopped after ${formatDurationNs(outcome.wallMs * 1e6)} (threadlanes.timeoutSeconds).`,
+      );
     }
   }
 }

@@ -39,14 +39,19 @@ function runOptions(request: RunSettings) {
     timeoutSeconds: request.timeoutSeconds,
     maxEvents: request.maxEvents,
     recordShared: request.recordShared === true,
-    ...(request.mode === 'controlled' ? { strategy: request.strategy, seed: request.seed, depth: request.depth, bound: request.bound } : {}),
+    ...(request.mode === 'controlled'
+      ? { strategy: request.strategy, seed: request.seed, depth: request.depth, bound: request.bound }
+      : {}),
   };
 }
 
 async function sendDone(result: RunResult, hunt?: HuntResult): Promise<void> {
   const summary = summarize({ trace: result.trace, durationMs: result.durationMs, events: result.events, error: result.error });
   await send({
-    type: 'done', summary, trace: encodeTraceBinary(result.trace), wallMs: result.wallMs,
+    type: 'done',
+    summary,
+    trace: encodeTraceBinary(result.trace),
+    wallMs: result.wallMs,
     ...(result.schedule ? { schedule: result.schedule } : {}),
     ...(hunt ? { hunt } : {}),
   });
@@ -91,7 +96,7 @@ if (!process.send) {
 
 process.once('message', (message: ToRunner) => {
   (message.type === 'export' ? handleExport(message) : message.type === 'explore' ? handleExplore(message) : handleRun(message))
-    .catch((error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) }))
+    .catch((error: unknown) => send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }))
     .finally(() => process.exit(0));
 });
 // The parent went away (VS Code closed, the run was cancelled): stop at once.

@@ -31,7 +31,12 @@ export interface RunHandle {
   pid: number | undefined;
 }
 
-export function startRun(distDir: string, request: RunRequest | ExploreRequest, onProgress: (progress: RunnerProgress) => void, log: (line: string) => void): RunHandle {
+export function startRun(
+  distDir: string,
+  request: RunRequest | ExploreRequest,
+  onProgress: (progress: RunnerProgress) => void,
+  log: (line: string) => void,
+): RunHandle {
   const child = fork(path.join(distDir, 'harness-runner.js'), [], {
     // In desktop VS Code process.execPath is Electron: make it behave as plain Node.
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },

@@ -64,7 +64,11 @@ interface GraphEdge {
 }
 
 /** Nodes on a circle in cycle order: thread, the primitive it waits for, its holder, … */
-export function deadlockGraph(model: TimelineModel, deadlock: DeadlockView, sizeCssPx: number): { nodes: GraphNode[]; edges: GraphEdge[]; sizeCssPx: number } {
+export function deadlockGraph(
+  model: TimelineModel,
+  deadlock: DeadlockView,
+  sizeCssPx: number,
+): { nodes: GraphNode[]; edges: GraphEdge[]; sizeCssPx: number } {
   const order: GraphNode[] = [];
   const seen = new Set<string>();
   const add = (node: Omit<GraphNode, 'xCssPx' | 'yCssPx'>) => {
@@ -83,7 +87,8 @@ export function deadlockGraph(model: TimelineModel, deadlock: DeadlockView, size
   }
   // Holders outside the cycle's entries (all-blocked reports) still get a node.
   for (const edge of edges) {
-    if (!seen.has(edge.to)) add({ id: edge.to, kind: 'thread', label: threadName(model, Number(edge.to.slice(1))), ref: Number(edge.to.slice(1)) });
+    if (!seen.has(edge.to))
+      add({ id: edge.to, kind: 'thread', label: threadName(model, Number(edge.to.slice(1))), ref: Number(edge.to.slice(1)) });
   }
   // Room for every node on the circle: about 84 px of arc each, never less than the given size.
   const radius = Math.max(sizeCssPx / 2 - 50, (84 * order.length) / (2 * Math.PI));

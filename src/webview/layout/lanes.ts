@@ -7,7 +7,6 @@ import { type HoldColumns, type TimelineModel } from '../../analysis/model';
 import { upperBound, upperBoundVia } from '../../shared/search';
 import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
 
-
 export const STATE_BAR_CSS_PX = 20;
 export const HOLD_ROW_CSS_PX = 14;
 const LANE_GAP_CSS_PX = 8;
@@ -77,7 +76,14 @@ export function buildHoldRows(model: TimelineModel): LaneRows[] {
   });
 }
 
-function finishRow(objectId: number, index: Uint32Array | undefined, count: number, holds: HoldColumns, folded = false, exclusive = false): HoldRow {
+function finishRow(
+  objectId: number,
+  index: Uint32Array | undefined,
+  count: number,
+  holds: HoldColumns,
+  folded = false,
+  exclusive = false,
+): HoldRow {
   let overlapping = folded;
   let previousEnd = -Infinity;
   for (let k = 0; k < count && !overlapping && !exclusive; k++) {
@@ -190,7 +196,10 @@ export function layoutLanes(model: TimelineModel, rows: LaneRows[], filterText: 
   model.threads.forEach((_lane, laneIndex) => {
     if (!laneMatches(model, rows, laneIndex, filterText, laneFilter)) return;
     const holdRows = rows[laneIndex].holdRows.length;
-    const holdRowTopsCssPx = Array.from({ length: holdRows }, (_, r) => top + LANE_GAP_CSS_PX / 2 + STATE_BAR_CSS_PX + 2 + r * HOLD_ROW_CSS_PX);
+    const holdRowTopsCssPx = Array.from(
+      { length: holdRows },
+      (_, r) => top + LANE_GAP_CSS_PX / 2 + STATE_BAR_CSS_PX + 2 + r * HOLD_ROW_CSS_PX,
+    );
     const heightCssPx = LANE_GAP_CSS_PX + STATE_BAR_CSS_PX + (holdRows ? 2 + holdRows * HOLD_ROW_CSS_PX : 0);
     boxes.push({ laneIndex, topCssPx: top, heightCssPx, stateTopCssPx: top + LANE_GAP_CSS_PX / 2, holdRowTopsCssPx });
     top += heightCssPx;
@@ -202,7 +211,12 @@ export function layoutLanes(model: TimelineModel, rows: LaneRows[], filterText: 
 export function visibleBoxes(layout: LaneLayout, scrollTopCssPx: number, heightCssPx: number): LaneBox[] {
   const { boxes } = layout;
   const out: LaneBox[] = [];
-  for (let i = upperBound(layout.bottomsCssPx, boxes.length, scrollTopCssPx); i < boxes.length && boxes[i].topCssPx < scrollTopCssPx + heightCssPx; i++) out.push(boxes[i]);
+  for (
+    let i = upperBound(layout.bottomsCssPx, boxes.length, scrollTopCssPx);
+    i < boxes.length && boxes[i].topCssPx < scrollTopCssPx + heightCssPx;
+    i++
+  )
+    out.push(boxes[i]);
   return out;
 }
 

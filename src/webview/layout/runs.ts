@@ -12,7 +12,6 @@ import { upperBound } from '../../shared/search';
 import { firstHoldEndingAfter, type HoldRow } from './lanes';
 import { THREAD_STATE_COUNT, ThreadState } from '../../trace/format';
 
-
 interface StateRun {
   x0DevicePx: number;
   x1DevicePx: number;

@@ -63,12 +63,7 @@ const MIN_VISIBLE_NS = 100;
  * Keeps a visible range inside [boundsStartNs, boundsEndNs] (with a little margin) and no
  * narrower than MIN_VISIBLE_NS. Pure: the view asks this after every zoom and pan.
  */
-export function clampRange(
-  startNs: number,
-  endNs: number,
-  boundsStartNs: number,
-  boundsEndNs: number,
-): { startNs: number; endNs: number } {
+export function clampRange(startNs: number, endNs: number, boundsStartNs: number, boundsEndNs: number): { startNs: number; endNs: number } {
   const boundsNs = Math.max(MIN_VISIBLE_NS, boundsEndNs - boundsStartNs);
   const marginNs = boundsNs * FIT_MARGIN;
   const lowNs = boundsStartNs - marginNs;
@@ -112,7 +107,14 @@ export function ticks(scale: TimeScale, originNs: number, minSpacingCssPx = 90):
   // One unit for the whole axis, chosen by the largest offset shown (so 697.75 ms, not 697750 µs),
   // with as many decimals as the step needs.
   const largestNs = Math.max(Math.abs(scale.startNs - originNs), Math.abs(scale.endNs - originNs), stepNs);
-  const unit = largestNs >= 1e9 ? { ns: 1e9, name: 's' } : largestNs >= 1e6 ? { ns: 1e6, name: 'ms' } : largestNs >= 1e3 ? { ns: 1e3, name: 'µs' } : { ns: 1, name: 'ns' };
+  const unit =
+    largestNs >= 1e9
+      ? { ns: 1e9, name: 's' }
+      : largestNs >= 1e6
+        ? { ns: 1e6, name: 'ms' }
+        : largestNs >= 1e3
+          ? { ns: 1e3, name: 'µs' }
+          : { ns: 1, name: 'ns' };
   const decimals = Math.min(9, Math.max(0, Math.ceil(-Math.log10(stepNs / unit.ns) - 1e-9)));
   const out: Tick[] = [];
   const first = Math.ceil((scale.startNs - originNs) / stepNs);
@@ -124,4 +126,3 @@ export function ticks(scale: TimeScale, originNs: number, minSpacingCssPx = 90):
   }
   return out;
 }
-

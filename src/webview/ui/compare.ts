@@ -54,7 +54,8 @@ export class CompareView {
       this.panels[i]?.shareSpan(longest);
       // How it compares with the longest run (said only when they differ).
       const ratio = spans[i] > 0 && spans[i] < longest ? ` · ${(longest / spans[i]).toFixed(1)}× shorter` : '';
-      this.headings[i].textContent = `${run.label} · ${formatDurationNs(spans[i])}${model.gil ? ` · ${model.gil.switches.toLocaleString('en-US')} GIL switches` : ''}${ratio}`;
+      this.headings[i].textContent =
+        `${run.label} · ${formatDurationNs(spans[i])}${model.gil ? ` · ${model.gil.switches.toLocaleString('en-US')} GIL switches` : ''}${ratio}`;
     });
   }
 

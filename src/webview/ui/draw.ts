@@ -114,9 +114,15 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameOutpu
     ctx.fillRect(x0, top, width, height);
     if (run.state === ThreadState.Blocked || run.state === ThreadState.Waiting || run.state === ThreadState.WaitingForGil) {
       pushTarget(out, {
-        kind: THREAD_STATE_NAMES[run.state], tid: lane.tid, thread: lane.name,
-        xCssPx: x0, yCssPx: stateTop, widthCssPx: width, heightCssPx: STATE_BAR_CSS_PX,
-        startNs: scale.devicePxToTimeNs(run.x0DevicePx), endNs: scale.devicePxToTimeNs(run.x1DevicePx),
+        kind: THREAD_STATE_NAMES[run.state],
+        tid: lane.tid,
+        thread: lane.name,
+        xCssPx: x0,
+        yCssPx: stateTop,
+        widthCssPx: width,
+        heightCssPx: STATE_BAR_CSS_PX,
+        startNs: scale.devicePxToTimeNs(run.x0DevicePx),
+        endNs: scale.devicePxToTimeNs(run.x1DevicePx),
       });
     }
   }
@@ -127,8 +133,10 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameOutpu
     ctx.strokeStyle = theme.error;
     ctx.lineWidth = 2;
     ctx.beginPath();
-    ctx.moveTo(x - 5, y - 5); ctx.lineTo(x + 5, y + 5);
-    ctx.moveTo(x + 5, y - 5); ctx.lineTo(x - 5, y + 5);
+    ctx.moveTo(x - 5, y - 5);
+    ctx.lineTo(x + 5, y + 5);
+    ctx.moveTo(x + 5, y - 5);
+    ctx.lineTo(x - 5, y + 5);
     ctx.stroke();
     ctx.lineWidth = 1;
   }
@@ -145,7 +153,8 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameOutpu
       const objectId = holds.objectId[bar.holdIndex];
       const primitive = input.primitiveById.get(objectId);
       const color = theme.holdColor[(primitive?.colorIndex ?? 0) % theme.holdColor.length];
-      const highlighted = input.highlightObjectId !== undefined ? input.highlightObjectId === objectId : input.highlightObjectIds?.has(objectId);
+      const highlighted =
+        input.highlightObjectId !== undefined ? input.highlightObjectId === objectId : input.highlightObjectIds?.has(objectId);
       const dimmed = highlighted === false;
       const x0 = toCss(bar.x0DevicePx);
       // A hold shorter than a pixel still shows, two pixels wide.
@@ -174,9 +183,17 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameOutpu
       }
       ctx.globalAlpha = 1;
       pushTarget(out, {
-        kind: 'hold', tid: lane.tid, thread: lane.name, objectId, name: primitive?.name ?? '',
-        xCssPx: x0, yCssPx: top, widthCssPx: width, heightCssPx: height,
-        startNs: holds.startNs[bar.holdIndex], endNs: holds.endNs[bar.holdIndex],
+        kind: 'hold',
+        tid: lane.tid,
+        thread: lane.name,
+        objectId,
+        name: primitive?.name ?? '',
+        xCssPx: x0,
+        yCssPx: top,
+        widthCssPx: width,
+        heightCssPx: height,
+        startNs: holds.startNs[bar.holdIndex],
+        endNs: holds.endNs[bar.holdIndex],
       });
     }
   });
@@ -194,8 +211,16 @@ function drawLane(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameOutpu
       lastX = x;
       drawMarker(ctx, theme, marker.kind, x, stateTop);
       pushTarget(out, {
-        kind: 'marker', tid: lane.tid, thread: lane.name, name: marker.text.slice(0, 200),
-        xCssPx: x - 4, yCssPx: stateTop - 2, widthCssPx: 8, heightCssPx: 10, startNs: marker.timeNs, endNs: marker.timeNs,
+        kind: 'marker',
+        tid: lane.tid,
+        thread: lane.name,
+        name: marker.text.slice(0, 200),
+        xCssPx: x - 4,
+        yCssPx: stateTop - 2,
+        widthCssPx: 8,
+        heightCssPx: 10,
+        startNs: marker.timeNs,
+        endNs: marker.timeNs,
       });
       // Many markers in one pixel column: jump to the next column instead of visiting each.
       if (to - k > 64) {
@@ -220,8 +245,10 @@ function drawMarker(ctx: CanvasRenderingContext2D, theme: Theme, kind: string, x
     ctx.strokeStyle = theme.background;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
-    ctx.moveTo(x - 3, stateTop + STATE_BAR_CSS_PX / 2 - 3); ctx.lineTo(x + 3, stateTop + STATE_BAR_CSS_PX / 2 + 3);
-    ctx.moveTo(x + 3, stateTop + STATE_BAR_CSS_PX / 2 - 3); ctx.lineTo(x - 3, stateTop + STATE_BAR_CSS_PX / 2 + 3);
+    ctx.moveTo(x - 3, stateTop + STATE_BAR_CSS_PX / 2 - 3);
+    ctx.lineTo(x + 3, stateTop + STATE_BAR_CSS_PX / 2 + 3);
+    ctx.moveTo(x + 3, stateTop + STATE_BAR_CSS_PX / 2 - 3);
+    ctx.lineTo(x - 3, stateTop + STATE_BAR_CSS_PX / 2 + 3);
     ctx.stroke();
     ctx.lineWidth = 1;
     return;
@@ -238,7 +265,6 @@ function drawMarker(ctx: CanvasRenderingContext2D, theme: Theme, kind: string, x
   ctx.stroke();
 }
 
-
 function drawLaneName(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameOutput): void {
   const { context: ctx, model, theme } = input;
   const lane = model.threads[box.laneIndex];
@@ -250,7 +276,8 @@ function drawLaneName(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameO
   const tagWidth = tag ? ctx.measureText(tag).width + 8 : 0;
   ctx.font = font(theme, 12, box.laneIndex === input.selectedLaneIndex ? '600' : '');
   ctx.fillStyle = inDeadlock ? theme.error : theme.foreground;
-  const name = fitTextMiddle(ctx, lane.name, GUTTER_CSS_PX - 16 - tagWidth - (inDeadlock ? 14 : 0) - (model.gil ? 14 : 0)) || lane.name.slice(0, 1);
+  const name =
+    fitTextMiddle(ctx, lane.name, GUTTER_CSS_PX - 16 - tagWidth - (inDeadlock ? 14 : 0) - (model.gil ? 14 : 0)) || lane.name.slice(0, 1);
   let x = 8;
   if (model.gil) {
     // GIL mode: the thread's colour on the GIL lane, beside its name.
@@ -274,8 +301,13 @@ function drawLaneName(input: FrameInput, box: LaneBox, laneY: LaneY, out: FrameO
     ctx.fillText(tag, left + 3, y + 0.5);
   }
   pushTarget(out, {
-    kind: 'lane', tid: lane.tid, thread: lane.name,
-    xCssPx: 0, yCssPx: laneY(box.topCssPx), widthCssPx: GUTTER_CSS_PX, heightCssPx: box.heightCssPx,
+    kind: 'lane',
+    tid: lane.tid,
+    thread: lane.name,
+    xCssPx: 0,
+    yCssPx: laneY(box.topCssPx),
+    widthCssPx: GUTTER_CSS_PX,
+    heightCssPx: box.heightCssPx,
   });
   // Hold rows are labelled in the gutter too, so a row reads even when its bars are thin.
   const rows = input.rows[box.laneIndex].holdRows;

@@ -55,7 +55,9 @@ function racesUnchecked(model: TimelineModel): boolean {
 const MOST_LISTED = 50;
 
 function more(total: number): HTMLElement | undefined {
-  return total > MOST_LISTED ? el('p', { className: 'findings-more muted', text: `… and ${(total - MOST_LISTED).toLocaleString('en-US')} more` }) : undefined;
+  return total > MOST_LISTED
+    ? el('p', { className: 'findings-more muted', text: `… and ${(total - MOST_LISTED).toLocaleString('en-US')} more` })
+    : undefined;
 }
 
 export class FindingsView {
@@ -77,7 +79,13 @@ export class FindingsView {
     if (races.length) this.elements.push(this.raceSection(races));
     else if (racesUnchecked(model)) {
       const how = hostKind === 'vscode' ? 'turn on the threadlanes.recordShared setting and run again' : 'run with --record-shared';
-      this.elements.push(el('p', { className: 'panel-section findings-note muted', text: `Data races: not checked (to check, ${how}).`, attrs: { 'data-testid': 'races-unchecked' } }));
+      this.elements.push(
+        el('p', {
+          className: 'panel-section findings-note muted',
+          text: `Data races: not checked (to check, ${how}).`,
+          attrs: { 'data-testid': 'races-unchecked' },
+        }),
+      );
     }
   }
 
@@ -95,21 +103,36 @@ export class FindingsView {
       const focus: FindingFocus = { key: `deadlock:${index}`, objectIds: inversion.lockIds, tids: inversion.edges.map((edge) => edge.tid) };
       const steps = el('ul', { className: 'finding-steps' });
       for (const edge of inversion.edges) {
-        steps.append(el('li', { className: 'finding-step' }, [
-          el('div', {}, [
-            el('span', { className: 'finding-thread', text: edge.thread }),
-            ' takes ', el('strong', { text: edge.to }), ' while holding ', el('strong', { text: edge.from }),
+        steps.append(
+          el('li', { className: 'finding-step' }, [
+            el('div', {}, [
+              el('span', { className: 'finding-thread', text: edge.thread }),
+              ' takes ',
+              el('strong', { text: edge.to }),
+              ' while holding ',
+              el('strong', { text: edge.from }),
+            ]),
+            el('div', { className: 'finding-sites' }, [
+              this.siteButton(`${edge.from} taken at`, edge.holdSiteId, edge.tid, `${edge.thread} takes ${edge.from}`),
+              this.siteButton(
+                `${edge.to} taken at`,
+                edge.acquireSiteId,
+                edge.tid,
+                `${edge.thread} takes ${edge.to} while holding ${edge.from}`,
+              ),
+            ]),
           ]),
-          el('div', { className: 'finding-sites' }, [
-            this.siteButton(`${edge.from} taken at`, edge.holdSiteId, edge.tid, `${edge.thread} takes ${edge.from}`),
-            this.siteButton(`${edge.to} taken at`, edge.acquireSiteId, edge.tid, `${edge.thread} takes ${edge.to} while holding ${edge.from}`),
-          ]),
-        ]));
+        );
       }
       list.append(this.finding(focus, cycleTitle(inversion.locks), inversion.explanation, [steps]));
     });
-    return this.section('potential-deadlocks', `Potential deadlocks (${inversions.length})`,
-      'Locks taken in opposite orders by different threads: this run did not deadlock on them, another run can. Take the locks in one order everywhere.', list, more(inversions.length));
+    return this.section(
+      'potential-deadlocks',
+      `Potential deadlocks (${inversions.length})`,
+      'Locks taken in opposite orders by different threads: this run did not deadlock on them, another run can. Take the locks in one order everywhere.',
+      list,
+      more(inversions.length),
+    );
   }
 
   private raceSection(races: DataRace[]): HTMLElement {
@@ -119,34 +142,58 @@ export class FindingsView {
       const steps = el('ul', { className: 'finding-steps' });
       for (const access of race.accesses) {
         const verb = access.access === 'write' ? 'writes' : 'reads';
-        steps.append(el('li', { className: 'finding-step finding-access' }, [
-          el('span', { className: 'finding-thread', text: access.thread }),
-          ` ${verb} at `,
-          this.siteButton('', access.siteId, access.tid, `${access.thread} ${verb} ${race.object}`),
-        ]));
+        steps.append(
+          el('li', { className: 'finding-step finding-access' }, [
+            el('span', { className: 'finding-thread', text: access.thread }),
+            ` ${verb} at `,
+            this.siteButton('', access.siteId, access.tid, `${access.thread} ${verb} ${race.object}`),
+          ]),
+        );
       }
       const facts = `${race.kinds.join(', ')} · ${race.count.toLocaleString('en-US')} time${race.count === 1 ? '' : 's'}`;
-      list.append(this.finding(focus, raceLocation(this.model, race), race.explanation, [el('div', { className: 'finding-facts muted', text: facts }), steps]));
+      list.append(
+        this.finding(focus, raceLocation(this.model, race), race.explanation, [
+          el('div', { className: 'finding-facts muted', text: facts }),
+          steps,
+        ]),
+      );
     });
-    return this.section('data-races', `Data races (${races.length})`,
-      'Two threads access one shared value, at least one writing, with nothing ordering them (no lock held by both, no join, event or queue between them).', list, more(races.length));
+    return this.section(
+      'data-races',
+      `Data races (${races.length})`,
+      'Two threads access one shared value, at least one writing, with nothing ordering them (no lock held by both, no join, event or queue between them).',
+      list,
+      more(races.length),
+    );
   }
 
   private section(id: string, heading: string, intro: string, list: HTMLElement, rest: HTMLElement | undefined): HTMLElement {
     const siteView = el('div', { className: 'site-view', attrs: { 'aria-live': 'polite', 'data-testid': `${id}-site` } });
     this.siteViews.push(siteView);
     const headingId = `${id}-heading`;
-    return el('section', { className: `panel-section findings-section findings-${id}`, attrs: { 'aria-labelledby': headingId, 'data-testid': id } }, [
-      el('h2', { attrs: { id: headingId } }, [el('span', { className: 'findings-icon', text: '⚠ ', attrs: { 'aria-hidden': 'true' } }), heading]),
-      el('p', { className: 'findings-intro muted', text: intro }),
-      list,
-      rest,
-      siteView,
-    ]);
+    return el(
+      'section',
+      { className: `panel-section findings-section findings-${id}`, attrs: { 'aria-labelledby': headingId, 'data-testid': id } },
+      [
+        el('h2', { attrs: { id: headingId } }, [
+          el('span', { className: 'findings-icon', text: '⚠ ', attrs: { 'aria-hidden': 'true' } }),
+          heading,
+        ]),
+        el('p', { className: 'findings-intro muted', text: intro }),
+        list,
+        rest,
+        siteView,
+      ],
+    );
   }
 
   private finding(focus: FindingFocus, title: string, explanation: string, body: HTMLElement[]): HTMLElement {
-    const pick = el('button', { className: 'finding-title', text: title, title: 'Highlight its locks and threads in the lanes (click again to let go)', attrs: { 'aria-pressed': 'false' } });
+    const pick = el('button', {
+      className: 'finding-title',
+      text: title,
+      title: 'Highlight its locks and threads in the lanes (click again to let go)',
+      attrs: { 'aria-pressed': 'false' },
+    });
     pick.addEventListener('click', () => this.events.pick(focus));
     this.pickButtons.set(focus.key, pick);
     const item = el('li', { className: 'finding', attrs: { 'data-finding': focus.key } }, [pick, ...body]);
@@ -183,10 +230,12 @@ export class FindingsView {
     const site = this.model.sites[siteId];
     const view = button.closest('.findings-section')?.querySelector<HTMLElement>('.site-view');
     if (!site || !view) return;
-    view.append(el('div', { className: 'site-heading' }, [
-      el('code', { className: 'site-location', text: `${site.file}:${site.line}:${site.col}` }),
-      revealedInEditor ? el('span', { className: 'muted', text: ' (opened in the editor)' }) : undefined,
-    ]));
+    view.append(
+      el('div', { className: 'site-heading' }, [
+        el('code', { className: 'site-location', text: `${site.file}:${site.line}:${site.col}` }),
+        revealedInEditor ? el('span', { className: 'muted', text: ' (opened in the editor)' }) : undefined,
+      ]),
+    );
     const excerpt = sourceExcerpt(this.sources, site);
     if (excerpt) view.append(excerpt);
   }

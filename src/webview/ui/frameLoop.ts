@@ -85,15 +85,26 @@ export class FrameLoop {
     const maxScroll = Math.max(0, view.layout.totalHeightCssPx - (view.heightCssPx - view.lanesTop()));
     state.scrollTopCssPx = Math.min(Math.max(0, state.scrollTopCssPx), maxScroll);
     this.lastFrame = drawFrame({
-      context, model, rows: view.rows, primitiveById: view.primitiveById, layout: view.layout, theme: view.theme, scale,
-      widthCssPx: view.widthCssPx, heightCssPx: view.heightCssPx, devicePixelRatio: view.devicePixelRatio,
+      context,
+      model,
+      rows: view.rows,
+      primitiveById: view.primitiveById,
+      layout: view.layout,
+      theme: view.theme,
+      scale,
+      widthCssPx: view.widthCssPx,
+      heightCssPx: view.heightCssPx,
+      devicePixelRatio: view.devicePixelRatio,
       scrollTopCssPx: state.scrollTopCssPx,
       highlightObjectId: view.hoverObjectId ?? state.selectedObjectId,
       highlightObjectIds: finding?.objectIds.length ? new Set(finding.objectIds) : undefined,
-      highlightLaneIndices: finding ? new Set(finding.tids.map((tid) => model.threads.findIndex((t) => t.tid === tid)).filter((i) => i >= 0)) : undefined,
+      highlightLaneIndices: finding
+        ? new Set(finding.tids.map((tid) => model.threads.findIndex((t) => t.tid === tid)).filter((i) => i >= 0))
+        : undefined,
       selectedLaneIndex: view.selectedLaneIndex,
       showHandoffs: state.showHandoffs,
-      handoffOrder: view.handoffOrder, handoffAcquireNs: view.handoffAcquireNs,
+      handoffOrder: view.handoffOrder,
+      handoffAcquireNs: view.handoffAcquireNs,
       markers: view.markerIndex,
       deadlock: view.deadlock,
       selectedDeadlockTid: state.selectedSiteIndex !== undefined ? model.deadlock?.entries[state.selectedSiteIndex]?.tid : undefined,

@@ -71,8 +71,15 @@ export function drawGilLane(input: FrameInput, tickList: { timeNs: number }[], o
         }
       }
       pushTarget(out, {
-        kind: 'gil', tid: gil.tid[i], thread: name, xCssPx: x0, yCssPx: barTop, widthCssPx: width, heightCssPx: GIL_BAR_CSS_PX,
-        startNs: gil.startNs[i], endNs: gil.endNs[i],
+        kind: 'gil',
+        tid: gil.tid[i],
+        thread: name,
+        xCssPx: x0,
+        yCssPx: barTop,
+        widthCssPx: width,
+        heightCssPx: GIL_BAR_CSS_PX,
+        startNs: gil.startNs[i],
+        endNs: gil.endNs[i],
       });
     }
   }
@@ -83,7 +90,11 @@ export function drawGilLane(input: FrameInput, tickList: { timeNs: number }[], o
   ctx.fillText('GIL', 8, top + GIL_LANE_CSS_PX / 2);
   ctx.font = font(theme, 10);
   ctx.fillStyle = theme.muted;
-  ctx.fillText(`${gil.switches.toLocaleString('en-US')} switches, ${gil.forcedSwitches.toLocaleString('en-US')} forced`, 40, top + GIL_LANE_CSS_PX / 2);
+  ctx.fillText(
+    `${gil.switches.toLocaleString('en-US')} switches, ${gil.forcedSwitches.toLocaleString('en-US')} forced`,
+    40,
+    top + GIL_LANE_CSS_PX / 2,
+  );
   ctx.strokeStyle = theme.border;
   ctx.beginPath();
   ctx.moveTo(0, top + GIL_LANE_CSS_PX - 0.5);
@@ -114,10 +125,20 @@ export function gilTooltip(model: Model, holdIndex: number, timeNs: number): HTM
   } else {
     const startNs = gil.startNs[holdIndex];
     box.append(tooltipRow('Held by', threadName(model, gil.tid[holdIndex])));
-    box.append(tooltipRow('Since', `${formatOffset(startNs - model.startNs)}, ${formatDurationNs(timeNs - startNs)} so far (this hold: ${formatDurationNs(gil.endNs[holdIndex] - startNs)})`));
+    box.append(
+      tooltipRow(
+        'Since',
+        `${formatOffset(startNs - model.startNs)}, ${formatDurationNs(timeNs - startNs)} so far (this hold: ${formatDurationNs(gil.endNs[holdIndex] - startNs)})`,
+      ),
+    );
   }
   const waiters = gilWaitersAt(model, timeNs);
-  box.append(tooltipRow('Waiting for it', waiters.length ? waiters.map((w) => `${threadName(model, w.tid)} (${formatDurationNs(timeNs - w.sinceNs)})`).join(', ') : 'nobody'));
+  box.append(
+    tooltipRow(
+      'Waiting for it',
+      waiters.length ? waiters.map((w) => `${threadName(model, w.tid)} (${formatDurationNs(timeNs - w.sinceNs)})`).join(', ') : 'nobody',
+    ),
+  );
   if (gil.switchIntervalMs !== undefined) box.append(tooltipRow('Switch interval', `${gil.switchIntervalMs} ms`));
   box.append(tooltipAt(model, timeNs));
   return box;
@@ -138,13 +159,21 @@ export function gilSection(model: Model, threadColor: (tid: number) => string): 
   for (const thread of [...gil.perThread].sort((a, b) => (order.get(a.tid) ?? a.tid) - (order.get(b.tid) ?? b.tid))) {
     const swatch = el('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } });
     swatch.style.backgroundColor = threadColor(thread.tid);
-    body.append(el('tr', { attrs: { 'data-tid': String(thread.tid) } }, [
-      el('th', { className: 'name', attrs: { scope: 'row' } }, [el('span', { className: 'lock-line' }, [swatch, el('span', { className: 'lock-name', text: threadName(model, thread.tid) })])]),
-      el('td', { className: 'number', text: `${Math.round((shares.get(thread.tid) ?? 0) * 100)}%`, attrs: { 'data-testid': 'gil-share' } }),
-      el('td', { className: 'number', text: formatDurationNs(thread.holdNs) }),
-      el('td', { className: 'number', text: formatDurationNs(thread.waitNs) }),
-      el('td', { className: 'number', text: thread.forcedSwitches.toLocaleString('en-US') }),
-    ]));
+    body.append(
+      el('tr', { attrs: { 'data-tid': String(thread.tid) } }, [
+        el('th', { className: 'name', attrs: { scope: 'row' } }, [
+          el('span', { className: 'lock-line' }, [swatch, el('span', { className: 'lock-name', text: threadName(model, thread.tid) })]),
+        ]),
+        el('td', {
+          className: 'number',
+          text: `${Math.round((shares.get(thread.tid) ?? 0) * 100)}%`,
+          attrs: { 'data-testid': 'gil-share' },
+        }),
+        el('td', { className: 'number', text: formatDurationNs(thread.holdNs) }),
+        el('td', { className: 'number', text: formatDurationNs(thread.waitNs) }),
+        el('td', { className: 'number', text: thread.forcedSwitches.toLocaleString('en-US') }),
+      ]),
+    );
   }
   const head = el('tr', {}, [
     el('th', { className: 'name', text: 'Thread', attrs: { scope: 'col' } }),
@@ -154,9 +183,17 @@ export function gilSection(model: Model, threadColor: (tid: number) => string): 
     el('th', { text: 'Forced', title: 'Times the switch interval made it give the GIL up', attrs: { scope: 'col' } }),
   ]);
   const interval = gil.switchIntervalMs !== undefined ? ` by the ${gil.switchIntervalMs} ms switch interval` : ' by the switch interval';
-  return el('section', { className: 'panel-section gil-section', attrs: { 'aria-labelledby': 'gil-heading', 'data-testid': 'gil-section' } }, [
-    el('h2', { text: 'GIL', attrs: { id: 'gil-heading' } }),
-    el('p', { className: 'gil-switches', attrs: { 'data-testid': 'gil-switches' }, text: `${gil.switches.toLocaleString('en-US')} switches between threads, ${gil.forcedSwitches.toLocaleString('en-US')} of them forced${interval}.` }),
-    el('table', { className: 'locks gil-table', attrs: { 'aria-label': 'Each thread and the GIL' } }, [el('thead', {}, [head]), body]),
-  ]);
+  return el(
+    'section',
+    { className: 'panel-section gil-section', attrs: { 'aria-labelledby': 'gil-heading', 'data-testid': 'gil-section' } },
+    [
+      el('h2', { text: 'GIL', attrs: { id: 'gil-heading' } }),
+      el('p', {
+        className: 'gil-switches',
+        attrs: { 'data-testid': 'gil-switches' },
+        text: `${gil.switches.toLocaleString('en-US')} switches between threads, ${gil.forcedSwitches.toLocaleString('en-US')} of them forced${interval}.`,
+      }),
+      el('table', { className: 'locks gil-table', attrs: { 'aria-label': 'Each thread and the GIL' } }, [el('thead', {}, [head]), body]),
+    ],
+  );
 }

@@ -34,10 +34,12 @@ export function sourceExcerpt(sources: SourceText[], site: { file: string; line:
   const last = Math.min(lines.length, site.line + 2);
   const pre = el('pre', { className: 'source', attrs: { 'aria-label': `Source around line ${site.line}` } });
   for (let n = first; n <= last; n++) {
-    pre.append(el('span', { className: n === site.line ? 'source-line current' : 'source-line' }, [
-      el('span', { className: 'line-number', text: String(n).padStart(4) }),
-      el('span', { className: 'line-text', text: ` ${lines[n - 1] ?? ''}` }),
-    ]));
+    pre.append(
+      el('span', { className: n === site.line ? 'source-line current' : 'source-line' }, [
+        el('span', { className: 'line-number', text: String(n).padStart(4) }),
+        el('span', { className: 'line-text', text: ` ${lines[n - 1] ?? ''}` }),
+      ]),
+    );
   }
   return pre;
 }
@@ -57,7 +59,10 @@ export class DeadlockInspector {
     this.sites = el('ol', { className: 'sites', attrs: { 'aria-label': 'Where each thread is blocked' } });
     this.siteView = el('div', { className: 'site-view', attrs: { 'aria-live': 'polite', 'data-testid': 'site-view' } });
     this.element = el('section', { className: 'panel-section inspector', attrs: { 'aria-labelledby': 'inspector-heading' } }, [
-      el('h2', { text: deadlock.kind === 'cycle' ? 'Deadlock: the wait-for cycle' : 'Deadlock: every thread waits', attrs: { id: 'inspector-heading' } }),
+      el('h2', {
+        text: deadlock.kind === 'cycle' ? 'Deadlock: the wait-for cycle' : 'Deadlock: every thread waits',
+        attrs: { id: 'inspector-heading' },
+      }),
       this.graph(),
       el('h3', { text: 'Blocking sites' }),
       this.sites,
@@ -93,20 +98,35 @@ export class DeadlockInspector {
       return;
     }
     const where = `${site.file}:${site.line}:${site.col}`;
-    this.siteView.append(el('div', { className: 'site-heading' }, [
-      el('span', { text: `${threadName(this.model, entry.tid)} is blocked at ` }),
-      el('code', { className: 'site-location', text: where }),
-      revealedInEditor ? el('span', { className: 'muted', text: ' (opened in the editor)' }) : undefined,
-    ]));
+    this.siteView.append(
+      el('div', { className: 'site-heading' }, [
+        el('span', { text: `${threadName(this.model, entry.tid)} is blocked at ` }),
+        el('code', { className: 'site-location', text: where }),
+        revealedInEditor ? el('span', { className: 'muted', text: ' (opened in the editor)' }) : undefined,
+      ]),
+    );
     const excerpt = sourceExcerpt(this.sources, site);
     if (excerpt) this.siteView.append(excerpt);
   }
 
   private graph(): SVGSVGElement {
     const { nodes, edges, sizeCssPx } = deadlockGraph(this.model, this.deadlock, GRAPH_CSS_PX);
-    const root = svg('svg', { viewBox: `0 0 ${sizeCssPx} ${sizeCssPx}`, class: 'cycle-graph', role: 'img', 'aria-label': `Wait-for cycle: ${edges.map((e) => `${nodes.find((n) => n.id === e.from)?.label} ${e.label} ${nodes.find((n) => n.id === e.to)?.label}`).join('; ')}` });
+    const root = svg('svg', {
+      viewBox: `0 0 ${sizeCssPx} ${sizeCssPx}`,
+      class: 'cycle-graph',
+      role: 'img',
+      'aria-label': `Wait-for cycle: ${edges.map((e) => `${nodes.find((n) => n.id === e.from)?.label} ${e.label} ${nodes.find((n) => n.id === e.to)?.label}`).join('; ')}`,
+    });
     const defs = svg('defs');
-    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+    const marker = svg('marker', {
+      id: 'arrow',
+      viewBox: '0 0 10 10',
+      refX: 9,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto-start-reverse',
+    });
     marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }));
     defs.append(marker);
     root.append(defs);
@@ -123,10 +143,24 @@ export class DeadlockInspector {
       const y0 = a.yCssPx + (dy / length) * radius(a.kind) * 0.7;
       const x1 = b.xCssPx - (dx / length) * (radius(b.kind) + 2);
       const y1 = b.yCssPx - (dy / length) * (radius(b.kind) * 0.7 + 2);
-      root.append(svg('line', { x1: x0, y1: y0, x2: x1, y2: y1, class: `edge ${edge.label === 'held by' ? 'edge-held' : 'edge-waits'}`, 'marker-end': 'url(#arrow)' }));
+      root.append(
+        svg('line', {
+          x1: x0,
+          y1: y0,
+          x2: x1,
+          y2: y1,
+          class: `edge ${edge.label === 'held by' ? 'edge-held' : 'edge-waits'}`,
+          'marker-end': 'url(#arrow)',
+        }),
+      );
     }
     for (const node of nodes) {
-      const group = svg('g', { class: `node node-${node.kind}`, tabindex: 0, role: 'button', 'aria-label': `${node.kind === 'thread' ? 'Thread' : 'Primitive'} ${node.label}` });
+      const group = svg('g', {
+        class: `node node-${node.kind}`,
+        tabindex: 0,
+        role: 'button',
+        'aria-label': `${node.kind === 'thread' ? 'Thread' : 'Primitive'} ${node.label}`,
+      });
       if (node.kind === 'thread') {
         group.append(svg('rect', { x: node.xCssPx - 40, y: node.yCssPx - 12, width: 80, height: 24, rx: 12 }));
       } else {

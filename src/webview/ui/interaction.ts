@@ -39,7 +39,17 @@ export interface InteractionActions {
 }
 
 export class Interaction {
-  private drag: { mode: 'pan' | 'range'; startXCssPx: number; startYCssPx: number; startRange: Range; startScrollTop: number; moved: boolean; currentXCssPx: number } | undefined;
+  private drag:
+    | {
+        mode: 'pan' | 'range';
+        startXCssPx: number;
+        startYCssPx: number;
+        startRange: Range;
+        startScrollTop: number;
+        moved: boolean;
+        currentXCssPx: number;
+      }
+    | undefined;
   private readonly pointers = new Map<number, { x: number; y: number }>();
   private pinch: { distance: number; range: Range; centerCssPx: number } | undefined;
 
@@ -108,24 +118,28 @@ export class Interaction {
       const rect = canvas.getBoundingClientRect();
       return { x: event.clientX - rect.left, y: event.clientY - rect.top };
     };
-    canvas.addEventListener('wheel', (event) => {
-      if (!view.model) return;
-      event.preventDefault();
-      const unit = event.deltaMode === 1 ? WHEEL_LINE_CSS_PX : event.deltaMode === 2 ? view.heightCssPx : 1;
-      const dx = event.deltaX * unit;
-      const dy = event.deltaY * unit;
-      const { x } = local(event);
-      const anchor = Math.max(0, x - GUTTER_CSS_PX);
-      if (event.ctrlKey || event.metaKey) {
-        this.zoomBy(Math.exp(dy * PINCH_WHEEL_ZOOM_RATE), anchor);
-      } else if (event.shiftKey) {
-        this.scrollLanesBy(dy || dx);
-      } else if (Math.abs(dx) > Math.abs(dy)) {
-        this.panBy(dx);
-      } else {
-        this.zoomBy(Math.exp(dy * WHEEL_ZOOM_RATE), anchor);
-      }
-    }, { passive: false });
+    canvas.addEventListener(
+      'wheel',
+      (event) => {
+        if (!view.model) return;
+        event.preventDefault();
+        const unit = event.deltaMode === 1 ? WHEEL_LINE_CSS_PX : event.deltaMode === 2 ? view.heightCssPx : 1;
+        const dx = event.deltaX * unit;
+        const dy = event.deltaY * unit;
+        const { x } = local(event);
+        const anchor = Math.max(0, x - GUTTER_CSS_PX);
+        if (event.ctrlKey || event.metaKey) {
+          this.zoomBy(Math.exp(dy * PINCH_WHEEL_ZOOM_RATE), anchor);
+        } else if (event.shiftKey) {
+          this.scrollLanesBy(dy || dx);
+        } else if (Math.abs(dx) > Math.abs(dy)) {
+          this.panBy(dx);
+        } else {
+          this.zoomBy(Math.exp(dy * WHEEL_ZOOM_RATE), anchor);
+        }
+      },
+      { passive: false },
+    );
     canvas.addEventListener('pointerdown', (event) => {
       if (!view.model) return;
       canvas.focus();
@@ -134,12 +148,24 @@ export class Interaction {
       this.pointers.set(event.pointerId, { x, y });
       if (this.pointers.size === 2) {
         const [a, b] = [...this.pointers.values()];
-        this.pinch = { distance: Math.hypot(a.x - b.x, a.y - b.y) || 1, range: { startNs: view.state.startNs, endNs: view.state.endNs }, centerCssPx: (a.x + b.x) / 2 - GUTTER_CSS_PX };
+        this.pinch = {
+          distance: Math.hypot(a.x - b.x, a.y - b.y) || 1,
+          range: { startNs: view.state.startNs, endNs: view.state.endNs },
+          centerCssPx: (a.x + b.x) / 2 - GUTTER_CSS_PX,
+        };
         this.drag = undefined;
         return;
       }
       const mode = y < AXIS_CSS_PX || event.shiftKey ? 'range' : 'pan';
-      this.drag = { mode, startXCssPx: x, startYCssPx: y, startRange: { startNs: view.state.startNs, endNs: view.state.endNs }, startScrollTop: view.state.scrollTopCssPx, moved: false, currentXCssPx: x };
+      this.drag = {
+        mode,
+        startXCssPx: x,
+        startYCssPx: y,
+        startRange: { startNs: view.state.startNs, endNs: view.state.endNs },
+        startScrollTop: view.state.scrollTopCssPx,
+        moved: false,
+        currentXCssPx: x,
+      };
     });
     canvas.addEventListener('pointermove', (event) => {
       const { x, y } = local(event);
@@ -158,7 +184,8 @@ export class Interaction {
       const drag = this.drag;
       if (drag) {
         drag.currentXCssPx = x;
-        if (Math.abs(x - drag.startXCssPx) > DRAG_THRESHOLD_CSS_PX || Math.abs(y - drag.startYCssPx) > DRAG_THRESHOLD_CSS_PX) drag.moved = true;
+        if (Math.abs(x - drag.startXCssPx) > DRAG_THRESHOLD_CSS_PX || Math.abs(y - drag.startYCssPx) > DRAG_THRESHOLD_CSS_PX)
+          drag.moved = true;
         if (!drag.moved) return;
         this.selection.hideTooltip();
         if (drag.mode === 'pan') {

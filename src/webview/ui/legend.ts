@@ -10,7 +10,14 @@ import type { Model, View } from './view';
 
 /** The legend's order of states; GIL mode adds WaitingForGil after Waiting. */
 const LEGEND_STATES: ThreadState[] = [
-  ThreadState.Running, ThreadState.Blocked, ThreadState.Waiting, ThreadState.Sleeping, ThreadState.Starting, ThreadState.NotStarted, ThreadState.Finished, ThreadState.Failed,
+  ThreadState.Running,
+  ThreadState.Blocked,
+  ThreadState.Waiting,
+  ThreadState.Sleeping,
+  ThreadState.Starting,
+  ThreadState.NotStarted,
+  ThreadState.Finished,
+  ThreadState.Failed,
 ];
 
 /** Where the legend says more than STATE_WORDS. */
@@ -38,7 +45,12 @@ export function renderLegend(legend: HTMLElement, theme: Theme, model: Model | u
       ctx.fillStyle = theme.stateFill[state];
       ctx.fillRect(0, (14 - h) / 2, 26, h);
     }
-    legend.append(el('span', { className: 'legend-item', attrs: { 'data-state': String(state) } }, [swatch, el('span', { text: LEGEND_WORDS[state] ?? STATE_WORDS[state] })]));
+    legend.append(
+      el('span', { className: 'legend-item', attrs: { 'data-state': String(state) } }, [
+        swatch,
+        el('span', { text: LEGEND_WORDS[state] ?? STATE_WORDS[state] }),
+      ]),
+    );
   }
   if (model?.gil) {
     const chips = el('span', { className: 'legend-gil', attrs: { 'aria-hidden': 'true' } });
@@ -47,10 +59,25 @@ export function renderLegend(legend: HTMLElement, theme: Theme, model: Model | u
       chip.style.backgroundColor = color;
       chips.append(chip);
     }
-    legend.append(el('span', { className: 'legend-item' }, [chips, el('span', { text: 'GIL lane: who holds the GIL (the colour beside each thread\'s name)' })]));
+    legend.append(
+      el('span', { className: 'legend-item' }, [
+        chips,
+        el('span', { text: "GIL lane: who holds the GIL (the colour beside each thread's name)" }),
+      ]),
+    );
   }
-  legend.append(el('span', { className: 'legend-item' }, [el('span', { className: 'legend-glyph', text: '▼', attrs: { 'aria-hidden': 'true' } }), el('span', { text: 'output' })]));
-  legend.append(el('span', { className: 'legend-item' }, [el('span', { className: 'legend-hold', attrs: { 'aria-hidden': 'true' } }), el('span', { text: 'hold (under each lane, one row per lock)' })]));
+  legend.append(
+    el('span', { className: 'legend-item' }, [
+      el('span', { className: 'legend-glyph', text: '▼', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { text: 'output' }),
+    ]),
+  );
+  legend.append(
+    el('span', { className: 'legend-item' }, [
+      el('span', { className: 'legend-hold', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { text: 'hold (under each lane, one row per lock)' }),
+    ]),
+  );
 }
 
 /** The screen-reader list of the lanes shown, in their order. */
@@ -60,7 +87,8 @@ export function renderLaneList(laneList: HTMLElement, view: View): void {
   const heldAtEnd = (laneIndex: number) => {
     const holds = model.holds[laneIndex];
     const names = new Set<string>();
-    for (let i = holds.count - 1; i >= 0 && names.size < 20; i--) if (holds.heldAtEnd[i]) names.add(view.primitiveById.get(holds.objectId[i])?.name ?? '?');
+    for (let i = holds.count - 1; i >= 0 && names.size < 20; i--)
+      if (holds.heldAtEnd[i]) names.add(view.primitiveById.get(holds.objectId[i])?.name ?? '?');
     return [...names];
   };
   for (const box of view.layout.boxes) {
@@ -71,7 +99,10 @@ export function renderLaneList(laneList: HTMLElement, view: View): void {
     const last = columns.count - 1;
     let ending: string = lane.finalState;
     if (last >= 0 && (columns.state[last] === ThreadState.Blocked || columns.state[last] === ThreadState.Waiting)) {
-      ending = `${STATE_WORDS[columns.state[last]]} ${WAIT_KIND_NAMES[columns.waitKind[last]] ?? ''} ${view.primitiveById.get(columns.objectId[last])?.name ?? ''}`.replace(/\s+/g, ' ').trim();
+      ending =
+        `${STATE_WORDS[columns.state[last]]} ${WAIT_KIND_NAMES[columns.waitKind[last]] ?? ''} ${view.primitiveById.get(columns.objectId[last])?.name ?? ''}`
+          .replace(/\s+/g, ' ')
+          .trim();
     }
     const li = el('li', { attrs: { 'data-tid': String(lane.tid) } }, [
       el('span', { className: 'lane-name', text: lane.name }),

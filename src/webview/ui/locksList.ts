@@ -19,13 +19,49 @@ function compactCount(n: number): string {
   return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} M`;
 }
 
-const LOCK_COLUMNS: { key: string; label: string; title: string; value: (row: LockRow) => number | string; format: (row: LockRow) => string }[] = [
+const LOCK_COLUMNS: {
+  key: string;
+  label: string;
+  title: string;
+  value: (row: LockRow) => number | string;
+  format: (row: LockRow) => string;
+}[] = [
   { key: 'name', label: 'Lock', title: 'Name and kind', value: (r) => r.primitive.name.toLowerCase(), format: (r) => r.primitive.name },
-  { key: 'acquisitions', label: 'Acq.', title: 'Acquisitions', value: (r) => r.stats.acquisitions, format: (r) => compactCount(r.stats.acquisitions) },
-  { key: 'contended', label: 'Cont.', title: 'Contended acquisitions (had to wait)', value: (r) => r.stats.contended, format: (r) => compactCount(r.stats.contended) },
-  { key: 'waitNs', label: 'Wait', title: 'Total time threads waited for it', value: (r) => r.stats.waitNs, format: (r) => formatDurationNs(r.stats.waitNs) },
-  { key: 'maxWaitNs', label: 'Max wait', title: 'Longest single wait', value: (r) => r.stats.maxWaitNs, format: (r) => formatDurationNs(r.stats.maxWaitNs) },
-  { key: 'maxHoldNs', label: 'Max hold', title: 'Longest single hold', value: (r) => r.stats.maxHoldNs, format: (r) => formatDurationNs(r.stats.maxHoldNs) },
+  {
+    key: 'acquisitions',
+    label: 'Acq.',
+    title: 'Acquisitions',
+    value: (r) => r.stats.acquisitions,
+    format: (r) => compactCount(r.stats.acquisitions),
+  },
+  {
+    key: 'contended',
+    label: 'Cont.',
+    title: 'Contended acquisitions (had to wait)',
+    value: (r) => r.stats.contended,
+    format: (r) => compactCount(r.stats.contended),
+  },
+  {
+    key: 'waitNs',
+    label: 'Wait',
+    title: 'Total time threads waited for it',
+    value: (r) => r.stats.waitNs,
+    format: (r) => formatDurationNs(r.stats.waitNs),
+  },
+  {
+    key: 'maxWaitNs',
+    label: 'Max wait',
+    title: 'Longest single wait',
+    value: (r) => r.stats.maxWaitNs,
+    format: (r) => formatDurationNs(r.stats.maxWaitNs),
+  },
+  {
+    key: 'maxHoldNs',
+    label: 'Max hold',
+    title: 'Longest single hold',
+    value: (r) => r.stats.maxHoldNs,
+    format: (r) => formatDurationNs(r.stats.maxHoldNs),
+  },
 ];
 
 function lockRows(model: TimelineModel): LockRow[] {
@@ -62,11 +98,18 @@ export class LocksList {
   private readonly head: HTMLTableRowElement;
   private readonly rows: LockRow[];
 
-  constructor(model: TimelineModel, private readonly holdColor: (colorIndex: number) => string, private readonly events: LocksListEvents) {
+  constructor(
+    model: TimelineModel,
+    private readonly holdColor: (colorIndex: number) => string,
+    private readonly events: LocksListEvents,
+  ) {
     this.rows = lockRows(model);
     this.head = el('tr');
     this.body = el('tbody');
-    const table = el('table', { className: 'locks', attrs: { 'aria-label': 'Locks and their statistics' } }, [el('thead', {}, [this.head]), this.body]);
+    const table = el('table', { className: 'locks', attrs: { 'aria-label': 'Locks and their statistics' } }, [
+      el('thead', {}, [this.head]),
+      this.body,
+    ]);
     this.element = el('section', { className: 'panel-section locks-section', attrs: { 'aria-labelledby': 'locks-heading' } }, [
       el('h2', { text: 'Locks', attrs: { id: 'locks-heading' } }),
       this.rows.length ? table : el('p', { className: 'muted', text: 'This run used no locks or semaphores.' }),
@@ -83,7 +126,19 @@ export class LocksList {
         title: `${column.title} — sort`,
       });
       button.addEventListener('click', () => this.events.sort(column.key, active ? !descending : column.key !== 'name'));
-      this.head.append(el('th', { attrs: { scope: 'col', 'aria-sort': active ? (descending ? 'descending' : 'ascending') : 'none', class: column.key === 'name' ? 'name' : 'number' } }, [button]));
+      this.head.append(
+        el(
+          'th',
+          {
+            attrs: {
+              scope: 'col',
+              'aria-sort': active ? (descending ? 'descending' : 'ascending') : 'none',
+              class: column.key === 'name' ? 'name' : 'number',
+            },
+          },
+          [button],
+        ),
+      );
     }
     clear(this.body);
     for (const row of sortLockRows(this.rows, sortKey, descending)) {
@@ -96,10 +151,24 @@ export class LocksList {
       });
       LOCK_COLUMNS.forEach((column, i) => {
         if (i === 0) {
-          tr.append(el('th', { className: 'name', attrs: { scope: 'row' } }, [el('span', { className: 'lock-line' }, [swatch, el('span', { className: 'lock-name', text: row.primitive.name })]), el('span', { className: 'lock-kind', text: row.primitive.kind })]));
+          tr.append(
+            el('th', { className: 'name', attrs: { scope: 'row' } }, [
+              el('span', { className: 'lock-line' }, [swatch, el('span', { className: 'lock-name', text: row.primitive.name })]),
+              el('span', { className: 'lock-kind', text: row.primitive.kind }),
+            ]),
+          );
         } else {
           const value = column.value(row);
-          tr.append(el('td', { className: 'number', text: column.format(row), title: typeof value === 'number' ? `${column.title}: ${column.key.endsWith('Ns') ? `${(value / 1e6).toLocaleString('en-US')} ms` : value.toLocaleString('en-US')}` : undefined }));
+          tr.append(
+            el('td', {
+              className: 'number',
+              text: column.format(row),
+              title:
+                typeof value === 'number'
+                  ? `${column.title}: ${column.key.endsWith('Ns') ? `${(value / 1e6).toLocaleString('en-US')} ms` : value.toLocaleString('en-US')}`
+                  : undefined,
+            }),
+          );
         }
       });
       tr.addEventListener('mouseenter', () => this.events.hover(objectId, tr));

@@ -12,7 +12,14 @@ import { withAlpha, type Theme } from './theme';
 export const OVERVIEW_CSS_PX = 36;
 
 /** Drawn bottom to top; shares are of the time of the threads alive there (before start and after the end do not count). */
-const STACK: ThreadState[] = [ThreadState.Running, ThreadState.Starting, ThreadState.Sleeping, ThreadState.WaitingForGil, ThreadState.Waiting, ThreadState.Blocked];
+const STACK: ThreadState[] = [
+  ThreadState.Running,
+  ThreadState.Starting,
+  ThreadState.Sleeping,
+  ThreadState.WaitingForGil,
+  ThreadState.Waiting,
+  ThreadState.Blocked,
+];
 
 /** Per column, the time all lanes spent in each state (from the level of detail just finer than a column). */
 function overviewColumns(model: TimelineModel, columns: number): Float64Array {
@@ -52,7 +59,10 @@ export class Overview {
   private cache: HTMLCanvasElement | undefined;
   private cacheKey = '';
 
-  constructor(readonly canvas: HTMLCanvasElement, private readonly model: TimelineModel) {}
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly model: TimelineModel,
+  ) {}
 
   /** x in CSS px of the strip ↔ time: the strip maps the whole run onto the time area's width. */
   timeNsAt(xCssPx: number, widthCssPx: number): number {
@@ -115,7 +125,8 @@ export class Overview {
       for (const s of STACK) {
         const h = (columns[c * THREAD_STATE_COUNT + s] / total) * usable;
         if (h <= 0) continue;
-        ctx.fillStyle = s === ThreadState.Sleeping || s === ThreadState.Starting ? withAlpha(theme.stateColor[s], 0.5) : theme.stateColor[s];
+        ctx.fillStyle =
+          s === ThreadState.Sleeping || s === ThreadState.Starting ? withAlpha(theme.stateColor[s], 0.5) : theme.stateColor[s];
         ctx.fillRect(GUTTER_CSS_PX + c, y - h, 1, h);
         y -= h;
       }

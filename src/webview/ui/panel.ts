@@ -45,7 +45,11 @@ export class Panel {
   /** Told of every change of the visible range, as offsets from the run's start (the compare view links two panels). */
   onRangeChange: ((startOffsetNs: number, endOffsetNs: number) => void) | undefined;
 
-  constructor(root: HTMLElement, private readonly host: PanelHost, initial: ViewState | undefined) {
+  constructor(
+    root: HTMLElement,
+    private readonly host: PanelHost,
+    initial: ViewState | undefined,
+  ) {
     const view = (this.view = new View(initial));
     this.toolbar = new Toolbar(host, view, {
       fitAll: () => this.fitAll(),
@@ -57,13 +61,30 @@ export class Panel {
         this.viewChanged();
       },
     });
-    this.canvas = el('canvas', { className: 'lanes', attrs: { tabindex: '0', role: 'img', 'aria-label': 'Swimlanes', 'aria-describedby': 'lane-list keys-help' } });
+    this.canvas = el('canvas', {
+      className: 'lanes',
+      attrs: { tabindex: '0', role: 'img', 'aria-label': 'Swimlanes', 'aria-describedby': 'lane-list keys-help' },
+    });
     this.spacer = el('div', { className: 'vscroll-spacer' });
     const scroller = el('div', { className: 'vscroll', attrs: { 'aria-hidden': 'true' } }, [this.spacer]);
-    this.overviewCanvas = el('canvas', { className: 'overview', attrs: { tabindex: '0', role: 'slider', 'aria-label': 'Overview of the whole run: click or use the arrow keys to move the view', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0' } });
+    this.overviewCanvas = el('canvas', {
+      className: 'overview',
+      attrs: {
+        tabindex: '0',
+        role: 'slider',
+        'aria-label': 'Overview of the whole run: click or use the arrow keys to move the view',
+        'aria-valuemin': '0',
+        'aria-valuemax': '100',
+        'aria-valuenow': '0',
+      },
+    });
     this.legend = el('div', { className: 'legend', attrs: { 'aria-label': 'Legend' } });
     this.laneList = el('ol', { className: 'sr-only lane-list', attrs: { id: 'lane-list', 'aria-label': 'Lanes, one per thread' } });
-    const keysHelp = el('p', { className: 'sr-only', attrs: { id: 'keys-help' }, text: 'Keys: left and right arrows pan, plus and minus zoom, 0 fits the whole run, up and down arrows move between threads, H toggles hand-off arrows, Escape clears the selection. Drag to pan, drag on the time axis or shift-drag to zoom into a range, wheel or pinch to zoom.' });
+    const keysHelp = el('p', {
+      className: 'sr-only',
+      attrs: { id: 'keys-help' },
+      text: 'Keys: left and right arrows pan, plus and minus zoom, 0 fits the whole run, up and down arrows move between threads, H toggles hand-off arrows, Escape clears the selection. Drag to pan, drag on the time axis or shift-drag to zoom into a range, wheel or pinch to zoom.',
+    });
     this.sidebar = new Sidebar(view, host.kind, () => this.viewChanged());
     const frame = { requestFrame: () => this.frames.request(), viewChanged: () => this.viewChanged() };
     this.selection = new Selection(view, this.canvas, this.laneList, this.sidebar, host, frame);
@@ -85,7 +106,15 @@ export class Panel {
       keysHelp,
     ]);
     clear(root);
-    root.append(el('div', { className: 'app' }, [this.summary.element, this.summary.bannerSlot, el('div', { className: 'main' }, [timeline, this.sidebar.element]), this.selection.tooltip, this.selection.status]));
+    root.append(
+      el('div', { className: 'app' }, [
+        this.summary.element,
+        this.summary.bannerSlot,
+        el('div', { className: 'main' }, [timeline, this.sidebar.element]),
+        this.selection.tooltip,
+        this.selection.status,
+      ]),
+    );
     new ResizeObserver(() => this.frames.resize()).observe(this.canvas.parentElement!);
     // VS Code changes the theme by switching body classes; the standalone report follows the OS.
     new MutationObserver(() => this.refreshTheme()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
@@ -257,6 +286,9 @@ export class Panel {
     const { model, state } = this.view;
     const span = model ? model.endNs - model.startNs : 1;
     this.overviewCanvas.setAttribute('aria-valuenow', String(model ? Math.round(((state.startNs - model.startNs) / span) * 100) : 0));
-    this.overviewCanvas.setAttribute('aria-valuetext', model ? `showing ${formatDurationNs(state.startNs - model.startNs)} to ${formatDurationNs(state.endNs - model.startNs)}` : '');
+    this.overviewCanvas.setAttribute(
+      'aria-valuetext',
+      model ? `showing ${formatDurationNs(state.startNs - model.startNs)} to ${formatDurationNs(state.endNs - model.startNs)}` : '',
+    );
   }
 }

@@ -59,7 +59,8 @@ export class Selection implements SidebarEvents {
     if (box) {
       const viewHeight = view.heightCssPx - view.lanesTop();
       if (box.topCssPx < view.state.scrollTopCssPx) view.state.scrollTopCssPx = box.topCssPx;
-      else if (box.topCssPx + box.heightCssPx > view.state.scrollTopCssPx + viewHeight) view.state.scrollTopCssPx = box.topCssPx + box.heightCssPx - viewHeight;
+      else if (box.topCssPx + box.heightCssPx > view.state.scrollTopCssPx + viewHeight)
+        view.state.scrollTopCssPx = box.topCssPx + box.heightCssPx - viewHeight;
     }
     const item = this.laneList.children[view.layout.boxes.findIndex((b) => b.laneIndex === laneIndex)];
     this.announce(item?.textContent ?? view.model.threads[laneIndex].name);
@@ -77,7 +78,11 @@ export class Selection implements SidebarEvents {
     const reveal = Boolean(site && entry.siteId !== 0);
     if (site && reveal) this.host.post({ type: 'reveal', file: site.file, line: site.line, col: site.col });
     this.sidebar.inspector?.showSite(entryIndex, reveal && this.host.kind === 'vscode');
-    this.announce(site ? `${model.threads.find((t) => t.tid === entry.tid)?.name ?? ''} is blocked at ${siteText(model, entry.siteId, true)}` : 'No site recorded');
+    this.announce(
+      site
+        ? `${model.threads.find((t) => t.tid === entry.tid)?.name ?? ''} is blocked at ${siteText(model, entry.siteId, true)}`
+        : 'No site recorded',
+    );
     this.actions.viewChanged();
   }
 

@@ -72,7 +72,8 @@ export class Sidebar {
       },
     });
     this.renderLocks();
-    if (model.gil) this.element.append(gilSection(model, (tid) => theme.threadColor[threadColorSlot(model, tid, theme.threadColor.length)]));
+    if (model.gil)
+      this.element.append(gilSection(model, (tid) => theme.threadColor[threadColorSlot(model, tid, theme.threadColor.length)]));
     this.element.append(this.locksList.element);
     this.element.scrollTop = scrollTop;
   }

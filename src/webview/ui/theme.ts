@@ -43,7 +43,8 @@ function parseColor(color: string): [number, number, number] {
   const hex = /^#([0-9a-f]{3,8})$/i.exec(color);
   if (hex) {
     const digits = hex[1];
-    if (digits.length === 3 || digits.length === 4) return [0, 1, 2].map((i) => parseInt(digits[i] + digits[i], 16)) as [number, number, number];
+    if (digits.length === 3 || digits.length === 4)
+      return [0, 1, 2].map((i) => parseInt(digits[i] + digits[i], 16)) as [number, number, number];
     return [0, 2, 4].map((i) => parseInt(digits.slice(i, i + 2), 16)) as [number, number, number];
   }
   const rgb = /rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/i.exec(color);
@@ -74,8 +75,10 @@ const TILES: Partial<Record<ThreadState, TileDrawer>> = {
     tile.strokeStyle = ink;
     tile.lineWidth = size / 6;
     tile.beginPath();
-    tile.moveTo(0, 0); tile.lineTo(size, size);
-    tile.moveTo(size, 0); tile.lineTo(0, size);
+    tile.moveTo(0, 0);
+    tile.lineTo(size, size);
+    tile.moveTo(size, 0);
+    tile.lineTo(0, size);
     tile.stroke();
   },
   [ThreadState.Waiting]: (tile, size, base, ink) => {
@@ -84,9 +87,12 @@ const TILES: Partial<Record<ThreadState, TileDrawer>> = {
     tile.strokeStyle = ink;
     tile.lineWidth = size / 4;
     tile.beginPath();
-    tile.moveTo(-1, size + 1); tile.lineTo(size + 1, -1);
-    tile.moveTo(-1, 1); tile.lineTo(1, -1);
-    tile.moveTo(size - 1, size + 1); tile.lineTo(size + 1, size - 1);
+    tile.moveTo(-1, size + 1);
+    tile.lineTo(size + 1, -1);
+    tile.moveTo(-1, 1);
+    tile.lineTo(1, -1);
+    tile.moveTo(size - 1, size + 1);
+    tile.lineTo(size + 1, size - 1);
     tile.stroke();
   },
   [ThreadState.Sleeping]: (tile, size, base, ink) => {

@@ -30,8 +30,16 @@ export class Toolbar {
     private readonly view: View,
     actions: ToolbarActions,
   ) {
-    this.handoffButton = el('button', { className: 'toggle', text: 'Hand-offs', title: 'Show arrows from each release to the acquire it unblocked (H)', attrs: { 'aria-pressed': 'false' } });
-    this.filterInput = el('input', { className: 'filter', attrs: { type: 'search', placeholder: 'Filter threads by name', 'aria-label': 'Filter threads by name', spellcheck: 'false' } });
+    this.handoffButton = el('button', {
+      className: 'toggle',
+      text: 'Hand-offs',
+      title: 'Show arrows from each release to the acquire it unblocked (H)',
+      attrs: { 'aria-pressed': 'false' },
+    });
+    this.filterInput = el('input', {
+      className: 'filter',
+      attrs: { type: 'search', placeholder: 'Filter threads by name', 'aria-label': 'Filter threads by name', spellcheck: 'false' },
+    });
     this.filterSelect = el('select', { className: 'filter-state', attrs: { 'aria-label': 'Show threads' } });
     for (const filter of LANE_FILTERS) this.filterSelect.append(el('option', { text: filter.label, attrs: { value: filter.id } }));
     const button = (text: string, title: string, action: () => void) => {
@@ -50,15 +58,23 @@ export class Toolbar {
       this.filterInput,
       this.filterSelect,
       // Only a host with an extension behind it can save files (the HTML report is already one).
-      ...(host.kind === 'vscode' && host.runActions !== false ? [
-        el('span', { className: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
-        button('Re-run', 'Run the snippet again (after Find deadlock: replay the schedule it found)', () => host.post({ type: 'rerun' })),
-        button('Find deadlock', 'Run the snippet under many controlled schedules until one deadlocks or raises', () => host.post({ type: 'findDeadlock' })),
-        el('span', { className: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
-        el('span', { className: 'muted', text: 'Export', attrs: { 'aria-hidden': 'true' } }),
-        button('Chrome trace', 'Export the run as Chrome Trace Event JSON (opens in Perfetto, chrome://tracing)', () => host.post({ type: 'export', format: 'chrome' })),
-        button('HTML report', 'Export the run as one self-contained HTML page', () => host.post({ type: 'export', format: 'html' })),
-      ] : []),
+      ...(host.kind === 'vscode' && host.runActions !== false
+        ? [
+            el('span', { className: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
+            button('Re-run', 'Run the snippet again (after Find deadlock: replay the schedule it found)', () =>
+              host.post({ type: 'rerun' }),
+            ),
+            button('Find deadlock', 'Run the snippet under many controlled schedules until one deadlocks or raises', () =>
+              host.post({ type: 'findDeadlock' }),
+            ),
+            el('span', { className: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } }),
+            el('span', { className: 'muted', text: 'Export', attrs: { 'aria-hidden': 'true' } }),
+            button('Chrome trace', 'Export the run as Chrome Trace Event JSON (opens in Perfetto, chrome://tracing)', () =>
+              host.post({ type: 'export', format: 'chrome' }),
+            ),
+            button('HTML report', 'Export the run as one self-contained HTML page', () => host.post({ type: 'export', format: 'html' })),
+          ]
+        : []),
     ]);
     this.handoffButton.addEventListener('click', () => actions.toggleHandoffs());
     this.filterInput.addEventListener('input', () => {
@@ -83,14 +99,18 @@ export class Toolbar {
     this.handoffButton.setAttribute('aria-pressed', String(state.showHandoffs));
     this.handoffButton.classList.toggle('on', state.showHandoffs);
     this.handoffButton.disabled = !model || model.handoffs.length === 0;
-    this.handoffButton.title = model && model.handoffs.length === 0 ? 'No hand-offs in this run (no thread waited for a lock another released)' : 'Show arrows from each release to the acquire it unblocked (H)';
+    this.handoffButton.title =
+      model && model.handoffs.length === 0
+        ? 'No hand-offs in this run (no thread waited for a lock another released)'
+        : 'Show arrows from each release to the acquire it unblocked (H)';
   }
 
   /** After each frame: says so when there were hand-offs in view but too many to draw. */
   showHandoffNote(frame: FrameOutput | undefined): void {
-    const text = this.view.state.showHandoffs && frame && frame.handoffsInView > frame.handoffsDrawn && frame.handoffsDrawn === 0
-      ? `${frame.handoffsInView.toLocaleString('en-US')} hand-offs here: zoom in to see them`
-      : '';
+    const text =
+      this.view.state.showHandoffs && frame && frame.handoffsInView > frame.handoffsDrawn && frame.handoffsDrawn === 0
+        ? `${frame.handoffsInView.toLocaleString('en-US')} hand-offs here: zoom in to see them`
+        : '';
     if (this.handoffNote.textContent !== text) this.handoffNote.textContent = text;
   }
 }

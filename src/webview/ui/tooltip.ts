@@ -15,12 +15,18 @@ import type { Model } from './view';
 
 /** One "label: value" line. */
 export function tooltipRow(label: string, value: string | Node, className = ''): HTMLElement {
-  return el('div', { className: `tt-row ${className}`.trim() }, [el('span', { className: 'tt-label', text: label }), typeof value === 'string' ? el('span', { className: 'tt-value', text: value }) : value]);
+  return el('div', { className: `tt-row ${className}`.trim() }, [
+    el('span', { className: 'tt-label', text: label }),
+    typeof value === 'string' ? el('span', { className: 'tt-value', text: value }) : value,
+  ]);
 }
 
 /** The tooltip's heading: a name and what it is. */
 export function tooltipTitle(text: string, kind?: string): HTMLElement {
-  return el('div', { className: 'tt-title' }, [el('span', { className: 'tt-name', text }), kind ? el('span', { className: 'tt-kind', text: kind }) : undefined]);
+  return el('div', { className: 'tt-title' }, [
+    el('span', { className: 'tt-name', text }),
+    kind ? el('span', { className: 'tt-kind', text: kind }) : undefined,
+  ]);
 }
 
 /** The instant the tooltip speaks of, from the run's start. */
@@ -48,10 +54,19 @@ export function lockTooltip(model: Model, objectId: number, timeNs: number, focu
   } else {
     const list = el('span', { className: 'tt-value' });
     owners.forEach((owner, i) => {
-      const extra = isSemaphore ? ` (${owner.count} permit${owner.count === 1 ? '' : 's'})` : kind === 'RLock' ? ` (depth ${owner.count})` : '';
+      const extra = isSemaphore
+        ? ` (${owner.count} permit${owner.count === 1 ? '' : 's'})`
+        : kind === 'RLock'
+          ? ` (depth ${owner.count})`
+          : '';
       const site = siteText(model, owner.siteId);
       list.append(el('span', { className: 'tt-owner', text: `${threadName(model, owner.tid)}${extra}` }));
-      list.append(el('span', { className: 'tt-muted', text: ` since ${formatOffset(owner.sinceNs - model.startNs)}, ${formatDurationNs(timeNs - owner.sinceNs)} so far${site ? ` · ${site}` : ''}` }));
+      list.append(
+        el('span', {
+          className: 'tt-muted',
+          text: ` since ${formatOffset(owner.sinceNs - model.startNs)}, ${formatDurationNs(timeNs - owner.sinceNs)} so far${site ? ` · ${site}` : ''}`,
+        }),
+      );
       if (i < owners.length - 1) list.append(el('br'));
     });
     box.append(tooltipRow(owners.length > 1 || isSemaphore ? 'Owners' : 'Owner', list));
@@ -66,7 +81,9 @@ export function lockTooltip(model: Model, objectId: number, timeNs: number, focu
     waiters.forEach((waiter, i) => {
       const site = siteText(model, waiter.siteId);
       list.append(el('span', { className: 'tt-waiter', text: threadName(model, waiter.tid) }));
-      list.append(el('span', { className: 'tt-muted', text: ` for ${formatDurationNs(timeNs - waiter.sinceNs)}${site ? ` · ${site}` : ''}` }));
+      list.append(
+        el('span', { className: 'tt-muted', text: ` for ${formatDurationNs(timeNs - waiter.sinceNs)}${site ? ` · ${site}` : ''}` }),
+      );
       if (i < waiters.length - 1) list.append(el('br'));
     });
     box.append(tooltipRow('Waiting', list, 'tt-waiting'));
@@ -78,7 +95,12 @@ export function lockTooltip(model: Model, objectId: number, timeNs: number, focu
     const start = holds.startNs[focus.hold];
     const end = holds.endNs[focus.hold];
     const heldAtEnd = holds.heldAtEnd[focus.hold] === 1;
-    box.append(tooltipRow('This hold', `${model.threads[focus.laneIndex].name}, from ${formatOffset(start - model.startNs)} for ${formatDurationNs(end - start)}${heldAtEnd ? ' (still held at the end)' : ''}`));
+    box.append(
+      tooltipRow(
+        'This hold',
+        `${model.threads[focus.laneIndex].name}, from ${formatOffset(start - model.startNs)} for ${formatDurationNs(end - start)}${heldAtEnd ? ' (still held at the end)' : ''}`,
+      ),
+    );
     const acquired = siteText(model, holds.siteId[focus.hold]);
     if (acquired) box.append(tooltipRow('Acquired at', acquired, 'tt-site'));
   }
@@ -92,7 +114,8 @@ export function stateTooltip(model: Model, laneIndex: number, interval: number, 
   const lane = model.threads[laneIndex];
   const columns = lane.states;
   const state = columns.state[interval] as ThreadState;
-  const words = state === ThreadState.Waiting ? `waiting on ${WAIT_KIND_NAMES[columns.waitKind[interval]] ?? 'something'}` : STATE_WORDS[state];
+  const words =
+    state === ThreadState.Waiting ? `waiting on ${WAIT_KIND_NAMES[columns.waitKind[interval]] ?? 'something'}` : STATE_WORDS[state];
   const box = el('div', { className: 'tt-body' }, [tooltipTitle(lane.name, 'thread')]);
   box.append(tooltipRow('State', words));
   const objectId = columns.objectId[interval];
@@ -100,11 +123,22 @@ export function stateTooltip(model: Model, laneIndex: number, interval: number, 
     // Held by another thread; inside a Block it was woken and waits to re-check.
     const hold = model.gilHoldAt(timeNs);
     box.append(tooltipRow('GIL held by', hold >= 0 && model.gil ? threadName(model, model.gil.tid[hold]) : 'nobody'));
-    if (objectId) box.append(tooltipRow('Woken in', `its ${WAIT_KIND_NAMES[columns.waitKind[interval]] ?? ''} wait on ${objectName(model, objectId)}`.replace(/\s+/g, ' ')));
+    if (objectId)
+      box.append(
+        tooltipRow(
+          'Woken in',
+          `its ${WAIT_KIND_NAMES[columns.waitKind[interval]] ?? ''} wait on ${objectName(model, objectId)}`.replace(/\s+/g, ' '),
+        ),
+      );
   } else if (objectId) {
     box.append(tooltipRow('On', objectName(model, objectId)));
   }
-  box.append(tooltipRow('Since', `${formatOffset(columns.startNs[interval] - model.startNs)}, for ${formatDurationNs(columns.endNs[interval] - columns.startNs[interval])}`));
+  box.append(
+    tooltipRow(
+      'Since',
+      `${formatOffset(columns.startNs[interval] - model.startNs)}, for ${formatDurationNs(columns.endNs[interval] - columns.startNs[interval])}`,
+    ),
+  );
   const site = siteText(model, columns.siteId[interval]);
   if (site) box.append(tooltipRow('At', site, 'tt-site'));
   box.append(tooltipAt(model, timeNs));
@@ -115,7 +149,12 @@ export function markerTooltip(model: Model, marker: Marker): HTMLElement {
   const heading = marker.kind === 'exception' ? 'exception' : marker.kind === 'stderr' ? 'stderr' : 'output';
   const box = el('div', { className: 'tt-body' }, [tooltipTitle(threadName(model, marker.tid), heading)]);
   // The text as text: newlines kept by CSS (white-space: pre-wrap), never parsed.
-  box.append(el('div', { className: `tt-text ${marker.kind === 'exception' ? 'tt-error' : ''}`, text: marker.text.length > 2000 ? `${marker.text.slice(0, 2000)}…` : marker.text }));
+  box.append(
+    el('div', {
+      className: `tt-text ${marker.kind === 'exception' ? 'tt-error' : ''}`,
+      text: marker.text.length > 2000 ? `${marker.text.slice(0, 2000)}…` : marker.text,
+    }),
+  );
   const site = siteText(model, marker.siteId);
   if (site) box.append(tooltipRow('At', site, 'tt-site'));
   box.append(tooltipAt(model, marker.timeNs));
@@ -124,7 +163,9 @@ export function markerTooltip(model: Model, marker: Marker): HTMLElement {
 
 export function threadTooltip(model: Model, laneIndex: number): HTMLElement {
   const lane = model.threads[laneIndex];
-  const box = el('div', { className: 'tt-body' }, [tooltipTitle(lane.name, lane.pool !== undefined ? 'pool thread' : lane.daemon ? 'daemon thread' : 'thread')]);
+  const box = el('div', { className: 'tt-body' }, [
+    tooltipTitle(lane.name, lane.pool !== undefined ? 'pool thread' : lane.daemon ? 'daemon thread' : 'thread'),
+  ]);
   if (lane.target) box.append(tooltipRow('Runs', lane.target));
   if (lane.pool !== undefined) box.append(tooltipRow('Pool', lane.pool));
   box.append(tooltipRow('Ended', lane.finalState));

@@ -73,14 +73,18 @@ export class View {
     this.findingPicked = undefined;
     this.instantNs = model.deadlock ? model.deadlock.detectedAtNs : model.endNs;
     const fit = defaultViewState(model.startNs, model.endNs);
-    this.state = restored && restored.endNs > model.startNs && restored.startNs < model.endNs ? { ...fit, ...restored } : { ...fit, showHandoffs: model.handoffs.length > 0 && model.handoffs.length <= 2000 };
+    this.state =
+      restored && restored.endNs > model.startNs && restored.startNs < model.endNs
+        ? { ...fit, ...restored }
+        : { ...fit, showHandoffs: model.handoffs.length > 0 && model.handoffs.length <= 2000 };
     this.overview = new Overview(overviewCanvas, model);
   }
 
   /** Lays the lanes out again (after a filter changed); a selected lane the filter hides is let go. */
   relayout(model: Model): void {
     this.layout = layoutLanes(model, this.rows, this.state.filterText, this.state.laneFilter);
-    if (this.selectedLaneIndex !== undefined && !this.layout.boxes.some((b) => b.laneIndex === this.selectedLaneIndex)) this.selectedLaneIndex = undefined;
+    if (this.selectedLaneIndex !== undefined && !this.layout.boxes.some((b) => b.laneIndex === this.selectedLaneIndex))
+      this.selectedLaneIndex = undefined;
   }
 
   /** The time area's scale for the visible range; undefined before a run or while the canvas has no room. */
@@ -118,8 +122,14 @@ export class View {
 function defaultViewState(startNs: number, endNs: number): ViewState {
   const range = fitRange(startNs, Math.max(endNs, startNs + 1));
   return {
-    version: 1, startNs: range.startNs, endNs: range.endNs, scrollTopCssPx: 0, filterText: '', laneFilter: 'all',
-    showHandoffs: true, lockSort: { key: 'waitNs', descending: true },
+    version: 1,
+    startNs: range.startNs,
+    endNs: range.endNs,
+    scrollTopCssPx: 0,
+    filterText: '',
+    laneFilter: 'all',
+    showHandoffs: true,
+    lockSort: { key: 'waitNs', descending: true },
   };
 }
 
@@ -159,7 +169,11 @@ function deadlockHighlight(model: Model): DeadlockHighlight {
     const laneHolds = model.holds[laneIndex];
     for (const objectId of entry.holds) {
       for (let i = laneHolds.count - 1; i >= 0; i--) {
-        if (laneHolds.objectId[i] === objectId && laneHolds.startNs[i] <= deadlock.detectedAtNs && laneHolds.endNs[i] >= deadlock.detectedAtNs - 1) {
+        if (
+          laneHolds.objectId[i] === objectId &&
+          laneHolds.startNs[i] <= deadlock.detectedAtNs &&
+          laneHolds.endNs[i] >= deadlock.detectedAtNs - 1
+        ) {
           holds.push({ laneIndex, hold: i });
           break;
         }

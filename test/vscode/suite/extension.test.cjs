@@ -32,7 +32,14 @@ describe('Threadlanes in VS Code', () => {
 
   it('registers its commands and puts Visualise threads in the TypeScript editor context menu', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['threadlanes.visualise', 'threadlanes.rerun', 'threadlanes.findDeadlock', 'threadlanes.compareGil', 'threadlanes.newSnippet']) assert.ok(commands.includes(id), id);
+    for (const id of [
+      'threadlanes.visualise',
+      'threadlanes.rerun',
+      'threadlanes.findDeadlock',
+      'threadlanes.compareGil',
+      'threadlanes.newSnippet',
+    ])
+      assert.ok(commands.includes(id), id);
     const extension = vscode.extensions.all.find((e) => e.packageJSON.name === 'threadlanes');
     const menu = extension.packageJSON.contributes.menus['editor/context'];
     assert.ok(menu.some((m) => m.command === 'threadlanes.visualise' && /typescript/.test(m.when)));
@@ -49,7 +56,7 @@ describe('Threadlanes in VS Code', () => {
     assert.ok(problems.every((p) => p.range.start.line === 30 && /waits here for fork/.test(p.message)));
   });
 
-  it('exports the panel\'s run as a Chrome trace and as an HTML report (the Export buttons, without the save dialog)', async () => {
+  it("exports the panel's run as a Chrome trace and as an HTML report (the Export buttons, without the save dialog)", async () => {
     const document = await open('dining-philosophers.ts');
     const chrome = vscode.Uri.file(path.join(folder(), 'out', 'philosophers.trace.json'));
     const html = vscode.Uri.file(path.join(folder(), 'out', 'philosophers.html'));
@@ -71,7 +78,8 @@ describe('Threadlanes in VS Code', () => {
     const line = document.lineAt(20).text;
     const at = new vscode.Position(20, line.indexOf('fork1') + 2);
     let text = '';
-    for (let i = 0; i < 40 && !/owner/.test(text); i++) { // the TS server may still be starting
+    for (let i = 0; i < 40 && !/owner/.test(text); i++) {
+      // the TS server may still be starting
       const hovers = await vscode.commands.executeCommand('vscode.executeHoverProvider', document.uri, at);
       text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       if (!/owner/.test(text)) await sleep(500);
@@ -81,7 +89,7 @@ describe('Threadlanes in VS Code', () => {
     assert.match(text, /waiting: \*\*Confucius\*\*/);
   });
 
-  it('hovers forks[i] (an array of locks) and a parameter (left) through the run\'s calls', async () => {
+  it("hovers forks[i] (an array of locks) and a parameter (left) through the run's calls", async () => {
     const document = await open('dining-philosophers.ts');
     // `args: [forks[i], …]` on line 42: the array's elements, each through its declaration.
     const line42 = document.lineAt(41).text;
@@ -119,14 +127,27 @@ describe('Threadlanes in VS Code', () => {
     for (const warning of warnings) {
       assert.equal(warning.severity, vscode.DiagnosticSeverity.Warning);
       assert.equal(warning.range.start.line, 23, 'toLock.withLock');
-      assert.match(warning.message, /^Potential deadlock: (bob|alice) is taken here while holding (alice|bob), taken at bank-transfer\.ts:23 \((pay-bob|pay-alice)\), and (alice|bob) while holding (bob|alice) at bank-transfer\.ts:24/);
-      assert.deepEqual(warning.relatedInformation.map((r) => r.location.range.start.line), [22, 23]);
+      assert.match(
+        warning.message,
+        /^Potential deadlock: (bob|alice) is taken here while holding (alice|bob), taken at bank-transfer\.ts:23 \((pay-bob|pay-alice)\), and (alice|bob) while holding (bob|alice) at bank-transfer\.ts:24/,
+      );
+      assert.deepEqual(
+        warning.relatedInformation.map((r) => r.location.range.start.line),
+        [22, 23],
+      );
     }
-    assert.deepEqual(ours(document.uri).filter((d) => d.code === 'data-race'), [], 'races not checked without threadlanes.recordShared');
+    assert.deepEqual(
+      ours(document.uri).filter((d) => d.code === 'data-race'),
+      [],
+      'races not checked without threadlanes.recordShared',
+    );
   });
 
   it('with threadlanes.recordShared, warns of a data race at both accesses', async () => {
-    const document = await open('racy-small.ts', 'import { Thread, Value } from "threadlanes";\nconst hits = new Value(0, "hits");\nfunction writer() {\n  hits.value = 1;\n}\nfunction reader() {\n  console.log(hits.value);\n}\nexport function main() {\n  const ts = [new Thread({ target: writer, name: "writer" }), new Thread({ target: reader, name: "reader" })];\n  ts.forEach((t) => t.start());\n  ts.forEach((t) => t.join());\n}\n');
+    const document = await open(
+      'racy-small.ts',
+      'import { Thread, Value } from "threadlanes";\nconst hits = new Value(0, "hits");\nfunction writer() {\n  hits.value = 1;\n}\nfunction reader() {\n  console.log(hits.value);\n}\nexport function main() {\n  const ts = [new Thread({ target: writer, name: "writer" }), new Thread({ target: reader, name: "reader" })];\n  ts.forEach((t) => t.start());\n  ts.forEach((t) => t.join());\n}\n',
+    );
     const config = vscode.workspace.getConfiguration('threadlanes');
     await config.update('recordShared', true, vscode.ConfigurationTarget.Global);
     try {
@@ -138,7 +159,11 @@ describe('Threadlanes in VS Code', () => {
       await config.update('recordShared', undefined, vscode.ConfigurationTarget.Global);
     }
     await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
-    assert.deepEqual(ours(document.uri).filter((d) => d.code === 'data-race'), [], 'the setting off: not checked');
+    assert.deepEqual(
+      ours(document.uri).filter((d) => d.code === 'data-race'),
+      [],
+      'the setting off: not checked',
+    );
   });
 
   it('Find deadlock hunts schedules of abba-rare.ts until one deadlocks, shows it in the panel, and Re-run replays it', async () => {
@@ -159,7 +184,10 @@ describe('Threadlanes in VS Code', () => {
     assert.deepEqual(panelRun.loaded && { ok: panelRun.loaded.ok }, { ok: true }, JSON.stringify(panelRun));
     assert.equal(panelRun.about.schedule.seed, found.seed);
     assert.equal(panelRun.about.schedule.strategy, 'random');
-    assert.equal(panelRun.about.note, `Found a deadlock after ${explored} schedule${explored === 1 ? '' : 's'} — seed ${found.seed}, strategy random. Re-run replays it.`);
+    assert.equal(
+      panelRun.about.note,
+      `Found a deadlock after ${explored} schedule${explored === 1 ? '' : 's'} — seed ${found.seed}, strategy random. Re-run replays it.`,
+    );
     // Re-run replays that very schedule: the same deadlock, every time.
     for (let i = 0; i < 2; i++) {
       const again = await vscode.commands.executeCommand('threadlanes.rerun', document.uri.fsPath);
@@ -170,11 +198,17 @@ describe('Threadlanes in VS Code', () => {
     // Visualise threads runs as the settings say again (free mode: no schedule).
     const free = await vscode.commands.executeCommand('threadlanes.visualise', document.uri);
     assert.equal(free.schedule, undefined);
-    assert.deepEqual((await state()).replays.filter((r) => r.file === document.uri.fsPath), []);
+    assert.deepEqual(
+      (await state()).replays.filter((r) => r.file === document.uri.fsPath),
+      [],
+    );
   });
 
   it('Find deadlock says so when no schedule deadlocks (a snippet with one lock order)', async () => {
-    const document = await open('one-order.ts', 'import { Lock, Thread } from "threadlanes";\nconst a = new Lock();\nconst b = new Lock();\nfunction work() { a.withLock(() => b.withLock(() => {})); }\nexport function main() {\n  const ts = [1, 2].map(() => new Thread({ target: work }));\n  ts.forEach((t) => t.start());\n  ts.forEach((t) => t.join());\n}\n');
+    const document = await open(
+      'one-order.ts',
+      'import { Lock, Thread } from "threadlanes";\nconst a = new Lock();\nconst b = new Lock();\nfunction work() { a.withLock(() => b.withLock(() => {})); }\nexport function main() {\n  const ts = [1, 2].map(() => new Thread({ target: work }));\n  ts.forEach((t) => t.start());\n  ts.forEach((t) => t.join());\n}\n',
+    );
     const config = vscode.workspace.getConfiguration('threadlanes');
     await config.update('exploreSchedules', 20, vscode.ConfigurationTarget.Global);
     try {
@@ -195,7 +229,10 @@ describe('Threadlanes in VS Code', () => {
     const document = await open('gil-cpu-bound.ts');
     const outcomes = await vscode.commands.executeCommand('threadlanes.compareGil', document.uri);
     assert.equal(outcomes.length, 2);
-    assert.deepEqual(outcomes.map((o) => o.summary.outcome), ['completed', 'completed']);
+    assert.deepEqual(
+      outcomes.map((o) => o.summary.outcome),
+      ['completed', 'completed'],
+    );
     // The header (JSON, after the magic) says which mode each run had.
     const header = (o) => Buffer.from(o.trace.subarray(0, 4096)).toString('latin1');
     assert.match(header(outcomes[0]), /"mode":"free"/);
@@ -212,10 +249,16 @@ describe('Threadlanes in VS Code', () => {
   });
 
   it('stays responsive while a snippet spins, and cancel kills the run', async () => {
-    const document = await open('spin.ts', 'import { Thread } from "threadlanes";\nfunction spin() { for (;;) {} }\nexport function main() {\n  const t = new Thread({ target: spin });\n  t.start();\n  t.join();\n}\n');
+    const document = await open(
+      'spin.ts',
+      'import { Thread } from "threadlanes";\nfunction spin() { for (;;) {} }\nexport function main() {\n  const t = new Thread({ target: spin });\n  t.start();\n  t.join();\n}\n',
+    );
     const running = vscode.commands.executeCommand('threadlanes.visualise', document.uri);
     let pids = [];
-    for (let i = 0; i < 100 && pids.length === 0; i++) { await sleep(50); pids = (await state()).activeRunPids; }
+    for (let i = 0; i < 100 && pids.length === 0; i++) {
+      await sleep(50);
+      pids = (await state()).activeRunPids;
+    }
     assert.equal(pids.length, 1);
     await sleep(1500); // well into the run
     const roundTrips = [];

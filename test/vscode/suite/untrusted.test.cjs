@@ -26,6 +26,9 @@ describe('Threadlanes in VS Code: an untrusted workspace', () => {
     assert.equal(state.refusals.length, 2);
     assert.match(state.refusals[0], /does not run code in an untrusted workspace/);
     assert.match(state.refusals[0], /Manage Workspace Trust/);
-    assert.deepEqual(vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'threadlanes'), []);
+    assert.deepEqual(
+      vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'threadlanes'),
+      [],
+    );
   });
 });

@@ -61,12 +61,10 @@ export async function endToEnd(context, url, results, log, workspace) {
     const r = document.querySelector('canvas.lanes').getBoundingClientRect();
     return { left: r.left, top: r.top };
   });
-  await webview
-    .locator('canvas.lanes')
-    .hover({
-      position: { x: bar.xCssPx - canvas.left + bar.widthCssPx - 6, y: bar.yCssPx - canvas.top + bar.heightCssPx / 2 },
-      force: true,
-    });
+  await webview.locator('canvas.lanes').hover({
+    position: { x: bar.xCssPx - canvas.left + bar.widthCssPx - 6, y: bar.yCssPx - canvas.top + bar.heightCssPx / 2 },
+    force: true,
+  });
   const tooltip = webview.locator('#tooltip');
   await tooltip.waitFor({ state: 'visible', timeout: 10_000 });
   const tip = await tooltip.innerText();

@@ -36,6 +36,7 @@ import {
   type WaitEdge,
 } from './model';
 import { isLockLike, lockStatistics } from './stats';
+import { upperBound, upperBoundVia } from '../shared/search';
 
 export type Timeline = TimelineModel & TimelineQueries;
 
@@ -450,29 +451,4 @@ function indexHolds(model: TimelineModel): Map<number, HoldsOfLane[]> {
     for (const [objectId, { index }] of indices) add(objectId, { laneIndex, index, count: index.length });
   });
   return byObject;
-}
-
-/** The first position whose value is greater than `value` (values sorted ascending). */
-function upperBound(values: Float64Array, count: number, value: number): number {
-  let low = 0;
-  let high = count;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (values[mid] <= value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/** upperBound over values[index[k]] (or values[k] without an index). */
-function upperBoundVia(values: Float64Array, index: Uint32Array | undefined, count: number, value: number): number {
-  if (!index) return upperBound(values, count, value);
-  let low = 0;
-  let high = count;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (values[index[mid]] <= value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }

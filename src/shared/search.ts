@@ -26,8 +26,9 @@ export function lowerBound(values: Numbers, count: number, value: number): numbe
   return low;
 }
 
-/** upperBound over values[index[i]] for i in [0, count): the index column keeps the order. */
-export function upperBoundVia(values: Numbers, index: Numbers, count: number, value: number): number {
+/** upperBound over values[index[i]] for i in [0, count): the index column keeps the order (none: values[i]). */
+export function upperBoundVia(values: Numbers, index: Numbers | undefined, count: number, value: number): number {
+  if (!index) return upperBound(values, count, value);
   let low = 0;
   let high = count;
   while (low < high) {

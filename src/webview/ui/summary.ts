@@ -5,7 +5,7 @@
  */
 import type { Outcome } from '../../trace/format';
 import type { RunAbout } from '../../shared/protocol';
-import { formatDurationNs } from '../../shared/wording';
+import { formatDurationNs, scheduleWords } from '../../shared/wording';
 import { clear, el } from './dom';
 import { deadlockBanner } from './inspector';
 import type { Model } from './view';
@@ -28,8 +28,7 @@ export function summaryFacts(model: Pick<Model, 'durationMs' | 'threads' | 'even
     `${model.mode} mode`,
   ];
   const schedule = about.schedule;
-  if (schedule)
-    facts.push(`seed ${schedule.seed}, strategy ${schedule.strategy}${schedule.depth !== undefined ? ` (depth ${schedule.depth})` : ''}`);
+  if (schedule) facts.push(scheduleWords(schedule));
   return facts.join(' · ');
 }
 

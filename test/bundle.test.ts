@@ -99,4 +99,94 @@ describe('bundle: the snippet rewrite', () => {
       },
     );
   });
+
+  it('refuses a main that is not exported and never called, at its line', () => {
+    assert.throws(
+      () => instrument('import { Thread } from "threadlanes";\nfunction main() {}\n', 'm.ts', 'ts'),
+      (error: unknown) => {
+        assert.ok(error instanceof BundleError);
+        assert.equal(error.snippetError.kind, 'usage');
+        assert.equal(error.snippetError.site, 'm.ts:2:10');
+        assert.match(error.snippetError.message, /main\(\) is not exported, so it never runs/);
+        return true;
+      },
+    );
+    for (const ok of [
+      'export function main() {}',
+      'function main() {}\nexport { main };',
+      'function run() {}\nexport { run as main };',
+      'export default function main() {}',
+      'function main() {}\nif (isMainThread) main();',
+      'const main = () => {};\nmodule.exports = { main };',
+    ]) {
+      assert.doesNotThrow(() => instrument(`import { isMainThread } from "threadlanes";\n${ok}\n`, 'm.ts', 'ts'), ok);
+    }
+  });
+
+  it('warns about a snippet with nothing to run, and only then', () => {
+    const idle = instrument(
+      'import { Lock } from "threadlanes";\nconst lock = new Lock();\nfunction work() { lock.acquire(); }\ntype T = number;\n',
+      'i.ts',
+      'ts',
+    );
+    assert.equal(idle.warnings.length, 1);
+    assert.match(idle.warnings[0], /^nothing ran: i\.ts has no `export function main\(\)`/);
+    for (const busy of [
+      'export function main() {}',
+      'console.log("top level");',
+      'if (isMainThread) {}',
+      'const answer = compute();\nfunction compute() { return 42; }',
+      'for (const x of [1]) {}',
+    ]) {
+      assert.deepEqual(instrument(`import { isMainThread } from "threadlanes";\n${busy}\n`, 'b.ts', 'ts').warnings, [], busy);
+    }
+  });
+
+  it('checks a thread target that is a method where it is written, and registers static methods', () => {
+    const source = `import { Thread, Timer as After } from "threadlanes";
+import * as helpers from "./helpers";
+class Worker { static go() {} static field = () => {}; run() {} }
+export function main() {
+  const w = new Worker();
+  new Thread({ target: w.run });
+  new Thread({ target: w.run.bind(w), args: [] });
+  new After(1, this.run);
+  new Thread({ target: Worker.go });
+  new Thread({ target: helpers.work });
+}
+`;
+    const { code, registered, sites } = instrument(source, 'w.ts', 'ts');
+    assert.ok(registered.includes('Worker.go') && registered.includes('Worker.field'), registered.join());
+    const checks = [...code.matchAll(/__tl_target\((.*?),"(the [^"]*)",(\d+)\)/g)];
+    assert.deepEqual(
+      checks.map((m) => m[1]),
+      ['w.run', 'w.run.bind(w)', 'this.run'],
+    );
+    assert.match(checks[0][2], /^the thread target w\.run at w\.ts:6:24 is a method of an object/);
+    assert.match(checks[1][2], /is a bound function/);
+    assert.match(checks[2][2], /^the timer function this\.run at w\.ts:8:16 .*new Timer\(interval, work, \[this\]\)/);
+    assert.deepEqual({ line: sites[Number(checks[0][3])].line, col: sites[Number(checks[0][3])].col }, { line: 6, col: 24 });
+    assert.ok(code.includes('__internals as __tlInternals'), "the check throws the runtime's usage error");
+    assert.equal(code.split('\n').length, source.split('\n').length + 2, 'no line moved');
+    const plain = instrument(
+      'import { Thread } from "threadlanes";\nfunction work() {}\nexport function main() { new Thread({ target: work }); }\n',
+      'p.ts',
+      'ts',
+    );
+    assert.ok(!plain.code.includes('__tl_target'), 'a plain target is left alone');
+  });
+
+  it('gives the snippet its own __filename and __dirname, unless it declares them', () => {
+    const uses = instrument('export function main() { console.log(__filename, __dirname); }\n', 'f.ts', 'ts', {
+      absoluteFile: '/home/me/snippets/f.ts',
+    });
+    assert.ok(uses.code.startsWith('const __tl=__tlRuntime;var __filename="/home/me/snippets/f.ts",__dirname="/home/me/snippets";'));
+    const own = instrument(
+      'import { fileURLToPath } from "node:url";\nconst __filename = fileURLToPath("file:///x.ts");\nexport function main() { console.log(__filename, __dirname); }\n',
+      'f.ts',
+      'ts',
+      { absoluteFile: '/home/me/f.ts' },
+    );
+    assert.ok(own.code.startsWith('const __tl=__tlRuntime;var __dirname="/home/me";'), own.code.slice(0, 80));
+  });
 });

@@ -1,6 +1,6 @@
 /** The CLI contract: exit codes, the single JSON object, the files it writes. */
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,9 +9,39 @@ import { decodeTrace } from '../src/trace/file';
 const root = path.resolve(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-cli-'));
 
+const CLI = path.join(root, 'dist', 'cli.js');
+
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60000 });
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', timeout: 60000, maxBuffer: 64 << 20 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Any control character but newline and tab: none may reach the terminal raw. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/**
+ * Starts the CLI, waits until the snippet has made `marker` (so the run is under way), sends
+ * SIGINT, and resolves with the exit code and output.
+ */
+function interruptOnce(marker: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const poll = setInterval(() => {
+      if (!fs.existsSync(marker)) return;
+      clearInterval(poll);
+      child.kill('SIGINT');
+    }, 20);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 function snippet(name: string, source: string): string {
@@ -150,5 +180,340 @@ export function main() {
       .map((e: { args: { name: string } }) => e.args.name);
     assert.ok(names.includes('MainThread'));
     assert.ok(chrome.traceEvents.some((e: { ph: string; cat?: string }) => e.ph === 'b' && e.cat === 'lock'));
+  });
+
+  it('prints the output in the order it happened: a line after join() comes after every line of the joined thread', () => {
+    const file = snippet(
+      'order.ts',
+      `import { Thread } from "threadlanes";
+function chatty() { for (let i = 0; i < 2000; i++) console.log("thread line", i); }
+export function main() { const t = new Thread({ target: chatty }); t.start(); t.join(); console.log("main after join"); }
+`,
+    );
+    // Three runs per mode: lines of different threads arrive in an order that varies, and printing them as they arrived got it wrong in about half the runs.
+    for (const mode of ['free', 'gil', 'free', 'gil', 'free', 'gil']) {
+      const { code, stdout } = cli('run', file, '--no-color', '--mode', mode);
+      assert.equal(code, 0, mode);
+      const lines = stdout.split('\n');
+      const last = lines.lastIndexOf('thread line 1999');
+      const after = lines.indexOf('main after join');
+      assert.ok(last >= 0 && after > last, `${mode}: main's line at ${after}, the thread's last at ${last}`);
+      assert.equal(lines.filter((line) => line.startsWith('thread line')).length, 2000, mode);
+    }
+  });
+
+  it('--timeout: a huge value is clamped (no overflow, no instant timeout), "none" means no limit', () => {
+    const file = snippet(
+      'quick.ts',
+      'import { sleep } from "threadlanes";\nexport function main() { sleep(0.05); console.log("done"); }\n',
+    );
+    for (const timeout of ['1e7', '1e300', 'none']) {
+      const { code, stdout, stderr } = cli('run', file, '--timeout', timeout, '--json');
+      assert.equal(code, 0, `${timeout}: ${stderr}`);
+      assert.equal(JSON.parse(stdout).outcome, 'completed', timeout);
+      assert.doesNotMatch(stderr, /TimeoutOverflowWarning|Warning/, timeout);
+    }
+    const bad = cli('run', file, '--timeout', 'never');
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /--timeout takes a positive number of seconds, or none/);
+    assert.match(cli('--help').stdout, /--timeout <seconds>.*"none": no limit/s);
+  });
+
+  it('checks output paths before the run: a missing directory or a directory as the file is a usage error in one line', () => {
+    const marker = path.join(dir, 'ran.marker');
+    const file = snippet(
+      'marks.ts',
+      `import * as fs from "node:fs";\nexport function main() { fs.writeFileSync(${JSON.stringify(marker)}, "x"); }\n`,
+    );
+    const cases: [string[], RegExp][] = [
+      [['--html', path.join(dir, 'no-such-dir', 'r.html')], /--html .*r\.html: the directory .*no-such-dir does not exist/],
+      [['--trace', path.join(dir, 'dir.tltrace')], /--trace .*dir\.tltrace is a directory: give a file name/],
+      [['--chrome-trace', path.join(file, 'x.json')], /--chrome-trace .*x\.json: /],
+      [['--html', file], /would overwrite the snippet/],
+      [['--html', path.join(dir, 'same.html'), '--chrome-trace', path.join(dir, 'same.html')], /both write/],
+    ];
+    fs.mkdirSync(path.join(dir, 'dir.tltrace'), { recursive: true });
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = cli('run', file, '--json', ...args);
+      assert.equal(code, 64, args.join(' '));
+      assert.match(stderr.split('\n')[0], message, args.join(' '));
+      assert.equal(stdout, '', 'nothing ran');
+      assert.doesNotMatch(stderr, /internal error|\n\s+at /);
+    }
+    assert.ok(!fs.existsSync(marker), 'the snippet never ran');
+  });
+
+  it('a file that cannot be written after the run: the JSON report comes first, then one line, exit 73', () => {
+    const out = path.join(dir, 'vanishing');
+    fs.mkdirSync(out, { recursive: true });
+    // The snippet removes the directory the report was to go to (it was there when checked).
+    const file = snippet(
+      'vanish.ts',
+      `import * as fs from "node:fs";\nexport function main() { fs.rmSync(${JSON.stringify(out)}, { recursive: true, force: true }); console.log("gone"); }\n`,
+    );
+    const { code, stdout, stderr } = cli('run', file, '--json', '--html', path.join(out, 'r.html'), '--trace', path.join(out, 'r.tltrace'));
+    assert.equal(code, 73);
+    const report = JSON.parse(stdout);
+    assert.equal(report.outcome, 'completed');
+    assert.deepEqual(
+      report.output.map((o: { text: string }) => o.text),
+      ['gone'],
+    );
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 2, stderr);
+    assert.match(lines[0], /^threadlanes: could not write --trace .*r\.tltrace: no such file or directory$/);
+    assert.match(lines[1], /^threadlanes: could not write --html .*r\.html: no such file or directory$/);
+  });
+
+  it('a directory or a missing file as the snippet: a clear message, exit 64', () => {
+    const folder = cli('run', dir);
+    assert.equal(folder.code, 64);
+    assert.match(folder.stderr, /is a directory, not a snippet file/);
+    assert.doesNotMatch(folder.stderr, /EISDIR|internal error/);
+    assert.equal(folder.stderr.split('\n')[0], `threadlanes: ${dir} is a directory, not a snippet file`);
+    const missing = cli('run', path.join(dir, 'missing.ts'));
+    assert.equal(missing.code, 64);
+    assert.match(missing.stderr, /^threadlanes: no such file: .*missing\.ts$/m);
+  });
+
+  it('| head -1: the reader going away is no error (no EPIPE, no stack trace)', () => {
+    const file = snippet('loud.ts', 'export function main() { for (let i = 0; i < 50000; i++) console.log("line", i); }\n');
+    const shell = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" "${CLI}" run "${file}" --no-color | head -1; echo "status=\${PIPESTATUS[0]}" >&2`],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60000,
+      },
+    );
+    assert.equal(shell.stdout, 'line 0\n');
+    assert.match(shell.stderr, /status=0/);
+    assert.doesNotMatch(shell.stderr, /EPIPE|Error|\n\s+at /);
+  });
+
+  it('the help lists every exit code, 70 (internal error) included', () => {
+    const { code, stdout } = cli('--help');
+    assert.equal(code, 0);
+    for (const [exit, words] of [
+      ['0', 'completed'],
+      ['1', 'error in the snippet'],
+      ['2', 'deadlock'],
+      ['3', 'timeout'],
+      ['4', 'event limit'],
+      ['5', 'livelock'],
+      ['64', 'bad usage'],
+      ['70', 'internal error'],
+      ['73', 'could not be written'],
+      ['130', 'cancelled'],
+    ]) {
+      assert.match(stdout, new RegExp(`^  ${exit}\\s+.*${words}`, 'm'), exit);
+    }
+  });
+
+  it('a snippet whose file name has a space keeps the exception site and traceback', () => {
+    const file = snippet('with space (1).ts', 'export function main() {\n  throw new Error("boom");\n}\n');
+    const { code, stdout } = cli('run', file, '--json');
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout);
+    assert.equal(report.error.site, `${file}:2:9`);
+    assert.equal(report.threads[0].exception.site, `${file}:2:9`);
+    assert.match(
+      report.output[0].text,
+      new RegExp(`Traceback \\(most recent call last\\):\\n  at main \\(${file.replace(/[()]/g, '\\$&')}:2:9\\)`),
+    );
+  });
+
+  it('a main that is not exported is an error at its line; a snippet with nothing to run says so', () => {
+    const hidden = snippet('hidden-main.ts', 'import { Thread } from "threadlanes";\nfunction main() { console.log("never"); }\n');
+    const { code, stdout } = cli('run', hidden, '--no-color');
+    assert.equal(code, 1);
+    assert.match(stdout, new RegExp(`${hidden}:2:10: main\\(\\) is not exported, so it never runs`));
+    // Called under isMainThread, it runs: no error.
+    const called = snippet(
+      'called-main.ts',
+      'import { isMainThread } from "threadlanes";\nfunction main() { console.log("ran"); }\nif (isMainThread) main();\n',
+    );
+    assert.deepEqual(JSON.parse(cli('run', called, '--json').stdout).output, [{ thread: 'MainThread', stream: 'stdout', text: 'ran' }]);
+    const idle = snippet('idle.ts', 'import { Lock } from "threadlanes";\nconst lock = new Lock();\nfunction work() { lock.acquire(); }\n');
+    const text = cli('run', idle, '--no-color');
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /warning: nothing ran: .*idle\.ts has no `export function main\(\)`/);
+    assert.match(JSON.parse(cli('run', idle, '--json').stdout).warnings[0], /^nothing ran/);
+  });
+
+  it('names and messages reach the terminal escaped, on one line, and cut to 80 characters (also with --no-color)', () => {
+    const evil = '\x1b[2J\x1b]0;pwned\x07\x9b31m';
+    const file = snippet(
+      'hostile-names.ts',
+      `import { Thread, Lock } from "threadlanes";
+const lock = new Lock(${JSON.stringify(`lock${evil}\nrow`)});
+const long = new Lock(${JSON.stringify('L'.repeat(10000))});
+function work() { lock.withLock(() => {}); long.withLock(() => {}); throw new Error(${JSON.stringify(`bad${evil}\nline`)}); }
+export function main() {
+  const t = new Thread({ target: work, name: ${JSON.stringify(`T${evil}\nsplit${'x'.repeat(10000)}`)} });
+  t.start();
+  t.join();
+  console.log(${JSON.stringify(`out${evil}put`)});
+}
+`,
+    );
+    for (const flags of [['--no-color'], []]) {
+      const { code, stdout, stderr } = cli('run', file, ...flags);
+      assert.equal(code, 0);
+      assert.doesNotMatch(stdout, RAW_CONTROL, 'stdout');
+      assert.doesNotMatch(stderr, RAW_CONTROL, 'stderr');
+      assert.ok(stdout.includes('out\\x1b[2J\\x1b]0;pwned\\x07\\x9b31mput'), 'output escaped visibly');
+      const report = stdout.slice(stdout.indexOf('completed ·'));
+      assert.ok(
+        report.split('\n').every((line) => line.length < 400),
+        'no name is printed in full',
+      );
+      assert.match(report, /^T\\x1b\[2J\\x1b\]0;pwned\\x07\\x9b31m\\nsplitx+…: Error: bad\\x1b\[2J.*\\nline \(at /m);
+      assert.match(report, /^lock\\x1b\[2J\\x1b\]0;p… Lock /m, 'the lock row is one line');
+      assert.match(report, /^L{19}… Lock /m);
+      assert.doesNotMatch(report, /^split|^row|^line/m, 'no newline splits a row');
+    }
+  });
+
+  it('a method as a thread target is an error at its line that says what to write; a static method works', () => {
+    const method = snippet(
+      'method-target.ts',
+      `import { Thread } from "threadlanes";
+class Worker { n = 1; run() { console.log(this.n); } }
+export function main() {
+  const w = new Worker();
+  const t = new Thread({ target: w.run });
+  t.start();
+  t.join();
+}
+`,
+    );
+    const { code, stdout } = cli('run', method, '--json');
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout);
+    assert.equal(report.error.site, `${method}:5:34`);
+    assert.match(report.error.message, /the thread target w\.run at .*:5:34 is a method of an object/);
+    assert.match(report.error.message, /Use a top-level function .*new Thread\(\{ target: work, args: \[w\] \}\)/);
+    const bound = snippet(
+      'bound-target.ts',
+      `import { Thread } from "threadlanes";
+class Worker { run() {} }
+export function main() { const w = new Worker(); new Thread({ target: w.run.bind(w) }).start(); }
+`,
+    );
+    assert.match(JSON.parse(cli('run', bound, '--json').stdout).error.message, /w\.run\.bind\(w\) at .*:3:71 is a bound function/);
+    const statics = snippet(
+      'static-target.ts',
+      `import { Thread } from "threadlanes";
+class Worker { static go(n: number) { console.log("static", n); } }
+export function main() { const t = new Thread({ target: Worker.go, args: [5] }); t.start(); t.join(); }
+`,
+    );
+    const ran = cli('run', statics, '--json');
+    assert.equal(ran.code, 0, ran.stdout);
+    assert.deepEqual(JSON.parse(ran.stdout).output, [{ thread: 'Thread-1', stream: 'stdout', text: 'static 5' }]);
+  });
+
+  it('the output cap says how many lines it dropped, and no event was lost', () => {
+    const file = snippet('flood.ts', 'export function main() { for (let i = 0; i < 60000; i++) console.log("x".repeat(40), i); }\n');
+    const json = JSON.parse(cli('run', file, '--json').stdout);
+    assert.equal(json.outcome, 'completed');
+    assert.equal(json.truncated, 'output');
+    assert.ok(json.outputDropped > 0);
+    assert.equal(json.output.length + json.outputDropped, 60000);
+    const { code, stdout } = cli('run', file, '--no-color');
+    assert.equal(code, 0);
+    assert.ok(stdout.includes(`${json.outputDropped.toLocaleString('en-US')} lines of output past the output cap (1 MiB) were dropped`));
+    assert.doesNotMatch(stdout, /recording was cut short/);
+  });
+
+  it('--max-events: its own verdict and exit code 4', () => {
+    const file = snippet(
+      'busy.ts',
+      'import { Lock } from "threadlanes";\nconst l = new Lock();\nexport function main() { for (let i = 0; i < 200000; i++) { l.acquire(); l.release(); } }\n',
+    );
+    const { code, stdout } = cli('run', file, '--no-color', '--max-events', '1000');
+    assert.equal(code, 4);
+    assert.match(stdout, /^stopped at the event limit · /m);
+    assert.match(stdout, /more than 1000 events \(the --max-events limit\)/);
+    const json = cli('run', file, '--json', '--max-events', '1000');
+    assert.equal(json.code, 4);
+    assert.equal(JSON.parse(json.stdout).error.kind, 'limit');
+  });
+
+  it('the lock table shows at most 20 rows and counts the rest', () => {
+    const file = snippet(
+      'many-locks.ts',
+      'import { Lock } from "threadlanes";\nexport function main() { for (let i = 0; i < 35; i++) { const l = new Lock("L" + i); l.acquire(); l.release(); } }\n',
+    );
+    const { code, stdout } = cli('run', file, '--no-color');
+    assert.equal(code, 0);
+    assert.equal(stdout.split('\n').filter((line) => /^L\d+ +Lock /.test(line)).length, 20);
+    assert.match(stdout, /^… and 15 more locks \(shown: the 20 waited on longest; --json has them all\)$/m);
+    assert.equal(JSON.parse(cli('run', file, '--json').stdout).locks.length, 35);
+  });
+
+  it('a hunt that times out exits 3; a hunt or a run stopped with Ctrl-C exits 130', async () => {
+    const spin = snippet('spin-hunt.ts', 'export function main() { for (;;) {} }\n');
+    const timedOut = cli('run', spin, '--explore', '3', '--timeout', '0.3', '--no-color');
+    assert.equal(timedOut.code, 3, timedOut.stdout);
+    assert.match(timedOut.stdout, /did not finish within the timeout/);
+    // The snippet says it is running by making a file, then spins until stopped.
+    const marker = path.join(dir, 'spinning.marker');
+    const spinning = snippet(
+      'spin-marked.ts',
+      `import * as fs from "node:fs";\nexport function main() { fs.writeFileSync(${JSON.stringify(marker)}, ""); for (;;) {} }\n`,
+    );
+    const hunt = await interruptOnce(marker, 'run', spinning, '--explore', '3', '--timeout', 'none', '--no-color');
+    assert.equal(hunt.code, 130, hunt.stdout + hunt.stderr);
+    assert.match(hunt.stdout, /the hunt stopped after 1 schedule: seed 0 was cancelled/);
+    fs.rmSync(marker);
+    const single = await interruptOnce(marker, 'run', spinning, '--timeout', 'none', '--json');
+    assert.equal(single.code, 130, single.stderr);
+    assert.equal(JSON.parse(single.stdout).error.kind, 'cancelled');
+  });
+
+  it('process.exit(3) in main: the report says so and keeps the code', () => {
+    const file = snippet('exits.ts', 'export function main() { console.log("bye"); process.exit(3); }\n');
+    const { code, stdout } = cli('run', file, '--no-color');
+    assert.equal(code, 1);
+    assert.match(stdout, /exits\.ts:1:\d+: MainThread called process\.exit\(3\)/);
+    const json = JSON.parse(cli('run', file, '--json').stdout);
+    assert.equal(json.error.exitCode, 3);
+    assert.equal(json.error.message, 'MainThread called process.exit(3)');
+  });
+
+  it("__filename and __dirname are the snippet's own", () => {
+    const file = snippet('where.ts', 'export function main() { console.log(__filename); console.log(__dirname); }\n');
+    const json = JSON.parse(cli('run', file, '--json').stdout);
+    assert.deepEqual(
+      json.output.map((o: { text: string }) => o.text),
+      [file, path.dirname(file)],
+    );
+  });
+
+  it('with --json, writes straight to fd 1 and 2 are captured into the report, not printed', () => {
+    const file = snippet(
+      'fd-writes.ts',
+      `import * as fs from "node:fs";
+export function main() {
+  process.stdout.write("via stream\\n");
+  fs.writeSync(1, "fd 1 direct\\n");
+  fs.writeSync(2, Buffer.from("fd 2 direct\\n"));
+  fs.writeFileSync("/dev/stdout", "dev stdout\\n");
+  console.log("done");
+}
+`,
+    );
+    const { code, stdout, stderr } = cli('run', file, '--json');
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout.trim().split('\n').length, 1, stdout);
+    const report = JSON.parse(stdout);
+    assert.deepEqual(
+      report.output.map((o: { stream: string; text: string }) => `${o.stream}: ${o.text}`),
+      ['stdout: via stream', 'stdout: fd 1 direct', 'stderr: fd 2 direct', 'stdout: dev stdout', 'stdout: done'],
+    );
+    assert.equal(stderr, '');
   });
 });

@@ -2,18 +2,26 @@
  * threadlanes — run a threading snippet and report what its threads did.
  *
  *   threadlanes run <file.ts> [--json] [--trace out.tltrace|out.threadlanes.json]
- *                   [--chrome-trace out.json] [--html report.html] [--timeout s] [--max-threads n]
+ *                   [--chrome-trace out.json] [--html report.html] [--timeout s|none] [--max-threads n]
  *                   [--max-events n] [--heap-mb n] [--record-shared] [--no-color]
  *                   [--mode free|controlled|gil] [--strategy random|pct|rr] [--seed n] [--depth d]
  *                   [--explore n] [--replay seed]
  *
- * Exit codes: 0 completed, 1 error in the snippet, 2 deadlock, 3 timeout, 64 bad usage.
+ * Exit codes (EXIT below, and the help text): 0 completed, 1 error in the snippet, 2 deadlock,
+ * 3 timeout, 4 event limit, 5 livelock, 64 bad usage, 70 internal error, 73 an output file could not be
+ * written, 130 cancelled.
+ *
+ * The snippet's output is printed after the run, in the trace's order (the order its lines were
+ * written, which respects join, get and acquire), not as it arrives from the threads: lines of
+ * different threads arrive on different ports, in an order that can contradict a join. Every
+ * string the snippet controls is made safe for the terminal first (sanitize.ts).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { run } from '../harness/run';
 import { explore, type ExploreResult } from '../harness/explore';
-import type { RunOptions, RunResult } from '../harness/types';
+import { MAX_TIMEOUT_SECONDS, type RunOptions, type RunResult } from '../harness/types';
 import { plural, scheduleWords } from '../shared/wording';
 import { MODES, STRATEGIES, type Mode, type Strategy } from '../trace/format';
 import { encodeTrace, traceFileForm } from '../trace/file';
@@ -21,6 +29,7 @@ import type { OutputLine } from '../trace/format';
 import { writeChromeTrace } from '../export/write';
 import { readSnippetSource, writeHtmlReport } from '../export/html';
 import { toJsonReport } from './report';
+import { nameText, oneLine, outputText } from './sanitize';
 import { textReport } from './text';
 
 const USAGE = `Usage: threadlanes run <file.ts> [options]
@@ -33,9 +42,10 @@ Options:
   --trace <file>          write the native trace (.tltrace binary, or .threadlanes.json)
   --chrome-trace <file>   write Chrome Trace Event JSON (opens in Perfetto, chrome://tracing)
   --html <file>           write the swimlanes as one self-contained HTML page (no network)
-  --timeout <seconds>     stop the run after this long (default 10)
+  --timeout <seconds>     stop the run after this long (default 10); "none": no limit; more
+                          than 2147483 s (24.8 days, the longest a timer waits) counts as that
   --max-threads <n>       most threads that may start (default 256)
-  --max-events <n>        most events recorded (default 20000000)
+  --max-events <n>        stop the run once it has recorded this many events (default 20000000)
   --heap-mb <n>           heap limit per thread in MiB (default 512)
   --record-shared         record every Value / SharedArray read and write, and report data races
   --mode <mode>           free (default: real parallel threads), controlled (one thread at a
@@ -57,20 +67,185 @@ Options:
   --no-color              plain text
   -h, --help              this help
 
-Exit codes: 0 completed, 1 error in the snippet, 2 deadlock, 3 timeout, 64 bad usage.
-A hunt exits 2 if it found a deadlock, 1 if it found an exception, 0 if it found nothing.`;
+Without --json, the snippet's output is printed when the run is over, in the order it was
+written, then the report. The output files are checked before the run and written after it.
 
-const EXIT = { completed: 0, error: 1, deadlock: 2, timeout: 3, usage: 64 } as const;
+Exit codes:
+  0    completed
+  1    error in the snippet (an uncaught exception, a misuse of the API, a syntax error; also
+       process.exit(n) in main, which the report names with its code)
+  2    deadlock
+  3    timeout (--timeout)
+  4    stopped at the event limit (--max-events)
+  5    livelock (controlled mode: the threads spin and none makes progress)
+  64   bad usage: a bad option, a snippet that is missing or a directory, an output file that
+       cannot be written (checked before the run)
+  70   internal error in threadlanes (a bug: please report it with the message)
+  73   an output file (--trace, --chrome-trace, --html) could not be written after the run
+       (the report was printed first)
+  130  cancelled (Ctrl-C)
+A hunt (--explore) exits 2 if it found a deadlock, 5 a livelock, 1 an exception; if it found
+none, it exits as its last schedule did: 0 when every schedule completed, 3 when one timed
+out, 4 at the event limit, 130 when cancelled.`;
+
+const EXIT = {
+  completed: 0,
+  error: 1,
+  deadlock: 2,
+  timeout: 3,
+  limit: 4,
+  livelock: 5,
+  usage: 64,
+  internal: 70,
+  cantWrite: 73,
+  cancelled: 130,
+} as const;
 
 class UsageError extends Error {}
+
+// ── Writing to the terminal ────────────────────────────────────────────────────────────────
+
+/** A stream whose reader went away (`threadlanes run x.ts | head -1`: EPIPE) is written no more. */
+const gone = { stdout: false, stderr: false };
+for (const name of ['stdout', 'stderr'] as const) {
+  process[name].on('error', () => {
+    gone[name] = true;
+  });
+}
+
+function write(stream: 'stdout' | 'stderr', text: string): void {
+  if (!gone[stream]) process[stream].write(text);
+}
+
+/** The snippet's output, in the trace's order, each stream's lines written together. */
+function printOutput(lines: readonly OutputLine[]): void {
+  let batch = '';
+  let stream: 'stdout' | 'stderr' = 'stdout';
+  for (const line of lines) {
+    const to = line.stream === 'stderr' ? 'stderr' : 'stdout';
+    if (to !== stream && batch) {
+      write(stream, batch);
+      batch = '';
+    }
+    stream = to;
+    batch += `${outputText(line.text)}\n`;
+    if (batch.length > 1 << 16) {
+      write(stream, batch);
+      batch = '';
+    }
+  }
+  if (batch) write(stream, batch);
+}
+
+// ── Options ────────────────────────────────────────────────────────────────────────────────
 
 function positiveNumber(name: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw new UsageError(`--${name} takes a positive ${integer ? 'integer' : 'number'}, not "${value}"`);
   }
   return n;
+}
+
+/** --timeout: seconds (clamped to what a timer can wait), or "none" for no limit (Infinity). */
+function timeoutOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim().toLowerCase() === 'none') return Infinity;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--timeout takes a positive number of seconds, or none for no limit, not "${value}"`);
+  }
+  return Math.min(n, MAX_TIMEOUT_SECONDS);
+}
+
+/** Why an error of the file system happened, in words. */
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOENT: 'no such file or directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    EISDIR: 'it is a directory',
+    ENOSPC: 'no space left on the device',
+    EROFS: 'the file system is read-only',
+    EDQUOT: 'the disk quota is exceeded',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+  };
+  return (code && words[code]) ?? (error as Error).message?.split('\n')[0] ?? String(error);
+}
+
+/** The snippet's text, or a usage error that says why there is none. */
+function readSnippet(file: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' || code === 'ENOTDIR' ? `no such file: ${file}` : `cannot read ${file}: ${reason(error)}`);
+  }
+  if (stat.isDirectory()) throw new UsageError(`${file} is a directory, not a snippet file`);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${reason(error)}`);
+  }
+}
+
+/** Before the run: each output file can be written (its directory exists, it is not a directory, not the snippet, not twice). */
+function checkOutputs(outputs: [flag: string, file: string | undefined][], snippet: string): void {
+  const seen = new Map<string, string>();
+  for (const [flag, file] of outputs) {
+    if (file === undefined) continue;
+    if (file === '') throw new UsageError(`--${flag} needs a file name`);
+    const absolute = path.resolve(file);
+    if (absolute === path.resolve(snippet)) throw new UsageError(`--${flag} ${file} would overwrite the snippet: choose another file`);
+    const other = seen.get(absolute);
+    if (other) throw new UsageError(`--${other} and --${flag} both write ${file}: give each its own file`);
+    seen.set(absolute, flag);
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(absolute);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`--${flag} ${file}: ${reason(error)}`);
+    }
+    if (stat?.isDirectory()) throw new UsageError(`--${flag} ${file} is a directory: give a file name`);
+    const dir = path.dirname(absolute);
+    let dirStat: fs.Stats;
+    try {
+      dirStat = fs.statSync(dir);
+    } catch (error) {
+      throw new UsageError(
+        `--${flag} ${file}: the directory ${dir} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be used (${reason(error)})`}`,
+      );
+    }
+    if (!dirStat.isDirectory()) throw new UsageError(`--${flag} ${file}: ${dir} is not a directory`);
+    try {
+      fs.accessSync(stat ? absolute : dir, fs.constants.W_OK);
+    } catch (error) {
+      throw new UsageError(`--${flag} ${file}: ${stat ? 'the file' : `the directory ${dir}`} cannot be written (${reason(error)})`);
+    }
+  }
+}
+
+/** The exit code of a run (see EXIT and the help text). */
+function exitCode(result: RunResult): number {
+  switch (result.outcome) {
+    case 'completed':
+      return EXIT.completed;
+    case 'deadlock':
+      return EXIT.deadlock;
+    case 'timeout':
+      return EXIT.timeout;
+    case 'livelock':
+      return EXIT.livelock;
+    default:
+      if (result.error?.kind === 'limit') return EXIT.limit;
+      if (result.error?.kind === 'cancelled') return EXIT.cancelled;
+      return EXIT.error;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -106,25 +281,28 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
+    write('stdout', `${USAGE}\n`);
+    return EXIT.completed;
   }
   const [command, file, ...extra] = positionals;
   if (command !== 'run') return usage(command ? `unknown command "${command}"` : 'no command given');
   if (!file) return usage('run needs the snippet file');
   if (extra.length) return usage(`unexpected argument "${extra[0]}"`);
-  if (!fs.existsSync(file)) return usage(`no such file: ${file}`);
-  if (values.trace && !traceFileForm(values.trace)) return usage('--trace file must end in .tltrace or .json');
-  if (values.compare && (values.trace || values.html || values['chrome-trace'])) {
-    return usage('--compare writes no files: run each mode on its own with --trace, --chrome-trace or --html');
-  }
   let options: RunOptions;
   let schedules: number | undefined;
   let width: number;
   try {
+    const source = readSnippet(file);
+    if (values.trace !== undefined && values.trace !== '' && !traceFileForm(values.trace)) {
+      throw new UsageError('--trace file must end in .tltrace or .json');
+    }
+    if (values.compare && (values.trace !== undefined || values.html !== undefined || values['chrome-trace'] !== undefined)) {
+      throw new UsageError('--compare writes no files: run each mode on its own with --trace, --chrome-trace or --html');
+    }
     options = {
       file,
-      timeoutSeconds: positiveNumber('timeout', values.timeout, false),
+      source,
+      timeoutSeconds: timeoutOption(values.timeout),
       maxThreads: positiveNumber('max-threads', values['max-threads'], true),
       maxEvents: positiveNumber('max-events', values['max-events'], true),
       heapLimitMb: positiveNumber('heap-mb', values['heap-mb'], true),
@@ -133,44 +311,52 @@ async function main(argv: string[]): Promise<number> {
     };
     width = positiveNumber('width', values.width, true) ?? Math.max(60, Math.min(160, process.stdout.columns ?? 100));
     schedules = positiveNumber('explore', values.explore, true);
+    checkOutputs(
+      [
+        ['trace', values.trace],
+        ['chrome-trace', values['chrome-trace']],
+        ['html', values.html],
+      ],
+      file,
+    );
   } catch (error) {
     if (error instanceof UsageError) return usage(error.message);
     throw error;
   }
   const json = Boolean(values.json);
   const color = !values['no-color'] && !json && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  if (!json) options.onOutput = printLine;
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   options.signal = controller.signal;
+  if (values.compare) return compare(options, file, json, color, width);
   let hunt: ExploreResult | undefined;
   if (schedules !== undefined) {
-    const { onOutput: _quiet, ...quiet } = options;
     if (!json)
-      process.stderr.write(
+      write(
+        'stderr',
         `exploring up to ${schedules} schedules (strategy ${options.strategy ?? 'random'}, from seed ${options.seed ?? 0})…\n`,
       );
-    hunt = await explore({ ...quiet, schedules });
-    if (!json) hunt.trace.header.output.forEach(printLine);
+    hunt = await explore({ ...options, schedules });
+    // Stopped before the first schedule ran: there is no run to report.
+    if (!hunt.trace) {
+      write('stderr', `threadlanes: the hunt was ${controller.signal.aborted ? 'cancelled' : 'stopped'} before any schedule ran\n`);
+      return controller.signal.aborted ? EXIT.cancelled : EXIT.error;
+    }
   }
-  if (values.compare) return compare(options, file, json, color, width);
   const result = hunt ?? (await run(options));
-  writeFiles(result, values.trace, values['chrome-trace']);
-  if (values.html)
-    writeHtmlReport(values.html, result.trace, { sources: readSnippetSource(file, result.trace.header.file), error: result.error });
   if (json) {
-    process.stdout.write(`${JSON.stringify(toJsonReport(result, { recordShared: options.recordShared, hunt }))}\n`);
+    write('stdout', `${JSON.stringify(toJsonReport(result, { recordShared: options.recordShared, hunt }))}\n`);
   } else {
-    if (hunt) process.stdout.write(huntSummary(hunt, file));
-    process.stdout.write(textReport(result, { width, color, recordShared: options.recordShared }));
+    printOutput(result.trace.header.output);
+    if (hunt) write('stdout', huntSummary(hunt, file));
+    write('stdout', textReport(result, { width, color, recordShared: options.recordShared }));
   }
-  if (hunt) return hunt.found ? (hunt.found.outcome === 'deadlock' ? EXIT.deadlock : EXIT.error) : EXIT.completed;
-  return EXIT[result.outcome];
-}
-
-/** A line of the snippet's output, on the stream it was written to. */
-function printLine(line: OutputLine): void {
-  (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
+  // The report is out; now the files. A failure is said in one line, after the report.
+  const written = writeFiles(result, file, { trace: values.trace, 'chrome-trace': values['chrome-trace'], html: values.html });
+  if (!written) return EXIT.cantWrite;
+  if (hunt?.found)
+    return hunt.found.outcome === 'deadlock' ? EXIT.deadlock : hunt.found.outcome === 'livelock' ? EXIT.livelock : EXIT.error;
+  return exitCode(result);
 }
 
 /** --mode, --strategy, --seed, --depth, --replay, --explore → run options (controlled implied by the last four). */
@@ -219,11 +405,11 @@ function scheduleOptions(values: Record<string, string | boolean | undefined>): 
 
 /** --compare: the same snippet in free mode and in gil mode, one report above the other. */
 async function compare(options: RunOptions, file: string, json: boolean, color: boolean, width: number): Promise<number> {
-  const { onOutput: _shownBelow, ...quiet } = options;
-  const free = await run({ ...quiet, mode: 'free' });
-  const gil = await run({ ...quiet, mode: 'gil' });
+  const free = await run({ ...options, mode: 'free' });
+  const gil = await run({ ...options, mode: 'gil' });
   if (json) {
-    process.stdout.write(
+    write(
+      'stdout',
       `${JSON.stringify({
         compare: {
           free: toJsonReport(free, { recordShared: options.recordShared }),
@@ -233,16 +419,17 @@ async function compare(options: RunOptions, file: string, json: boolean, color: 
     );
   } else {
     const section = (title: string, result: RunResult) => {
-      const output = result.trace.header.output.map((line) => `${line.thread}: ${line.text}\n`).join('');
-      process.stdout.write(`\n── ${title} ──\n${output}${textReport(result, { width, color, recordShared: options.recordShared })}`);
+      const output = result.trace.header.output.map((line) => `${nameText(line.thread)}: ${outputText(line.text)}\n`).join('');
+      write('stdout', `\n── ${title} ──\n${output}${textReport(result, { width, color, recordShared: options.recordShared })}`);
     };
     section('free mode: threads run in parallel', free);
     section("gil mode: one thread at a time, as under CPython's GIL", gil);
-    process.stdout.write(
-      `\n${file}: free ${free.wallMs.toFixed(0)} ms, gil ${gil.wallMs.toFixed(0)} ms of wall time (gil / free ${(gil.wallMs / Math.max(1e-9, free.wallMs)).toFixed(2)}×)\n`,
+    write(
+      'stdout',
+      `\n${oneLine(file)}: free ${free.wallMs.toFixed(0)} ms, gil ${gil.wallMs.toFixed(0)} ms of wall time (gil / free ${(gil.wallMs / Math.max(1e-9, free.wallMs)).toFixed(2)}×)\n`,
     );
   }
-  return EXIT[free.outcome] || EXIT[gil.outcome];
+  return exitCode(free) || exitCode(gil);
 }
 
 function huntSummary(hunt: ExploreResult, file: string): string {
@@ -253,24 +440,50 @@ function huntSummary(hunt: ExploreResult, file: string): string {
     const why =
       hunt.outcome === 'timeout'
         ? 'did not finish within the timeout (a thread may spin without giving the others a turn)'
-        : `stopped: ${hunt.error?.message ?? 'error'}`;
+        : hunt.error?.kind === 'cancelled'
+          ? 'was cancelled'
+          : `stopped: ${oneLine(hunt.error?.message ?? 'error')}`;
     return `\nthe hunt stopped after ${plural(hunt.explored, 'schedule')}: seed ${hunt.schedule?.seed ?? '?'} ${why}\n`;
   }
   if (!found) {
     const first = hunt.schedule?.seed ?? 0;
     return `\nexplored ${plural(hunt.explored, 'schedule')}${rate}: no deadlock or exception (strategy ${hunt.schedule?.strategy ?? 'random'}, seeds ${first - hunt.explored + 1}–${first})\n`;
   }
-  const replay = `threadlanes run ${file} --replay ${found.seed}${found.strategy !== 'random' ? ` --strategy ${found.strategy}` : ''}${found.depth !== undefined ? ` --depth ${found.depth}` : ''}`;
-  return `\nfound ${found.outcome === 'deadlock' ? 'a deadlock' : 'an exception'} after ${plural(hunt.explored, 'schedule')}${rate}: ${scheduleWords(found)}\nreplay it: ${replay}\n`;
+  const replay = `threadlanes run ${oneLine(file)} --replay ${found.seed}${found.strategy !== 'random' ? ` --strategy ${found.strategy}` : ''}${found.depth !== undefined ? ` --depth ${found.depth}` : ''}`;
+  const what = { deadlock: 'a deadlock', livelock: 'a livelock', exception: 'an exception' }[found.outcome];
+  return `\nfound ${what} after ${plural(hunt.explored, 'schedule')}${rate}: ${scheduleWords(found)}\nreplay it: ${replay}\n`;
 }
 
-function writeFiles(result: RunResult, tracePath?: string, chromePath?: string): void {
-  if (tracePath) fs.writeFileSync(tracePath, encodeTrace(result.trace, tracePath));
-  if (chromePath) writeChromeTrace(chromePath, result.trace);
+/**
+ * The files asked for, after the run (checked before it by checkOutputs). A file that cannot be
+ * written is said in one line on stderr, and the others are still written; false if any failed.
+ */
+function writeFiles(result: RunResult, snippet: string, paths: { trace?: string; 'chrome-trace'?: string; html?: string }): boolean {
+  const writers: [flag: keyof typeof paths, write: (file: string) => void][] = [
+    ['trace', (file) => fs.writeFileSync(file, encodeTrace(result.trace, file))],
+    ['chrome-trace', (file) => writeChromeTrace(file, result.trace)],
+    [
+      'html',
+      (file) => writeHtmlReport(file, result.trace, { sources: readSnippetSource(snippet, result.trace.header.file), error: result.error }),
+    ],
+  ];
+  let ok = true;
+  for (const [flag, writeFile] of writers) {
+    const file = paths[flag];
+    if (file === undefined) continue;
+    try {
+      writeFile(file);
+    } catch (error) {
+      ok = false;
+      write('stderr', `threadlanes: could not write --${flag} ${oneLine(file)}: ${oneLine(reason(error))}\n`);
+    }
+  }
+  return ok;
 }
 
+/** A usage error: what is wrong, in one line, and where the options are listed. */
 function usage(message: string): number {
-  process.stderr.write(`threadlanes: ${message}\n\n${USAGE}\n`);
+  write('stderr', `threadlanes: ${outputText(message)}\n(threadlanes --help lists the options and the exit codes)\n`);
   return EXIT.usage;
 }
 
@@ -279,7 +492,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`threadlanes: internal error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 70;
+    write('stderr', `threadlanes: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = EXIT.internal;
   },
 );

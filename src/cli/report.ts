@@ -4,7 +4,7 @@
  *   locks: [{ name, kind, acquisitions, contended, waitMs }], deadlock?: { cycle: [...] },
  *   lockOrder: [{ locks, edges: [{ from, to, thread, holdSite, acquireSite }], explanation }],
  *   races: [{ object, index, kinds, accesses: [{ thread, site, access }], count, explanation }], racesChecked,
- *   output: [{ thread, text }], error?: { message, site },
+ *   output: [{ thread, text }], error?: { message, site, kind, exitCode? }, truncated?, outputDropped?, warnings?,
  *   mode, wallMs, schedule?, explored?, found?, gil?: { switches, forcedSwitches, switchIntervalMs, holdMs, waitMs } }
  * Extra fields may be added; none of these is ever removed or renamed.
  */
@@ -69,8 +69,13 @@ export interface JsonReport {
   /** False when the run did not record shared accesses (run it with --record-shared). */
   racesChecked: boolean;
   output: { thread: string; stream: string; text: string }[];
-  error?: { message: string; site: string; kind: string };
+  /** exitCode: MainThread called process.exit(exitCode). */
+  error?: { message: string; site: string; kind: string; exitCode?: number };
   truncated?: string;
+  /** Lines of output past the output cap (not in `output`). */
+  outputDropped?: number;
+  /** What is worth saying but is not an error (a snippet with nothing to run). */
+  warnings?: string[];
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
@@ -162,7 +167,18 @@ export function toJsonReport(result: RunResult, options: JsonReportOptions = {})
     })),
     racesChecked,
     output: header.output.map((o) => ({ thread: o.thread, stream: o.stream, text: o.text })),
-    ...(result.error ? { error: { message: result.error.message, site: result.error.site, kind: result.error.kind } } : {}),
+    ...(result.error
+      ? {
+          error: {
+            message: result.error.message,
+            site: result.error.site,
+            kind: result.error.kind,
+            ...(result.error.exitCode !== undefined ? { exitCode: result.error.exitCode } : {}),
+          },
+        }
+      : {}),
     ...(result.truncated ? { truncated: result.truncated } : {}),
+    ...(result.outputDropped ? { outputDropped: result.outputDropped } : {}),
+    ...(result.warnings?.length ? { warnings: result.warnings } : {}),
   };
 }

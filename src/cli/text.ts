@@ -6,7 +6,8 @@ import { lanes, traceEndNs } from '../analysis/states';
 import { formatDurationNs, plural, scheduleWords } from '../shared/wording';
 import { lockStats } from '../analysis/stats';
 import { formatSite, type ThreadStateName } from '../trace/format';
-import type { RunResult } from '../harness/types';
+import { DEFAULTS, type RunResult } from '../harness/types';
+import { cut, longNamesOf, nameText, oneLine, withShortNames } from './sanitize';
 
 const GLYPH: Record<ThreadStateName | 'none', string> = {
   'not-started': ' ',
@@ -24,6 +25,8 @@ const PRIORITY: ThreadStateName[] = ['blocked', 'waiting', 'gil-wait', 'running'
 
 /** Most potential deadlocks and races listed in full; the rest are counted. */
 const MOST_FINDINGS = 10;
+/** Most rows of the lock table; past it, the locks waited on longest are listed and the rest counted. */
+const MOST_LOCKS = 20;
 
 function scheduleText(result: RunResult): string {
   const s = result.schedule!;
@@ -33,12 +36,22 @@ function scheduleText(result: RunResult): string {
 export function textReport(result: RunResult, options: { width: number; color: boolean; recordShared?: boolean }): string {
   const { header } = result.trace;
   const paint = (code: string, text: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  // Names the snippet chose are cut where they appear; every user string is made safe to print.
+  const longNames = longNamesOf([...header.threads.map((t) => t.name), ...header.objects.map((o) => o.name)]);
+  const line = (text: string) => withShortNames(text, longNames);
   const out: string[] = [''];
+  const capWords = `${DEFAULTS.outputCapBytes / (1 << 20)} MiB`;
   const verdict = {
     completed: paint('32', 'completed'),
     deadlock: paint('31;1', 'DEADLOCK'),
+    livelock: paint('31;1', 'LIVELOCK'),
     timeout: paint('33', 'timed out'),
-    error: paint('31', 'error'),
+    error:
+      result.error?.kind === 'limit'
+        ? paint('33', 'stopped at the event limit')
+        : result.error?.kind === 'cancelled'
+          ? paint('33', 'cancelled')
+          : paint('31', 'error'),
   }[result.outcome];
   const clock = result.schedule
     ? `${result.durationMs.toFixed(1)} ms virtual (${result.wallMs.toFixed(0)} ms real) · ${scheduleText(result)}`
@@ -46,41 +59,71 @@ export function textReport(result: RunResult, options: { width: number; color: b
   out.push(
     `${verdict} · ${clock} · ${header.threads.length} thread${header.threads.length === 1 ? '' : 's'} · ${result.events.toLocaleString('en-US')} events`,
   );
-  if (result.error) out.push(paint('31', `${result.error.site ? `${result.error.site}: ` : ''}${result.error.message}`));
-  if (result.truncated) out.push(paint('33', `recording was cut short by the ${result.truncated} limit; the trace keeps what came before`));
+  if (result.error && result.error.kind !== 'cancelled')
+    out.push(paint('31', `${result.error.site ? `${oneLine(result.error.site)}: ` : ''}${line(result.error.message)}`));
+  for (const warning of result.warnings ?? []) out.push(paint('33', `warning: ${line(warning)}`));
+  if (result.truncated === 'events') out.push(paint('33', 'recording was cut short by the event limit; the trace keeps what came before'));
+  if (result.outputDropped) {
+    out.push(
+      paint(
+        '33',
+        `${plural(result.outputDropped, 'line')} of output past the output cap (${capWords}) ${result.outputDropped === 1 ? 'was' : 'were'} dropped; every event was recorded`,
+      ),
+    );
+  } else if (result.truncated === 'output') {
+    out.push(paint('33', `output past the output cap (${capWords}) was dropped; every event was recorded`));
+  }
   if (result.deadlock) {
-    out.push('', paint('31;1', result.deadlock.explanation));
+    out.push('', paint('31;1', line(result.deadlock.explanation)));
     for (const entry of result.deadlock.cycle) {
       out.push(
-        `  ${entry.thread.padEnd(14)} holds [${entry.holds.join(', ')}]  waits for ${entry.waitsFor}${entry.heldBy.length ? ` (held by ${entry.heldBy.join(', ')})` : ''}  at ${entry.site}`,
+        `  ${nameText(entry.thread).padEnd(14)} holds [${entry.holds.map(nameText).join(', ')}]  waits for ${nameText(entry.waitsFor)}${entry.heldBy.length ? ` (held by ${entry.heldBy.map(nameText).join(', ')})` : ''}  at ${oneLine(entry.site)}`,
       );
     }
   }
   for (const e of header.exceptions) {
     const thread = header.threads.find((t) => t.tid === e.tid)?.name ?? `thread ${e.tid}`;
-    out.push(paint('31', `${thread}: ${e.name}: ${e.message}${e.siteId ? ` (at ${formatSite(header.sites, e.siteId)})` : ''}`));
+    out.push(
+      paint(
+        '31',
+        `${nameText(thread)}: ${nameText(e.name)}: ${line(e.message)}${e.siteId ? ` (at ${oneLine(formatSite(header.sites, e.siteId))})` : ''}`,
+      ),
+    );
   }
   // The run's own deadlock is explained above; other lock-order cycles could deadlock another run.
   const inversions = lockOrderInversions(result.trace).filter((inversion) => !inversion.deadlockedInThisRun);
   if (inversions.length) {
     out.push('', paint('33;1', `Potential deadlocks (${inversions.length})`));
-    for (const inversion of inversions.slice(0, MOST_FINDINGS)) out.push(`  ${inversion.explanation}`);
+    for (const inversion of inversions.slice(0, MOST_FINDINGS)) out.push(`  ${line(inversion.explanation)}`);
     if (inversions.length > MOST_FINDINGS) out.push(`  … and ${inversions.length - MOST_FINDINGS} more (see --json)`);
   }
   if (options.recordShared !== false) {
     const races = findRaces(result.trace).races;
     if (races.length) {
       out.push('', paint('33;1', `Data races (${races.length})`));
-      for (const race of races.slice(0, MOST_FINDINGS)) out.push(`  ${race.explanation}`);
+      for (const race of races.slice(0, MOST_FINDINGS)) out.push(`  ${line(race.explanation)}`);
       if (races.length > MOST_FINDINGS) out.push(`  … and ${races.length - MOST_FINDINGS} more (see --json)`);
     }
   }
   const locks = lockStats(result.trace).filter((s) => s.acquisitions > 0 || s.failed > 0);
   if (locks.length) {
+    // Many locks: the ones waited on longest (then acquired most), in their usual order.
+    let shown = locks;
+    if (locks.length > MOST_LOCKS) {
+      const kept = new Set(
+        [...locks].sort((a, b) => b.waitMs - a.waitMs || b.contended - a.contended || b.acquisitions - a.acquisitions).slice(0, MOST_LOCKS),
+      );
+      shown = locks.filter((s) => kept.has(s));
+    }
     out.push('', 'lock                 kind              acquired  contended   wait ms  max hold ms');
-    for (const s of locks) {
+    for (const s of shown) {
       out.push(
-        `${s.name.slice(0, 20).padEnd(20)} ${s.kind.padEnd(16)} ${String(s.acquisitions).padStart(9)}  ${String(s.contended).padStart(9)}  ${s.waitMs.toFixed(2).padStart(8)}  ${s.maxHoldMs.toFixed(2).padStart(11)}`,
+        `${cut(nameText(s.name), 20).padEnd(20)} ${nameText(s.kind).padEnd(16)} ${String(s.acquisitions).padStart(9)}  ${String(s.contended).padStart(9)}  ${s.waitMs.toFixed(2).padStart(8)}  ${s.maxHoldMs.toFixed(2).padStart(11)}`,
+      );
+    }
+    if (locks.length > shown.length) {
+      out.push(
+        `… and ${plural(locks.length - shown.length, 'more lock')} (shown: the ${MOST_LOCKS} waited on longest; --json has them all)`,
       );
     }
   }
@@ -93,7 +136,7 @@ export function textReport(result: RunResult, options: { width: number; color: b
 /** "GIL: 12 switches (9 forced); held: MainThread 2%, T1 49%, T2 49%" — shares of the time anyone held it. */
 function gilLine(gil: NonNullable<ReturnType<typeof gilByThread>>): string {
   const total = gil.perThread.reduce((sum, thread) => sum + thread.holdNs, 0);
-  const shares = gil.perThread.map((thread) => `${thread.name} ${total > 0 ? Math.round((thread.holdNs / total) * 100) : 0}%`);
+  const shares = gil.perThread.map((thread) => `${nameText(thread.name)} ${total > 0 ? Math.round((thread.holdNs / total) * 100) : 0}%`);
   return `GIL: ${gil.switches} switch${gil.switches === 1 ? '' : 'es'} (${gil.forcedSwitches} forced); held: ${shares.join(', ')}`;
 }
 
@@ -135,7 +178,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
   const start = Number.isFinite(origin) ? origin : 0;
   const end = traceEndNs(result.trace) - start;
   if (end <= 0 || header.threads.length === 0) return [];
-  const nameWidth = Math.min(18, Math.max(...header.threads.map((t) => t.name.length)) + 1);
+  const nameWidth = Math.min(18, Math.max(...header.threads.map((t) => nameText(t.name).length)) + 1);
   const columns = Math.max(10, width - nameWidth - 2);
   const perColumn = end / columns;
   const colors: Record<string, string> = {
@@ -187,7 +230,7 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
       }
       row += paint(colors[chosen], GLYPH[chosen]);
     }
-    const label = `${thread.name}${thread.daemon ? '*' : ''}`.slice(0, nameWidth).padEnd(nameWidth);
+    const label = `${nameText(thread.name)}${thread.daemon ? '*' : ''}`.slice(0, nameWidth).padEnd(nameWidth);
     return `${label}│${row}│`;
   });
   const scale = `${''.padEnd(nameWidth)}0${formatDurationNs(end).padStart(columns + 1)}`;
@@ -197,6 +240,6 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
   if (!gil) return [...rows, scale, legend];
   // GIL mode: who holds the GIL, above the lanes; the key says whose character is whose.
   const gilLabel = 'GIL'.padEnd(nameWidth);
-  const key = `GIL row: ${header.threads.map((t) => `${gilGlyph(t.tid)} ${t.name}`).join('  ')}  (blank: nobody holds it)`;
+  const key = `GIL row: ${header.threads.map((t) => `${gilGlyph(t.tid)} ${nameText(t.name)}`).join('  ')}  (blank: nobody holds it)`;
   return [`${gilLabel}│${gilRow(gil.holds, start, perColumn, columns)}│`, ...rows, scale, legend, key];
 }

@@ -8,9 +8,19 @@
  *   - `throw x` → `throw __tl.x(x,7)`, so a thrown non-Error (no stack) keeps its line;
  *   - every module-level function and class is registered by name on line 1
  *     (`__tl.register("worker",()=>worker);`), so another worker can find a thread's target;
+ *   - static methods of module-level classes are registered too (`"Worker.go"`), so they can be
+ *     targets as in Python;
+ *   - a thread's or timer's target that is a method of an object (`w.run`, `w.run.bind(w)`) is
+ *     checked where it is written (`__tl_target(w.run, message, ID)`): it cannot cross to
+ *     another thread, and the message says why and what to write instead;
+ *   - `__filename` and `__dirname` are the snippet's own, not the bundle's (`var` on line 1);
  *   - `const __tl=__tlRuntime;` opens line 1 and `import { __tl as __tlRuntime } from
  *     "threadlanes"` is appended at the end (imports are hoisted).
  * No line is added or removed, so line numbers survive even without the map.
+ *
+ * It also refuses a `main` that is not exported and never called (it would never run), and
+ * warns about a snippet with nothing to run at all (no main, no `isMainThread`, no top-level
+ * statement that does anything).
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -75,6 +85,8 @@ export interface BundleResult {
   registered: string[];
   /** The directory to remove when the run is over. */
   workDir: string;
+  /** What is not an error but is worth saying (a snippet with nothing to run). */
+  warnings: string[];
 }
 
 export class BundleError extends Error {
@@ -189,6 +201,7 @@ interface Instrumented {
   map: string;
   sites: Site[];
   registered: string[];
+  warnings: string[];
 }
 
 /** Loop statements: in GIL mode each iteration starts with a preemption check. */
@@ -215,6 +228,149 @@ interface InstrumentOptions {
    * loop gives the GIL up on time.
    */
   preemption?: boolean;
+  /** The snippet's absolute path, for `__filename` and `__dirname` (default: not set). */
+  absoluteFile?: string;
+}
+
+/** The declaration a top-level statement makes, through `export` and `export default`. */
+function declarationOf(statement: Node): Node | null {
+  return statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration'
+    ? (statement.declaration as Node | null)
+    : statement;
+}
+
+/** Names declared at the top level of the module (functions, classes, variables, imports, enums). */
+function topLevelNames(program: Node): Set<string> {
+  const names = new Set<string>();
+  const addPattern = (pattern: Node | null | undefined): void => {
+    if (!pattern) return;
+    if (pattern.type === 'Identifier') names.add(pattern.name as string);
+    else if (pattern.type === 'ObjectPattern') for (const p of pattern.properties as Node[]) addPattern((p.value ?? p.argument) as Node);
+    else if (pattern.type === 'ArrayPattern') for (const e of pattern.elements as (Node | null)[]) addPattern(e);
+    else if (pattern.type === 'AssignmentPattern') addPattern(pattern.left as Node);
+    else if (pattern.type === 'RestElement') addPattern(pattern.argument as Node);
+  };
+  for (const statement of program.body as Node[]) {
+    if (statement.type === 'ImportDeclaration') {
+      for (const spec of statement.specifiers as Node[]) names.add((spec.local as Node).name as string);
+      continue;
+    }
+    const declaration = declarationOf(statement);
+    if (!declaration) continue;
+    if (declaration.type === 'VariableDeclaration') for (const d of declaration.declarations as Node[]) addPattern(d.id as Node);
+    else if (isNode(declaration.id) && declaration.id.type === 'Identifier') names.add(declaration.id.name as string);
+  }
+  return names;
+}
+
+/** Is `name` used anywhere in the program as a variable (not as a property name)? `except` is the declaration's own identifier. */
+function referencesName(program: Node, name: string, except?: Node): boolean {
+  const walk = (node: Node, parent: Node | undefined, key: string): boolean => {
+    if (node.type === 'Identifier' && node.name === name && node !== except) {
+      const isPropertyName =
+        parent &&
+        ((parent.type === 'MemberExpression' || parent.type === 'OptionalMemberExpression') && key === 'property' && !parent.computed
+          ? true
+          : (parent.type === 'ObjectProperty' ||
+              parent.type === 'ClassProperty' ||
+              parent.type === 'ClassMethod' ||
+              parent.type === 'ObjectMethod') &&
+            key === 'key' &&
+            !parent.computed &&
+            !parent.shorthand);
+      if (!isPropertyName) return true;
+    }
+    for (const [childKey, child] of childNodes(node)) if (walk(child, node, childKey)) return true;
+    return false;
+  };
+  return walk(program, undefined, '');
+}
+
+/** A top-level `main` that is not exported as main and not used anywhere: it would never run. */
+function unexportedMain(program: Node, displayFile: string): SnippetError | undefined {
+  let declared: Node | undefined;
+  let exported = false;
+  for (const statement of program.body as Node[]) {
+    if (statement.type === 'ExportNamedDeclaration' && !statement.declaration) {
+      for (const spec of (statement.specifiers as Node[]) ?? []) {
+        const as = spec.exported as Node | undefined;
+        if (as && (as.name === 'main' || as.value === 'main')) exported = true;
+      }
+      continue;
+    }
+    const declaration = declarationOf(statement);
+    if (!declaration) continue;
+    let id: Node | undefined;
+    if (declaration.type === 'FunctionDeclaration' && (declaration.id as Node | null)?.name === 'main') id = declaration.id as Node;
+    if (declaration.type === 'VariableDeclaration') {
+      for (const d of declaration.declarations as Node[])
+        if ((d.id as Node).type === 'Identifier' && (d.id as Node).name === 'main') id = d.id as Node;
+    }
+    if (!id) continue;
+    declared = id;
+    if (statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration') exported = true;
+  }
+  if (!declared || exported || referencesName(program, 'main', declared)) return undefined;
+  const line = declared.loc.start.line;
+  const col = declared.loc.start.column + 1;
+  return {
+    kind: 'usage',
+    message:
+      'main() is not exported, so it never runs: Threadlanes runs the `main` your module exports. Write `export function main()` (or call main() yourself, under `if (isMainThread)`).',
+    site: `${displayFile}:${line}:${col}`,
+    line,
+    col,
+  };
+}
+
+/**
+ * A statement at the top level that does something when the module runs: not an import, a
+ * declaration of a function, class or type, or a variable whose value makes nothing happen
+ * (no call; `new Lock()` and the like only make an object).
+ */
+function doesWork(statement: Node): boolean {
+  if (statement.type === 'ImportDeclaration' || statement.type === 'EmptyStatement') return false;
+  if (statement.type.startsWith('TS') && statement.type !== 'TSExportAssignment') return false;
+  if (statement.type === 'ExportAllDeclaration') return false;
+  const declaration = declarationOf(statement);
+  if (!declaration) return false;
+  if (declaration.type === 'FunctionDeclaration' || declaration.type === 'ClassDeclaration') return false;
+  if (declaration.type.startsWith('TS')) return false;
+  if (declaration.type === 'VariableDeclaration') {
+    const calls = (node: Node): boolean => {
+      if (FUNCTIONS.has(node.type) || node.type === 'ClassExpression') return false; // runs only when called
+      if (['CallExpression', 'OptionalCallExpression', 'TaggedTemplateExpression', 'AwaitExpression'].includes(node.type)) return true;
+      for (const [, child] of childNodes(node)) if (calls(child)) return true;
+      return false;
+    };
+    return (declaration.declarations as Node[]).some((d) => isNode(d.init) && calls(d.init));
+  }
+  return true;
+}
+
+/** The warning for a module that runs nothing: no main, no isMainThread, no top-level work. */
+function nothingToRun(program: Node, displayFile: string): string | undefined {
+  const body = program.body as Node[];
+  const exportsMain = body.some((statement) => {
+    if (statement.type === 'ExportNamedDeclaration') {
+      const declaration = statement.declaration as Node | null;
+      if (declaration?.type === 'FunctionDeclaration') return (declaration.id as Node | null)?.name === 'main';
+      if (declaration?.type === 'VariableDeclaration')
+        return (declaration.declarations as Node[]).some((d) => (d.id as Node).name === 'main');
+      return ((statement.specifiers as Node[]) ?? []).some(
+        (spec) => (spec.exported as Node).name === 'main' || (spec.exported as Node).value === 'main',
+      );
+    }
+    return statement.type === 'ExportDefaultDeclaration' && ((statement.declaration as Node).id as Node | null)?.name === 'main';
+  });
+  if (exportsMain || referencesName(program, 'isMainThread') || body.some(doesWork)) return undefined;
+  return `nothing ran: ${displayFile} has no \`export function main()\`, no \`if (isMainThread)\` block and no top-level statement that does anything. Put the main program in \`export function main() { … }\`.`;
+}
+
+/** Code as one short line, for a message. */
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
 }
 
 export function instrument(
@@ -245,6 +401,60 @@ export function instrument(
   }
   const out = new MagicString(source);
   const sharedArrays = sharedArrayNames(ast.program);
+  const noMain = unexportedMain(ast.program, displayFile);
+  if (noMain) throw new BundleError(noMain);
+  const warnings: string[] = [];
+  const idle = nothingToRun(ast.program, displayFile);
+  if (idle) warnings.push(idle);
+  // How the snippet spells Thread and Timer (imported from "threadlanes", perhaps renamed or
+  // through a namespace), the namespaces of its own modules, and its classes' static methods.
+  const runtimeClasses = new Map<string, 'Thread' | 'Timer'>();
+  const runtimeNamespaces = new Set<string>();
+  const moduleNamespaces = new Set<string>();
+  const staticMethods = new Map<string, Set<string>>();
+  for (const statement of ast.program.body as Node[]) {
+    if (statement.type === 'ImportDeclaration') {
+      const fromRuntime = (statement.source as Node).value === 'threadlanes';
+      for (const spec of statement.specifiers as Node[]) {
+        const local = (spec.local as Node).name as string;
+        if (spec.type === 'ImportNamespaceSpecifier') (fromRuntime ? runtimeNamespaces : moduleNamespaces).add(local);
+        else if (fromRuntime && spec.type === 'ImportSpecifier') {
+          const imported = ((spec.imported as Node).name ?? (spec.imported as Node).value) as string;
+          if (imported === 'Thread' || imported === 'Timer') runtimeClasses.set(local, imported);
+        }
+      }
+      continue;
+    }
+    const declaration = declarationOf(statement);
+    if (declaration?.type !== 'ClassDeclaration' || !declaration.id || declaration.declare) continue;
+    const statics = new Set<string>();
+    for (const member of (declaration.body as Node).body as Node[]) {
+      const key = member.key as Node | undefined;
+      if (!member.static || member.computed || key?.type !== 'Identifier') continue;
+      const isMethod = member.type === 'ClassMethod' && member.kind === 'method';
+      const isFunctionField =
+        (member.type === 'ClassProperty' || member.type === 'PropertyDefinition') &&
+        isNode(member.value) &&
+        ['ArrowFunctionExpression', 'FunctionExpression'].includes(unwrap(member.value).type);
+      if (isMethod || isFunctionField) statics.add(key.name as string);
+    }
+    if (statics.size) staticMethods.set((declaration.id as Node).name as string, statics);
+  }
+  /** `Thread`/`Timer` when `callee` names the runtime's class of that name. */
+  const runtimeClassOf = (callee: Node): 'Thread' | 'Timer' | undefined => {
+    if (callee.type === 'Identifier') return runtimeClasses.get(callee.name as string);
+    if (
+      callee.type === 'MemberExpression' &&
+      !callee.computed &&
+      (callee.object as Node).type === 'Identifier' &&
+      runtimeNamespaces.has((callee.object as Node).name as string)
+    ) {
+      const name = (callee.property as Node).name;
+      return name === 'Thread' || name === 'Timer' ? name : undefined;
+    }
+    return undefined;
+  };
+  let targetsChecked = false;
   const sites: Site[] = [{ file: displayFile, line: 0, col: 0 }];
   const siteFor = (node: Node, declaredAs?: string): number => {
     sites.push({ file: displayFile, line: node.loc.start.line, col: node.loc.start.column + 1, ...(declaredAs ? { declaredAs } : {}) });
@@ -297,7 +507,9 @@ export function instrument(
     } else if (node.type === 'NewExpression') {
       const id = siteFor(node, declaredNameOf(parent, parentKey, node));
       out.appendLeft(node.start, `(__tl.site=${id},`);
+      const closeTarget = checkTarget(node);
       visitChildren(node);
+      closeTarget?.();
       restoreSiteAfterArguments(node, id);
       out.appendLeft(node.end, ')');
       return;
@@ -318,6 +530,64 @@ export function instrument(
     }
     visitChildren(node);
   };
+
+  /**
+   * `new Thread({ target: w.run })`, `new Timer(1, w.run.bind(w))`: a method of an object cannot
+   * be a target (another thread has no such object to call it on). Such a target is wrapped in
+   * a check, `__tl_target(w.run, message, ID)`, that throws a usage error at its line unless the
+   * value is a module-level function after all; returns what closes the wrap (call it after the
+   * children's edits). Static methods of module-level classes (`Worker.go`) are registered and
+   * left alone, as are functions of a namespace import.
+   */
+  function checkTarget(node: Node): (() => void) | undefined {
+    const kind = runtimeClassOf(node.callee as Node);
+    if (!kind) return undefined;
+    const args = (node.arguments as Node[] | undefined) ?? [];
+    let value: Node | undefined;
+    if (kind === 'Thread') {
+      const options = args[0] && unwrap(args[0]);
+      if (options?.type !== 'ObjectExpression') return undefined;
+      const property = (options.properties as Node[]).find(
+        (p) =>
+          p.type === 'ObjectProperty' &&
+          !p.computed &&
+          !p.shorthand &&
+          ((p.key as Node).name === 'target' || (p.key as Node).value === 'target'),
+      );
+      value = property?.value as Node | undefined;
+    } else {
+      value = args[1];
+    }
+    if (!value || value.type === 'SpreadElement') return undefined;
+    const target = unwrap(value);
+    const what = kind === 'Thread' ? 'the thread target' : 'the timer function';
+    const text = excerpt(source.slice(target.start, target.end));
+    const where = `${displayFile}:${target.loc.start.line}:${target.loc.start.column + 1}`;
+    let message: string;
+    if (target.type === 'MemberExpression' && !target.computed && (target.property as Node).type === 'Identifier') {
+      const object = target.object as Node;
+      const method = (target.property as Node).name as string;
+      if (object.type === 'Identifier') {
+        if (moduleNamespaces.has(object.name as string)) return undefined;
+        if (staticMethods.get(object.name as string)?.has(method)) return undefined;
+      }
+      const objectText = excerpt(source.slice(object.start, object.end));
+      const fix = kind === 'Thread' ? `new Thread({ target: work, args: [${objectText}] })` : `new Timer(interval, work, [${objectText}])`;
+      message = `${what} ${text} at ${where} is a method of an object, and a method cannot be a target: the new thread runs your module again, where there is no ${objectText} to call it on. Use a top-level function that takes the object as an argument: function work(obj) { obj.${method}(); } and ${fix} (the object is copied into the new thread; share state through Value, Queue or locks)${kind === 'Thread' ? ', or subclass Thread and override run()' : ''}.`;
+    } else if (
+      (target.type === 'CallExpression' || target.type === 'OptionalCallExpression') &&
+      (target.callee as Node).type === 'MemberExpression' &&
+      ((target.callee as Node).property as Node).name === 'bind'
+    ) {
+      message = `${what} ${text} at ${where} is a bound function (made by bind()), and another thread can only find top-level functions, by name. Use a top-level function and pass what bind() fixed as arguments: ${kind === 'Thread' ? 'new Thread({ target: work, args: [obj, …] })' : 'new Timer(interval, work, [obj, …])'}.`;
+    } else {
+      return undefined;
+    }
+    targetsChecked = true;
+    const id = siteFor(target);
+    out.prependLeft(target.start, '__tl_target(');
+    return () => out.appendLeft(target.end, `,${JSON.stringify(message)},${id})`);
+  }
 
   /** `counter.value` (a Value) or `slots[i]` (a SharedArray): an access with a site of its own. */
   function isSharedAccess(node: Node, parent: Node | undefined, parentKey: string): boolean {
@@ -483,18 +753,33 @@ export function instrument(
     if (!(statement.specifiers as Node[]).some((spec) => spec.importKind !== 'type')) continue;
     if (!namespaces.includes(from)) namespaces.push(from);
   }
+  // Static methods of module-level classes, as Class.method (a target, as in Python).
+  for (const [className, methods] of staticMethods) for (const method of methods) add(`${className}.${method}`);
   const registrations =
     registered.map((name) => `__tl.register(${JSON.stringify(name)},()=>${name});`).join('') +
     namespaces.map((from, i) => `__tl.registerModule(${JSON.stringify(from)},()=>__tl_ns${i});`).join('');
+  // The check of a target that looks like a method: fine if it is a module-level function after all.
+  const targetCheck = targetsChecked
+    ? `const __tl_top=[${registered.map((name) => `()=>${name}`).join(',')}];const __tl_target=(v,m,s)=>{if(typeof v!=="function"||__tl_top.some((g)=>{try{return g()===v}catch{return false}}))return v;throw new __tlInternals.ThreadlanesUsageError(m,s)};`
+    : '';
+  // The snippet's own __filename and __dirname (a top-level declaration of its own wins).
+  const declared = topLevelNames(ast.program);
+  const paths = options.absoluteFile
+    ? [
+        ['__filename', options.absoluteFile],
+        ['__dirname', path.dirname(options.absoluteFile)],
+      ].filter(([name]) => !declared.has(name) && source.includes(name))
+    : [];
+  const pathVars = paths.length ? `var ${paths.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(',')};` : '';
   const insertAt = source.startsWith('#!') ? source.indexOf('\n') + 1 : 0;
   // A local binding: through the import, every `__tl.site = N` would call the runtime's export
   // getter first (the bundle is CommonJS), on the hottest path there is.
-  out.appendLeft(insertAt, `const __tl=__tlRuntime${options.preemption ? ',__tld=__tl.d' : ''};${registrations}`);
+  out.appendLeft(insertAt, `const __tl=__tlRuntime${options.preemption ? ',__tld=__tl.d' : ''};${pathVars}${registrations}${targetCheck}`);
   out.append(
-    `\nimport { __tl as __tlRuntime } from "threadlanes";${namespaces.map((from, i) => `import * as __tl_ns${i} from ${JSON.stringify(from)};`).join('')}\n`,
+    `\nimport { __tl as __tlRuntime${targetsChecked ? ', __internals as __tlInternals' : ''} } from "threadlanes";${namespaces.map((from, i) => `import * as __tl_ns${i} from ${JSON.stringify(from)};`).join('')}\n`,
   );
   const map = out.generateMap({ hires: true, source: displayFile, includeContent: true });
-  return { code: out.toString(), map: map.toString(), sites, registered };
+  return { code: out.toString(), map: map.toString(), sites, registered, warnings };
 }
 
 function unwrap(node: Node): Node {
@@ -551,7 +836,7 @@ export async function bundleSnippet(
   } catch (error) {
     throw new BundleError(firstError((error as esbuild.TransformFailure).errors ?? [], displayFile));
   }
-  const instrumented = instrument(source, displayFile, loader, options);
+  const instrumented = instrument(source, displayFile, loader, { ...options, absoluteFile: absolute });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadlanes-'));
   const bundlePath = path.join(workDir, 'snippet.js');
   const runtime = runtimePath();
@@ -586,5 +871,5 @@ export async function bundleSnippet(
     if (failure.errors) throw new BundleError(firstError(failure.errors, displayFile));
     throw error;
   }
-  return { bundlePath, sites: instrumented.sites, registered: instrumented.registered, workDir };
+  return { bundlePath, sites: instrumented.sites, registered: instrumented.registered, workDir, warnings: instrumented.warnings };
 }

@@ -3,8 +3,12 @@
  * potential deadlocks and data races (findings.ts), GIL mode's statistics (gil.ts) and the
  * locks list (locksList.ts). It builds them for the run shown and passes what happens in them
  * on to SidebarEvents (selection.ts answers); sorting the locks list it does itself.
+ *
+ * A thread or primitive name longer than NAME_CHARS is cut with an ellipsis wherever the sidebar
+ * shows it (outside source code), and the element that shows it gets the whole text as its
+ * tooltip (title): a 10,000-character name must not push the statistics out of view.
  */
-import { clear, el } from './dom';
+import { clear, el, svg } from './dom';
 import { FindingsView, type FindingFocus } from './findings';
 import { threadColorSlot } from './frame';
 import { gilSection } from './gil';
@@ -12,6 +16,42 @@ import type { PanelHost } from './host';
 import { DeadlockInspector } from './inspector';
 import { LocksList } from './locksList';
 import type { View } from './view';
+
+/** Longest name the sidebar shows in full (the CLI's text report cuts at the same length). */
+const NAME_CHARS = 80;
+
+function shortName(name: string): string {
+  return `${name.slice(0, NAME_CHARS - 1)}…`;
+}
+
+/**
+ * Cut every name of `longNames` (longest first) in the text under `root`, outside <pre>, <code>
+ * and SVG <title> (a tooltip already); the element holding such text gets the whole text as its title (in SVG, a <title>
+ * child), unless its title already holds the names.
+ */
+function shortenLongNames(root: HTMLElement, longNames: readonly string[]): void {
+  if (!longNames.length) return;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const texts: Text[] = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) texts.push(node as Text);
+  for (const node of texts) {
+    // Typed as HTMLElement, but text in the cycle graph sits in SVG elements.
+    const parent = node.parentElement as Element | null;
+    if (!parent || parent.closest('pre, code, title')) continue;
+    const whole = node.data;
+    const found = longNames.filter((name) => whole.includes(name));
+    if (!found.length) continue;
+    let short = whole;
+    for (const name of found) short = short.split(name).join(shortName(name));
+    node.data = short;
+    if (parent instanceof HTMLElement) {
+      if (!found.every((name) => parent.title.includes(name))) parent.title = parent.title ? `${parent.title}\n${whole}` : whole;
+    } else if (!parent.querySelector(':scope > title')) {
+      // SVG (the cycle graph): its tooltip is a <title> child.
+      parent.append(svg('title', {}, whole));
+    }
+  }
+}
 
 /** What the sidebar asks of the page. */
 export interface SidebarEvents {
@@ -75,12 +115,24 @@ export class Sidebar {
     if (model.gil)
       this.element.append(gilSection(model, (tid) => theme.threadColor[threadColorSlot(model, tid, theme.threadColor.length)]));
     this.element.append(this.locksList.element);
+    shortenLongNames(this.element, this.longNames());
     this.element.scrollTop = scrollTop;
+  }
+
+  /** The run's thread and primitive names that are too long to show, longest first. */
+  private longNames(): string[] {
+    const model = this.view.model;
+    if (!model) return [];
+    const names = new Set<string>();
+    for (const thread of model.threads) if (thread.name.length > NAME_CHARS) names.add(thread.name);
+    for (const primitive of model.primitives) if (primitive.name.length > NAME_CHARS) names.add(primitive.name);
+    return [...names].sort((a, b) => b.length - a.length);
   }
 
   /** The locks list in the view state's order, the selected primitive marked. */
   renderLocks(): void {
     const state = this.view.state;
     this.locksList?.render(state.lockSort.key, state.lockSort.descending, state.selectedObjectId);
+    if (this.locksList) shortenLongNames(this.locksList.element, this.longNames());
   }
 }

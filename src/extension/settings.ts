@@ -23,6 +23,12 @@ export function runLimits(): { timeoutSeconds: number; maxEvents: number; record
   };
 }
 
+/** DFS's preemption bound (threadlanes.preemptions): an integer ≥ 0, or null for no bound; anything else is the default, 2. */
+function preemptionsSetting(value: unknown): number | null {
+  if (value === null) return null;
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 2;
+}
+
 /** What to ask the runner for: the settings, and for a hunt or a replay, controlled mode. */
 export function requestFor(file: string, source: string, how: RunKind): RunRequest | ExploreRequest {
   const configured = setting<Mode>('mode', 'free');
@@ -42,14 +48,23 @@ export function requestFor(file: string, source: string, how: RunKind): RunReque
           depth: setting('depth', 2),
           ...(seed !== null ? { seed } : {}),
         };
+  const limits = runLimits();
   const settings = {
     file,
     source,
     mode,
-    ...runLimits(),
+    ...limits,
+    // Controlled mode always checks for data races: its scheduler sees every access anyway.
+    recordShared: limits.recordShared || mode === 'controlled',
     ...(mode === 'controlled' ? schedule : {}),
   };
   return how.kind === 'hunt'
-    ? { type: 'explore', ...settings, seed: settings.seed ?? 0, schedules: Math.max(1, Math.floor(setting('exploreSchedules', 200))) }
+    ? {
+        type: 'explore',
+        ...settings,
+        seed: settings.seed ?? 0,
+        schedules: Math.max(1, Math.floor(setting('exploreSchedules', 200))),
+        ...(settings.strategy === 'dfs' ? { preemptions: preemptionsSetting(setting<unknown>('preemptions', 2)) } : {}),
+      }
     : { type: 'run', ...settings };
 }

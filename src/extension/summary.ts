@@ -328,16 +328,22 @@ const ERROR_WORDS: Record<string, string> = {
   exception: 'MainThread raised an exception',
   usage: 'Threadlanes cannot run this',
   limit: 'The run hit a limit',
+  livelock: 'Livelock',
   internal: 'Threadlanes failed',
 };
 
-/** One Problems entry per snippet error, per blocked thread of a deadlock, per thread that died. */
+/**
+ * One Problems entry per snippet error (a livelock too: at the line the thread spins on), per
+ * blocked thread of a deadlock, per thread that died.
+ */
 export function problemsOf(summary: RunSummary): ProblemEntry[] {
   const problems: ProblemEntry[] = [];
   const { error } = summary;
   if (error && error.kind !== 'cancelled') {
     const place = error.place ?? { file: summary.file, line: 1, col: 1 };
-    problems.push({ ...place, severity: 'error', code: error.kind, message: `${ERROR_WORDS[error.kind] ?? 'Error'}: ${error.message}` });
+    // The harness's livelock message starts "livelock: …": say it once.
+    const message = error.kind === 'livelock' ? error.message.replace(/^livelock:\s*/i, '') : error.message;
+    problems.push({ ...place, severity: 'error', code: error.kind, message: `${ERROR_WORDS[error.kind] ?? 'Error'}: ${message}` });
   }
   for (const entry of summary.deadlock?.threads ?? []) {
     if (!entry.site) continue;

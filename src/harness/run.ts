@@ -20,7 +20,12 @@ export async function run(options: RunOptions): Promise<RunResult> {
     const schedule = options.mode === 'controlled' ? await resolveSchedule(options, bundle) : undefined;
     const coordinator = new Coordinator(options, bundle, schedule);
     const result = await coordinator.run();
-    return { ...result, bundleMs, startupMs: coordinator.epochMs - started };
+    return {
+      ...result,
+      bundleMs,
+      startupMs: coordinator.epochMs - started,
+      ...(bundle.warnings.length ? { warnings: bundle.warnings } : {}),
+    };
   });
 }
 
@@ -61,6 +66,7 @@ export async function withBundle<R extends RunResult>(
 export async function resolveSchedule(options: RunOptions, bundle: BundleResult, pool?: WorkerPool): Promise<ScheduleInfo> {
   const strategy = options.strategy ?? DEFAULTS.strategy;
   const seed = options.seed ?? 0;
+  if (strategy === 'dfs') return { strategy, seed, steps: 0, path: options.path ?? [] };
   if (strategy !== 'pct') return { strategy, seed, steps: 0 };
   const depth = options.depth ?? DEFAULTS.depth;
   let bound = options.bound;

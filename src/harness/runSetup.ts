@@ -33,7 +33,7 @@ import {
   threadBlockBase,
   type WorkerSetup,
 } from '../runtime/shared';
-import { SchedState, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
+import { LIVELOCK_STEPS, SchedState, UNFAIR_STEPS, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
 import { DEFAULT_SWITCH_INTERVAL_US } from '../runtime/gil';
 
 import { DEFAULTS, type RunOptions, type ScheduleInfo } from './types';
@@ -69,7 +69,8 @@ export function createRunHeap(options: RunOptions, schedule: ScheduleInfo | unde
     maxThreads,
     epochOrigin: performance.timeOrigin,
     record: options.record ?? true,
-    recordShared: options.recordShared ?? false,
+    // Controlled mode sees every shared access anyway: races are checked there by default.
+    recordShared: options.recordShared ?? schedule !== undefined,
     cpuCount: os.availableParallelism?.() ?? os.cpus().length,
     mode: schedule ? 'controlled' : (options.mode ?? 'free'),
     ...(schedule
@@ -78,6 +79,10 @@ export function createRunHeap(options: RunOptions, schedule: ScheduleInfo | unde
             strategy: schedule.strategy,
             seed: schedule.seed,
             changePoints: schedule.strategy === 'pct' ? pctChangePoints(schedule.seed, schedule.depth!, schedule.bound!) : [],
+            ...(schedule.path ? { path: schedule.path } : {}),
+            ...(options.scheduleLog ? { log: options.scheduleLog } : {}),
+            unfairSteps: options.unfairSteps ?? UNFAIR_STEPS,
+            livelockSteps: options.livelockSteps ?? LIVELOCK_STEPS,
           },
         }
       : {}),

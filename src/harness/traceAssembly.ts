@@ -53,6 +53,7 @@ export function runResult(
     ...(deadlock ? { deadlock } : {}),
     ...(error ? { error } : {}),
     ...(state.truncated ? { truncated: state.truncated } : {}),
+    ...(state.outputDropped ? { outputDropped: state.outputDropped } : {}),
     trace: buildTrace(state, outcome, durationMs, error, deadlock),
   };
 }

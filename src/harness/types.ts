@@ -20,7 +20,15 @@ export interface RunOptions {
    * round-robin schedule of the same snippet (measured once, deterministic).
    */
   bound?: number;
-  /** Wall-clock limit in seconds (default 10). */
+  /** DFS: the schedule to play, as a hunt found it (the choices that differ from the default; see ScheduleInfo.path). */
+  path?: [number, number][];
+  /** Controlled mode: steps before the schedule turns fair, so a spinning thread cannot starve the others (default 10,000). */
+  unfairSteps?: number;
+  /** Controlled mode, once fair: steps in a row in which no thread changes anything before it is a livelock (default 10,000). */
+  livelockSteps?: number;
+  /** For the DFS explorer (harness/dfs.ts): where the scheduler logs its decisions. */
+  scheduleLog?: SharedArrayBuffer;
+  /** Wall-clock limit in seconds (default 10); Infinity: no limit. Longer than MAX_TIMEOUT_SECONDS counts as that. */
   timeoutSeconds?: number;
   /** Most threads that may ever start, MainThread included (default 256). */
   maxThreads?: number;
@@ -83,8 +91,13 @@ export interface SnippetError {
   site: string;
   line?: number;
   col?: number;
-  /** 'syntax' (bundling), 'exception' (thrown in MainThread), 'usage' (a misuse the harness caught), 'limit', 'cancelled', 'internal'. */
-  kind: 'syntax' | 'exception' | 'usage' | 'limit' | 'cancelled' | 'internal';
+  /**
+   * 'syntax' (bundling), 'exception' (thrown in MainThread), 'usage' (a misuse the harness caught), 'limit', 'cancelled',
+   * 'livelock' (controlled mode: threads spin and none makes progress; outcome 'livelock'), 'internal'.
+   */
+  kind: 'syntax' | 'exception' | 'usage' | 'limit' | 'cancelled' | 'livelock' | 'internal';
+  /** MainThread called process.exit(code) with this code (not 0). */
+  exitCode?: number;
 }
 
 export interface RunResult {
@@ -99,6 +112,10 @@ export interface RunResult {
   deadlock?: DeadlockReport;
   error?: SnippetError;
   truncated?: Truncation;
+  /** Lines of output past the output cap: counted, not kept. */
+  outputDropped?: number;
+  /** What the bundler noticed that is not an error (a snippet with nothing to run). */
+  warnings?: string[];
   trace: Trace;
   /** How long bundling took before the run's epoch (ms). */
   bundleMs: number;
@@ -113,11 +130,16 @@ export interface ScheduleInfo {
   depth?: number;
   /** PCT only. */
   bound?: number;
+  /** DFS: the decisions that differ from the default (go on without preempting, else the lowest runnable tid), as [decision, tid]. */
+  path?: [number, number][];
   /** Scheduling steps the run took. */
   steps: number;
   /** Of those, the steps where more than one thread could run (PCT draws its change points from these). */
   choices?: number;
 }
+
+/** The longest timeout a timer can wait for (2^31 - 1 ms, about 24.8 days); longer ones are clamped to it. */
+export const MAX_TIMEOUT_SECONDS = 0x7fffffff / 1000;
 
 export const DEFAULTS = {
   timeoutSeconds: 10,
@@ -128,4 +150,6 @@ export const DEFAULTS = {
   ringEvents: 1 << 16,
   strategy: 'random' as Strategy,
   depth: 2,
+  /** DFS: most preemptions per schedule (CHESS's and Loom's default). */
+  preemptions: 2,
 } as const;

@@ -4,19 +4,20 @@
  * program is over, when it deadlocks, at the timeout, past the event limit, when controlled
  * mode's scheduler says no thread can ever run again, or when the caller aborts.
  *
- * Units: POLL_MS and the timeout are wall-clock ms; the detector is given ns on the run's clock.
+ * Units: POLL_MS and the timeout are wall-clock ms (an Infinity timeout sets no timer; one past
+ * MAX_TIMEOUT_SECONDS waits that long); the detector is given ns on the run's clock.
  * The watcher never blocks: it reacts to timers, the doorbell (Atomics.waitAsync on
  * H_DOORBELL) and the abort signal only, so it can always stop a run.
  */
 import { ThreadState } from '../trace/format';
-import { H_DOORBELL, H_NEXT_TID, H_S_STATUS, T_STATE, threadBlockBase } from '../runtime/shared';
-import { SCHED_STUCK } from '../runtime/schedule';
+import { H_DOORBELL, H_NEXT_TID, H_S_LIVELOCK_TID, H_S_STATUS, T_S_SITE, T_STATE, threadBlockBase } from '../runtime/shared';
+import { LIVELOCK_STEPS, SCHED_LIVELOCK, SCHED_STUCK } from '../runtime/schedule';
 
 import { DeadlockDetector } from './deadlock';
 import type { LiveHolds } from './liveHolds';
 import type { Rings } from './rings';
 import type { RunState, StopRun } from './runState';
-import { DEFAULTS } from './types';
+import { DEFAULTS, MAX_TIMEOUT_SECONDS } from './types';
 
 const POLL_MS = 20;
 
@@ -50,8 +51,13 @@ export class Watcher {
   /** At the run's epoch: the timeout, the poll, the doorbell and the abort signal. */
   start(): void {
     const options = this.state.options;
-    const timeoutMs = (options.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000;
-    this.timers.push(setTimeout(() => this.stop('timeout'), timeoutMs));
+    // No limit at Infinity; a timer longer than a setTimeout can wait would fire at once (Node
+    // warns and waits 1 ms), so a huge timeout is the longest wait there is.
+    const timeoutSeconds = options.timeoutSeconds ?? DEFAULTS.timeoutSeconds;
+    if (timeoutSeconds !== Infinity) {
+      const timeoutMs = Math.min(timeoutSeconds, MAX_TIMEOUT_SECONDS) * 1000;
+      this.timers.push(setTimeout(() => this.stop('timeout'), timeoutMs));
+    }
     this.timers.push(setInterval(() => this.poll(), POLL_MS));
     this.waitForDoorbell();
     const signal = options.signal;
@@ -96,6 +102,10 @@ export class Watcher {
       this.stuck = true;
       setImmediate(() => this.onStuck());
     }
+    if (state.controlled && !this.stuck && Atomics.load(state.heap, H_S_STATUS) === SCHED_LIVELOCK) {
+      this.stuck = true;
+      setImmediate(() => this.onLivelock());
+    }
     const limit = state.options.maxEvents ?? DEFAULTS.maxEvents;
     if (state.totalEvents > limit && !state.stopping) {
       state.truncated = 'events';
@@ -139,9 +149,32 @@ export class Watcher {
       threads: state.threads.size,
       events: state.totalEvents,
     });
-    if (state.controlled) return; // the scheduler says when no thread can run
+    if (state.controlled) {
+      // The scheduler says when no thread can run. Read what the ports hold now too: a message
+      // not yet dispatched (seen about once in 5,000 hunt runs) would otherwise stall the run.
+      this.readAllQueued();
+      return;
+    }
     const report = this.detector.check(state.nowNs());
     if (report) this.stop('deadlock', undefined, report);
+  }
+
+  /** Controlled mode: the scheduler saw the threads spin, fairly scheduled, without any of them changing anything. */
+  private onLivelock(): void {
+    const state = this.state;
+    if (state.stopping) return;
+    this.drainAll();
+    const tid = Atomics.load(state.heap, H_S_LIVELOCK_TID) - 1;
+    const name = state.threads.get(tid)?.name ?? `thread ${tid}`;
+    const site = state.bundle.sites[Atomics.load(state.heap, threadBlockBase(tid) + T_S_SITE)];
+    const where = site ? `${site.file}:${site.line}` : '';
+    const steps = state.options.livelockSteps ?? LIVELOCK_STEPS;
+    this.stop('livelock', {
+      kind: 'livelock',
+      message: `livelock: ${name} spun ${steps.toLocaleString('en-US')} steps${where ? ` at ${where}` : ''} without any thread making progress (every thread was given turns; none changed anything, and no timer was pending)`,
+      site: where,
+      ...(site ? { line: site.line, col: site.col } : {}),
+    });
   }
 
   /**

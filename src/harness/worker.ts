@@ -126,7 +126,11 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   I.setSiteTable(assignment.sites);
   runtime.__refreshIsMainThread();
   captureOutput(context);
-  if (runs === 1) process.setSourceMapsEnabled(true); // per worker, once
+  if (runs === 1) {
+    // Per worker, once.
+    process.setSourceMapsEnabled(true);
+    captureDirectWrites();
+  }
 
   const handle = (assignment.threadHandle as RuntimeModule.__internals.Handle | undefined) ?? I.MAIN_HANDLE;
   ended = false;
@@ -136,7 +140,7 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
     if (!ended) {
       ended = true;
       const status = Number(code ?? 0) || 0;
-      if (status !== 0) reportException(context, new Error(`process.exit(${status}) ended the thread`));
+      if (status !== 0) reportException(context, systemExit(status));
       flushOutput();
       finish(context, handle, status !== 0, false);
     }
@@ -162,7 +166,8 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
       context.initPhase = false;
     }
     if (isMain) {
-      if (typeof exports.main === 'function') await (exports.main as () => unknown)();
+      const entry = mainOf(exports);
+      if (entry) await entry();
     } else {
       await runTarget(assignment, handle);
     }
@@ -192,6 +197,23 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   globalThis.Date = RealDate;
   performance.now = realPerformanceNow;
   Math.random = realRandom;
+}
+
+/** The snippet's main program: `export function main()`, or `export default function main()`. */
+function mainOf(exports: Record<string, unknown>): (() => unknown) | undefined {
+  if (typeof exports.main === 'function') return exports.main as () => unknown;
+  const fallback = exports.default;
+  return typeof fallback === 'function' && fallback.name === 'main' ? (fallback as () => unknown) : undefined;
+}
+
+/**
+ * process.exit(code), code not 0: Python's SystemExit, its message the code (the harness,
+ * workerMessages.ts, reads it back from there for MainThread's exit code).
+ */
+function systemExit(status: number): Error {
+  const error = new Error(String(status));
+  error.name = 'SystemExit';
+  return error;
 }
 
 /**
@@ -245,6 +267,7 @@ function finish(
   failed: boolean,
   reusable: boolean,
 ): void {
+  I.threadEnding();
   I.rec(failed ? EventKind.ThreadFailed : EventKind.ThreadFinished, handle.id, 0, 0);
   I.publish();
   const cell = context.self + I.T_STATE;
@@ -315,11 +338,14 @@ function userStack(error: Error, assignment: Assignment): { text: string; top?: 
   const kept: string[] = [];
   let top: { line: number; col: number } | undefined;
   for (const line of lines) {
-    const match = /\(?([^()\s]+):(\d+):(\d+)\)?$/.exec(line.trim());
+    // "at fn (file:line:col)" or "at file:line:col"; the file may hold spaces and parentheses.
+    const frame = line.trim();
+    const match = /\((.+):(\d+):(\d+)\)$/.exec(frame) ?? /^at (?:async )?(.+):(\d+):(\d+)$/.exec(frame);
     if (!match) continue;
     const frameFile = match[1];
     if (!(frameFile === file || frameFile.endsWith(`/${base}`) || frameFile === base)) continue;
     const fn = /^at (?:new )?([^\s(]+) \(/.exec(line.trim())?.[1]?.replace(/^(Object|Module)\./, '');
+    if (fn?.startsWith('__tl')) continue; // the bundler's own helpers (bundle.ts), on line 1
     kept.push(`  at ${fn ? `${fn} ` : ''}(${file}:${match[2]}:${match[3]})`);
     if (!top) top = { line: Number(match[2]), col: Number(match[3]) };
   }
@@ -341,7 +367,7 @@ function flushOutput(): void {
 function emitOutput(context: RuntimeModule.__internals.Context, stream: 'stdout' | 'stderr', text: string): void {
   // Top-level code runs again in every thread (spawn semantics); its output is MainThread's only.
   if (context.initPhase && !context.isMain) return;
-  I.rec(EventKind.Output, 0, runtime.__tl.site, outputCount++);
+  I.recOutput(runtime.__tl.site, outputCount++);
   I.notify({ type: 'output', tid: context.tid, stream, text, timeNs: I.nowNs() });
 }
 
@@ -358,13 +384,93 @@ function captureOutput(context: RuntimeModule.__internals.Context): void {
   const pending = pendingOutput;
   const writer =
     (stream: 'stdout' | 'stderr') =>
-    (chunk: unknown): boolean => {
-      const text = pending[stream] + (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    (chunk: unknown, ...rest: unknown[]): boolean => {
+      const text =
+        pending[stream] +
+        (typeof chunk === 'string'
+          ? chunk
+          : ArrayBuffer.isView(chunk)
+            ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')
+            : String(chunk));
       const lines = text.split('\n');
       pending[stream] = lines.pop() ?? '';
       for (const line of lines) emitOutput(context, stream, line);
+      // write(chunk, [encoding], [callback]): the callback is called, as a stream would.
+      const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+      if (callback) process.nextTick(callback);
       return true;
     };
   process.stdout.write = writer('stdout');
   process.stderr.write = writer('stderr');
+}
+
+/** Paths that are this process's stdout or stderr. */
+const STD_PATHS = new Map<string, 1 | 2>([
+  ['/dev/stdout', 1],
+  ['/dev/stderr', 2],
+  ['/dev/fd/1', 1],
+  ['/dev/fd/2', 2],
+  ['/proc/self/fd/1', 1],
+  ['/proc/self/fd/2', 2],
+]);
+
+/** 1 or 2 when `target` (an fd, a path or a file: URL) is stdout or stderr. */
+function stdTarget(target: unknown): 1 | 2 | undefined {
+  if (target === 1 || target === 2) return target;
+  if (typeof target === 'string') return STD_PATHS.get(target);
+  if (target instanceof URL && target.protocol === 'file:') return STD_PATHS.get(target.pathname);
+  return undefined;
+}
+
+/** The bytes an fs write of `data` writes: (buffer, offset, length) or (buffer, { offset, length }) or (string, [position], encoding). */
+function writtenBytes(data: unknown, rest: unknown[]): Buffer {
+  if (typeof data === 'string') {
+    const encoding = rest.find((arg): arg is BufferEncoding => typeof arg === 'string' && Buffer.isEncoding(arg));
+    return Buffer.from(data, encoding ?? 'utf8');
+  }
+  if (ArrayBuffer.isView(data)) {
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const options = rest[0] !== null && typeof rest[0] === 'object' ? (rest[0] as { offset?: number; length?: number }) : undefined;
+    const offset = (options ? options.offset : typeof rest[0] === 'number' ? rest[0] : undefined) ?? 0;
+    const length = options ? options.length : typeof rest[1] === 'number' ? rest[1] : undefined;
+    return bytes.subarray(offset, length === undefined ? undefined : offset + length);
+  }
+  return Buffer.from(String(data));
+}
+
+/**
+ * Writes to fd 1 and 2 that go round process.stdout (`fs.writeSync(1, …)`, `fs.write(2, …)`,
+ * `fs.writeFileSync("/dev/stdout", …)`, a write stream on fd 1) are output of the thread too:
+ * otherwise they would land raw in the CLI's own stdout (and break its --json). They go
+ * through process.stdout/stderr.write, which captureOutput points at this run's thread.
+ */
+function captureDirectWrites(): void {
+  const nodeFs = require('node:fs') as typeof fs;
+  const std = (fd: 1 | 2) => (fd === 1 ? process.stdout : process.stderr);
+  const { writeSync, write, writeFileSync, appendFileSync } = nodeFs;
+  nodeFs.writeSync = function (this: unknown, fd: unknown, data: unknown, ...rest: unknown[]): number {
+    const target = stdTarget(fd);
+    if (target === undefined) return Reflect.apply(writeSync, this, [fd, data, ...rest]) as number;
+    const bytes = writtenBytes(data, rest);
+    std(target).write(bytes);
+    return bytes.byteLength;
+  };
+  nodeFs.write = function (this: unknown, fd: unknown, data: unknown, ...rest: unknown[]): void {
+    const target = stdTarget(fd);
+    if (target === undefined) return void Reflect.apply(write, this, [fd, data, ...rest]);
+    const callback = rest.at(-1);
+    const bytes = writtenBytes(data, typeof callback === 'function' ? rest.slice(0, -1) : rest);
+    std(target).write(bytes);
+    if (typeof callback === 'function') process.nextTick(callback, null, bytes.byteLength, data);
+  } as typeof write;
+  const wholeFile = (original: (...args: never[]) => void) =>
+    function (this: unknown, file: unknown, data: unknown, ...rest: unknown[]): void {
+      const target = stdTarget(file);
+      if (target === undefined) return void Reflect.apply(original, this, [file, data, ...rest]);
+      const options = rest[0];
+      const encoding = typeof options === 'string' ? options : (options as { encoding?: string } | undefined)?.encoding;
+      std(target).write(writtenBytes(data, encoding ? [encoding] : []));
+    };
+  nodeFs.writeFileSync = wholeFile(writeFileSync);
+  nodeFs.appendFileSync = wholeFile(appendFileSync);
 }

@@ -22,6 +22,9 @@ import type { Rings } from './rings';
 import { newThreadRecord, type RunState, type StopRun, type ThreadRecord } from './runState';
 import { ItemStore } from './store';
 import { DEFAULTS } from './types';
+
+/** What worker.ts reports a thread's process.exit(code) as (code not 0), its message the code: Python's SystemExit. */
+const SYSTEM_EXIT = 'SystemExit';
 import type { Watcher } from './watcher';
 import type { RunWorkers } from './workerPool';
 
@@ -192,12 +195,19 @@ export class WorkerMessages {
       ...(notice.usageSiteId || !line ? {} : { line, col }),
     });
     if (record.tid === 0 || notice.usageSiteId) {
+      // process.exit(code) in MainThread: the worker reports it as SystemExit, its message the code.
+      const exitCode = record.tid === 0 && notice.name === SYSTEM_EXIT ? Number(notice.message) : undefined;
       state.mainError ??= {
         kind: notice.usageSiteId ? 'usage' : 'exception',
-        message: notice.usageSiteId ? notice.message : `${notice.name}: ${notice.message}`,
+        message: notice.usageSiteId
+          ? notice.message
+          : exitCode !== undefined
+            ? `MainThread called process.exit(${exitCode})`
+            : `${notice.name}: ${notice.message}`,
         site: line ? `${usageSite?.file ?? state.options.file}:${line}:${col}` : '',
         line,
         col: line ? col : undefined,
+        ...(exitCode !== undefined ? { exitCode } : {}),
       };
     }
   }

@@ -26,8 +26,8 @@ import {
 } from './core';
 import { RuntimeError } from './errors';
 import { RLock, Scoped, bindTo, identityFor, type ConditionLock } from './locks';
-import { ctx, threadBlockBase, T_PARK, T_COND_NEXT } from './shared';
-import { waitCell, wakeCell } from './schedule';
+import { ctx, scheduling, threadBlockBase, T_PARK, T_COND_NEXT } from './shared';
+import { visible, waitCell, wakeCell } from './schedule';
 
 const C_HEAD = 0;
 const C_TAIL = 1;
@@ -164,6 +164,7 @@ export class Condition extends Scoped {
   wait(timeout?: number | null): boolean {
     const site = __tl.site;
     if (replay.on) return true;
+    if (scheduling.on) visible(this.id, true);
     if (!this.lock.isOwned()) throw new RuntimeError('cannot wait on un-acquired lock');
     this.waiters.enqueueSelf();
     const saved = this.lock.releaseSave(site);
@@ -199,6 +200,7 @@ export class Condition extends Scoped {
   notify(n: number = 1): void {
     const site = __tl.site;
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     if (!this.lock.isOwned()) throw new RuntimeError('cannot notify on un-acquired lock');
     const woken = this.waiters.notify(n);
     rec(EventKind.Notify, this.id, site, woken);

@@ -6,7 +6,7 @@
 import { EventKind, ThreadState, WaitKind, WAIT_TIMED, type ObjectKind } from '../trace/format';
 import { ThreadlanesUsageError, ERROR_CLASSES } from './errors';
 import type { Recorder } from './recorder';
-import { point, clockMs } from './schedule';
+import { clockMs, noteOutput, setSiteReader } from './schedule';
 import { scheduling } from './shared';
 import { gilCheck, dropRequest } from './gil';
 import { ctx, allocCells, nextObjectId, nextDefaultName, T_STATE, T_WAIT_OBJECT, T_WAIT_KIND, T_EPISODE } from './shared';
@@ -47,6 +47,7 @@ export const __tl = {
     modules.set(from, get);
   },
 };
+setSiteReader(() => __tl.site);
 
 const modules = new Map<string, Getter>();
 
@@ -162,16 +163,23 @@ export function setRecorder(r: Recorder): void {
   recorder = r;
 }
 
-/** Record an operation; in controlled mode it is also a scheduling point. */
+/**
+ * Record an operation. Recording is never a scheduling point: the point comes before the
+ * operation (`visible()` in runtime/schedule.ts), so an operation and its events are one step.
+ */
 export function rec(kind: EventKind, objectId: number, siteId: number, arg: number): void {
   recorder!.emit(kind, objectId, siteId, arg);
-  if (scheduling.on) point();
 }
 
 /** For uncontended operations: the time may be interpolated (see Recorder.emitFast). */
 export function recFast(kind: EventKind, objectId: number, siteId: number, arg: number): void {
   recorder!.emitFast(kind, objectId, siteId, arg);
-  if (scheduling.on) point();
+}
+
+/** A line of the snippet's output: recorded, and part of the step (its order is the schedule's). */
+export function recOutput(siteId: number, index: number): void {
+  recorder!.emit(EventKind.Output, 0, siteId, index);
+  if (scheduling.on) noteOutput();
 }
 
 /**
@@ -182,12 +190,6 @@ export function recFast(kind: EventKind, objectId: number, siteId: number, arg: 
 export function recordPassedWait(objectId: number, kind: WaitKind, siteId: number): void {
   recorder!.emit(EventKind.Block, objectId, siteId, kind);
   recorder!.emit(EventKind.Unblock, objectId, siteId, 1);
-  if (scheduling.on) point();
-}
-
-/** Record without a scheduling point (the operation is not finished yet). */
-export function recOnly(kind: EventKind, objectId: number, siteId: number, arg: number): void {
-  recorder!.emit(kind, objectId, siteId, arg);
 }
 
 export function publish(): void {

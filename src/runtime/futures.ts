@@ -33,8 +33,8 @@ import { Semaphore } from './signals';
 import { Queue } from './queues';
 import { Thread, markPool } from './thread';
 import { rpc } from './rpc';
-import { ctx, scheduling, H_FUTURES_MUTEX, H_FUTURES_QUEUE } from './shared';
-import { point } from './schedule';
+import { ctx, scheduling, H_FUTURES_MUTEX, H_FUTURES_QUEUE, OBJECT_ANY } from './shared';
+import { visible } from './schedule';
 
 const PENDING = 0;
 const RUNNING = 1;
@@ -96,6 +96,8 @@ export class Future<T = unknown> {
   }
 
   cancel(): boolean {
+    // It also wakes every wait()/asCompleted(), whatever futures they wait for.
+    if (scheduling.on) visible(OBJECT_ANY, true);
     this.mutex.lock();
     try {
       const state = this.state();
@@ -113,21 +115,21 @@ export class Future<T = unknown> {
   }
 
   cancelled(): boolean {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
+    // A query is a visible operation too: a loop polling it must let the others run.
+    if (scheduling.on) visible(this.id, false);
     const state = this.state();
     return state === CANCELLED || state === CANCELLED_AND_NOTIFIED;
   }
 
   running(): boolean {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
+    // A query is a visible operation too: a loop polling it must let the others run.
+    if (scheduling.on) visible(this.id, false);
     return this.state() === RUNNING;
   }
 
   done(): boolean {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
+    // A query is a visible operation too: a loop polling it must let the others run.
+    if (scheduling.on) visible(this.id, false);
     const state = this.state();
     return state === CANCELLED || state === CANCELLED_AND_NOTIFIED || state === FINISHED;
   }
@@ -153,6 +155,7 @@ export class Future<T = unknown> {
   private waitOutcome(timeout: number | null | undefined): Outcome {
     const site = __tl.site;
     const deadline = deadlineFor(timeout);
+    if (scheduling.on) visible(this.id, false);
     this.mutex.lock();
     let waited = false;
     try {
@@ -175,6 +178,7 @@ export class Future<T = unknown> {
   /** Call `fn(future)` when the future is done (now, if it already is). `fn` must be module-level. */
   addDoneCallback(fn: (future: Future<T>) => void): void {
     const wire = toWire(fn, 'the done callback', __tl.site);
+    if (scheduling.on) visible(this.id, true);
     const runNow = rpc({ op: 'callback-add', id: this.id, fn: wire }) as boolean;
     if (runNow) this.invoke(fn);
   }
@@ -195,6 +199,7 @@ export class Future<T = unknown> {
   // ── For executors (CPython's set_running_or_notify_cancel, set_result, set_exception) ──
 
   setRunningOrNotifyCancel(): boolean {
+    if (scheduling.on) visible(this.id, true);
     this.mutex.lock();
     try {
       const state = this.state();
@@ -225,6 +230,8 @@ export class Future<T = unknown> {
   }
 
   private finish(outcome: Outcome, failed: 0 | 1): void {
+    // It also wakes every wait()/asCompleted(), whatever futures they wait for.
+    if (scheduling.on) visible(OBJECT_ANY, true);
     this.mutex.lock();
     try {
       const state = this.state();
@@ -282,6 +289,7 @@ export function wait<T>(
     for (const f of result.done) recordPassedWait(f.id, WaitKind.Future, site);
     return result;
   };
+  if (scheduling.on) visible(OBJECT_ANY, false);
   mutex.lock();
   try {
     for (;;) {
@@ -307,6 +315,7 @@ export function* asCompleted<T>(futures: Iterable<Future<T>>, timeout?: number |
   const { mutex, queue } = anyFuture();
   while (pending.size > 0) {
     const ready: Future<T>[] = [];
+    if (scheduling.on) visible(OBJECT_ANY, false);
     mutex.lock();
     try {
       for (;;) {

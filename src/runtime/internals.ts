@@ -1,7 +1,7 @@
 /** What the worker entry needs from the runtime; not part of the snippet API. */
 export { setContext, ctx, threadBlockBase, T_STATE } from './shared';
 export type { Context, WorkerSetup, ThreadAssignment } from './shared';
-export { setRecorder, setSiteTable, rec, publish, nowNs, fromWire, revive, replay, thrownSite, type Handle } from './core';
+export { setRecorder, setSiteTable, rec, recOutput, publish, nowNs, fromWire, revive, replay, thrownSite, type Handle } from './core';
 export { shutdownExecutors } from './futures';
 import { resetCore } from './core';
 import { resetFutures } from './futures';
@@ -17,7 +17,7 @@ export function resetRuntime(): void {
 }
 export { Recorder, VirtualRecorder } from './recorder';
 export { startGil } from './gil';
-export { startScheduling, threadEntered, threadExited, wakeCell, clockMs, seedState, nextRandom } from './schedule';
+export { startScheduling, threadEntered, threadEnding, threadExited, wakeCell, clockMs, seedState, nextRandom } from './schedule';
 export { ThreadlanesUsageError } from './errors';
 export { Thread, adoptThread, setCurrentThread, threadFromHandle, MAIN_HANDLE, type SpawnPayload } from './thread';
 export { notify } from './rpc';

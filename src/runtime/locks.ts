@@ -27,7 +27,7 @@ import { OverflowError, RuntimeError, ValueError } from './errors';
 /** Python's threading.TIMEOUT_MAX on 64-bit Linux, in seconds. */
 export const TIMEOUT_MAX = 9223372036;
 import { ctx, scheduling } from './shared';
-import { sched, point, waitCell, wakeCell, enterInternal, leaveInternal } from './schedule';
+import { sched, visible, onlyRead, waitCell, wakeCell, enterInternal, leaveInternal } from './schedule';
 import { gil } from './gil';
 
 const SPINS = 64;
@@ -173,12 +173,14 @@ export class Lock extends Scoped implements ConditionLock {
     const heap = this.heap;
     if (timeout !== -1) checkAcquireArgs(blocking, timeout);
     if (replay.on) return true;
+    if (scheduling.on) visible(this.id, true);
     if (Atomics.compareExchange(heap, this.base + L_STATE, 0, 1) === 0) {
       heap[this.base + L_OWNER] = this.me;
       recFast(EventKind.Acquired, this.id, site, ++heap[this.base + L_VERSION]);
       return true;
     }
     if (!blocking) {
+      onlyRead();
       rec(EventKind.AcquireFailed, this.id, site, 0);
       return false;
     }
@@ -202,6 +204,7 @@ export class Lock extends Scoped implements ConditionLock {
     const site = __tl.site;
     const heap = this.heap;
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     const state = Atomics.load(heap, this.base + L_STATE);
     if (state === 0) throw new RuntimeError('release unlocked lock');
     if (heap[this.base + L_OWNER] !== this.me) heap[this.base + L_RELEASED_BY_OTHER] = 1;
@@ -214,8 +217,8 @@ export class Lock extends Scoped implements ConditionLock {
   }
 
   locked(): boolean {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
+    // A query is a visible operation too: a loop polling it must let the others run.
+    if (scheduling.on) visible(this.id, false);
     return Atomics.load(this.heap, this.base + L_STATE) !== 0;
   }
 
@@ -225,7 +228,8 @@ export class Lock extends Scoped implements ConditionLock {
   }
 
   isOwned(): boolean {
-    return this.locked() && Atomics.load(this.heap, this.base + L_OWNER) === this.me;
+    // The runtime's own check (Condition.wait/notify): no scheduling point.
+    return Atomics.load(this.heap, this.base + L_STATE) !== 0 && Atomics.load(this.heap, this.base + L_OWNER) === this.me;
   }
 
   releaseSave(siteId: number): number {
@@ -240,7 +244,7 @@ export class Lock extends Scoped implements ConditionLock {
   }
 
   override toString(): string {
-    return `<${this.locked() ? 'locked' : 'unlocked'} Lock "${this.name}">`;
+    return `<${Atomics.load(this.heap, this.base + L_STATE) !== 0 ? 'locked' : 'unlocked'} Lock "${this.name}">`;
   }
 }
 
@@ -280,6 +284,7 @@ export class RLock extends Scoped implements ConditionLock {
     const base = this.base;
     if (timeout !== -1) checkAcquireArgs(blocking, timeout);
     if (replay.on) return true;
+    if (scheduling.on) visible(this.id, true);
     if (heap[base + R_OWNER] === this.me) {
       const depth = ++heap[base + R_COUNT];
       recFast(EventKind.Acquired, this.id, site, depth);
@@ -289,6 +294,7 @@ export class RLock extends Scoped implements ConditionLock {
     if (!futexTryLock(heap, base + R_STATE)) {
       contended = true;
       if (!blocking) {
+        onlyRead();
         rec(EventKind.AcquireFailed, this.id, site, 0);
         return false;
       }
@@ -312,6 +318,7 @@ export class RLock extends Scoped implements ConditionLock {
     const heap = this.heap;
     const base = this.base;
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     if (heap[base + R_OWNER] !== this.me || heap[base + R_COUNT] === 0) {
       throw new RuntimeError('cannot release un-acquired lock');
     }
@@ -326,8 +333,8 @@ export class RLock extends Scoped implements ConditionLock {
 
   /** True while any thread holds it (Python 3.14's RLock.locked()). */
   locked(): boolean {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
+    // A query is a visible operation too: a loop polling it must let the others run.
+    if (scheduling.on) visible(this.id, false);
     return Atomics.load(this.heap, this.base + R_STATE) !== 0;
   }
 
@@ -346,6 +353,7 @@ export class RLock extends Scoped implements ConditionLock {
 
   releaseSave(siteId: number): number {
     if (!this.isOwned()) throw new RuntimeError('cannot release un-acquired lock');
+    if (scheduling.on) visible(this.id, true);
     const heap = this.heap;
     const count = heap[this.base + R_COUNT];
     heap[this.base + R_COUNT] = 0;
@@ -363,7 +371,7 @@ export class RLock extends Scoped implements ConditionLock {
 
   override toString(): string {
     const owner = this.ownerTid();
-    return `<${this.locked() ? 'locked' : 'unlocked'} RLock "${this.name}" owner=${owner < 0 ? 'None' : owner + 1} count=${this.heap[this.base + R_COUNT]}>`;
+    return `<${Atomics.load(this.heap, this.base + R_STATE) !== 0 ? 'locked' : 'unlocked'} RLock "${this.name}" owner=${owner < 0 ? 'None' : owner + 1} count=${this.heap[this.base + R_COUNT]}>`;
   }
 }
 

@@ -26,7 +26,7 @@ import { Mutex, bindTo, identityFor } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { rpc } from './rpc';
 import { ctx, scheduling } from './shared';
-import { point } from './schedule';
+import { onlyRead, visible } from './schedule';
 
 const Q_MUTEX = 0;
 const Q_SIZE = 1;
@@ -81,23 +81,26 @@ export class Queue<T = unknown> {
     this.heap[this.base + Q_MAXSIZE] = Math.max(0, Math.floor(value));
   }
 
+  // A query is a visible operation too (its own step): a loop polling it must let the others
+  // run, and "query, then act" must not be atomic, since in Python it is not.
   qsize(): number {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
-    return Atomics.load(this.heap, this.base + Q_SIZE);
+    if (scheduling.on) visible(this.id, false);
+    return this.size();
   }
 
   empty(): boolean {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
-    return this.qsize() === 0;
+    if (scheduling.on) visible(this.id, false);
+    return this.size() === 0;
   }
 
   full(): boolean {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
+    if (scheduling.on) visible(this.id, false);
     const max = this.maxsize;
-    return max > 0 && this.qsize() >= max;
+    return max > 0 && this.size() >= max;
+  }
+
+  private size(): number {
+    return Atomics.load(this.heap, this.base + Q_SIZE);
   }
 
   /** Put an item; blocks while full (or raises Full when block=false or after `timeout` seconds). */
@@ -105,6 +108,7 @@ export class Queue<T = unknown> {
     const site = __tl.site;
     if (replay.on) return;
     const wire = toWire(item, `the item put on queue "${this.name}"`, site);
+    if (scheduling.on) visible(this.id, true);
     const heap = this.heap;
     // CPython checks the timeout only for a bounded queue: an unbounded put never waits.
     const deadline = this.maxsize > 0 ? this.deadline(block, timeout) : Infinity;
@@ -113,7 +117,10 @@ export class Queue<T = unknown> {
       const max = this.maxsize;
       if (max > 0) {
         while (heap[this.base + Q_SIZE] >= max) {
-          if (!block || remainingMs(deadline) <= 0) throw new Full('queue is full');
+          if (!block || remainingMs(deadline) <= 0) {
+            onlyRead();
+            throw new Full('queue is full');
+          }
           waitWithMutex(this.notFull, this.mutex, this.id, WaitKind.Queue, deadline, site);
         }
       }
@@ -134,10 +141,14 @@ export class Queue<T = unknown> {
     const heap = this.heap;
     const deadline = this.deadline(block, timeout);
     let wire: unknown;
+    if (scheduling.on) visible(this.id, true);
     this.mutex.lock();
     try {
       while (heap[this.base + Q_SIZE] === 0) {
-        if (!block || remainingMs(deadline) <= 0) throw new Empty('queue is empty');
+        if (!block || remainingMs(deadline) <= 0) {
+          onlyRead();
+          throw new Empty('queue is empty');
+        }
         waitWithMutex(this.notEmpty, this.mutex, this.id, WaitKind.Queue, deadline, site);
       }
       wire = rpc({ op: 'queue-get', id: this.id, kind: this.kind() });
@@ -163,6 +174,7 @@ export class Queue<T = unknown> {
   taskDone(): void {
     const site = __tl.site;
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     const heap = this.heap;
     this.mutex.lock();
     try {
@@ -180,6 +192,7 @@ export class Queue<T = unknown> {
   join(): void {
     const site = __tl.site;
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, false);
     this.mutex.lock();
     try {
       if (this.heap[this.base + Q_UNFINISHED] === 0) recordPassedWait(this.id, WaitKind.Queue, site);
@@ -198,7 +211,7 @@ export class Queue<T = unknown> {
   }
 
   toString(): string {
-    return `<${this.kind()} "${this.name}" size=${this.qsize()}>`;
+    return `<${this.kind()} "${this.name}" size=${this.size()}>`;
   }
 }
 

@@ -39,6 +39,17 @@ import {
   T_S_DEADLINE,
   T_S_PRIORITY,
   T_S_GO,
+  T_S_OP,
+  T_S_OP_FLAGS,
+  T_S_SITE,
+  T_THREAD_OBJECT,
+  H_S_DECISIONS,
+  H_S_FAIR,
+  H_S_IDLE_STEPS,
+  H_S_LIVELOCK_TID,
+  H_S_WRITES,
+  OP_WRITE,
+  OP_OUTPUT,
   type ScheduleSetup,
 } from './shared';
 import { GilReleaseReason } from '../trace/format';
@@ -54,8 +65,13 @@ export const enum SchedState {
   Finished = 3,
 }
 
-/** H_S_STATUS: the run goes on, or no thread can ever run again. */
+/** H_S_STATUS: the run goes on, or no thread can ever run again, or threads spin without anyone making progress. */
 export const SCHED_STUCK = 1;
+export const SCHED_LIVELOCK = 2;
+
+/** Defaults for ScheduleSetup.unfairSteps and .livelockSteps (as Coyote's MaxUnfairSchedulingSteps). */
+export const UNFAIR_STEPS = 10_000;
+export const LIVELOCK_STEPS = 10_000;
 
 /** Set once per worker by the worker entry; free mode leaves it off (every hook returns at once). */
 export const sched = { on: false };
@@ -70,6 +86,14 @@ let changePoints: number[] = [];
 let slice = 1;
 /** Nesting of the runtime's own internal mutexes: no scheduling point inside them. */
 let internalHeld = 0;
+/** DFS: decision index → the tid to run there, where it differs from the default. */
+let path: Map<number, number> | undefined;
+/** DFS: the decision log (see logDecision). */
+let log: Int32Array | undefined;
+let unfairSteps = UNFAIR_STEPS;
+let livelockSteps = LIVELOCK_STEPS;
+/** This thread printed during its current step (output order is part of what a schedule decides). */
+let printed = false;
 
 /** The clock is virtual (stays so after this thread has passed the baton on for good). */
 let virtualTime = false;
@@ -95,7 +119,14 @@ export function startScheduling(setup: ScheduleSetup | undefined, tid: number): 
   strategy = setup.strategy;
   changePoints = setup.changePoints;
   slice = rrSlice(setup.seed);
+  path = setup.path ? new Map(setup.path) : undefined;
+  log = setup.log ? new Int32Array(setup.log) : undefined;
+  unfairSteps = setup.unfairSteps;
+  livelockSteps = setup.livelockSteps;
   internalHeld = 0;
+  printed = false;
+  readsSinceWrite.clear();
+  writesSeen = -1;
   sched.on = true;
 }
 
@@ -164,20 +195,28 @@ function deadlineCell(tid: number): number {
 }
 
 // ── Scheduling points ─────────────────────────────────────────────────────────────────────
+//
+// A step runs from one scheduling decision to the next: the chosen thread performs the visible
+// operation it stopped in front of, then its own code up to its next visible operation (or until
+// it blocks or ends). The point is taken *before* each visible operation (every primitive
+// operation, query, Value/SharedArray access, thread start and end), never inside the
+// runtime's internal critical sections, so no two visible operations are ever fused into one
+// step and every interleaving of them is a possible schedule.
 
 export function enterInternal(): void {
   internalHeld++;
 }
 
 export function leaveInternal(): void {
-  if (--internalHeld === 0) point();
+  internalHeld--;
 }
 
 /**
- * A scheduling point: the running thread may be preempted here. Called after every recorded
- * operation, at every Value/SharedArray access and at thread start.
+ * The scheduling point in front of a visible operation on `object` (OBJECT_ANY: it may touch
+ * anything; 0: nothing shared). `write`: it may change the object, not only read it. Callers
+ * guard it with `if (scheduling.on)` so free mode pays one load.
  */
-export function point(): void {
+export function visible(object: number, write: boolean): void {
   if (gil.on) {
     if (internalHeld === 0) gilCheck();
     return;
@@ -186,11 +225,30 @@ export function point(): void {
   heapF64[H_VCLOCK_F64] = Math.floor(heapF64[H_VCLOCK_F64] / STEP_NS) * STEP_NS + STEP_NS;
   heap[H_S_STEP]++;
   wakeExpired();
-  const next = choose(true);
+  const next = decide(true);
+  heap[self + T_S_OP] = object;
+  heap[self + T_S_OP_FLAGS] = write ? OP_WRITE : 0;
+  heap[self + T_S_SITE] = siteNow();
   if (next !== me && next >= 0) {
     handOff(next);
     waitForTurn();
   }
+}
+
+/** The operation turned out only to read its object (a try-acquire that failed, a get_nowait on an empty queue). */
+export function onlyRead(): void {
+  if (sched.on) heap[self + T_S_OP_FLAGS] &= ~OP_WRITE;
+}
+
+/** The snippet printed: output order is something a schedule decides. */
+export function noteOutput(): void {
+  printed = true;
+}
+
+/** Where the snippet is: the site of the operation being called (core.ts passes its reader in). */
+let siteNow: () => number = () => 0;
+export function setSiteReader(read: () => number): void {
+  siteNow = read;
 }
 
 /**
@@ -217,8 +275,132 @@ function wakeExpired(): void {
   }
 }
 
+/** The earliest virtual deadline of a waiting thread (Infinity: none). */
+function earliestDeadline(): number {
+  let earliest = Infinity;
+  const count = Atomics.load(heap, H_NEXT_TID);
+  for (let tid = 0; tid < count; tid++) {
+    if (heap[threadBlockBase(tid) + T_S_STATE] === SchedState.Waiting) earliest = Math.min(earliest, heapF64[deadlineCell(tid)]);
+  }
+  return earliest;
+}
+
+/**
+ * A scheduling decision: the step the running thread took ends here. Says who runs next (-1:
+ * nobody can), logs the decision for the DFS explorer, and watches for starvation: after
+ * `unfairSteps` steps the schedule turns fair (every point passes the baton on in turn), and in
+ * fair mode `livelockSteps` steps in a row in which no thread changed anything, with no timer
+ * that could change that, is a livelock.
+ * `preemptible`: a point in the running thread (it could go on); otherwise it waits or has ended.
+ */
+function decide(preemptible: boolean): number {
+  const ended = heap[self + T_S_OP];
+  const endedFlags = heap[self + T_S_OP_FLAGS] | (printed ? OP_OUTPUT : 0);
+  const spinning = preemptible && spin(ended, endedFlags);
+  const fair = heap[H_S_FAIR] !== 0 || (heap[H_S_STEP] > unfairSteps && (heap[H_S_FAIR] = 1) === 1);
+  if (fair) {
+    if (endedFlags & OP_WRITE) heap[H_S_IDLE_STEPS] = 0;
+    else if (++heap[H_S_IDLE_STEPS] >= livelockSteps) {
+      heap[H_S_IDLE_STEPS] = 0;
+      // Spinning cannot change anything, but a timer might: let virtual time run to it.
+      const earliest = earliestDeadline();
+      if (earliest === Infinity) reportLivelock();
+      heapF64[H_VCLOCK_F64] = Math.max(heapF64[H_VCLOCK_F64], earliest);
+      wakeExpired();
+    }
+  }
+  // DFS: a spinning thread yields (not a preemption, and not a branch): the others run.
+  const yielded = spinning && strategy === 'dfs' && !fair ? fairChoice(true) : -1;
+  const next = yielded >= 0 ? yielded : fair ? fairChoice(preemptible) : choose(preemptible);
+  // Nobody can run: nothing is decided yet (the caller lets virtual time pass and asks again).
+  if (next < 0) return next;
+  printed = false;
+  heap[H_S_DECISIONS]++;
+  if (log) logDecision(preemptible, next, ended, endedFlags, fair, yielded >= 0);
+  return next;
+}
+
+/** Reads this thread took since the last write by any thread, as "object:site". */
+const readsSinceWrite = new Set<string>();
+let writesSeen = -1;
+
+/**
+ * Did the step that ended only repeat a read this thread made already, with nothing written
+ * since by anyone? Then it read the same value again: the thread spins. (Its local state may
+ * differ — a loop counter — which is why only DFS, which would otherwise branch at every turn
+ * of the loop, makes it yield.)
+ */
+function spin(object: number, flags: number): boolean {
+  if (flags & OP_WRITE) {
+    heap[H_S_WRITES]++;
+    return false;
+  }
+  if (heap[H_S_WRITES] !== writesSeen) {
+    writesSeen = heap[H_S_WRITES];
+    readsSinceWrite.clear();
+  }
+  const key = `${object}:${heap[self + T_S_SITE]}`;
+  if (readsSinceWrite.has(key)) return true;
+  if (readsSinceWrite.size < 64) readsSinceWrite.add(key);
+  return false;
+}
+
+// ── The decision log (DFS) ────────────────────────────────────────────────────────────────
+//
+// Int32 words: [0] words used, [1] 1 if the log overflowed, then one entry per decision:
+// [me, chosen, flags, endedObject, runnableCount, ...runnable tids]. `ended*` describe the step
+// that just ended (the one `me` ran); flags: LOG_PREEMPTIBLE, LOG_ENDED_WRITE, LOG_ENDED_OUTPUT, LOG_FAIR.
+
+export const LOG_HEADER = 2;
+export const LOG_PREEMPTIBLE = 1;
+export const LOG_ENDED_WRITE = 2;
+export const LOG_ENDED_OUTPUT = 4;
+export const LOG_FAIR = 8;
+/** A spinning thread yielded: not a preemption, not a branch. */
+export const LOG_YIELD = 16;
+
+function logDecision(preemptible: boolean, chosen: number, ended: number, endedFlags: number, fair: boolean, yielded: boolean): void {
+  const words = log!;
+  const count = Atomics.load(heap, H_NEXT_TID);
+  let at = words[0] === 0 ? LOG_HEADER : words[0];
+  if (at + 5 + count > words.length) {
+    words[1] = 1;
+    return;
+  }
+  words[at++] = me;
+  words[at++] = chosen;
+  words[at++] =
+    (preemptible ? LOG_PREEMPTIBLE : 0) |
+    (endedFlags & OP_WRITE ? LOG_ENDED_WRITE : 0) |
+    (endedFlags & OP_OUTPUT ? LOG_ENDED_OUTPUT : 0) |
+    (fair ? LOG_FAIR : 0) |
+    (yielded ? LOG_YIELD : 0);
+  words[at++] = ended;
+  const countAt = at++;
+  let runnable = 0;
+  for (let tid = 0; tid < count; tid++) {
+    if (heap[threadBlockBase(tid) + T_S_STATE] === SchedState.Runnable) {
+      words[at++] = tid;
+      runnable++;
+    }
+  }
+  words[countAt] = runnable;
+  words[0] = at;
+}
+
+/** Fair mode: the next runnable thread after this one, in tid order. */
+function fairChoice(preemptible: boolean): number {
+  const count = Atomics.load(heap, H_NEXT_TID);
+  for (let i = 1; i <= count; i++) {
+    const tid = (me + i) % count;
+    if (tid === me && !preemptible) break;
+    if (heap[threadBlockBase(tid) + T_S_STATE] === SchedState.Runnable) return tid;
+  }
+  return -1;
+}
+
 /** The strategy's pick among runnable threads, or -1 if none can run. `preemptible`: a point in the running thread. */
-function choose(preemptible = false): number {
+function choose(preemptible: boolean): number {
   const count = Atomics.load(heap, H_NEXT_TID);
   let runnable = 0;
   let afterMe = -1;
@@ -241,6 +423,12 @@ function choose(preemptible = false): number {
       if (heap[self + T_S_STATE] === SchedState.Runnable && --heap[H_S_SLICE_LEFT] > 0) return me;
       heap[H_S_SLICE_LEFT] = slice;
       return afterMe >= 0 ? afterMe : first;
+    case 'dfs': {
+      // The explorer's path where it says; elsewhere go on without preempting (else the lowest tid).
+      const forced = path?.get(heap[H_S_DECISIONS]);
+      if (forced !== undefined && forced < count && heap[threadBlockBase(forced) + T_S_STATE] === SchedState.Runnable) return forced;
+      return preemptible ? me : first;
+    }
     default: {
       let k = nextRandom(heap, H_S_RNG) % runnable;
       for (let tid = 0; tid < count; tid++) {
@@ -284,22 +472,19 @@ function waitForTurn(): void {
  * 'none' if no thread can ever run again.
  */
 function passOn(): 'self' | 'other' | 'none' {
+  let next = decide(false);
   for (;;) {
-    const next = choose();
     if (next === me) return 'self';
     if (next >= 0) {
       handOff(next);
       return 'other';
     }
     // Nobody can run: jump the clock to the earliest deadline.
-    let earliest = Infinity;
-    const count = Atomics.load(heap, H_NEXT_TID);
-    for (let tid = 0; tid < count; tid++) {
-      if (heap[threadBlockBase(tid) + T_S_STATE] === SchedState.Waiting) earliest = Math.min(earliest, heapF64[deadlineCell(tid)]);
-    }
+    const earliest = earliestDeadline();
     if (earliest === Infinity) return 'none';
     heapF64[H_VCLOCK_F64] = Math.max(heapF64[H_VCLOCK_F64], earliest);
     wakeExpired();
+    next = decide(false);
   }
 }
 
@@ -314,6 +499,15 @@ function reportStuck(): void {
   Atomics.store(heap, H_S_STATUS, SCHED_STUCK);
   Atomics.add(heap, H_DOORBELL, 1);
   Atomics.notify(heap, H_DOORBELL);
+}
+
+/** Tell the harness the threads spin without progress, and stop here for good. */
+function reportLivelock(): never {
+  heap[H_S_LIVELOCK_TID] = me + 1;
+  Atomics.store(heap, H_S_STATUS, SCHED_LIVELOCK);
+  Atomics.add(heap, H_DOORBELL, 1);
+  Atomics.notify(heap, H_DOORBELL);
+  for (;;) Atomics.wait(heap, self + T_S_GO, 0);
 }
 
 // ── Blocking ──────────────────────────────────────────────────────────────────────────────
@@ -390,6 +584,9 @@ export function threadStarted(tid: number, daemon: boolean): void {
   if (!daemon) heap[H_S_LIVE]++;
   const block = threadBlockBase(tid);
   heap[block + T_S_PRIORITY] = initialPriority(heap, changePoints.length + 1);
+  // Its first step runs its own code up to its first visible operation: it touches nothing shared.
+  heap[block + T_S_OP] = 0;
+  heap[block + T_S_OP_FLAGS] = 0;
   heap[block + T_S_STATE] = SchedState.Runnable;
 }
 
@@ -398,6 +595,11 @@ export function threadEntered(): void {
   if (gil.on) gilAcquire();
   if (!sched.on) return;
   waitForTurn();
+}
+
+/** Before a thread is marked as ended: ending is a visible operation (join and isAlive see it). */
+export function threadEnding(): void {
+  if (sched.on) visible(heap[self + T_THREAD_OBJECT], true);
 }
 
 /**

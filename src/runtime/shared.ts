@@ -62,10 +62,20 @@ export const H_GIL_INTERVAL_US = 60;
 export const H_GIL_LAST = 61;
 /** Controlled mode: non-daemon threads not yet finished (MainThread included). At 0 the program is over. */
 export const H_S_LIVE = 62;
-export const HEADER_CELLS = 64;
+/** Scheduling decisions taken so far (DFS: the index into the path being followed). */
+export const H_S_DECISIONS = 63;
+/** Set once the run has taken more than `unfairSteps` steps: from then on every point switches threads in turn. */
+export const H_S_FAIR = 64;
+/** Steps in a row (in fair mode) in which no thread wrote anything: a livelock once it reaches the limit. */
+export const H_S_IDLE_STEPS = 65;
+/** tid + 1 of the thread whose spinning was reported as a livelock. */
+export const H_S_LIVELOCK_TID = 66;
+/** Steps so far that wrote something (a read repeated with none in between is a spin). */
+export const H_S_WRITES = 67;
+export const HEADER_CELLS = 72;
 
 // ── Per-thread block ──────────────────────────────────────────────────────────────────────
-export const THREAD_STRIDE = 16;
+export const THREAD_STRIDE = 20;
 export const T_STATE = 0;
 export const T_WAIT_OBJECT = 1;
 /** WaitKind | WAIT_TIMED flag, while blocked. */
@@ -94,6 +104,18 @@ export const T_S_DEADLINE = 12;
 export const T_S_PRIORITY = 14;
 /** Set to 1 to give it the baton; it waits on this cell. */
 export const T_S_GO = 15;
+/** The object its next (or current) step operates on: an object id, or OBJECT_ANY. */
+export const T_S_OP = 16;
+/** OP_WRITE | OP_OUTPUT for that step. */
+export const T_S_OP_FLAGS = 17;
+/** The site of its last visible operation (where a livelock spins). */
+export const T_S_SITE = 18;
+
+/** A step that may touch anything: dependent with every other step. */
+export const OBJECT_ANY = -1;
+/** Step flags: the step changes its object (not only reads it); the step printed output. */
+export const OP_WRITE = 1;
+export const OP_OUTPUT = 2;
 
 export function threadBlockBase(tid: number): number {
   return HEADER_CELLS + tid * THREAD_STRIDE;
@@ -142,6 +164,14 @@ export interface ScheduleSetup {
   seed: number;
   /** PCT: the steps at which the running thread's priority drops. */
   changePoints: number[];
+  /** DFS: the choices that differ from the default (keep running, else the lowest runnable tid), as [decision, tid] pairs. */
+  path?: [number, number][];
+  /** DFS: where each decision is logged for the explorer (see runtime/schedule.ts, "The decision log"). */
+  log?: SharedArrayBuffer;
+  /** Steps before the schedule is made fair (a spinning thread then cannot starve the others). */
+  unfairSteps: number;
+  /** Steps in a row without any thread writing, in fair mode, before the run is reported as a livelock. */
+  livelockSteps: number;
 }
 
 export interface ThreadAssignment {

@@ -22,7 +22,7 @@ import { BrokenBarrierError, ValueError } from './errors';
 import { Scoped, Mutex, bindTo, identityFor } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { ctx, scheduling } from './shared';
-import { point, waitCell, wakeCell } from './schedule';
+import { onlyRead, visible, waitCell, wakeCell } from './schedule';
 
 // ── Semaphore ─────────────────────────────────────────────────────────────────────────────
 
@@ -62,10 +62,12 @@ export class Semaphore extends Scoped {
     const site = __tl.site;
     if (!blocking && timeout !== null && timeout !== undefined) throw new ValueError("can't specify timeout for non-blocking acquire");
     if (replay.on) return true;
+    if (scheduling.on) visible(this.id, true);
     const heap = this.heap;
     const cell = this.base + S_VALUE;
     if (this.tryTake(heap, cell)) return true;
     if (!blocking) {
+      onlyRead();
       rec(EventKind.AcquireFailed, this.id, site, 0);
       return false;
     }
@@ -112,6 +114,7 @@ export class Semaphore extends Scoped {
     const site = __tl.site;
     if (n < 1) throw new ValueError('n must be one or more');
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     this.checkRelease(n);
     // Recorded before the permits are visible, so it precedes the acquisitions they allow.
     const waiters = Atomics.load(this.heap, this.base + S_WAITERS) > 0;
@@ -184,14 +187,19 @@ export class Event {
   }
 
   isSet(): boolean {
-    // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
+    // A query is a visible operation too: a loop polling it must let the others run.
+    if (scheduling.on) visible(this.id, false);
+    return this.flag();
+  }
+
+  private flag(): boolean {
     return Atomics.load(this.heap, this.base + E_FLAG) === 1;
   }
 
   set(): void {
     const site = __tl.site;
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     rec(EventKind.EventSet, this.id, site, 0);
     if (Atomics.compareExchange(this.heap, this.base + E_FLAG, 0, 1) === 0) {
       Atomics.add(this.heap, this.base + E_GENERATION, 1);
@@ -201,6 +209,7 @@ export class Event {
 
   clear(): void {
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     rec(EventKind.EventClear, this.id, __tl.site, 0);
     Atomics.store(this.heap, this.base + E_FLAG, 0);
   }
@@ -210,12 +219,13 @@ export class Event {
     const site = __tl.site;
     const heap = this.heap;
     if (replay.on) return true;
-    if (this.isSet()) {
+    if (scheduling.on) visible(this.id, false);
+    if (this.flag()) {
       recordPassedWait(this.id, WaitKind.Event, site);
       return true;
     }
     const generation = Atomics.load(heap, this.base + E_GENERATION);
-    if (this.isSet()) {
+    if (this.flag()) {
       recordPassedWait(this.id, WaitKind.Event, site);
       return true;
     }
@@ -224,7 +234,7 @@ export class Event {
     beginBlock(this.id, WaitKind.Event, deadline !== Infinity, site);
     let signalled = false;
     for (;;) {
-      if (Atomics.load(heap, this.base + E_GENERATION) !== generation || this.isSet()) {
+      if (Atomics.load(heap, this.base + E_GENERATION) !== generation || this.flag()) {
         signalled = true;
         break;
       }
@@ -237,7 +247,7 @@ export class Event {
   }
 
   toString(): string {
-    return `<Event "${this.name}": ${this.isSet() ? 'set' : 'unset'}>`;
+    return `<Event "${this.name}": ${this.flag() ? 'set' : 'unset'}>`;
   }
 }
 
@@ -306,6 +316,7 @@ export class Barrier {
   wait(timeout?: number | null): number {
     const site = __tl.site;
     if (replay.on) return 0;
+    if (scheduling.on) visible(this.id, true);
     const effective = timeout === undefined || timeout === null ? this.defaultTimeout : timeout;
     const deadline = deadlineFor(effective);
     const heap = this.heap;
@@ -391,6 +402,7 @@ export class Barrier {
   reset(): void {
     const site = __tl.site;
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     this.mutex.lock();
     try {
       if (this.heap[this.base + B_COUNT] > 0) {
@@ -410,6 +422,7 @@ export class Barrier {
   abort(): void {
     const site = __tl.site;
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     this.mutex.lock();
     try {
       this.breakBarrier(site);
@@ -419,15 +432,18 @@ export class Barrier {
   }
 
   get nWaiting(): number {
+    if (scheduling.on) visible(this.id, false);
     return this.state() === FILLING ? this.heap[this.base + B_COUNT] : 0;
   }
 
   get broken(): boolean {
+    if (scheduling.on) visible(this.id, false);
     return this.state() === BROKEN;
   }
 
   toString(): string {
-    return this.broken ? `<Barrier "${this.name}" broken>` : `<Barrier "${this.name}" waiters=${this.nWaiting}/${this.parties}>`;
+    const waiting = this.state() === FILLING ? this.heap[this.base + B_COUNT] : 0;
+    return this.state() === BROKEN ? `<Barrier "${this.name}" broken>` : `<Barrier "${this.name}" waiters=${waiting}/${this.parties}>`;
   }
 }
 

@@ -10,7 +10,6 @@ import {
   __tl,
   replay,
   rec,
-  recOnly,
   recordPassedWait,
   beginBlock,
   endBlock,
@@ -36,7 +35,7 @@ import { identityFor } from './locks';
 
 import { notify, rpc } from './rpc';
 
-import { point, sleepMs, threadStarted, waitCell } from './schedule';
+import { sleepMs, threadStarted, visible, waitCell } from './schedule';
 
 import {
   ctx,
@@ -48,6 +47,7 @@ import {
   MAIN_OBJECT_ID,
   T_STATE,
   T_THREAD_OBJECT,
+  OBJECT_ANY,
   scheduling,
 } from './shared';
 
@@ -148,6 +148,8 @@ export class Thread {
     if (s.id === MAIN_OBJECT_ID) throw new RuntimeError('threads can only be started once');
     // Top-level code run again by another thread: MainThread started this thread already.
     if (replay.on) return;
+    // A start may touch anything (the thread table, the names): dependent with every step.
+    if (scheduling.on) visible(OBJECT_ANY, true);
     if (Atomics.load(c.heap, s.base + O_TID_PLUS_1) !== 0) throw new RuntimeError('threads can only be started once');
     const payload = this.payload(siteId);
     // Claim the Thread object first (two racing start() calls: one wins), then a thread id below the limit.
@@ -170,7 +172,7 @@ export class Thread {
     Atomics.store(c.heap, block + T_THREAD_OBJECT, s.id);
     Atomics.store(c.heap, block + T_STATE, ThreadState.Starting);
     threadStarted(tid, s.daemon);
-    recOnly(EventKind.ThreadStart, s.id, siteId, tid);
+    rec(EventKind.ThreadStart, s.id, siteId, tid);
     publish();
     notify({
       type: 'spawn',
@@ -183,7 +185,6 @@ export class Thread {
       handle: this[HANDLE](),
       pool: s.pool,
     });
-    point();
   }
 
   private payload(siteId: number): SpawnPayload {
@@ -220,6 +221,7 @@ export class Thread {
     const s = this[STATE];
     const c = ctx();
     if (replay.on) return;
+    if (scheduling.on) visible(s.id, false);
     const tid = this.tid();
     if (tid < 0) throw new RuntimeError('cannot join thread before it is started');
     if (tid === c.tid) throw new RuntimeError('cannot join current thread');
@@ -253,7 +255,7 @@ export class Thread {
 
   isAlive(): boolean {
     // A query is a scheduling point too: a loop polling it must let the others run.
-    if (scheduling.on) point();
+    if (scheduling.on) visible(this[STATE].id, false);
     const tid = this.tid();
     if (tid < 0) return false;
     const state = Atomics.load(ctx().heap, threadBlockBase(tid) + T_STATE);
@@ -415,6 +417,8 @@ export function sleep(seconds: number): void {
   if (!(seconds * 1e9 >= -(2 ** 63) && seconds * 1e9 < 2 ** 63)) throw new OverflowError('timestamp too large to convert to C _PyTime_t');
   if (seconds < 0) throw new ValueError('sleep length must be non-negative');
   if (replay.on) return;
+  // A sleep touches nothing shared, but it is where classic examples give the others a turn.
+  if (scheduling.on) visible(0, false);
   const us = Math.min(0x7fffffff, Math.round(seconds * 1e6));
   const c = ctx();
   Atomics.store(c.heap, c.self + T_STATE, ThreadState.Sleeping);

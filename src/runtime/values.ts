@@ -11,7 +11,7 @@ import { ValueError } from './errors';
 import { RLock, bindTo, identityFor } from './locks';
 import { ctx, scheduling } from './shared';
 import { notify } from './rpc';
-import { point } from './schedule';
+import { visible } from './schedule';
 
 export class Value {
   readonly id: number;
@@ -46,15 +46,15 @@ export class Value {
   }
 
   get value(): number {
+    if (scheduling.on) visible(this.id, false);
     if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, 0);
-    else if (scheduling.on) point();
     return this.f64[this.index];
   }
 
   set value(v: number) {
     if (replay.on) return;
+    if (scheduling.on) visible(this.id, true);
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, 0);
-    else if (scheduling.on) point();
     this.f64[this.index] = v;
   }
 
@@ -133,8 +133,8 @@ class SharedArrayImpl {
 
   read(i: number): number {
     this.check(i);
+    if (scheduling.on) visible(this.id, false);
     if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, i);
-    else if (scheduling.on) point();
     return this.f64[this.start + i];
   }
 
@@ -142,8 +142,8 @@ class SharedArrayImpl {
     this.check(i);
     if (replay.on) return;
     if (typeof value !== 'number') throw new ValueError('a SharedArray holds numbers');
+    if (scheduling.on) visible(this.id, true);
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, i);
-    else if (scheduling.on) point();
     this.f64[this.start + i] = value;
   }
 

@@ -60,10 +60,26 @@ export const TRACE_PART_CLASS = 'threadlanes-trace';
 
 /** What the host knows of a run beyond its trace. */
 export interface RunAbout {
-  /** Controlled mode: the schedule that ran; the same strategy, seed and depth replay it. */
-  schedule?: { strategy: Strategy; seed: number; depth?: number; steps?: number };
+  /** Controlled mode: the schedule that ran; the same strategy, seed and depth (for DFS, path) replay it. */
+  schedule?: { strategy: Strategy; seed: number; depth?: number; steps?: number; path?: [number, number][] };
   /** A sentence the host has to say about the run (what a hunt for a deadlock found). */
   note?: string;
+  /** A DFS hunt that found nothing: how much of the schedule space it explored (the panel's coverage badge). */
+  coverage?: HuntCoverage;
+}
+
+/** What a DFS hunt covered (harness/dfs.ts DfsCoverage, as the panel needs it). */
+export interface HuntCoverage {
+  /** Every schedule within the bound was explored: the snippet cannot fail within it. */
+  complete: boolean;
+  /** Schedules explored (complete) or run before the search stopped (incomplete). */
+  schedules: number;
+  /** Most preemptions per schedule; null: no bound. */
+  preemptionBound: number | null;
+  /** Schedules made fair after spinning (their later choices were not explored). */
+  madeFair?: number;
+  /** Why the search is not complete, in words. */
+  incomplete?: string;
 }
 
 /** One run of the compare view: a heading ("free mode") and the trace, as `load` has it. */
@@ -125,6 +141,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const integer = (value: unknown): value is number => Number.isSafeInteger(value);
+const count = (value: unknown): value is number => integer(value) && value >= 0;
+
+/** Most choices a DFS path the panel is told of may have. */
+const MAX_PATH = 100_000;
+
+function parsePath(value: unknown): [number, number][] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_PATH) return undefined;
+  const path: [number, number][] = [];
+  for (const step of value as unknown[]) {
+    if (!Array.isArray(step) || step.length !== 2 || !count(step[0]) || !count(step[1])) return undefined;
+    path.push([step[0], step[1]]);
+  }
+  return path;
+}
+
+function parseCoverage(value: unknown): HuntCoverage | undefined {
+  if (!isRecord(value) || typeof value.complete !== 'boolean' || !count(value.schedules)) return undefined;
+  const { preemptionBound, madeFair, incomplete } = value;
+  if (preemptionBound !== null && !count(preemptionBound)) return undefined;
+  if (madeFair !== undefined && !count(madeFair)) return undefined;
+  if (incomplete !== undefined && typeof incomplete !== 'string') return undefined;
+  return {
+    complete: value.complete,
+    schedules: value.schedules,
+    preemptionBound,
+    ...(madeFair !== undefined ? { madeFair } : {}),
+    ...(incomplete !== undefined ? { incomplete: incomplete.slice(0, 500) } : {}),
+  };
+}
 
 export function parseViewState(value: unknown): ViewState | undefined {
   if (!isRecord(value) || value.version !== 1) return undefined;
@@ -156,16 +201,24 @@ function parseRunAbout(value: unknown): RunAbout | undefined {
     if (!isRecord(schedule) || !(STRATEGIES as readonly unknown[]).includes(schedule.strategy) || !integer(schedule.seed)) return undefined;
     if (schedule.depth !== undefined && !integer(schedule.depth)) return undefined;
     if (schedule.steps !== undefined && !integer(schedule.steps)) return undefined;
+    const path = schedule.path === undefined ? undefined : parsePath(schedule.path);
+    if (schedule.path !== undefined && (!path || schedule.strategy !== 'dfs')) return undefined;
     about.schedule = {
       strategy: schedule.strategy as Strategy,
       seed: schedule.seed,
       ...(schedule.depth !== undefined ? { depth: schedule.depth } : {}),
       ...(schedule.steps !== undefined ? { steps: schedule.steps } : {}),
+      ...(path ? { path } : {}),
     };
   }
   if (value.note !== undefined) {
     if (typeof value.note !== 'string') return undefined;
     about.note = value.note.slice(0, 1000);
+  }
+  if (value.coverage !== undefined) {
+    const coverage = parseCoverage(value.coverage);
+    if (!coverage) return undefined;
+    about.coverage = coverage;
   }
   return about;
 }

@@ -24,8 +24,23 @@ export function plural(count: number, word: string): string {
   return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
 }
 
-/** "seed 4, strategy pct (depth 2)": a schedule, named so it can be replayed. The depth is said for PCT only. */
-export function scheduleWords(schedule: { strategy: Strategy; seed: number; depth?: number | undefined }): string {
+/** A DFS path as `--replay` takes it: "3:1,7:0" (at decision 3 run thread 1, at decision 7 thread 0). */
+export function pathText(path: readonly (readonly [number, number])[]): string {
+  return path.map(([decision, tid]) => `${decision}:${tid}`).join(',');
+}
+
+/**
+ * A schedule, named so it can be replayed: "seed 4, strategy pct (depth 2)" (the depth is said
+ * for PCT only); for DFS its path, "DFS, path 3:1,7:0", or "DFS, default schedule" when it
+ * takes no choice that differs from the default.
+ */
+export function scheduleWords(schedule: {
+  strategy: Strategy;
+  seed: number;
+  depth?: number | undefined;
+  path?: readonly (readonly [number, number])[] | undefined;
+}): string {
+  if (schedule.strategy === 'dfs') return schedule.path?.length ? `DFS, path ${pathText(schedule.path)}` : 'DFS, default schedule';
   const depth = schedule.strategy === 'pct' && schedule.depth !== undefined ? ` (depth ${schedule.depth})` : '';
   return `seed ${schedule.seed}, strategy ${schedule.strategy}${depth}`;
 }

@@ -188,7 +188,7 @@ export const MODES = ['free', 'controlled', 'gil'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** Controlled mode: how the scheduler picks the next thread at each scheduling point. */
-export const STRATEGIES = ['random', 'pct', 'rr'] as const;
+export const STRATEGIES = ['random', 'pct', 'rr', 'dfs'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export type ObjectKind =
@@ -209,7 +209,7 @@ export type ObjectKind =
   | 'ThreadPoolExecutor'
   | 'Timer';
 
-export type Outcome = 'completed' | 'deadlock' | 'timeout' | 'error';
+export type Outcome = 'completed' | 'deadlock' | 'livelock' | 'timeout' | 'error';
 
 /** A place in the user's file. Lines and columns are 1-based. */
 export interface Site {

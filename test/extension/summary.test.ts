@@ -153,6 +153,63 @@ describe('extension: run summary', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('puts a livelock at the line its thread spins on, with its message', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-ext-'));
+    const file = path.join(dir, 'spin.ts');
+    const source = [
+      'import { Thread, Value } from "threadlanes";',
+      'const flag = new Value(0);',
+      'export function spin() {',
+      '  while (flag.value === 0) {}',
+      '}',
+      'export function main() {',
+      '  const t = new Thread({ target: spin, name: "spinner" });',
+      '  t.start();',
+      '  t.join();',
+      '}',
+      '',
+    ].join('\n');
+    fs.writeFileSync(file, source);
+    const result = await run({ file, source, mode: 'controlled', timeoutSeconds: 10, unfairSteps: 200, livelockSteps: 200 });
+    const summary = summarize({ trace: result.trace, durationMs: result.durationMs, events: result.events, error: result.error });
+    assert.equal(summary.outcome, 'livelock');
+    const [problem] = problemsOf(summary);
+    assert.equal(problem?.code, 'livelock');
+    assert.equal(problem?.severity, 'error');
+    assert.equal(problem?.line, 4);
+    assert.equal(problem?.file, file);
+    assert.match(problem.message, /^Livelock: spinner spun 200 steps at .*spin\.ts:4 without any thread making progress/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says a livelock once, whatever the harness prefixed', () => {
+    const summary: RunSummary = {
+      file: '/w/spin.ts',
+      outcome: 'livelock',
+      durationMs: 1,
+      events: 10,
+      endNs: 1000,
+      primitives: [],
+      callSites: [],
+      threadExceptions: [],
+      error: {
+        kind: 'livelock',
+        message: 'livelock: worker spun 10,000 steps at /w/spin.ts:7 without any thread making progress',
+        place: { file: '/w/spin.ts', line: 7, col: 3 },
+      },
+    };
+    assert.deepEqual(problemsOf(summary), [
+      {
+        file: '/w/spin.ts',
+        line: 7,
+        col: 3,
+        severity: 'error',
+        code: 'livelock',
+        message: 'Livelock: worker spun 10,000 steps at /w/spin.ts:7 without any thread making progress',
+      },
+    ]);
+  });
+
   it('warns of a potential deadlock at each acquire site, naming the other order', async () => {
     const bank = path.resolve(__dirname, '../../examples/bank-transfer.ts');
     const summary = await summaryOf(bank);

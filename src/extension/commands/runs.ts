@@ -13,6 +13,11 @@ import type { Session } from '../session';
 import { requestFor, type RunKind } from '../settings';
 import { documentAt, documentOfPanel, prepareSnippet, snippetPath } from '../snippetDocuments';
 
+/** Ends with a full stop (a seeded hunt's sentence has none; a DFS hunt's has). */
+function asSentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 export class RunCommands {
   constructor(
     private readonly session: Session,
@@ -37,7 +42,10 @@ export class RunCommands {
     return this.runDocument(document, { kind: 'run', replay: this.session.replays.get(panel.file) });
   }
 
-  /** Hunts for a schedule that deadlocks (or raises) in controlled mode: the Find deadlock command. */
+  /**
+   * Hunts in controlled mode for a schedule that deadlocks, livelocks, raises or fails an assert
+   * (with strategy dfs, through every schedule within the preemption bound): the Find deadlock command.
+   */
   async findDeadlock(target?: vscode.Uri | string): Promise<RunOutcome | undefined> {
     if (this.session.refuseUntrusted()) return undefined;
     // From the palette or the title bar with the panel focused there is no text editor: hunt in the panel's snippet.
@@ -111,7 +119,7 @@ export class RunCommands {
     }
     session.lastRuns.set(file, outcome.summary);
     this.problems.show(outcome.summary, file, document);
-    panel.show(outcome.trace, [{ file, text: source }], aboutRun(outcome.schedule, huntSentence));
+    panel.show(outcome.trace, [{ file, text: source }], aboutRun(outcome.schedule, huntSentence, outcome.hunt));
     void session.traces.store(file, outcome.trace);
     this.report(outcome, name, huntSentence);
     return outcome;
@@ -128,7 +136,7 @@ export class RunCommands {
       return;
     }
     if (huntSentence && summary.outcome !== 'error') {
-      void vscode.window.showInformationMessage(`Threadlanes: ${name}: ${huntSentence}.`);
+      void vscode.window.showInformationMessage(`Threadlanes: ${name}: ${asSentence(huntSentence)}`);
       return;
     }
     if (summary.outcome === 'deadlock') {
@@ -136,7 +144,7 @@ export class RunCommands {
     } else if (summary.outcome === 'error' && summary.error) {
       // A hunt stops at an error that is not the snippet's exception (a limit, a syntax error).
       void vscode.window.showErrorMessage(
-        `Threadlanes: ${name} failed${huntSentence ? ` (${huntSentence}, then the hunt stopped)` : ''}: ${summary.error.message}`.slice(
+        `Threadlanes: ${name} failed${huntSentence ? ` (${huntSentence.replace(/\.$/, '')}, then the hunt stopped)` : ''}: ${summary.error.message}`.slice(
           0,
           400,
         ),

@@ -38,9 +38,16 @@ function runOptions(request: RunSettings) {
     mode: request.mode,
     timeoutSeconds: request.timeoutSeconds,
     maxEvents: request.maxEvents,
-    recordShared: request.recordShared === true,
+    // Controlled mode records them unless told not to: the scheduler sees every access anyway.
+    recordShared: request.recordShared ?? request.mode === 'controlled',
     ...(request.mode === 'controlled'
-      ? { strategy: request.strategy, seed: request.seed, depth: request.depth, bound: request.bound }
+      ? {
+          strategy: request.strategy,
+          seed: request.seed,
+          depth: request.depth,
+          bound: request.bound,
+          ...(request.strategy === 'dfs' && request.path ? { path: request.path } : {}),
+        }
       : {}),
   };
 }
@@ -76,12 +83,18 @@ async function handleExplore(request: ExploreRequest): Promise<void> {
   const result = await explore({
     ...runOptions({ ...request, mode: 'controlled' }),
     schedules: request.schedules,
+    ...(request.preemptions !== undefined ? { preemptions: request.preemptions ?? Infinity } : {}),
     onSchedule: (explored, last) => {
       latest = { type: 'explored', explored, outcome: last.outcome };
       report();
     },
   });
-  await sendDone(result, { explored: result.explored, huntMs: result.huntMs, ...(result.found ? { found: result.found } : {}) });
+  await sendDone(result, {
+    explored: result.explored,
+    huntMs: result.huntMs,
+    ...(result.found ? { found: result.found } : {}),
+    ...(result.coverage ? { coverage: result.coverage } : {}),
+  });
 }
 
 async function handleExport(request: ExportRequest): Promise<void> {

@@ -7,6 +7,7 @@ import type { Outcome } from '../../trace/format';
 import type { RunProgress, ScheduleInfo } from '../../harness/types';
 import type { Mode, Strategy } from '../../trace/format';
 import type { Finding } from '../../harness/explore';
+import type { DfsCoverage } from '../../harness/dfs';
 import type { RunSummary } from '../summary';
 import type { ExportFormat, SourceText } from '../../shared/protocol';
 
@@ -29,6 +30,8 @@ export interface RunSettings {
   depth?: number;
   /** Controlled mode, PCT: the step range of the change points (absent: the harness measures it). */
   bound?: number;
+  /** Controlled mode, DFS: the schedule to play, as a hunt found it (absent: the default schedule). */
+  path?: [number, number][];
 }
 
 /** Run the snippet once. */
@@ -36,11 +39,16 @@ export interface RunRequest extends RunSettings {
   type: 'run';
 }
 
-/** Hunt for a failing schedule: run in controlled mode under seed, seed + 1, … (src/harness/explore.ts). */
+/**
+ * Hunt for a failing schedule in controlled mode (src/harness/explore.ts): under seed, seed + 1, …,
+ * or with strategy 'dfs' every schedule within the preemption bound.
+ */
 export interface ExploreRequest extends RunSettings {
   type: 'explore';
-  /** Most schedules to try. */
+  /** Most schedules to try (for DFS, the budget: past it the search is incomplete). */
   schedules: number;
+  /** DFS: most preemptions per schedule; null: no bound. */
+  preemptions?: number | null;
 }
 
 /** Write a run as a Chrome trace or an HTML report (src/export/write.ts), off the extension host. */
@@ -63,6 +71,8 @@ export interface HuntResult {
   found?: Finding;
   /** Wall time of the whole hunt, ms. */
   huntMs: number;
+  /** DFS: how much of the schedule space it covered (preemptionBound Infinity: no bound; IPC keeps Infinity). */
+  coverage?: DfsCoverage;
 }
 
 export type FromRunner =

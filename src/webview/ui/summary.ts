@@ -1,11 +1,12 @@
 /**
  * The run's header above the lanes: how it ended, the file, the facts (duration, threads,
- * events, mode, schedule), the host's note, truncation and errors; the deadlock banner under
- * it; and the progress or error text while no run is shown.
+ * events, mode, schedule), the host's note (a hunt's sentence) and a DFS hunt's coverage badge,
+ * truncation and errors; the deadlock banner under it; and the progress or error text while no
+ * run is shown.
  */
 import type { Outcome } from '../../trace/format';
-import type { RunAbout } from '../../shared/protocol';
-import { formatDurationNs, scheduleWords } from '../../shared/wording';
+import type { HuntCoverage, RunAbout } from '../../shared/protocol';
+import { formatDurationNs, plural, scheduleWords } from '../../shared/wording';
 import { clear, el } from './dom';
 import { deadlockBanner } from './inspector';
 import type { Model } from './view';
@@ -13,6 +14,7 @@ import type { Model } from './view';
 const OUTCOMES: Record<Outcome, { text: string; className: string; icon: string }> = {
   completed: { text: 'Completed', className: 'outcome-completed', icon: '✓' },
   deadlock: { text: 'Deadlock', className: 'outcome-deadlock', icon: '⚠' },
+  livelock: { text: 'Livelock', className: 'outcome-deadlock', icon: '⟳' },
   timeout: { text: 'Timed out', className: 'outcome-timeout', icon: '⚠' },
   error: { text: 'Error', className: 'outcome-error', icon: '✕' },
 };
@@ -30,6 +32,31 @@ export function summaryFacts(model: Pick<Model, 'durationMs' | 'threads' | 'even
   const schedule = about.schedule;
   if (schedule) facts.push(scheduleWords(schedule));
   return facts.join(' · ');
+}
+
+/**
+ * A DFS hunt's badge: "proved · 1,284 schedules · ≤ 2 preemptions" when it explored every
+ * schedule within the bound and none failed, else "incomplete"; the tooltip says more.
+ */
+export function coverageBadge(coverage: HuntCoverage): { text: string; title: string; proved: boolean } {
+  const bound = coverage.preemptionBound;
+  const boundText = bound === null ? 'no preemption bound' : bound === 0 ? 'no preemption' : `≤ ${plural(bound, 'preemption')}`;
+  const fair = coverage.madeFair
+    ? ` ${plural(coverage.madeFair, 'schedule')} ${coverage.madeFair === 1 ? 'was' : 'were'} made fair after spinning; the choices after that point were not explored.`
+    : '';
+  if (coverage.complete) {
+    return {
+      text: `proved · ${plural(coverage.schedules, 'schedule')} · ${boundText}`,
+      title: `Every schedule (${boundText}) was explored: no deadlock, livelock, uncaught exception or failed assert.${fair}`,
+      proved: true,
+    };
+  }
+  const why = coverage.incomplete ? `: ${coverage.incomplete.replace(/[.\s]+$/, '')}` : '';
+  return {
+    text: 'incomplete',
+    title: `${plural(coverage.schedules, 'schedule')} (${boundText}) explored without finding a bug, but not all of them${why}.${fair}`,
+    proved: false,
+  };
 }
 
 export class RunSummary {
@@ -66,6 +93,17 @@ export class RunSummary {
       el('span', { className: 'summary-facts', text: summaryFacts(model, about) }),
     );
     if (about.note) summary.append(el('span', { className: 'summary-note', text: about.note, attrs: { 'data-testid': 'run-note' } }));
+    if (about.coverage) {
+      const badge = coverageBadge(about.coverage);
+      summary.append(
+        el('span', {
+          className: `summary-coverage ${badge.proved ? 'outcome-completed' : 'summary-warning'}`,
+          text: badge.text,
+          title: badge.title,
+          attrs: { 'data-testid': 'coverage' },
+        }),
+      );
+    }
     if (model.truncated)
       summary.append(
         el('span', {

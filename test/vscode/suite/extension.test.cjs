@@ -217,7 +217,7 @@ describe('Threadlanes in VS Code', () => {
       assert.equal(outcome.hunt.found, undefined);
       assert.equal(outcome.hunt.explored, 20);
       const panelRun = (await state()).panelRuns.find((p) => p.file === document.uri.fsPath);
-      assert.equal(panelRun.about.note, 'No deadlock or exception in 20 schedules (strategy random, seeds 0–19)');
+      assert.equal(panelRun.about.note, 'No deadlock, livelock or exception in 20 schedules (strategy random, seeds 0–19)');
     } finally {
       await config.update('exploreSchedules', undefined, vscode.ConfigurationTarget.Global);
     }

@@ -1,0 +1,275 @@
+/**
+ * Exhaustive schedule search (`--strategy dfs`): a stateless depth-first search over the
+ * scheduler's decisions, as in VeriSoft, CHESS and Loom.
+ *
+ * Each run follows a path (the choices that differ from the default: keep running the thread
+ * that runs, else the lowest runnable tid) and logs every decision it takes (runtime/schedule.ts,
+ * "The decision log"): who could run, who ran, and what the step that ended touched. The search
+ * rebuilds the tree of decisions from those logs and picks the next unexplored choice, deepest
+ * first, until none is left.
+ *
+ * - **Preemption bound.** Switching away from a thread that could go on is a preemption;
+ *   schedules with more than `bound` of them are not explored (`Infinity`: every schedule).
+ * - **Sleep sets** (Godefroid 1996; Flanagan & Godefroid, POPL 2005). Two steps are independent
+ *   when they touch different objects, or only read the same one (and do not both print):
+ *   running them in either order gives the same state. Once the subtree of a choice `u` is
+ *   explored, a sibling branch does not run `u` again until some step dependent with `u`'s has
+ *   run: every schedule it would give is a reordering of one explored already.
+ *   Sleep sets and a preemption bound do not combine soundly as they are (Coons, Musuvathi &
+ *   McKinley, "Bounded partial-order reduction", OOPSLA 2013: the explored reordering may need
+ *   more preemptions than the bound allows). So a choice is put to sleep only if its subtree
+ *   was explored without the bound cutting anything; then every schedule under it, of any
+ *   preemption count, was explored, and the argument holds again.
+ *
+ * A schedule that runs past the unfair-steps limit is made fair by the runtime (so a spin loop
+ * cannot starve the thread it waits for); its decisions from there on are not branched, and the
+ * result says how many schedules that happened to.
+ */
+import { OBJECT_ANY } from '../runtime/shared';
+import { LOG_ENDED_OUTPUT, LOG_ENDED_WRITE, LOG_FAIR, LOG_HEADER, LOG_PREEMPTIBLE, LOG_YIELD } from '../runtime/schedule';
+
+/** What a step touched: one object (OBJECT_ANY: anything; 0: nothing shared), whether it changed it, whether it printed. */
+interface Footprint {
+  object: number;
+  write: boolean;
+  output: boolean;
+}
+
+/** One scheduling decision, as the runtime logged it. */
+export interface Decision {
+  /** The thread that was running (the decision is taken in it). */
+  me: number;
+  /** The thread chosen to run the next step. */
+  chosen: number;
+  /** `me` could have gone on (a switch here is a preemption). */
+  preemptible: boolean;
+  /** Taken in fair mode (after the unfair-steps limit): not a branch. */
+  fair: boolean;
+  /** `me` spun (repeated a read with nothing written since) and yielded: not a branch, not a preemption. */
+  yielded: boolean;
+  /** The step `me` just ran (chosen at the previous decision). */
+  ended: Footprint;
+  runnable: number[];
+}
+
+/** A step that touched anything: dependent with every step. */
+const ANY: Footprint = { object: OBJECT_ANY, write: true, output: true };
+
+export function readDecisionLog(buffer: SharedArrayBuffer): { decisions: Decision[]; overflow: boolean } {
+  const words = new Int32Array(buffer);
+  const end = Atomics.load(words, 0);
+  const decisions: Decision[] = [];
+  for (let at = LOG_HEADER; at < end;) {
+    const me = words[at++];
+    const chosen = words[at++];
+    const flags = words[at++];
+    const object = words[at++];
+    const count = words[at++];
+    const runnable = Array.from(words.subarray(at, at + count));
+    at += count;
+    decisions.push({
+      me,
+      chosen,
+      preemptible: (flags & LOG_PREEMPTIBLE) !== 0,
+      fair: (flags & LOG_FAIR) !== 0,
+      yielded: (flags & LOG_YIELD) !== 0,
+      ended: { object, write: (flags & LOG_ENDED_WRITE) !== 0, output: (flags & LOG_ENDED_OUTPUT) !== 0 },
+      runnable,
+    });
+  }
+  return { decisions, overflow: Atomics.load(words, 1) !== 0 };
+}
+
+/** Empty the log for the next run. */
+export function clearDecisionLog(buffer: SharedArrayBuffer): void {
+  const words = new Int32Array(buffer);
+  Atomics.store(words, 0, 0);
+  Atomics.store(words, 1, 0);
+}
+
+/** Do the two steps commute (running them in either order gives the same state and output)? */
+function dependent(a: Footprint, b: Footprint): boolean {
+  if (a.object === OBJECT_ANY || b.object === OBJECT_ANY) return true;
+  if (a.output && b.output) return true;
+  return a.object !== 0 && a.object === b.object && (a.write || b.write);
+}
+
+interface Explored {
+  /** What its step touched. */
+  footprint: Footprint;
+  /** The bound cut something in its subtree. */
+  cut: boolean;
+}
+
+interface Frame {
+  me: number;
+  preemptible: boolean;
+  /** A spinning thread yielded here: the runtime's choice, not the search's. */
+  forced: boolean;
+  runnable: number[];
+  /** Preemptions on the path before this decision. */
+  preemptionsBefore: number;
+  /** Threads not to run here, with the step each would take. */
+  sleep: Map<number, Footprint>;
+  /** Choices explored here, in order. */
+  done: Map<number, Explored>;
+  /** The choice being explored (-1: the run took one that sleeps here, so nothing is explored through it). */
+  current: number;
+  /** The bound cut something below the current choice. */
+  currentCut: boolean;
+}
+
+export interface DfsCoverage {
+  /** Every schedule within the bound was explored (up to reordering independent steps). */
+  complete: boolean;
+  /** Runs made. */
+  schedules: number;
+  /** Most preemptions per schedule (Infinity: no bound). */
+  preemptionBound: number;
+  /** Choices not explored because they only reorder independent steps (sleep sets). */
+  pruned: number;
+  /** Choices not explored because they need more preemptions than the bound. */
+  beyondBound: number;
+  /** Runs made fair after the unfair-steps limit (a thread spun): their later decisions were not branched. */
+  madeFair: number;
+  /** Why it is not complete, in words (budget, a log that overflowed, a snippet that does not replay). */
+  incomplete?: string;
+}
+
+export type Path = [number, number][];
+
+/** The search's state between runs: `next()` gives the path of the next run, `record()` takes its log. */
+export class DfsSearch {
+  private readonly stack: Frame[] = [];
+  private nextPath: Path | undefined = [];
+  readonly coverage: DfsCoverage;
+
+  constructor(bound: number) {
+    this.coverage = { complete: false, schedules: 0, preemptionBound: bound, pruned: 0, beyondBound: 0, madeFair: 0 };
+  }
+
+  /** The path of the next run, or undefined once the search is over. */
+  next(): Path | undefined {
+    return this.nextPath;
+  }
+
+  /** Take the decisions of the run that followed next()'s path, and choose the next path. */
+  record(decisions: Decision[], overflow: boolean): void {
+    this.coverage.schedules++;
+    if (overflow) this.coverage.incomplete ??= 'a schedule took more decisions than the log holds';
+    const stack = this.stack;
+    for (let i = 0; i < decisions.length; i++) {
+      const d = decisions[i];
+      if (d.fair) {
+        this.coverage.madeFair++;
+        break;
+      }
+      if (i < stack.length) {
+        const frame = stack[i];
+        if (frame.current >= 0 && frame.current !== d.chosen) {
+          this.coverage.incomplete ??= `the snippet did not run the same way twice (decision ${i}): it depends on something besides the schedule (time, randomness, the environment)`;
+          break;
+        }
+        if (frame.current >= 0) frame.done.get(frame.current)!.footprint = decisions[i + 1]?.ended ?? ANY;
+        continue;
+      }
+      const frame = this.push(d, i, decisions);
+      if (frame.current < 0) break; // into a sleeping choice: everything below was explored already
+    }
+    this.nextPath = this.backtrack();
+    if (this.nextPath === undefined) this.coverage.complete = this.coverage.incomplete === undefined;
+  }
+
+  /** Go on, but the result cannot be a proof. */
+  incomplete(reason: string): void {
+    this.coverage.incomplete ??= reason;
+  }
+
+  /** Stop early (budget or a finding): the coverage says how far it got. */
+  stop(reason: string): void {
+    this.coverage.incomplete ??= reason;
+    this.nextPath = undefined;
+  }
+
+  private push(d: Decision, i: number, decisions: Decision[]): Frame {
+    const parent = this.stack[i - 1];
+    const sleep = new Map<number, Footprint>();
+    let preemptionsBefore = 0;
+    if (parent) {
+      preemptionsBefore = parent.preemptionsBefore + (parent.preemptible && !parent.forced && parent.current !== parent.me ? 1 : 0);
+      // What the parent's chosen step touched: it ended at this decision.
+      const step = d.ended;
+      const asleep = (tid: number, footprint: Footprint) => {
+        if (tid !== parent.current && !dependent(footprint, step)) sleep.set(tid, footprint);
+      };
+      for (const [tid, footprint] of parent.sleep) asleep(tid, footprint);
+      for (const [tid, explored] of parent.done) if (tid !== parent.current && !explored.cut) asleep(tid, explored.footprint);
+    }
+    const footprint = i + 1 < decisions.length ? decisions[i + 1].ended : ANY;
+    const frame: Frame = {
+      me: d.me,
+      preemptible: d.preemptible,
+      forced: d.yielded,
+      runnable: d.yielded ? [d.chosen] : d.runnable,
+      preemptionsBefore,
+      sleep,
+      done: new Map(),
+      current: sleep.has(d.chosen) ? -1 : d.chosen,
+      currentCut: false,
+    };
+    if (frame.current >= 0) frame.done.set(frame.current, { footprint, cut: false });
+    this.stack.push(frame);
+    return frame;
+  }
+
+  /** The deepest decision with a choice left: the path to it, with that choice. */
+  private backtrack(): Path | undefined {
+    const stack = this.stack;
+    while (stack.length > 0) {
+      const j = stack.length - 1;
+      const frame = stack[j];
+      if (frame.current >= 0) frame.done.get(frame.current)!.cut = frame.currentCut;
+      const choice = frame.runnable.find((tid) => !frame.done.has(tid) && !frame.sleep.has(tid) && this.withinBound(frame, tid));
+      if (choice !== undefined) {
+        frame.current = choice;
+        frame.currentCut = false;
+        // What its step touches is known once it has run (record() fills it in).
+        frame.done.set(choice, { footprint: ANY, cut: false });
+        return this.pathTo(j);
+      }
+      // Exhausted: say what was left out, and why.
+      for (const tid of frame.runnable) {
+        if (frame.done.has(tid)) continue;
+        if (frame.sleep.has(tid)) this.coverage.pruned++;
+        else {
+          this.coverage.beyondBound++;
+          // Every subtree this state lies in is now incomplete: none of them may put its choice to sleep.
+          for (let k = 0; k < j; k++) stack[k].currentCut = true;
+        }
+      }
+      stack.pop();
+    }
+    return undefined;
+  }
+
+  private withinBound(frame: Frame, tid: number): boolean {
+    return frame.preemptionsBefore + (frame.preemptible && tid !== frame.me ? 1 : 0) <= this.coverage.preemptionBound;
+  }
+
+  /** The choices from the root to frame `j` that differ from the default. */
+  private pathTo(j: number): Path {
+    const path: Path = [];
+    for (let k = 0; k <= j; k++) {
+      const frame = this.stack[k];
+      if (frame.forced) continue;
+      const byDefault = frame.preemptible ? frame.me : Math.min(...frame.runnable);
+      if (frame.current !== byDefault) path.push([k, frame.current]);
+    }
+    return path;
+  }
+}
+
+/** A path as text for the command line: "decision:tid" pairs, "3:1,7:0" ("" for the default schedule). */
+export function formatPath(path: Path): string {
+  return path.map(([decision, tid]) => `${decision}:${tid}`).join(',');
+}

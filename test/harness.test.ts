@@ -327,20 +327,43 @@ export function main() { sleep(30); }
     assert.ok(Date.now() - started < 10000);
   });
 
-  it('raises RuntimeError past the thread limit', async () => {
+  it('raises RuntimeError past the limit of live threads, and names it', async () => {
     const { result, lines } = await runSnippet(
-      `import { Thread, RuntimeError } from "threadlanes";
-function nothing() {}
+      `import { Event, Thread } from "threadlanes";
+const go = new Event();
+function waiter() { go.wait(); }
 export function main() {
+  let started = 0;
   try {
-    for (let i = 0; i < 10; i++) new Thread({ target: nothing }).start();
-  } catch (e) { console.log((e as Error).name, (e as Error).message.includes("limit of 4")); }
+    for (let i = 0; i < 10; i++) { new Thread({ target: waiter }).start(); started++; }
+  } catch (e) { console.log(started, (e as Error).name, (e as Error).message); }
+  go.set();
 }
 `,
       { maxThreads: 4 },
     );
     assert.equal(result.outcome, 'completed');
-    assert.deepEqual(lines, ['RuntimeError true']);
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0],
+      /^4 RuntimeError can't start new thread: 4 threads are alive besides MainThread, the limit \(raise it with --max-threads/,
+    );
+  });
+
+  it('counts live threads, not every thread started: start and join one after another past the limit', async () => {
+    const { result, lines } = await runSnippet(
+      `import { Thread } from "threadlanes";
+function work() {}
+export function main() {
+  for (let i = 0; i < 12; i++) { const t = new Thread({ target: work }); t.start(); t.join(); }
+  console.log("joined 12");
+}
+`,
+      { maxThreads: 3 },
+    );
+    assert.equal(result.outcome, 'completed');
+    assert.deepEqual(lines, ['joined 12']);
+    assert.equal(result.trace.header.threads.length, 13);
   });
 
   it('daemon threads do not keep the run alive; others do', async () => {

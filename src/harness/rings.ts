@@ -26,6 +26,7 @@ export class Rings {
 
   /** Copy published events (up to `upTo`, default the published head) out of the ring and free the space. */
   drain(record: ThreadRecord, upTo?: number): void {
+    if (!record.ring) return;
     const header = new Int32Array(record.ring, 0, RING_HEADER_BYTES / 4);
     const head = upTo ?? Atomics.load(header, RING_HEAD);
     const tail = Atomics.load(header, RING_TAIL);
@@ -46,10 +47,20 @@ export class Rings {
   }
 
   /**
+   * The thread is done (its worker writes no more to the ring; the GIL's last release comes after
+   * its last publish): take every event it wrote, then let the ring go.
+   */
+  retire(record: ThreadRecord): void {
+    this.recoverUnpublished(record);
+    record.ring = null;
+  }
+
+  /**
    * After a worker is gone: events it wrote but had not published yet are still in the ring;
    * take those whose sequence number follows on (a slot from an older lap does not match).
    */
   recoverUnpublished(record: ThreadRecord): void {
+    if (!record.ring) return;
     const header = new Int32Array(record.ring, 0, RING_HEADER_BYTES / 4);
     this.drain(record);
     let head = Atomics.load(header, RING_TAIL);

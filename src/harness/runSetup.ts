@@ -4,7 +4,8 @@
  * free mode's millisecond ticker.
  *
  * The heap (Int32 cells; layout in runtime/shared.ts) is the header, one block of
- * THREAD_STRIDE cells per possible thread (`maxThreads`), then PRIMITIVE_CELLS cells that
+ * THREAD_STRIDE cells per possible thread (TID_CAPACITY; `maxThreads` limits the live ones, not
+ * the blocks), then PRIMITIVE_CELLS cells that
  * primitives allocate with a bump pointer. Object ids start after MainThread's
  * (MAIN_OBJECT_ID), tids after 0 (MainThread). In controlled mode MainThread holds the baton
  * first and the virtual clock starts at 0 ns. Ring sizes are a power of two (in events).
@@ -23,9 +24,7 @@ import {
   H_S_TURN,
   H_TICK,
   H_VCLOCK_F64,
-  HEADER_CELLS,
   MAIN_OBJECT_ID,
-  THREAD_STRIDE,
   T_S_GO,
   T_S_PRIORITY,
   T_S_STATE,
@@ -48,7 +47,6 @@ interface RunHeap {
   /** The same memory as float64s (the virtual clock, deadlines). */
   f64: Float64Array;
   setup: WorkerSetup;
-  maxThreads: number;
   /** Events each thread's ring holds (a power of two). */
   ringEvents: number;
 }
@@ -57,13 +55,13 @@ interface RunHeap {
 export function createRunHeap(options: RunOptions, schedule: ScheduleInfo | undefined): RunHeap {
   const maxThreads = options.maxThreads ?? DEFAULTS.maxThreads;
   const ringEvents = nextPowerOfTwo(options.ringEvents ?? DEFAULTS.ringEvents);
-  const cells = HEADER_CELLS + maxThreads * THREAD_STRIDE + PRIMITIVE_CELLS;
+  const cells = cellsBase() + PRIMITIVE_CELLS;
   const buffer = new SharedArrayBuffer(cells * 4);
   const i32 = new Int32Array(buffer);
   const f64 = new Float64Array(buffer);
   i32[H_NEXT_OBJECT_ID] = MAIN_OBJECT_ID + 1;
   i32[H_NEXT_TID] = 1;
-  i32[H_NEXT_CELL] = cellsBase(maxThreads);
+  i32[H_NEXT_CELL] = cellsBase();
   const setup: WorkerSetup = {
     heap: buffer,
     maxThreads,
@@ -89,7 +87,7 @@ export function createRunHeap(options: RunOptions, schedule: ScheduleInfo | unde
   };
   if (schedule) seedScheduler(i32, f64, schedule);
   i32[H_GIL_INTERVAL_US] = DEFAULT_SWITCH_INTERVAL_US;
-  return { buffer, i32, f64, setup, maxThreads, ringEvents };
+  return { buffer, i32, f64, setup, ringEvents };
 }
 
 /** Controlled mode: MainThread holds the baton first; the clock starts at 0. */

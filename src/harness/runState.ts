@@ -28,7 +28,8 @@ export interface ThreadRecord {
   target?: string;
   worker?: Worker;
   port?: MessagePort;
-  ring: SharedArrayBuffer;
+  /** Its event ring; null once the thread is done and the ring drained for the last time (Rings.retire). */
+  ring: SharedArrayBuffer | null;
   /** Drained event bytes, in order. */
   chunks: Uint8Array[];
   events: number;
@@ -64,7 +65,6 @@ export class RunState {
   readonly heap: Int32Array;
   readonly heapF64: Float64Array;
   readonly setup: WorkerSetup;
-  readonly maxThreads: number;
   readonly ringEvents: number;
   /** Controlled mode: a seeded scheduler runs one thread at a time on a virtual clock. */
   readonly controlled: boolean;
@@ -93,7 +93,6 @@ export class RunState {
     this.heap = heap.i32;
     this.heapF64 = heap.f64;
     this.setup = heap.setup;
-    this.maxThreads = heap.maxThreads;
     this.ringEvents = heap.ringEvents;
     this.controlled = schedule !== undefined;
   }

@@ -25,6 +25,8 @@ export class Watcher {
   private readonly detector: DeadlockDetector;
   private readonly timers: NodeJS.Timeout[] = [];
   private doorbellWaiting = false;
+  /** checkCompletion: every thread below this tid is done or a daemon. */
+  private settledBelow = 1;
   /** Controlled mode: the scheduler said no thread can run; waiting for finished threads' last words. */
   private stuck = false;
   private unlisten?: () => void;
@@ -86,11 +88,16 @@ export class Watcher {
     const main = state.threads.get(0);
     if (!main?.done) return;
     const started = Atomics.load(state.heap, H_NEXT_TID);
-    for (let tid = 1; tid < Math.min(started, state.maxThreads); tid++) {
+    // Threads below `settledBelow` are done or daemons for good: each check goes on from there.
+    for (let tid = this.settledBelow; tid < started; tid++) {
       const record = state.threads.get(tid);
-      if (!record) return; // started, its spawn message is on the way
-      if (!record.done && !record.daemon) return;
+      if (!record || (!record.done && !record.daemon)) {
+        // Started and its spawn message on the way, or still running.
+        this.settledBelow = tid;
+        return;
+      }
     }
+    this.settledBelow = started;
     this.stop(state.mainError?.kind === 'exception' || state.mainError?.kind === 'usage' ? 'error' : 'completed');
   }
 

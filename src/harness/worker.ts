@@ -270,6 +270,8 @@ function finish(
   I.threadEnding();
   I.rec(failed ? EventKind.ThreadFailed : EventKind.ThreadFinished, handle.id, 0, 0);
   I.publish();
+  // Its place among the live threads is free before any joiner wakes (join, then start, never fails).
+  if (!context.isMain) Atomics.sub(context.heap, I.H_LIVE_THREADS, 1);
   const cell = context.self + I.T_STATE;
   Atomics.store(context.heap, cell, failed ? ThreadState.Failed : ThreadState.Finished);
   I.wakeCell(context.heap, cell);

@@ -13,7 +13,7 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
 import { ThreadState, type OutputLine } from '../trace/format';
-import { H_GIL_HOLDER, T_RPC, T_STATE, threadBlockBase, type ThreadAssignment } from '../runtime/shared';
+import { H_GIL_HOLDER, H_LIVE_THREADS, T_RPC, T_STATE, threadBlockBase, type ThreadAssignment } from '../runtime/shared';
 import type { Handle } from '../runtime/core';
 import { passGil } from '../runtime/gil';
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
@@ -64,7 +64,7 @@ export class WorkerMessages {
     const assignment: ThreadAssignment = {
       tid: record.tid,
       name: record.name,
-      ring: record.ring,
+      ring: record.ring!, // a thread being assigned is not done: its ring is there
       bundlePath: bundle.bundlePath,
       epochOffsetMs: state.startedAt,
       sites: bundle.sites,
@@ -115,7 +115,9 @@ export class WorkerMessages {
       case 'done':
         record.done = true;
         record.failed = notice.failed;
-        this.rings.drain(record);
+        // It records nothing more: copy out what it did and let the ring go (a run that starts and
+        // joins thousands of threads keeps only the live ones' rings).
+        this.rings.retire(record);
         // The worker is finished with the snippet; its remaining messages were sent before this one.
         if (this.workers.reusable && record.warm && !record.failed && notice.reusable !== false) {
           record.detach?.();
@@ -304,6 +306,7 @@ export class WorkerMessages {
       // on process.exit() itself): end the thread quietly, as sys.exit() ends a Python thread.
       this.rings.recoverUnpublished(record);
       this.releaseGilOf(record);
+      this.freePlace(record);
       record.done = true;
       const cell = threadBlockBase(record.tid) + T_STATE;
       Atomics.store(state.heap, cell, ThreadState.Finished);
@@ -328,10 +331,19 @@ export class WorkerMessages {
     if (state.setup.mode === 'gil' && Atomics.load(state.heap, H_GIL_HOLDER) === record.tid + 1) passGil(state.heap, record.tid);
   }
 
+  /** A thread whose worker ended without finish() (worker.ts) is no longer alive: its place under maxThreads is free. */
+  private freePlace(record: ThreadRecord): void {
+    const cell = threadBlockBase(record.tid) + T_STATE;
+    const ended = Atomics.load(this.state.heap, cell);
+    // finish() frees the place before it marks the thread ended: only one of the two frees it.
+    if (record.tid !== 0 && ended !== ThreadState.Finished && ended !== ThreadState.Failed) Atomics.sub(this.state.heap, H_LIVE_THREADS, 1);
+  }
+
   /** A worker died without finishing: wake its joiners, keep what it recorded. */
   private markDead(record: ThreadRecord): void {
     const state = this.state;
     this.releaseGilOf(record);
+    this.freePlace(record);
     record.done = true;
     record.failed = true;
     this.rings.recoverUnpublished(record);

@@ -5,10 +5,12 @@
  * boot at once on two cores; a reused one loads a fresh runtime and snippet in about one.
  *   - `RunWorkers`: one run's workers. It boots MainThread's worker and WARM_WORKERS spares
  *     before the run's clock starts, hands a spare to each thread that starts, boots
- *     replacements REFILL_DELAY_MS later, and at the end stops every worker it started.
+ *     replacements REFILL_DELAY_MS later, takes back as a spare every worker whose thread ended
+ *     normally and left nothing pending (so starting and joining threads one after another costs
+ *     no boot each), and at the end stops every worker it started.
  *   - `WorkerPool`: the workers a hunt (explore.ts) keeps from one run to the next. A run given
- *     a pool takes its workers from it and gives back, at the end, every worker whose thread
- *     ended normally and every spare; nothing else is ever reused.
+ *     a pool takes its workers from it and gives back, at the end, its spares (workers whose
+ *     thread ended normally among them); nothing else is ever reused.
  * Invariant: a worker is in at most one place at a time (a run's spares, a thread, the pool).
  */
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
@@ -94,10 +96,8 @@ export class RunWorkers {
     private readonly pool?: WorkerPool,
   ) {}
 
-  /** A hunt's run: workers whose thread ended normally are reused. */
-  get reusable(): boolean {
-    return this.pool !== undefined;
-  }
+  /** Workers whose thread ended normally are reused (within the run, and in a hunt by the next runs). */
+  readonly reusable = true;
 
   /** Stop `worker` with the others at the end (the ticker). */
   track(worker: Worker): void {
@@ -137,7 +137,7 @@ export class RunWorkers {
     return taken;
   }
 
-  /** A hunt's worker whose thread ended normally: a spare again (for this run, then the pool). */
+  /** A worker whose thread ended normally: a spare again (for this run, then a hunt's pool). */
   giveBack(warm: WarmWorker): void {
     this.spares.push(warm);
   }

@@ -1,5 +1,5 @@
 /** What the worker entry needs from the runtime; not part of the snippet API. */
-export { setContext, ctx, threadBlockBase, T_STATE } from './shared';
+export { setContext, ctx, threadBlockBase, T_STATE, H_LIVE_THREADS } from './shared';
 export type { Context, WorkerSetup, ThreadAssignment } from './shared';
 export { setRecorder, setSiteTable, rec, recOutput, publish, nowNs, fromWire, revive, replay, thrownSite, type Handle } from './core';
 export { shutdownExecutors } from './futures';

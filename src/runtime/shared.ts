@@ -72,6 +72,8 @@ export const H_S_IDLE_STEPS = 65;
 export const H_S_LIVELOCK_TID = 66;
 /** Steps so far that wrote something (a read repeated with none in between is a spin). */
 export const H_S_WRITES = 67;
+/** Threads started and not yet ended (MainThread not counted): what `maxThreads` limits. */
+export const H_LIVE_THREADS = 68;
 export const HEADER_CELLS = 72;
 
 // ── Per-thread block ──────────────────────────────────────────────────────────────────────
@@ -121,8 +123,15 @@ export function threadBlockBase(tid: number): number {
   return HEADER_CELLS + tid * THREAD_STRIDE;
 }
 
-export function cellsBase(maxThreads: number): number {
-  return HEADER_CELLS + maxThreads * THREAD_STRIDE;
+/**
+ * Most threads one run may start in all (tids 0 … TID_CAPACITY - 1); `maxThreads` limits those
+ * alive at once. Each has a block of THREAD_STRIDE cells: 5 MiB for all of them.
+ */
+export const TID_CAPACITY = 1 << 16;
+
+/** Where primitives' cells begin: after the header and every thread block. */
+export function cellsBase(): number {
+  return HEADER_CELLS + TID_CAPACITY * THREAD_STRIDE;
 }
 
 const KIND_CODES: Record<string, number> = {
@@ -147,6 +156,7 @@ const KIND_CODES: Record<string, number> = {
 /** What the harness tells a worker when it gives it a thread to run. */
 export interface WorkerSetup {
   heap: SharedArrayBuffer;
+  /** Most threads alive at once, MainThread not counted (Thread.start raises past it). */
   maxThreads: number;
   /** performance.timeOrigin of the harness; every worker converts its clock to this epoch. */
   epochOrigin: number;

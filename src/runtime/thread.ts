@@ -42,8 +42,10 @@ import {
   hasContext,
   threadBlockBase,
   H_MAIN_NAME_VERSION,
+  H_LIVE_THREADS,
   H_NEXT_TID,
   H_THREAD_NAME_COUNTER,
+  TID_CAPACITY,
   MAIN_OBJECT_ID,
   T_STATE,
   T_THREAD_OBJECT,
@@ -152,18 +154,28 @@ export class Thread {
     if (scheduling.on) visible(OBJECT_ANY, true);
     if (Atomics.load(c.heap, s.base + O_TID_PLUS_1) !== 0) throw new RuntimeError('threads can only be started once');
     const payload = this.payload(siteId);
-    // Claim the Thread object first (two racing start() calls: one wins), then a thread id below the limit.
+    // Claim the Thread object first (two racing start() calls: one wins), then a place among the
+    // live threads (Python limits those alive, not those ever started), then a thread id.
     if (Atomics.compareExchange(c.heap, s.base + O_TID_PLUS_1, 0, CLAIMED) !== 0) {
       throw new RuntimeError('threads can only be started once');
+    }
+    const refuse = (why: string): never => {
+      Atomics.store(c.heap, s.base + O_TID_PLUS_1, 0);
+      throw new RuntimeError(`can't start new thread: ${why}`);
+    };
+    for (;;) {
+      const live = Atomics.load(c.heap, H_LIVE_THREADS);
+      if (live >= c.setup.maxThreads) {
+        refuse(`${live} threads are alive besides MainThread, the limit (raise it with --max-threads, or join threads that are done)`);
+      }
+      if (Atomics.compareExchange(c.heap, H_LIVE_THREADS, live, live + 1) === live) break;
     }
     let tid: number;
     for (;;) {
       tid = Atomics.load(c.heap, H_NEXT_TID);
-      if (tid >= c.setup.maxThreads) {
-        Atomics.store(c.heap, s.base + O_TID_PLUS_1, 0);
-        throw new RuntimeError(
-          `can't start new thread: the limit of ${c.setup.maxThreads} threads is reached (raise it with --max-threads)`,
-        );
+      if (tid >= TID_CAPACITY) {
+        Atomics.sub(c.heap, H_LIVE_THREADS, 1);
+        refuse(`a run may start at most ${TID_CAPACITY - 1} threads in all`);
       }
       if (Atomics.compareExchange(c.heap, H_NEXT_TID, tid, tid + 1) === tid) break;
     }

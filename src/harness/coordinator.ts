@@ -47,7 +47,7 @@ export class Coordinator {
     private readonly pool?: WorkerPool,
   ) {
     const stop = this.stop.bind(this);
-    this.state = new RunState(options, bundle, schedule);
+    this.state = new RunState(options, bundle, schedule, pool?.memory);
     this.workers = new RunWorkers(options.heapLimitMb ?? DEFAULTS.heapLimitMb, pool);
     this.rings = new Rings(this.state);
     this.watcher = new Watcher(this.state, this.rings, new LiveHolds(this.state), stop, () => this.messages.readAllQueued());
@@ -116,7 +116,7 @@ export class Coordinator {
     await this.workers.end();
     // Messages already queued on the ports (output, exceptions) are delivered before we read them.
     await new Promise((resolve) => setImmediate(resolve));
-    for (const record of state.threads.values()) this.rings.recoverUnpublished(record);
+    this.rings.retireAll();
     this.workers.closePorts(state.threads.values());
     if (outcome === 'timeout') {
       error = {
@@ -125,6 +125,8 @@ export class Coordinator {
         site: '',
       };
     }
-    this.resolve(runResult(state, outcome, durationMs, wallMs, error, deadlock));
+    const result = runResult(state, outcome, durationMs, wallMs, error, deadlock);
+    state.memory?.giveHeap(state.heapBuffer);
+    this.resolve(result);
   }
 }

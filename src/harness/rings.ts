@@ -17,7 +17,8 @@ export class Rings {
 
   /** An empty ring for a thread about to start. */
   create(): SharedArrayBuffer {
-    return new SharedArrayBuffer(RING_HEADER_BYTES + this.state.ringEvents * EVENT_BYTES);
+    const bytes = RING_HEADER_BYTES + this.state.ringEvents * EVENT_BYTES;
+    return this.state.memory ? this.state.memory.takeRing(bytes) : new SharedArrayBuffer(bytes);
   }
 
   drainAll(): void {
@@ -52,7 +53,13 @@ export class Rings {
    */
   retire(record: ThreadRecord): void {
     this.recoverUnpublished(record);
+    if (record.ring) this.state.memory?.giveRing(record.ring, this.state.ringEvents);
     record.ring = null;
+  }
+
+  /** At the end of the run, once every worker is done or ended: every ring goes. */
+  retireAll(): void {
+    for (const record of this.state.threads.values()) this.retire(record);
   }
 
   /**

@@ -28,10 +28,12 @@ import {
   T_S_GO,
   T_S_PRIORITY,
   T_S_STATE,
+  TID_CAPACITY,
   cellsBase,
   threadBlockBase,
   type WorkerSetup,
 } from '../runtime/shared';
+import { EVENT_BYTES, RING_HEAD, RING_HEADER_BYTES } from '../trace/format';
 import { LIVELOCK_STEPS, SchedState, UNFAIR_STEPS, initialPriority, pctChangePoints, seedState } from '../runtime/schedule';
 import { DEFAULT_SWITCH_INTERVAL_US } from '../runtime/gil';
 
@@ -51,12 +53,53 @@ interface RunHeap {
   ringEvents: number;
 }
 
-/** A fresh heap for one run; `schedule` is given in controlled mode only. */
-export function createRunHeap(options: RunOptions, schedule: ScheduleInfo | undefined): RunHeap {
+/**
+ * A hunt's memory, reused from one run to the next: the heap and the event rings. Sharing a new
+ * 20 MiB SharedArrayBuffer with a worker costs ~0.2 ms (and each ring ~15 µs), more than a
+ * whole schedule's work; a reused one costs a few µs. What a run wrote is cleared when it is
+ * given back: the header, the thread blocks of the threads started and the primitives' cells
+ * allocated (the heap), and the header and the slots written (a ring). Only give back memory
+ * no worker writes any more (its thread is done, or its worker has ended).
+ */
+export class RunMemory {
+  private heap: SharedArrayBuffer | undefined;
+  private readonly rings: SharedArrayBuffer[] = [];
+
+  takeHeap(bytes: number): SharedArrayBuffer {
+    const heap = this.heap?.byteLength === bytes ? this.heap : new SharedArrayBuffer(bytes);
+    this.heap = undefined;
+    return heap;
+  }
+
+  giveHeap(heap: SharedArrayBuffer): void {
+    const i32 = new Int32Array(heap);
+    const threads = Math.min(Atomics.load(i32, H_NEXT_TID), TID_CAPACITY);
+    const cellsEnd = Math.min(Math.max(Atomics.load(i32, H_NEXT_CELL), cellsBase()), i32.length);
+    i32.fill(0, cellsBase(), cellsEnd);
+    i32.fill(0, 0, threadBlockBase(threads));
+    this.heap = heap;
+  }
+
+  takeRing(bytes: number): SharedArrayBuffer {
+    const index = this.rings.findIndex((ring) => ring.byteLength === bytes);
+    return index >= 0 ? this.rings.splice(index, 1)[0] : new SharedArrayBuffer(bytes);
+  }
+
+  giveRing(ring: SharedArrayBuffer, capacity: number): void {
+    const header = new Int32Array(ring, 0, RING_HEADER_BYTES / 4);
+    const written = Math.min(Atomics.load(header, RING_HEAD), capacity);
+    new Uint8Array(ring, RING_HEADER_BYTES).fill(0, 0, written * EVENT_BYTES);
+    header.fill(0);
+    this.rings.push(ring);
+  }
+}
+
+/** A heap for one run (fresh, or a hunt's, cleared); `schedule` is given in controlled mode only. */
+export function createRunHeap(options: RunOptions, schedule: ScheduleInfo | undefined, memory?: RunMemory): RunHeap {
   const maxThreads = options.maxThreads ?? DEFAULTS.maxThreads;
   const ringEvents = nextPowerOfTwo(options.ringEvents ?? DEFAULTS.ringEvents);
-  const cells = cellsBase() + PRIMITIVE_CELLS;
-  const buffer = new SharedArrayBuffer(cells * 4);
+  const bytes = (cellsBase() + PRIMITIVE_CELLS) * 4;
+  const buffer = memory ? memory.takeHeap(bytes) : new SharedArrayBuffer(bytes);
   const i32 = new Int32Array(buffer);
   const f64 = new Float64Array(buffer);
   i32[H_NEXT_OBJECT_ID] = MAIN_OBJECT_ID + 1;

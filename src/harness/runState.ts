@@ -15,7 +15,7 @@ import type { Handle } from '../runtime/core';
 import type { ExceptionInfo, ObjectInfo, OutputLine, Outcome, Truncation } from '../trace/format';
 
 import type { BundleResult } from './bundle';
-import { createRunHeap } from './runSetup';
+import { createRunHeap, type RunMemory } from './runSetup';
 import type { DeadlockReport, RunOptions, ScheduleInfo, SnippetError } from './types';
 import type { WarmWorker } from './workerPool';
 
@@ -87,8 +87,10 @@ export class RunState {
     readonly options: RunOptions,
     readonly bundle: BundleResult,
     readonly schedule?: ScheduleInfo,
+    /** A hunt's memory, reused from one run to the next. */
+    readonly memory?: RunMemory,
   ) {
-    const heap = createRunHeap(options, schedule);
+    const heap = createRunHeap(options, schedule, memory);
     this.heapBuffer = heap.buffer;
     this.heap = heap.i32;
     this.heapF64 = heap.f64;

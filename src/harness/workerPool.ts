@@ -16,6 +16,7 @@
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 
 import { builtFile } from './bundle';
+import { RunMemory } from './runSetup';
 import { DEFAULTS } from './types';
 
 /** Spare workers kept started, so Thread.start() does not wait for a worker to boot. */
@@ -39,6 +40,8 @@ export interface WarmWorker {
 export class WorkerPool {
   private readonly idle: WarmWorker[] = [];
   private readonly all = new Set<WarmWorker>();
+  /** The heap and rings, reused too. */
+  readonly memory = new RunMemory();
 
   constructor(private readonly heapLimitMb: number = DEFAULTS.heapLimitMb) {}
 

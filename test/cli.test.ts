@@ -106,7 +106,7 @@ export function main() { const t = new Thread({ target: hi, args: ["you"], name:
   it('the schedule flags: bad values and combinations are usage errors that say what is wrong', () => {
     const cases: [string[], RegExp][] = [
       [['--mode', 'turbo'], /--mode takes free, controlled or gil, not "turbo"/],
-      [['--strategy', 'greedy'], /--strategy takes random, pct or rr, not "greedy"/],
+      [['--strategy', 'greedy'], /--strategy takes random, pct, rr or dfs, not "greedy"/],
       [['--seed=-3'], /--seed takes a whole number from 0 to 2147483647, not "-3"/],
       [['--replay', '1.5'], /--replay takes a whole number/],
       [['--depth', '2'], /--depth is PCT's: add --strategy pct/],
@@ -515,5 +515,234 @@ export function main() {
       ['stdout: via stream', 'stdout: fd 1 direct', 'stderr: fd 2 direct', 'stdout: dev stdout', 'stdout: done'],
     );
     assert.equal(stderr, '');
+  });
+
+  describe('the exhaustive hunt: --strategy dfs', () => {
+    /** Two threads each bump a Value once without a lock; main asserts both bumps are there. */
+    const lostUpdate = `import assert from "node:assert";
+import { Thread, Value } from "threadlanes";
+const count = new Value(0);
+function bump(): void { const seen = count.value; count.value = seen + 1; }
+export function main(): void {
+  const a = new Thread({ target: bump, name: "A" });
+  const b = new Thread({ target: bump, name: "B" });
+  a.start(); b.start(); a.join(); b.join();
+  assert.strictEqual(count.value, 2, "an update was lost");
+}
+`;
+
+    /** The command a hunt printed after "replay it: ", run through the shell as the user would paste it. */
+    function replayLine(stdout: string, ...extra: string[]) {
+      const line = /^replay it: threadlanes (.*)$/m.exec(stdout)?.[1];
+      assert.ok(line, `no replay line in\n${stdout}`);
+      const shell = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" ${line} ${extra.join(' ')}`], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60000,
+      });
+      return { line, code: shell.status, stdout: shell.stdout, stderr: shell.stderr };
+    }
+
+    it('finds the ABBA deadlock (kind deadlock, its path), and the replay line it prints deadlocks again', () => {
+      const file = 'examples/textbook/abba-broken.ts';
+      const json = cli('run', file, '--strategy', 'dfs', '--explore', '500', '--json');
+      assert.equal(json.code, 2, json.stderr);
+      const report = JSON.parse(json.stdout);
+      assert.equal(report.found.kind, 'deadlock');
+      assert.equal(report.found.outcome, 'deadlock');
+      assert.equal(report.found.strategy, 'dfs');
+      assert.match(report.found.pathText, /^\d+:\d+(,\d+:\d+)*$/);
+      assert.deepEqual(report.found.path, report.schedule.path);
+      assert.equal(report.coverage.complete, false);
+      assert.match(report.coverage.incomplete, /first failing schedule/);
+      const text = cli('run', file, '--strategy', 'dfs', '--explore', '500', '--no-color');
+      assert.equal(text.code, 2);
+      assert.match(
+        text.stdout,
+        new RegExp(`^found a deadlock after ${report.explored} schedules .*: DFS, path ${report.found.pathText}$`, 'm'),
+      );
+      const replay = replayLine(text.stdout, '--json');
+      assert.equal(replay.line, `run ${file} --replay ${report.found.pathText} --strategy dfs`);
+      assert.equal(replay.code, 2, replay.stderr);
+      const again = JSON.parse(replay.stdout);
+      assert.equal(again.outcome, 'deadlock');
+      assert.deepEqual(again.schedule.path, report.found.path);
+      assert.deepEqual(
+        again.deadlock.cycle.map((entry: { thread: string }) => entry.thread).sort(),
+        report.deadlock.cycle.map((entry: { thread: string }) => entry.thread).sort(),
+      );
+    });
+
+    it('proves abba-correct within the bound: complete coverage in JSON, the coverage sentence in text, exit 0', () => {
+      const file = 'examples/textbook/abba-correct.ts';
+      const json = cli('run', file, '--strategy', 'dfs', '--explore', '20000', '--json');
+      assert.equal(json.code, 0, json.stderr);
+      const report = JSON.parse(json.stdout);
+      assert.equal(report.found, undefined);
+      assert.equal(report.coverage.complete, true);
+      assert.equal(report.coverage.preemptionBound, 2);
+      assert.equal(report.coverage.incomplete, undefined);
+      assert.ok(report.coverage.schedules > 1 && report.coverage.schedules <= report.explored, JSON.stringify(report.coverage));
+      assert.equal(typeof report.coverage.pruned, 'number');
+      assert.equal(report.racesChecked, true, 'controlled mode checks races');
+      const text = cli('run', file, '--strategy', 'dfs', '--explore', '20000', '--preemptions', '1', '--no-color');
+      assert.equal(text.code, 0);
+      assert.match(
+        text.stdout,
+        /^Explored all [\d,]+ schedules with ≤ 1 preemption: no deadlock, livelock, uncaught exception or failed assert\.$/m,
+      );
+    });
+
+    it('says when it did not explore everything, why, and that it is not a proof', () => {
+      const file = 'examples/textbook/abba-correct.ts';
+      const text = cli('run', file, '--strategy', 'dfs', '--explore', '12', '--no-color');
+      assert.equal(text.code, 0);
+      assert.match(
+        text.stdout,
+        /^Explored 12 schedules with ≤ 2 preemptions without finding a bug, but not all of them: stopped at the budget of 12 schedules\. This is not a proof: a larger --explore n may cover them all\.$/m,
+      );
+      const report = JSON.parse(cli('run', file, '--strategy', 'dfs', '--explore', '12', '--json').stdout);
+      assert.equal(report.coverage.complete, false);
+      assert.match(report.coverage.incomplete, /budget/);
+    });
+
+    it('--preemptions all: no bound, which JSON says as null', () => {
+      const file = snippet(
+        'two-locks.ts',
+        `import { Lock, Thread } from "threadlanes";
+const lock = new Lock("L");
+function work(): void { lock.withLock(() => {}); }
+export function main(): void { const t = new Thread({ target: work }); t.start(); work(); t.join(); }
+`,
+      );
+      const json = cli('run', file, '--strategy', 'dfs', '--explore', '5000', '--preemptions', 'all', '--json');
+      assert.equal(json.code, 0, json.stderr);
+      const report = JSON.parse(json.stdout);
+      assert.equal(report.coverage.complete, true);
+      assert.equal(report.coverage.preemptionBound, null);
+      const text = cli('run', file, '--strategy', 'dfs', '--explore', '5000', '--preemptions', 'all', '--no-color');
+      assert.match(text.stdout, /^Explored every schedule \(no preemption bound\), [\d,]+ schedules in all: no deadlock, livelock/m);
+    });
+
+    it('a failed assert is kind assert, and its replay line (a file name with a space, quoted) fails the same way', () => {
+      const file = snippet('lost update.ts', lostUpdate);
+      const json = cli('run', file, '--strategy', 'dfs', '--explore', '500', '--json');
+      assert.equal(json.code, 1, json.stderr);
+      const report = JSON.parse(json.stdout);
+      assert.equal(report.found.kind, 'assert');
+      assert.equal(report.found.outcome, 'exception');
+      assert.match(report.found.summary, /^AssertionError: an update was lost/);
+      const text = cli('run', file, '--strategy', 'dfs', '--explore', '500', '--no-color');
+      assert.equal(text.code, 1);
+      assert.match(text.stdout, /^found a failed assert after \d+ schedules? .*: DFS, path [\d:,]+$/m);
+      const replay = replayLine(text.stdout, '--json');
+      assert.match(replay.line, /^run '.*lost update\.ts' --replay [\d:,]+ --strategy dfs$/);
+      assert.equal(replay.code, 1, replay.stderr);
+      assert.match(JSON.parse(replay.stdout).error.message, /^AssertionError: an update was lost/);
+    });
+
+    it('a livelock exits 5 and says which thread spins at which line', () => {
+      const file = snippet(
+        'spin-forever.ts',
+        `import { Thread, Value } from "threadlanes";
+const ready = new Value(0);
+function waiter(): void {
+  while (ready.value === 0) {}
+}
+export function main(): void { const t = new Thread({ target: waiter, name: "waiter" }); t.start(); t.join(); ready.value = 1; }
+`,
+      );
+      const text = cli('run', file, '--strategy', 'dfs', '--explore', '50', '--no-color');
+      assert.equal(text.code, 5, text.stdout + text.stderr);
+      assert.match(text.stdout, /^found a livelock after 1 schedule .*: DFS, default schedule$/m);
+      assert.match(text.stdout, /^LIVELOCK · /m);
+      assert.match(
+        text.stdout,
+        /spin-forever\.ts:4: livelock: waiter spun 10,000 steps at .*spin-forever\.ts:4 without any thread making progress/,
+      );
+      assert.match(text.stdout, /^replay it: threadlanes run .*spin-forever\.ts --replay default --strategy dfs$/m);
+      const hunt = JSON.parse(cli('run', file, '--strategy', 'dfs', '--explore', '50', '--json').stdout);
+      assert.equal(hunt.found.kind, 'livelock');
+      assert.deepEqual(hunt.found.path, []);
+      assert.equal(hunt.found.pathText, '');
+    });
+
+    it('the empty path (the default schedule) replays as default or as ""; a path alone implies --strategy dfs', () => {
+      for (const replay of ['default', '']) {
+        const { code, stdout, stderr } = cli('run', 'examples/textbook/abba-broken.ts', '--replay', replay, '--strategy', 'dfs', '--json');
+        assert.equal(code, 0, stderr);
+        const report = JSON.parse(stdout);
+        assert.deepEqual(report.schedule, { ...report.schedule, strategy: 'dfs', path: [] });
+      }
+      const implied = JSON.parse(cli('run', 'examples/textbook/abba-broken.ts', '--replay', '1:1', '--json').stdout);
+      assert.deepEqual(implied.schedule, { ...implied.schedule, strategy: 'dfs', path: [[1, 1]] });
+    });
+
+    /** Each case exits 64 with its message on stderr, and runs nothing. */
+    function usageErrors(cases: [string[], RegExp][]): void {
+      for (const [args, message] of cases) {
+        const { code, stdout, stderr } = cli('run', 'examples/hello-thread.ts', ...args);
+        assert.equal(code, 64, args.join(' '));
+        assert.match(stderr, message, args.join(' '));
+        assert.equal(stdout, '', args.join(' '));
+      }
+    }
+
+    it('--preemptions: a whole number or all, with --strategy dfs and --explore; anything else is a usage error', () => {
+      usageErrors([
+        [
+          ['--strategy', 'dfs', '--explore', '5', '--preemptions=-1'],
+          /--preemptions takes a whole number \(0 or more\) or all \(no bound\), not "-1"/,
+        ],
+        [['--strategy', 'dfs', '--explore', '5', '--preemptions', '1.5'], /--preemptions takes a whole number .* not "1\.5"/],
+        [['--strategy', 'dfs', '--explore', '5', '--preemptions', 'some'], /--preemptions takes a whole number .* not "some"/],
+        [['--strategy', 'dfs', '--explore', '5', '--preemptions', ''], /--preemptions takes a whole number .* not ""/],
+        [['--explore', '5', '--preemptions', '2'], /--preemptions bounds the DFS hunt: add --strategy dfs/],
+        [['--strategy', 'pct', '--explore', '5', '--preemptions', '2'], /--preemptions bounds the DFS hunt: add --strategy dfs/],
+        [['--strategy', 'dfs', '--preemptions', '2'], /--preemptions bounds the DFS hunt: add --explore n/],
+      ]);
+    });
+
+    it('--replay with --strategy dfs takes a path; bad text is a usage error that names what is wrong', () => {
+      usageErrors([
+        [['--strategy', 'dfs', '--seed', '3'], /--strategy dfs takes no seed: drop --seed/],
+        [['--strategy', 'dfs', '--replay', '3:x'], /--replay 3:x: "3:x" is not a decision:thread pair such as 3:1/],
+        [['--strategy', 'dfs', '--replay', '7'], /--replay 7: "7" is not a decision:thread pair/],
+        [['--strategy', 'dfs', '--replay', '7:0,3:1'], /decision 3 comes after decision 7: the decisions go in increasing order/],
+        [['--strategy', 'dfs', '--replay', '3:1,3:0'], /decision 3 is given twice/],
+        [['--strategy', 'dfs', '--replay', '3:1,'], /a pair is empty/],
+        [['--strategy', 'dfs', '--replay', '3:99999999999'], /has a number larger than 2147483647/],
+        [['--replay', '3:1', '--strategy', 'pct'], /--replay 3:1 is a DFS path: it replays with --strategy dfs, not --strategy pct/],
+        [['--replay', 'default'], /--replay takes a whole number .* or with --strategy dfs the path it printed .*, not "default"/],
+        [['--replay', ''], /--replay takes a whole number .*, not ""/],
+        [['--strategy', 'dfs', '--explore', '5', '--replay', '1:1'], /--replay and --explore do not go together/],
+      ]);
+    });
+
+    it('a seeded hunt that finds nothing says it looked for livelocks too, and that a sample is not a proof', () => {
+      const { code, stdout } = cli('run', 'examples/hello-thread.ts', '--explore', '3', '--no-color');
+      assert.equal(code, 0);
+      assert.match(
+        stdout,
+        /^explored 3 schedules in .*: no deadlock, livelock, uncaught exception or failed assert \(strategy random, seeds 0–2\)$/m,
+      );
+      assert.match(stdout, /not a proof: --strategy dfs explores every schedule within a preemption bound/);
+    });
+
+    it('the help lists dfs, --preemptions and the --replay path', () => {
+      const { stdout } = cli('--help');
+      assert.match(stdout, /--strategy <s> .*random \(default\), pct, rr \(round-robin\),\s+or dfs/s);
+      assert.match(stdout, /--preemptions <k\|all> +dfs: most preemptions per schedule \(default 2\); all: no bound/);
+      assert.match(stdout, /--replay <seed\|path>/);
+    });
+
+    it('free mode says when it did not check for data races; controlled mode checks', () => {
+      const file = snippet('lost-update-free.ts', lostUpdate);
+      const free = cli('run', file, '--no-color', '--mode', 'free');
+      assert.match(free.stdout, /not checked for data races on Value \/ SharedArray: run with --record-shared/);
+      const controlled = cli('run', file, '--no-color', '--seed', '1');
+      assert.doesNotMatch(controlled.stdout, /not checked for data races/);
+      assert.match(controlled.stdout, /^Data races \(\d+\)$/m);
+    });
   });
 });

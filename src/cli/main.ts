@@ -4,8 +4,8 @@
  *   threadlanes run <file.ts> [--json] [--trace out.tltrace|out.threadlanes.json]
  *                   [--chrome-trace out.json] [--html report.html] [--timeout s|none] [--max-threads n]
  *                   [--max-events n] [--heap-mb n] [--record-shared] [--no-color]
- *                   [--mode free|controlled|gil] [--strategy random|pct|rr] [--seed n] [--depth d]
- *                   [--explore n] [--replay seed]
+ *                   [--mode free|controlled|gil] [--strategy random|pct|rr|dfs] [--seed n] [--depth d]
+ *                   [--preemptions k|all] [--explore n] [--replay seed|path]
  *
  * Exit codes (EXIT below, and the help text): 0 completed, 1 error in the snippet, 2 deadlock,
  * 3 timeout, 4 event limit, 5 livelock, 64 bad usage, 70 internal error, 73 an output file could not be
@@ -20,9 +20,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { run } from '../harness/run';
-import { explore, type ExploreResult } from '../harness/explore';
-import { MAX_TIMEOUT_SECONDS, type RunOptions, type RunResult } from '../harness/types';
-import { plural, scheduleWords } from '../shared/wording';
+import { explore, type ExploreResult, type FindingKind } from '../harness/explore';
+import { parsePath } from '../harness/dfs';
+import { DEFAULTS, MAX_TIMEOUT_SECONDS, type RunOptions, type RunResult } from '../harness/types';
+import { boundWords } from '../shared/wording';
 import { MODES, STRATEGIES, type Mode, type Strategy } from '../trace/format';
 import { encodeTrace, traceFileForm } from '../trace/file';
 import type { OutputLine } from '../trace/format';
@@ -30,7 +31,7 @@ import { writeChromeTrace } from '../export/write';
 import { readSnippetSource, writeHtmlReport } from '../export/html';
 import { toJsonReport } from './report';
 import { nameText, oneLine, outputText } from './sanitize';
-import { textReport } from './text';
+import { huntText, textReport } from './text';
 
 const USAGE = `Usage: threadlanes run <file.ts> [options]
 
@@ -44,23 +45,31 @@ Options:
   --html <file>           write the swimlanes as one self-contained HTML page (no network)
   --timeout <seconds>     stop the run after this long (default 10); "none": no limit; more
                           than 2147483 s (24.8 days, the longest a timer waits) counts as that
-  --max-threads <n>       most threads that may start (default 256)
+  --max-threads <n>       most threads alive at once besides MainThread (default 256)
   --max-events <n>        stop the run once it has recorded this many events (default 20000000)
   --heap-mb <n>           heap limit per thread in MiB (default 512)
   --record-shared         record every Value / SharedArray read and write, and report data races
+                          (controlled mode always does)
   --mode <mode>           free (default: real parallel threads), controlled (one thread at a
                           time, chosen by a seeded scheduler; sleeps and timeouts on a virtual
                           clock, so the same seed gives the same run every time) or gil (one
                           thread executes at a time, as under CPython's GIL; it is given up on
                           blocking and every switch interval, 5 ms unless setSwitchInterval())
-  --strategy <s>          controlled mode's scheduler: random (default), pct, rr (round-robin)
+  --strategy <s>          controlled mode's scheduler: random (default), pct, rr (round-robin),
+                          or dfs (with --explore: every schedule within --preemptions, one by one)
   --seed <n>              controlled mode's seed (default 0); with --explore, the first seed
   --depth <d>             PCT's bug depth (default 2)
-  --explore <n>           hunt: run up to n schedules (seeds seed, seed+1, …) in controlled mode
-                          and stop at the first deadlock, uncaught exception or failed assert;
-                          prints the seed that replays it and reports that run
-  --replay <seed>         run the schedule with this seed again (controlled mode; add the
-                          --strategy and --depth the hunt printed)
+  --preemptions <k|all>   dfs: most preemptions per schedule (default 2); all: no bound
+  --explore <n>           hunt: run up to n schedules in controlled mode (seeds seed, seed+1, …;
+                          with dfs, the search's budget) and stop at the first deadlock,
+                          livelock, uncaught exception or failed assert; prints what replays it
+                          and reports that run. A dfs hunt that finds nothing says what it
+                          covered: all schedules within the bound (a proof for that bound), or
+                          not all of them, and why
+  --replay <seed|path>    run the schedule a hunt found again (controlled mode; add the
+                          --strategy and --depth the hunt printed). With --strategy dfs, a DFS
+                          path: decision:thread pairs such as 3:1,7:0, or default for the
+                          default schedule
   --compare               run it twice, in free mode and in gil mode, and show both, one
                           above the other, with the wall times side by side
   --width <columns>       width of the text swimlane (default: the terminal's, or 100)
@@ -84,9 +93,10 @@ Exit codes:
   73   an output file (--trace, --chrome-trace, --html) could not be written after the run
        (the report was printed first)
   130  cancelled (Ctrl-C)
-A hunt (--explore) exits 2 if it found a deadlock, 5 a livelock, 1 an exception; if it found
-none, it exits as its last schedule did: 0 when every schedule completed, 3 when one timed
-out, 4 at the event limit, 130 when cancelled.`;
+A hunt (--explore) exits 2 if it found a deadlock, 5 a livelock, 1 an uncaught exception or a
+failed assert; if it found none, it exits as its last schedule did: 0 when it completed, 3
+when the schedules timed out, 4 at the event limit, 130 when cancelled. Whether a dfs hunt
+covered every schedule is in its report (--json: coverage.complete), not in the exit code.`;
 
 const EXIT = {
   completed: 0,
@@ -100,6 +110,14 @@ const EXIT = {
   cantWrite: 73,
   cancelled: 130,
 } as const;
+
+/** A hunt's exit code, by what it found. */
+const FOUND_EXIT: Record<FindingKind, number> = {
+  deadlock: EXIT.deadlock,
+  livelock: EXIT.livelock,
+  exception: EXIT.error,
+  assert: EXIT.error,
+};
 
 class UsageError extends Error {}
 
@@ -270,6 +288,7 @@ async function main(argv: string[]): Promise<number> {
         strategy: { type: 'string' },
         seed: { type: 'string' },
         depth: { type: 'string' },
+        preemptions: { type: 'string' },
         explore: { type: 'string' },
         replay: { type: 'string' },
         compare: { type: 'boolean' },
@@ -290,6 +309,7 @@ async function main(argv: string[]): Promise<number> {
   if (extra.length) return usage(`unexpected argument "${extra[0]}"`);
   let options: RunOptions;
   let schedules: number | undefined;
+  let preemptions: number | undefined;
   let width: number;
   try {
     const source = readSnippet(file);
@@ -299,6 +319,8 @@ async function main(argv: string[]): Promise<number> {
     if (values.compare && (values.trace !== undefined || values.html !== undefined || values['chrome-trace'] !== undefined)) {
       throw new UsageError('--compare writes no files: run each mode on its own with --trace, --chrome-trace or --html');
     }
+    const { preemptions: bound, ...schedule } = scheduleOptions(values);
+    preemptions = bound;
     options = {
       file,
       source,
@@ -306,8 +328,9 @@ async function main(argv: string[]): Promise<number> {
       maxThreads: positiveNumber('max-threads', values['max-threads'], true),
       maxEvents: positiveNumber('max-events', values['max-events'], true),
       heapLimitMb: positiveNumber('heap-mb', values['heap-mb'], true),
-      recordShared: Boolean(values['record-shared']),
-      ...scheduleOptions(values),
+      // Controlled mode sees every Value / SharedArray access anyway: it always checks for races.
+      recordShared: Boolean(values['record-shared']) || schedule.mode === 'controlled',
+      ...schedule,
     };
     width = positiveNumber('width', values.width, true) ?? Math.max(60, Math.min(160, process.stdout.columns ?? 100));
     schedules = positiveNumber('explore', values.explore, true);
@@ -331,12 +354,12 @@ async function main(argv: string[]): Promise<number> {
   if (values.compare) return compare(options, file, json, color, width);
   let hunt: ExploreResult | undefined;
   if (schedules !== undefined) {
-    if (!json)
-      write(
-        'stderr',
-        `exploring up to ${schedules} schedules (strategy ${options.strategy ?? 'random'}, from seed ${options.seed ?? 0})…\n`,
-      );
-    hunt = await explore({ ...options, schedules });
+    const how =
+      options.strategy === 'dfs'
+        ? `strategy dfs, ${preemptions === Infinity ? 'no preemption bound' : boundWords({ preemptionBound: preemptions ?? DEFAULTS.preemptions })}`
+        : `strategy ${options.strategy ?? DEFAULTS.strategy}, from seed ${options.seed ?? 0}`;
+    if (!json) write('stderr', `exploring up to ${schedules.toLocaleString('en-US')} schedules (${how})…\n`);
+    hunt = await explore({ ...options, schedules, ...(preemptions !== undefined ? { preemptions } : {}) });
     // Stopped before the first schedule ran: there is no run to report.
     if (!hunt.trace) {
       write('stderr', `threadlanes: the hunt was ${controller.signal.aborted ? 'cancelled' : 'stopped'} before any schedule ran\n`);
@@ -348,59 +371,109 @@ async function main(argv: string[]): Promise<number> {
     write('stdout', `${JSON.stringify(toJsonReport(result, { recordShared: options.recordShared, hunt }))}\n`);
   } else {
     printOutput(result.trace.header.output);
-    if (hunt) write('stdout', huntSummary(hunt, file));
+    if (hunt) write('stdout', huntText(hunt, file, schedules!));
     write('stdout', textReport(result, { width, color, recordShared: options.recordShared }));
   }
   // The report is out; now the files. A failure is said in one line, after the report.
   const written = writeFiles(result, file, { trace: values.trace, 'chrome-trace': values['chrome-trace'], html: values.html });
   if (!written) return EXIT.cantWrite;
-  if (hunt?.found)
-    return hunt.found.outcome === 'deadlock' ? EXIT.deadlock : hunt.found.outcome === 'livelock' ? EXIT.livelock : EXIT.error;
+  if (hunt?.found) return FOUND_EXIT[hunt.found.kind];
   return exitCode(result);
 }
 
-/** --mode, --strategy, --seed, --depth, --replay, --explore → run options (controlled implied by the last four). */
-function scheduleOptions(values: Record<string, string | boolean | undefined>): Partial<RunOptions> {
+/**
+ * --mode, --strategy, --seed, --depth, --preemptions, --replay, --explore → run options
+ * (controlled implied by all but --mode), and the DFS hunt's preemption bound.
+ *
+ * A seeded schedule is replayed by its seed; a DFS schedule by its path (--replay 3:1,7:0
+ * --strategy dfs, or --replay default for the default schedule). A replay text with a colon is a
+ * path: it implies --strategy dfs.
+ */
+function scheduleOptions(values: Record<string, string | boolean | undefined>): Partial<RunOptions> & { preemptions?: number } {
   const mode = values.mode as string | undefined;
   if (mode !== undefined && !MODES.includes(mode as Mode)) throw new UsageError(`--mode takes free, controlled or gil, not "${mode}"`);
-  const strategy = values.strategy as string | undefined;
-  if (strategy !== undefined && !STRATEGIES.includes(strategy as Strategy)) {
-    throw new UsageError(`--strategy takes random, pct or rr, not "${strategy}"`);
+  const given = values.strategy as string | undefined;
+  if (given !== undefined && !STRATEGIES.includes(given as Strategy)) {
+    throw new UsageError(`--strategy takes random, pct, rr or dfs, not "${given}"`);
   }
-  if (values.compare && (mode !== undefined || values.replay !== undefined || values.explore !== undefined || strategy !== undefined)) {
+  const replay = values.replay as string | undefined;
+  if (values.compare && (mode !== undefined || replay !== undefined || values.explore !== undefined || given !== undefined)) {
     throw new UsageError('--compare runs the snippet in free mode and in gil mode; drop --mode, --explore, --replay and --strategy');
   }
-  if (values.replay !== undefined && values.explore !== undefined)
-    throw new UsageError('--replay and --explore do not go together: replay the seed a hunt printed');
-  if (values.replay !== undefined && values.seed !== undefined) throw new UsageError('--replay already gives the seed; drop --seed');
-  const seedText = (values.replay ?? values.seed) as string | undefined;
+  if (replay !== undefined && values.explore !== undefined)
+    throw new UsageError('--replay and --explore do not go together: replay the seed or path a hunt printed');
+  const replaysPath = replay !== undefined && replay.includes(':');
+  if (replaysPath && given !== undefined && given !== 'dfs') {
+    throw new UsageError(`--replay ${replay} is a DFS path: it replays with --strategy dfs, not --strategy ${given}`);
+  }
+  const strategy = (replaysPath ? 'dfs' : given) as Strategy | undefined;
+  const dfs = strategy === 'dfs';
+  if (dfs && values.seed !== undefined) {
+    throw new UsageError('--strategy dfs takes no seed: drop --seed (a DFS schedule is replayed by its path, --replay 3:1,7:0)');
+  }
+  const path = dfs && replay !== undefined ? dfsPath(replay) : undefined;
+  if (replay !== undefined && values.seed !== undefined) throw new UsageError('--replay already gives the seed; drop --seed');
+  const seedText = dfs ? undefined : ((replay ?? values.seed) as string | undefined);
   const seed = seedText === undefined ? undefined : Number(seedText);
-  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff)) {
+  if (seed !== undefined && (seedText!.trim() === '' || !Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff)) {
     throw new UsageError(
-      `--${values.replay !== undefined ? 'replay' : 'seed'} takes a whole number from 0 to 2147483647, not "${seedText}"`,
+      replay !== undefined
+        ? `--replay takes a whole number from 0 to 2147483647 (the seed a hunt printed), or with --strategy dfs the path it printed (such as 3:1,7:0, or default), not "${replay}"`
+        : `--seed takes a whole number from 0 to 2147483647, not "${seedText}"`,
     );
   }
   const depth = positiveNumber('depth', values.depth as string | undefined, true);
+  const preemptions = preemptionsOption(values.preemptions as string | undefined);
   const controlled =
     mode === 'controlled' ||
-    values.replay !== undefined ||
+    replay !== undefined ||
     values.explore !== undefined ||
     (mode === undefined && (strategy !== undefined || seed !== undefined || depth !== undefined));
-  if ((mode === 'free' || mode === 'gil') && (values.replay !== undefined || values.explore !== undefined)) {
-    throw new UsageError(`--${values.replay !== undefined ? 'replay' : 'explore'} runs in controlled mode; drop --mode ${mode}`);
+  if ((mode === 'free' || mode === 'gil') && (replay !== undefined || values.explore !== undefined)) {
+    throw new UsageError(`--${replay !== undefined ? 'replay' : 'explore'} runs in controlled mode; drop --mode ${mode}`);
   }
   if ((mode === 'free' || mode === 'gil') && (strategy !== undefined || seed !== undefined || depth !== undefined)) {
     throw new UsageError(`--strategy, --seed and --depth choose controlled mode's schedule; drop --mode ${mode}`);
   }
   if (mode === 'gil') return { mode: 'gil' };
   if (depth !== undefined && strategy !== 'pct') throw new UsageError("--depth is PCT's: add --strategy pct");
+  if (preemptions !== undefined && !dfs) throw new UsageError('--preemptions bounds the DFS hunt: add --strategy dfs and --explore n');
+  if (preemptions !== undefined && values.explore === undefined) {
+    throw new UsageError('--preemptions bounds the DFS hunt: add --explore n (a single run or --replay plays one schedule)');
+  }
   if (!controlled) return {};
   return {
     mode: 'controlled',
-    ...(strategy ? { strategy: strategy as Strategy } : {}),
+    ...(strategy ? { strategy } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(depth !== undefined ? { depth } : {}),
+    ...(path ? { path } : {}),
+    ...(preemptions !== undefined ? { preemptions } : {}),
   };
+}
+
+/** --preemptions: a whole number (0: no preemption at all), or "all" for no bound (Infinity). */
+function preemptionsOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (text.toLowerCase() === 'all') return Infinity;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`--preemptions takes a whole number (0 or more) or all (no bound), not "${value}"`);
+  }
+  return n;
+}
+
+/** --replay with --strategy dfs: the path a hunt printed ("3:1,7:0"), or "default" (also "") for the default schedule. */
+function dfsPath(text: string): [number, number][] {
+  if (text.trim().toLowerCase() === 'default') return [];
+  try {
+    return parsePath(text);
+  } catch (error) {
+    throw new UsageError(
+      `--replay ${text}: ${(error as Error).message} (with --strategy dfs, --replay takes the path a hunt printed: decision:thread pairs such as 3:1,7:0, or default for the default schedule)`,
+    );
+  }
 }
 
 /** --compare: the same snippet in free mode and in gil mode, one report above the other. */
@@ -430,28 +503,6 @@ async function compare(options: RunOptions, file: string, json: boolean, color: 
     );
   }
   return exitCode(free) || exitCode(gil);
-}
-
-function huntSummary(hunt: ExploreResult, file: string): string {
-  const found = hunt.found;
-  const rate =
-    hunt.huntMs > 0 ? ` in ${(hunt.huntMs / 1000).toFixed(2)} s (${(hunt.explored / (hunt.huntMs / 1000)).toFixed(0)} schedules/s)` : '';
-  if (!found && (hunt.outcome === 'timeout' || hunt.outcome === 'error')) {
-    const why =
-      hunt.outcome === 'timeout'
-        ? 'did not finish within the timeout (a thread may spin without giving the others a turn)'
-        : hunt.error?.kind === 'cancelled'
-          ? 'was cancelled'
-          : `stopped: ${oneLine(hunt.error?.message ?? 'error')}`;
-    return `\nthe hunt stopped after ${plural(hunt.explored, 'schedule')}: seed ${hunt.schedule?.seed ?? '?'} ${why}\n`;
-  }
-  if (!found) {
-    const first = hunt.schedule?.seed ?? 0;
-    return `\nexplored ${plural(hunt.explored, 'schedule')}${rate}: no deadlock or exception (strategy ${hunt.schedule?.strategy ?? 'random'}, seeds ${first - hunt.explored + 1}–${first})\n`;
-  }
-  const replay = `threadlanes run ${oneLine(file)} --replay ${found.seed}${found.strategy !== 'random' ? ` --strategy ${found.strategy}` : ''}${found.depth !== undefined ? ` --depth ${found.depth}` : ''}`;
-  const what = { deadlock: 'a deadlock', livelock: 'a livelock', exception: 'an exception' }[found.outcome];
-  return `\nfound ${what} after ${plural(hunt.explored, 'schedule')}${rate}: ${scheduleWords(found)}\nreplay it: ${replay}\n`;
 }
 
 /**

@@ -5,7 +5,9 @@
  *   lockOrder: [{ locks, edges: [{ from, to, thread, holdSite, acquireSite }], explanation }],
  *   races: [{ object, index, kinds, accesses: [{ thread, site, access }], count, explanation }], racesChecked,
  *   output: [{ thread, text }], error?: { message, site, kind, exitCode? }, truncated?, outputDropped?, warnings?,
- *   mode, wallMs, schedule?, explored?, found?, gil?: { switches, forcedSwitches, switchIntervalMs, holdMs, waitMs } }
+ *   mode, wallMs, schedule?, explored?, found?: { seed, strategy, depth?, bound?, path?, pathText?, outcome, kind, summary },
+ *   coverage?: { complete, schedules, preemptionBound (null: no bound), pruned, beyondBound, madeFair, incomplete? },
+ *   gil?: { switches, forcedSwitches, switchIntervalMs, holdMs, waitMs } }
  * Extra fields may be added; none of these is ever removed or renamed.
  */
 import { lockOrderInversions } from '../analysis/lockOrder';
@@ -35,7 +37,22 @@ export interface JsonReport {
   };
   /** A hunt (--explore): schedules run, and the first failing one. */
   explored?: number;
-  found?: Pick<Finding, 'seed' | 'strategy' | 'outcome'> & Partial<Finding>;
+  /** kind: deadlock | livelock | exception | assert; DFS: path and pathText (--replay takes pathText; "" is the default schedule). */
+  found?: Pick<Finding, 'seed' | 'strategy' | 'outcome' | 'kind'> & Partial<Finding>;
+  /**
+   * A DFS hunt: what it covered. complete: every schedule within the bound was run (up to
+   * reordering independent steps); schedules: those of the search at the bound (the lower bounds,
+   * searched first, add to `explored`); preemptionBound: null for no bound (JSON has no Infinity).
+   */
+  coverage?: {
+    complete: boolean;
+    schedules: number;
+    preemptionBound: number | null;
+    pruned: number;
+    beyondBound: number;
+    madeFair: number;
+    incomplete?: string;
+  };
   events: number;
   threads: {
     name: string;
@@ -102,6 +119,27 @@ function gilReport(result: RunResult): Pick<JsonReport, 'gil'> {
   };
 }
 
+function huntReport(hunt: ExploreResult): Pick<JsonReport, 'explored' | 'found' | 'coverage'> {
+  const { found, coverage } = hunt;
+  return {
+    explored: hunt.explored,
+    ...(found ? { found: found.strategy === 'dfs' ? { ...found, path: found.path ?? [], pathText: found.pathText ?? '' } : found } : {}),
+    ...(coverage
+      ? {
+          coverage: {
+            complete: coverage.complete,
+            schedules: coverage.schedules,
+            preemptionBound: Number.isFinite(coverage.preemptionBound) ? coverage.preemptionBound : null,
+            pruned: coverage.pruned,
+            beyondBound: coverage.beyondBound,
+            madeFair: coverage.madeFair,
+            ...(coverage.incomplete !== undefined ? { incomplete: coverage.incomplete } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 export function toJsonReport(result: RunResult, options: JsonReportOptions = {}): JsonReport {
   const { header } = result.trace;
   const raceReport = options.recordShared === false ? undefined : findRaces(result.trace);
@@ -114,7 +152,7 @@ export function toJsonReport(result: RunResult, options: JsonReportOptions = {})
     mode: header.mode ?? 'free',
     ...(result.schedule ? { schedule: result.schedule } : {}),
     ...gilReport(result),
-    ...(options.hunt ? { explored: options.hunt.explored, ...(options.hunt.found ? { found: options.hunt.found } : {}) } : {}),
+    ...(options.hunt ? huntReport(options.hunt) : {}),
     events: result.events,
     threads: header.threads.map((t) => {
       const e = exceptionOf.get(t.tid);

@@ -1,12 +1,16 @@
-/** The CLI's human-readable report: summary, deadlock in words, potential deadlocks, data races, lock table, text swimlane. */
+/**
+ * The CLI's human-readable report: summary, deadlock in words, potential deadlocks, data races,
+ * lock table, text swimlane; and above it, for a hunt, what the hunt came to (huntText).
+ */
 import { lockOrderInversions } from '../analysis/lockOrder';
 import { findRaces } from '../analysis/races';
 import { gilByThread, type GilHold } from '../analysis/gil';
 import { lanes, traceEndNs } from '../analysis/states';
-import { formatDurationNs, plural, scheduleWords } from '../shared/wording';
+import { NOTHING_FOUND, coverageWords, findingWords, formatDurationNs, pathText, plural, scheduleWords } from '../shared/wording';
 import { lockStats } from '../analysis/stats';
 import { formatSite, type ThreadStateName } from '../trace/format';
 import { DEFAULTS, type RunResult } from '../harness/types';
+import type { ExploreResult, Finding } from '../harness/explore';
 import { cut, longNamesOf, nameText, oneLine, withShortNames } from './sanitize';
 
 const GLYPH: Record<ThreadStateName | 'none', string> = {
@@ -104,6 +108,12 @@ export function textReport(result: RunResult, options: { width: number; color: b
       for (const race of races.slice(0, MOST_FINDINGS)) out.push(`  ${line(race.explanation)}`);
       if (races.length > MOST_FINDINGS) out.push(`  … and ${races.length - MOST_FINDINGS} more (see --json)`);
     }
+  } else if (header.objects.some((o) => o.kind === 'Value' || o.kind === 'SharedArray')) {
+    // Silence here would read as "no race": say that nobody looked.
+    out.push(
+      '',
+      paint('33', 'not checked for data races on Value / SharedArray: run with --record-shared (controlled mode always checks)'),
+    );
   }
   const locks = lockStats(result.trace).filter((s) => s.acquisitions > 0 || s.failed > 0);
   if (locks.length) {
@@ -242,4 +252,64 @@ function swimlane(result: RunResult, width: number, paint: (code: string, text: 
   const gilLabel = 'GIL'.padEnd(nameWidth);
   const key = `GIL row: ${header.threads.map((t) => `${gilGlyph(t.tid)} ${nameText(t.name)}`).join('  ')}  (blank: nobody holds it)`;
   return [`${gilLabel}│${gilRow(gil.holds, start, perColumn, columns)}│`, ...rows, scale, legend, key];
+}
+
+// ── A hunt ─────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * What a hunt (--explore) came to, printed above the report of the run it ended with: what it
+ * found, after how many schedules, and the command that replays it; or what it tried and did
+ * not find. A DFS hunt says what it covered (coverageWords, the extension's words too), and when
+ * that is not every schedule within the bound, that it is no proof.
+ */
+export function huntText(hunt: ExploreResult, file: string, budget: number): string {
+  const found = hunt.found;
+  const seconds = hunt.huntMs / 1000;
+  const rateIn = (unit: string) =>
+    seconds > 0 ? ` in ${seconds.toFixed(2)} s${hunt.explored > 1 ? ` (${(hunt.explored / seconds).toFixed(0)} ${unit}/s)` : ''}` : '';
+  const rate = rateIn('schedules');
+  if (found) {
+    return (
+      `\nfound ${findingWords(found.kind)} after ${plural(hunt.explored, 'schedule')}${rate}: ${scheduleWords(found)}\n` +
+      `replay it: ${replayCommand(file, found)}\n`
+    );
+  }
+  if (hunt.coverage) {
+    const coverage = hunt.coverage;
+    const proof = coverage.complete
+      ? ''
+      : ` This is not a proof${hunt.explored >= budget ? ': a larger --explore n may cover them all' : ''}.`;
+    // The search runs the smaller bounds first (0, 1, 2 preemptions), so it makes more runs than the bound has schedules.
+    // Why it is incomplete can quote an error of the snippet's: keep it on one line, escaped.
+    return `\n${oneLine(coverageWords(coverage, hunt.explored))}${proof}\n${plural(hunt.explored, 'run')}${rateIn('runs')}${hunt.explored > coverage.schedules ? ', the smaller bounds first' : ''}\n`;
+  }
+  if (hunt.outcome === 'timeout' || hunt.outcome === 'error') {
+    const why =
+      hunt.outcome === 'timeout'
+        ? 'did not finish within the timeout (a thread may spin without giving the others a turn)'
+        : hunt.error?.kind === 'cancelled'
+          ? 'was cancelled'
+          : `stopped: ${oneLine(hunt.error?.message ?? 'error')}`;
+    return `\nthe hunt stopped after ${plural(hunt.explored, 'schedule')}: seed ${hunt.schedule?.seed ?? '?'} ${why}\n`;
+  }
+  const last = hunt.schedule?.seed ?? 0;
+  const seeds = hunt.explored === 1 ? `seed ${last}` : `seeds ${last - hunt.explored + 1}–${last}`;
+  return (
+    `\nexplored ${plural(hunt.explored, 'schedule')}${rate}: ${NOTHING_FOUND} (strategy ${hunt.schedule?.strategy ?? DEFAULTS.strategy}, ${seeds})\n` +
+    '(a sample of the schedules, not a proof: --strategy dfs explores every schedule within a preemption bound)\n'
+  );
+}
+
+/** The command line that plays a finding again: its seed (and strategy, depth), or for DFS its path. */
+function replayCommand(file: string, found: Finding): string {
+  const schedule =
+    found.strategy === 'dfs'
+      ? `--replay ${(found.pathText ?? pathText(found.path ?? [])) || 'default'} --strategy dfs`
+      : `--replay ${found.seed}${found.strategy !== DEFAULTS.strategy ? ` --strategy ${found.strategy}` : ''}${found.depth !== undefined ? ` --depth ${found.depth}` : ''}`;
+  return `threadlanes run ${shellWord(oneLine(file))} ${schedule}`;
+}
+
+/** A word a POSIX shell reads back as it is: single-quoted when it has anything but safe characters. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }

@@ -3,10 +3,8 @@
  * notifications and the panel's summary say. Pure (no `vscode`), tested in test/extension/.
  */
 import type { ScheduleInfo } from '../harness/types';
-import type { DfsCoverage } from '../harness/dfs';
-import type { FindingKind } from '../harness/explore';
 import type { Strategy } from '../trace/format';
-import { formatDurationNs, pathText, plural, scheduleWords } from '../shared/wording';
+import { coverageWords, findingWords, formatDurationNs, pathText, plural, scheduleWords } from '../shared/wording';
 import type { RunAbout } from '../shared/protocol';
 import type { HuntResult } from './runner/protocol';
 
@@ -21,22 +19,6 @@ export interface Replay {
   /** DFS only: the choices that differ from the default schedule. */
   path?: [number, number][];
 }
-
-/**
- * Steps a schedule may spin before the scheduler makes it fair (the harness's default, UNFAIR_STEPS
- * in runtime/schedule.ts; the extension does not change it).
- */
-const UNFAIR_STEPS = 10_000;
-
-const FOUND_WORDS: Record<FindingKind, string> = {
-  deadlock: 'a deadlock',
-  livelock: 'a livelock',
-  exception: 'an uncaught exception',
-  assert: 'a failed assert',
-};
-
-/** What every hunt looks for, in the words of a hunt that found none of it. */
-const NOTHING_FOUND = 'no deadlock, livelock, uncaught exception or failed assert';
 
 /**
  * How long a run took, for the status line: wall time in free mode; in controlled mode the
@@ -61,42 +43,6 @@ export function replayOf(hunt: HuntResult | undefined): Replay | undefined {
   };
 }
 
-/** "with ≤ 2 preemptions", "with no preemption", or for no bound "(no preemption bound)". */
-function boundWords(coverage: Pick<DfsCoverage, 'preemptionBound'>): string {
-  const bound = coverage.preemptionBound;
-  if (!Number.isFinite(bound)) return '(no preemption bound)';
-  return bound === 0 ? 'with no preemption' : `with ≤ ${plural(bound, 'preemption')}`;
-}
-
-/** "3 schedules were made fair after 10,000 steps of spinning; …", or nothing. */
-function madeFairWords(coverage: Pick<DfsCoverage, 'madeFair'>): string {
-  if (!(coverage.madeFair > 0)) return '';
-  const were = coverage.madeFair === 1 ? 'was' : 'were';
-  return (
-    ` ${plural(coverage.madeFair, 'schedule')} ${were} made fair after ${UNFAIR_STEPS.toLocaleString('en-US')} steps of spinning;` +
-    ` the choices after that point were not explored.`
-  );
-}
-
-/**
- * What a DFS hunt that found nothing covered, in one sentence a user can trust:
- * "Explored all 1,284 schedules with ≤ 2 preemptions: no deadlock, livelock, uncaught exception or failed assert.", or
- * "Explored 20,000 schedules with ≤ 2 preemptions without finding a bug, but not all of them: <why>."
- */
-export function coverageWords(coverage: DfsCoverage, explored: number): string {
-  if (coverage.complete) {
-    const which = Number.isFinite(coverage.preemptionBound)
-      ? `${coverage.schedules === 1 ? 'the only schedule' : `all ${plural(coverage.schedules, 'schedule')}`} ${boundWords(coverage)}`
-      : `every schedule (no preemption bound), ${plural(coverage.schedules, 'schedule')} in all`;
-    return `Explored ${which}: ${NOTHING_FOUND}.${madeFairWords(coverage)}`;
-  }
-  const why = coverage.incomplete ? `: ${coverage.incomplete.replace(/[.\s]+$/, '')}` : '';
-  return (
-    `Explored ${plural(explored, 'schedule')} ${boundWords(coverage)} without finding a bug, but not all of them${why}.` +
-    madeFairWords(coverage)
-  );
-}
-
 /**
  * What a hunt came to, in one sentence:
  * "Found a deadlock after 3 schedules — seed 2, strategy random. Re-run replays it.",
@@ -107,7 +53,7 @@ export function coverageWords(coverage: DfsCoverage, explored: number): string {
 export function huntWords(hunt: HuntResult, firstSeed: number, strategy: Strategy): string {
   const { found, explored } = hunt;
   if (found) {
-    const what = FOUND_WORDS[found.kind];
+    const what = findingWords(found.kind);
     const replay =
       found.strategy === 'dfs'
         ? found.path?.length

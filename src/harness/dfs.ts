@@ -26,7 +26,7 @@
  * result says how many schedules that happened to.
  */
 import { OBJECT_ANY } from '../runtime/shared';
-import { LOG_ENDED_OUTPUT, LOG_ENDED_WRITE, LOG_FAIR, LOG_HEADER, LOG_PREEMPTIBLE, LOG_YIELD } from '../runtime/schedule';
+import { LOG_ENDED_OUTPUT, LOG_ENDED_WRITE, LOG_FAIR, LOG_HEADER, LOG_PREEMPTIBLE, LOG_TIMED, LOG_YIELD } from '../runtime/schedule';
 
 /** What a step touched: one object (OBJECT_ANY: anything; 0: nothing shared), whether it changed it, whether it printed. */
 interface Footprint {
@@ -47,6 +47,8 @@ export interface Decision {
   fair: boolean;
   /** `me` spun (repeated a read with nothing written since) and yielded: not a branch, not a preemption. */
   yielded: boolean;
+  /** Something read the clock before it: the state depends on when things happened, not only on their order. */
+  timed: boolean;
   /** The step `me` just ran (chosen at the previous decision). */
   ended: Footprint;
   runnable: number[];
@@ -73,6 +75,7 @@ export function readDecisionLog(buffer: SharedArrayBuffer): { decisions: Decisio
       preemptible: (flags & LOG_PREEMPTIBLE) !== 0,
       fair: (flags & LOG_FAIR) !== 0,
       yielded: (flags & LOG_YIELD) !== 0,
+      timed: (flags & LOG_TIMED) !== 0,
       ended: { object, write: (flags & LOG_ENDED_WRITE) !== 0, output: (flags & LOG_ENDED_OUTPUT) !== 0 },
       runnable,
     });
@@ -117,6 +120,12 @@ interface Frame {
   current: number;
   /** The bound cut something below the current choice. */
   currentCut: boolean;
+  /** Its state's fingerprint (absent: not cached, see StateCache). */
+  key?: string;
+  /** The same state was explored already, at least as far: nothing below it is explored again. */
+  seen: boolean;
+  /** Choices left out here because they need more preemptions than the bound. */
+  beyond: number;
 }
 
 export interface DfsCoverage {
@@ -132,6 +141,8 @@ export interface DfsCoverage {
   beyondBound: number;
   /** Runs made fair after the unfair-steps limit (a thread spun): their later decisions were not branched. */
   madeFair: number;
+  /** Decisions not explored again because the same state (the same steps, up to reordering independent ones) was explored from already. */
+  statesSeen: number;
   /** Why it is not complete, in words (budget, a log that overflowed, a snippet that does not replay). */
   incomplete?: string;
 }
@@ -141,11 +152,12 @@ export type Path = [number, number][];
 /** The search's state between runs: `next()` gives the path of the next run, `record()` takes its log. */
 export class DfsSearch {
   private readonly stack: Frame[] = [];
+  private readonly states = new StateCache();
   private nextPath: Path | undefined = [];
   readonly coverage: DfsCoverage;
 
   constructor(bound: number) {
-    this.coverage = { complete: false, schedules: 0, preemptionBound: bound, pruned: 0, beyondBound: 0, madeFair: 0 };
+    this.coverage = { complete: false, schedules: 0, preemptionBound: bound, pruned: 0, beyondBound: 0, madeFair: 0, statesSeen: 0 };
   }
 
   /** The path of the next run, or undefined once the search is over. */
@@ -158,12 +170,17 @@ export class DfsSearch {
     this.coverage.schedules++;
     if (overflow) this.coverage.incomplete ??= 'a schedule took more decisions than the log holds';
     const stack = this.stack;
+    const fingerprint = new TraceFingerprint();
+    let cacheable = true;
     for (let i = 0; i < decisions.length; i++) {
       const d = decisions[i];
       if (d.fair) {
         this.coverage.madeFair++;
         break;
       }
+      if (i > 0) fingerprint.step(decisions[i - 1].chosen, d.ended);
+      // A yield is the runtime's choice, from what the thread read since the last write: not a function of the state alone.
+      if (d.timed || d.yielded) cacheable = false;
       if (i < stack.length) {
         const frame = stack[i];
         if (frame.current >= 0 && frame.current !== d.chosen) {
@@ -175,6 +192,10 @@ export class DfsSearch {
       }
       const frame = this.push(d, i, decisions);
       if (frame.current < 0) break; // into a sleeping choice: everything below was explored already
+      if (cacheable) {
+        frame.key = fingerprint.key(d.me);
+        if (this.seenAlready(frame)) break;
+      }
     }
     this.nextPath = this.backtrack();
     if (this.nextPath === undefined) this.coverage.complete = this.coverage.incomplete === undefined;
@@ -216,6 +237,8 @@ export class DfsSearch {
       done: new Map(),
       current: sleep.has(d.chosen) ? -1 : d.chosen,
       currentCut: false,
+      seen: false,
+      beyond: 0,
     };
     if (frame.current >= 0) frame.done.set(frame.current, { footprint, cut: false });
     this.stack.push(frame);
@@ -228,6 +251,10 @@ export class DfsSearch {
     while (stack.length > 0) {
       const j = stack.length - 1;
       const frame = stack[j];
+      if (frame.seen) {
+        stack.pop();
+        continue;
+      }
       if (frame.current >= 0) frame.done.get(frame.current)!.cut = frame.currentCut;
       const choice = frame.runnable.find((tid) => !frame.done.has(tid) && !frame.sleep.has(tid) && this.withinBound(frame, tid));
       if (choice !== undefined) {
@@ -243,13 +270,32 @@ export class DfsSearch {
         if (frame.sleep.has(tid)) this.coverage.pruned++;
         else {
           this.coverage.beyondBound++;
+          frame.beyond++;
           // Every subtree this state lies in is now incomplete: none of them may put its choice to sleep.
           for (let k = 0; k < j; k++) stack[k].currentCut = true;
         }
       }
+      if (frame.key !== undefined) this.states.add(frame.key, frame, frame.beyond > 0 || [...frame.done.values()].some((e) => e.cut));
       stack.pop();
     }
     return undefined;
+  }
+
+  /**
+   * Was this state explored already from a frame with no more preemptions used and no more
+   * choices asleep? Then every schedule from here is a reordering of one explored from there
+   * (the same steps, dependent ones in the same order, give the same state: the threads are
+   * deterministic and read only what the steps' footprints say). The frame ends the run's
+   * branch; if the bound cut anything below the first visit, the branches above are cut too.
+   */
+  private seenAlready(frame: Frame): boolean {
+    const entry = this.states.get(frame.key!);
+    if (!entry || entry.preemptionsBefore > frame.preemptionsBefore) return false;
+    for (const tid of entry.sleep) if (!frame.sleep.has(tid)) return false;
+    frame.seen = true;
+    this.coverage.statesSeen++;
+    if (entry.cut) for (const k of this.stack) if (k !== frame) k.currentCut = true;
+    return true;
   }
 
   private withinBound(frame: Frame, tid: number): boolean {
@@ -269,7 +315,159 @@ export class DfsSearch {
   }
 }
 
+/** What a fully explored state's frame was explored with. */
+interface StateEntry {
+  preemptionsBefore: number;
+  sleep: number[];
+  /** The bound cut something below it. */
+  cut: boolean;
+}
+
+/** States explored in full, by fingerprint (TraceFingerprint plus the running thread); a bounded memory. */
+class StateCache {
+  private readonly entries = new Map<string, StateEntry>();
+
+  get(key: string): StateEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  add(key: string, frame: Frame, cut: boolean): void {
+    const old = this.entries.get(key);
+    // Keep the visit that covers more: fewer preemptions used (then fewer choices asleep).
+    if (
+      old &&
+      (old.preemptionsBefore < frame.preemptionsBefore ||
+        (old.preemptionsBefore === frame.preemptionsBefore && old.sleep.length <= frame.sleep.size))
+    )
+      return;
+    if (!old && this.entries.size >= STATE_CACHE_LIMIT) return;
+    this.entries.set(key, { preemptionsBefore: frame.preemptionsBefore, sleep: [...frame.sleep.keys()], cut });
+  }
+}
+
+/** Most states remembered (~100 bytes each). */
+const STATE_CACHE_LIMIT = 2_000_000;
+
+/** Markers in TraceFingerprint for what every step reads and what printing writes. */
+const EVERYTHING = OBJECT_ANY;
+const OUTPUT = -2;
+
+/** One object's accesses so far: the chain of writes, each with the reads after it (as a multiset). */
+interface ObjectHistory {
+  /** Hashes of the closed segments (a write and the reads after it, up to the next write). */
+  closedA: number;
+  closedB: number;
+  /** The open segment: its write's thread (-1: none yet) and the sum of its reads' hashes. */
+  writer: number;
+  readsA: number;
+  readsB: number;
+}
+
+/**
+ * A fingerprint of the steps run so far up to reordering independent ones (their Mazurkiewicz
+ * trace): for each object, its writes in order with the multiset of reads between them, hashed
+ * twice with 32 bits each, summed over the objects. Every step also reads EVERYTHING (which a
+ * step that may touch anything writes) and a step that printed writes OUTPUT, so they order as
+ * `dependent` says. Two prefixes with the same fingerprint (and the same running thread) reach
+ * the same state.
+ */
+class TraceFingerprint {
+  private readonly objects = new Map<number, ObjectHistory>();
+  private sumA = 0;
+  private sumB = 0;
+
+  /** Thread `tid` ran a step with this footprint. */
+  step(tid: number, footprint: Footprint): void {
+    if (footprint.object === OBJECT_ANY) {
+      this.access(EVERYTHING, tid, true);
+      return;
+    }
+    this.access(EVERYTHING, tid, false);
+    if (footprint.object !== 0) this.access(footprint.object, tid, footprint.write);
+    if (footprint.output) this.access(OUTPUT, tid, true);
+  }
+
+  key(running: number): string {
+    return `${running}:${(this.sumA >>> 0).toString(36)}:${(this.sumB >>> 0).toString(36)}`;
+  }
+
+  private access(object: number, tid: number, write: boolean): void {
+    let history = this.objects.get(object);
+    if (!history) {
+      history = { closedA: 0, closedB: 0, writer: -1, readsA: 0, readsB: 0 };
+      this.objects.set(object, history);
+    }
+    this.sumA = (this.sumA - contribution(object, history, SEED_A)) | 0;
+    this.sumB = (this.sumB - contribution(object, history, SEED_B)) | 0;
+    if (write) {
+      history.closedA = chain(history.closedA, segment(history.writer, history.readsA, SEED_A));
+      history.closedB = chain(history.closedB, segment(history.writer, history.readsB, SEED_B));
+      history.writer = tid;
+      history.readsA = 0;
+      history.readsB = 0;
+    } else {
+      history.readsA = (history.readsA + mix(tid, SEED_A)) | 0;
+      history.readsB = (history.readsB + mix(tid, SEED_B)) | 0;
+    }
+    this.sumA = (this.sumA + contribution(object, history, SEED_A)) | 0;
+    this.sumB = (this.sumB + contribution(object, history, SEED_B)) | 0;
+  }
+}
+
+const SEED_A = 0x9e3779b1;
+const SEED_B = 0x85ebca77;
+
+/** murmur3's 32-bit finaliser over `value` and a seed. */
+function mix(value: number, seed: number): number {
+  let h = Math.imul(value ^ seed, 0xcc9e2d51);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function segment(writer: number, reads: number, seed: number): number {
+  return mix(mix(writer, seed) ^ reads, seed + 1);
+}
+
+function chain(closed: number, next: number): number {
+  return mix((Math.imul(closed, 31) + next) | 0, 0x27d4eb2f);
+}
+
+function contribution(object: number, history: ObjectHistory, seed: number): number {
+  const closed = seed === SEED_A ? history.closedA : history.closedB;
+  const reads = seed === SEED_A ? history.readsA : history.readsB;
+  return mix(mix(object, seed) ^ chain(closed, segment(history.writer, reads, seed)), seed + 2);
+}
+
 /** A path as text for the command line: "decision:tid" pairs, "3:1,7:0" ("" for the default schedule). */
 export function formatPath(path: Path): string {
   return path.map(([decision, tid]) => `${decision}:${tid}`).join(',');
+}
+
+/** Most a decision index or a tid may be: the runtime counts both in Int32 heap cells. */
+const MOST_IN_PATH = 0x7fffffff;
+
+/**
+ * The inverse of formatPath: "3:1,7:0" → [[3, 1], [7, 0]], "" → [] (the default schedule).
+ * Spaces around the numbers are allowed; decisions must increase, as formatPath writes them.
+ * Throws an Error that says which part is wrong.
+ */
+export function parsePath(text: string): Path {
+  const path: Path = [];
+  if (text.trim() === '') return path;
+  for (const part of text.split(',')) {
+    const pair = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(part);
+    if (part.trim() === '') throw new Error('a pair is empty (a comma too many)');
+    if (!pair) throw new Error(`"${part.trim()}" is not a decision:thread pair such as 3:1`);
+    const [decision, tid] = [Number(pair[1]), Number(pair[2])];
+    if (decision > MOST_IN_PATH || tid > MOST_IN_PATH) throw new Error(`"${part.trim()}" has a number larger than ${MOST_IN_PATH}`);
+    const previous = path.at(-1);
+    if (previous && decision === previous[0]) throw new Error(`decision ${decision} is given twice`);
+    if (previous && decision < previous[0])
+      throw new Error(`decision ${decision} comes after decision ${previous[0]}: the decisions go in increasing order`);
+    path.push([decision, tid]);
+  }
+  return path;
 }

@@ -48,6 +48,7 @@ import {
   H_S_IDLE_STEPS,
   H_S_LIVELOCK_TID,
   H_S_WRITES,
+  H_S_TIMED,
   OP_WRITE,
   OP_OUTPUT,
   type ScheduleSetup,
@@ -180,7 +181,9 @@ function rrSlice(seed: number): number {
 
 /** The run's clock in ms: virtual in controlled mode, performance.now() otherwise. */
 export function clockMs(): number {
-  return virtualTime ? heapF64[H_VCLOCK_F64] / 1e6 : realNow();
+  if (!virtualTime) return realNow();
+  heap[H_S_TIMED] = 1;
+  return heapF64[H_VCLOCK_F64] / 1e6;
 }
 
 /** The virtual clock (ns since the epoch) for the next recorded event; events are 1 ns apart. */
@@ -358,6 +361,8 @@ export const LOG_ENDED_OUTPUT = 4;
 export const LOG_FAIR = 8;
 /** A spinning thread yielded: not a preemption, not a branch. */
 export const LOG_YIELD = 16;
+/** Something read the clock before this decision (H_S_TIMED). */
+export const LOG_TIMED = 32;
 
 function logDecision(preemptible: boolean, chosen: number, ended: number, endedFlags: number, fair: boolean, yielded: boolean): void {
   const words = log!;
@@ -374,7 +379,8 @@ function logDecision(preemptible: boolean, chosen: number, ended: number, endedF
     (endedFlags & OP_WRITE ? LOG_ENDED_WRITE : 0) |
     (endedFlags & OP_OUTPUT ? LOG_ENDED_OUTPUT : 0) |
     (fair ? LOG_FAIR : 0) |
-    (yielded ? LOG_YIELD : 0);
+    (yielded ? LOG_YIELD : 0) |
+    (heap[H_S_TIMED] ? LOG_TIMED : 0);
   words[at++] = ended;
   const countAt = at++;
   let runnable = 0;

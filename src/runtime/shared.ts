@@ -74,10 +74,12 @@ export const H_S_LIVELOCK_TID = 66;
 export const H_S_WRITES = 67;
 /** Threads started and not yet ended (MainThread not counted): what `maxThreads` limits. */
 export const H_LIVE_THREADS = 68;
-export const HEADER_CELLS = 72;
+/** Controlled mode: set once anything read the clock (a sleep, a timeout, Date.now()): from then on the state depends on when, not only on the order (DFS stops caching states). */
+export const H_S_TIMED = 69;
+const HEADER_CELLS = 72;
 
 // ── Per-thread block ──────────────────────────────────────────────────────────────────────
-export const THREAD_STRIDE = 20;
+const THREAD_STRIDE = 20;
 export const T_STATE = 0;
 export const T_WAIT_OBJECT = 1;
 /** WaitKind | WAIT_TIMED flag, while blocked. */

@@ -1,7 +1,7 @@
 /**
  * Words every surface uses the same way — the panel, the text report, the extension's status
- * line and notifications: durations for people, counted nouns, and how a schedule is named.
- * Pure: no DOM, no Node, no vscode.
+ * line and notifications: durations for people, counted nouns, how a schedule is named, and what
+ * a hunt found or covered. Pure: no DOM, no Node, no vscode.
  */
 import type { Strategy } from '../trace/format';
 
@@ -43,4 +43,71 @@ export function scheduleWords(schedule: {
   if (schedule.strategy === 'dfs') return schedule.path?.length ? `DFS, path ${pathText(schedule.path)}` : 'DFS, default schedule';
   const depth = schedule.strategy === 'pct' && schedule.depth !== undefined ? ` (depth ${schedule.depth})` : '';
   return `seed ${schedule.seed}, strategy ${schedule.strategy}${depth}`;
+}
+
+/** What a hunt found (harness/explore.ts FindingKind), as a noun: "a deadlock", "a failed assert". */
+const FINDING_WORDS = {
+  deadlock: 'a deadlock',
+  livelock: 'a livelock',
+  exception: 'an uncaught exception',
+  assert: 'a failed assert',
+} as const;
+
+export function findingWords(kind: keyof typeof FINDING_WORDS): string {
+  return FINDING_WORDS[kind];
+}
+
+/** What every hunt looks for, in the words of a hunt that found none of it. */
+export const NOTHING_FOUND = 'no deadlock, livelock, uncaught exception or failed assert';
+
+/**
+ * Steps a schedule may spin before the scheduler makes it fair (the harness's default,
+ * UNFAIR_STEPS in runtime/schedule.ts, which this pure layer cannot import).
+ */
+const UNFAIR_STEPS = 10_000;
+
+/** What a DFS hunt covered: the fields of harness/dfs.ts DfsCoverage the words need. */
+interface Coverage {
+  complete: boolean;
+  schedules: number;
+  /** Infinity: no bound. */
+  preemptionBound: number;
+  madeFair: number;
+  incomplete?: string | undefined;
+}
+
+/** "with ≤ 2 preemptions", "with no preemption", or for no bound "(no preemption bound)". */
+export function boundWords(coverage: Pick<Coverage, 'preemptionBound'>): string {
+  const bound = coverage.preemptionBound;
+  if (!Number.isFinite(bound)) return '(no preemption bound)';
+  return bound === 0 ? 'with no preemption' : `with ≤ ${plural(bound, 'preemption')}`;
+}
+
+/** "3 schedules were made fair after 10,000 steps of spinning; …", or nothing. */
+function madeFairWords(coverage: Pick<Coverage, 'madeFair'>): string {
+  if (!(coverage.madeFair > 0)) return '';
+  const were = coverage.madeFair === 1 ? 'was' : 'were';
+  return (
+    ` ${plural(coverage.madeFair, 'schedule')} ${were} made fair after ${UNFAIR_STEPS.toLocaleString('en-US')} steps of spinning;` +
+    ` the choices after that point were not explored.`
+  );
+}
+
+/**
+ * What a DFS hunt that found nothing covered, in one sentence a user can trust:
+ * "Explored all 1,284 schedules with ≤ 2 preemptions: no deadlock, livelock, uncaught exception or failed assert.", or
+ * "Explored 20,000 schedules with ≤ 2 preemptions without finding a bug, but not all of them: <why>."
+ */
+export function coverageWords(coverage: Coverage, explored: number): string {
+  if (coverage.complete) {
+    const which = Number.isFinite(coverage.preemptionBound)
+      ? `${coverage.schedules === 1 ? 'the only schedule' : `all ${plural(coverage.schedules, 'schedule')}`} ${boundWords(coverage)}`
+      : `every schedule (no preemption bound), ${plural(coverage.schedules, 'schedule')} in all`;
+    return `Explored ${which}: ${NOTHING_FOUND}.${madeFairWords(coverage)}`;
+  }
+  const why = coverage.incomplete ? `: ${coverage.incomplete.replace(/[.\s]+$/, '')}` : '';
+  return (
+    `Explored ${plural(explored, 'schedule')} ${boundWords(coverage)} without finding a bug, but not all of them${why}.` +
+    madeFairWords(coverage)
+  );
 }

@@ -1,12 +1,20 @@
 /** Find deadlock and controlled runs: the words the extension shows, and the panel ↔ host messages they add. */
 import * as assert from 'node:assert/strict';
-import { aboutRun, coverageWords, durationWords, huntWords, replayOf } from '../../src/extension/hunt';
+import { aboutRun, durationWords, huntWords, replayOf } from '../../src/extension/hunt';
 import type { DfsCoverage } from '../../src/harness/dfs';
 import { parseFromPanel, parseToPanel } from '../../src/shared/protocol';
-import { scheduleWords } from '../../src/shared/wording';
+import { coverageWords, scheduleWords } from '../../src/shared/wording';
 import { coverageBadge, summaryFacts } from '../../src/webview/ui/summary';
 
-const coverage: DfsCoverage = { complete: true, schedules: 1_284, preemptionBound: 2, pruned: 310, beyondBound: 0, madeFair: 0 };
+const coverage: DfsCoverage = {
+  complete: true,
+  schedules: 1_284,
+  preemptionBound: 2,
+  pruned: 310,
+  beyondBound: 0,
+  madeFair: 0,
+  statesSeen: 0,
+};
 
 const found = {
   seed: 2,

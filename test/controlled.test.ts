@@ -294,6 +294,56 @@ export function main(): void {
     assert.equal(fingerprint(replay), fingerprint(hunt));
   });
 
+  it("a deadlocked schedule's workers are unwound and reused; what the snippet does while it unwinds is not the run's", async () => {
+    // ABBA with finally blocks that print and release, and a waiter that swallows whatever its
+    // get() throws: the unwinding runs through user code, which must neither show nor stop it.
+    const { file } = await runSnippet(
+      `
+import { Lock, Queue, Thread } from "threadlanes";
+const a = new Lock("a");
+const b = new Lock("b");
+const q = new Queue<number>();
+function one(): void { a.acquire(); try { b.acquire(); b.release(); } finally { console.log("one finally"); a.release(); } }
+function two(): void { b.acquire(); try { a.acquire(); a.release(); } finally { console.log("two finally"); b.release(); } }
+function waiter(): void { for (let i = 0; i < 3; i++) { try { q.get(); } catch { console.log("swallowed"); } } }
+export function main(): void {
+  const w = new Thread({ target: waiter, daemon: true });
+  w.start();
+  const t1 = new Thread({ target: one });
+  const t2 = new Thread({ target: two });
+  t1.start(); t2.start(); t1.join(); t2.join();
+  console.log("done");
+}
+`,
+      { mode: 'controlled', seed: 0 },
+    );
+    const outcomes: string[] = [];
+    const hunt = await explore({
+      file,
+      schedules: 40,
+      strategy: 'dfs',
+      preemptions: Infinity,
+      keepGoing: true,
+      onSchedule: (_, result) => {
+        outcomes.push(result.outcome);
+        const lines = result.trace.header.output.map((o) => o.text.trim());
+        assert.ok(!lines.includes('swallowed'), lines.join(' | '));
+        if (result.outcome === 'completed')
+          assert.deepEqual(
+            lines.filter((l) => l === 'done'),
+            ['done'],
+          );
+        if (result.outcome === 'deadlock') assert.ok(!lines.includes('done'));
+      },
+    });
+    assert.equal(hunt.found?.kind, 'deadlock');
+    const deadlocks = outcomes.filter((o) => o === 'deadlock').length;
+    assert.ok(deadlocks >= 2 && outcomes.includes('completed'), outcomes.join(' '));
+    // Every schedule ends with threads blocked (the daemon waiter at least): terminating them
+    // would boot a worker or more for each of the 40.
+    assert.ok(hunt.workersBooted < 8, `${hunt.workersBooted} workers booted for ${outcomes.length} schedules`);
+  });
+
   it('PCT with depth 2 finds the ABBA deadlock within 20 schedules, for 20 seeds out of 20', async () => {
     const file = example('abba-rare.ts');
     const counts: number[] = [];

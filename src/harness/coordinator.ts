@@ -113,6 +113,10 @@ export class Coordinator {
     const state = this.state;
     // Stop every worker, then collect everything they recorded (published or not). In a hunt,
     // workers whose thread ended normally and spares go back to the pool instead.
+    // A hunt's run that ended with threads blocked (a deadlock, a livelock, daemons, an error in
+    // MainThread): they unwind, and their workers are reused. A timeout's thread may be in a loop
+    // that never reaches a visible operation: terminated.
+    if (this.pool && state.controlled && outcome !== 'timeout') await this.messages.unwindAll();
     await this.workers.end();
     // Messages already queued on the ports (output, exceptions) are delivered before we read them.
     await new Promise((resolve) => setImmediate(resolve));

@@ -56,6 +56,8 @@ export interface ExploreResult extends RunResult {
   coverage?: DfsCoverage;
   /** Schedules that ran into the timeout (the hunt goes on past them unless every one does). */
   timedOut?: number;
+  /** Workers booted for the whole hunt (reused from one schedule to the next, deadlocked ones too). */
+  workersBooted: number;
 }
 
 /** A hunt gives up only if this many schedules in a row, from the first, time out. */
@@ -76,7 +78,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
         await pool.close();
       }
     },
-    (failed) => ({ ...failed, explored: 0, huntMs: failed.wallMs }),
+    (failed) => ({ ...failed, explored: 0, huntMs: failed.wallMs, workersBooted: 0 }),
   );
 }
 
@@ -218,6 +220,7 @@ class Hunt {
       explored: this.explored,
       huntMs: performance.now() - this.started,
       ...(this.timedOut > 0 ? { timedOut: this.timedOut } : {}),
+      workersBooted: this.pool.booted,
       ...extra,
     };
   }

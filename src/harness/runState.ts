@@ -41,6 +41,8 @@ export interface ThreadRecord {
   warm?: WarmWorker;
   /** Drop this run's listeners from the worker (before it goes back to the pool). */
   detach?: () => void;
+  /** Set while the harness unwinds the thread (WorkerMessages.unwindAll): called when its worker says it is free. */
+  unwinding?: (reusable: boolean) => void;
 }
 
 /** A thread that has not been given a worker yet. */

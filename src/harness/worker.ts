@@ -35,7 +35,7 @@ let rejections = 0;
  * line of its Error's stack, and the thread ends as failed.
  */
 process.on('unhandledRejection', (reason) => {
-  if (ended || runs === 0) return;
+  if (ended || runs === 0 || I.isUnwinding()) return;
   const context = I.ctx();
   if (context.initPhase && !context.isMain) return; // the module body again: MainThread reports it
   rejections++;
@@ -149,7 +149,12 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   // A plain Thread object stands for this thread while the module body runs.
   I.setCurrentThread(I.threadFromHandle(handle));
   // Controlled mode: nothing of the snippet runs before this thread's turn.
-  I.threadEntered();
+  try {
+    I.threadEntered();
+  } catch (error) {
+    if (I.isUnwinding()) return unwound(context, reusable);
+    throw error;
+  }
   Atomics.store(heap, context.self + I.T_STATE, ThreadState.Running);
   I.rec(EventKind.ThreadRunning, handle.id, 0, 0);
 
@@ -172,12 +177,16 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
       await runTarget(assignment, handle);
     }
   } catch (error) {
+    if (I.isUnwinding()) return unwound(context, reusable);
     failed = true;
     reportException(context, error);
   }
+  // The snippet caught the Unwind and went on to its end: it is unwound all the same.
+  if (I.isUnwinding()) return unwound(context, reusable);
   // A promise rejected without a handler is found only once the microtasks have run: give Node
   // that turn, so the rejection ends this thread like an uncaught exception (see below).
   await new Promise<void>((resolve) => setImmediate(resolve));
+  if (I.isUnwinding()) return unwound(context, reusable);
   if (rejections > 0) failed = true;
   // As Python does at exit: pools this thread made and never shut down are shut down now.
   try {
@@ -192,11 +201,28 @@ async function runThread(setup: Setup, assignment: Assignment, reusable: boolean
   // A timer or immediate the snippet left behind would fire in the next run: no reuse then.
   const pending = process.getActiveResourcesInfo().some((kind) => kind !== 'MessagePort');
   finish(context, handle, failed, reusable && !pending);
-  if (!reusable || pending) return;
-  // Ready for the next run: the globals this run changed go back to what they were.
+  if (reusable && !pending) restoreGlobals();
+}
+
+/** Ready for the next run: the globals this run changed go back to what they were. */
+function restoreGlobals(): void {
   globalThis.Date = RealDate;
   performance.now = realPerformanceNow;
   Math.random = realRandom;
+}
+
+/**
+ * The harness unwound this thread (runtime/schedule.ts GO_UNWIND: the run deadlocked or
+ * livelocked and is over): nothing it did since counts, so nothing is reported or printed; the
+ * worker says it is free, and is reused unless the snippet left a timer behind.
+ */
+function unwound(context: RuntimeModule.__internals.Context, reusable: boolean): void {
+  ended = true;
+  pendingOutput.stdout = '';
+  pendingOutput.stderr = '';
+  const pending = process.getActiveResourcesInfo().some((kind) => kind !== 'MessagePort');
+  I.notify({ type: 'done', tid: context.tid, failed: false, reusable: reusable && !pending, unwound: true });
+  if (reusable && !pending) restoreGlobals();
 }
 
 /** The snippet's main program: `export function main()`, or `export default function main()`. */

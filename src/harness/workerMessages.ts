@@ -13,7 +13,8 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
 import { ThreadState, type OutputLine } from '../trace/format';
-import { H_GIL_HOLDER, H_LIVE_THREADS, T_RPC, T_STATE, threadBlockBase, type ThreadAssignment } from '../runtime/shared';
+import { H_GIL_HOLDER, H_LIVE_THREADS, T_RPC, T_S_GO, T_STATE, threadBlockBase, type ThreadAssignment } from '../runtime/shared';
+import { GO_UNWIND } from '../runtime/schedule';
 import type { Handle } from '../runtime/core';
 import { passGil } from '../runtime/gil';
 import type { RpcRequest, WorkerNotice } from '../runtime/rpc';
@@ -22,6 +23,9 @@ import type { Rings } from './rings';
 import { newThreadRecord, type RunState, type StopRun, type ThreadRecord } from './runState';
 import { ItemStore } from './store';
 import { DEFAULTS } from './types';
+
+/** Longest wait for a thread to unwind before its worker is terminated instead. */
+const UNWIND_LIMIT_MS = 250;
 
 /** What worker.ts reports a thread's process.exit(code) as (code not 0), its message the code: Python's SystemExit. */
 const SYSTEM_EXIT = 'SystemExit';
@@ -84,8 +88,58 @@ export class WorkerMessages {
     for (const [port, record] of owners) this.readQueued(port, record);
   }
 
+  /**
+   * The run is over and its threads cannot go on (a deadlock or a livelock, controlled mode):
+   * wake every thread not done with GO_UNWIND, so that it unwinds (runtime/schedule.ts), and
+   * wait, at most UNWIND_LIMIT_MS, for each worker to say it is free: those become spares again
+   * instead of being terminated and booted anew. What the threads recorded is read first; what
+   * they do and say while they unwind is not the run's.
+   */
+  async unwindAll(): Promise<void> {
+    const state = this.state;
+    // What they said before the run ended (they are all parked now) is the run's.
+    this.readAllQueued();
+    const unwinding: Promise<void>[] = [];
+    for (const record of state.threads.values()) {
+      if (record.done || !record.worker || !record.warm || record.unwinding) continue;
+      this.rings.recoverUnpublished(record);
+      const ring = record.ring;
+      record.ring = null;
+      const worker = record.worker;
+      unwinding.push(
+        new Promise<void>((resolve) => {
+          let limit: NodeJS.Timeout | undefined = undefined;
+          const settle = () => {
+            clearTimeout(limit);
+            worker.off('exit', settle);
+            resolve();
+          };
+          limit = setTimeout(settle, UNWIND_LIMIT_MS);
+          worker.once('exit', settle);
+          record.unwinding = (reusable: boolean) => {
+            record.done = true;
+            if (ring) state.memory?.giveRing(ring, state.ringEvents);
+            if (reusable && record.warm) {
+              record.detach?.();
+              this.workers.giveBack(record.warm);
+            }
+            settle();
+          };
+        }),
+      );
+      const go = threadBlockBase(record.tid) + T_S_GO;
+      Atomics.store(state.heap, go, GO_UNWIND);
+      Atomics.notify(state.heap, go);
+    }
+    await Promise.all(unwinding);
+  }
+
   private onNotice(record: ThreadRecord, notice: WorkerNotice): void {
     const state = this.state;
+    if (record.unwinding) {
+      if (notice.type === 'done' && notice.unwound) record.unwinding(notice.reusable !== false);
+      return;
+    }
     switch (notice.type) {
       case 'define':
         state.objects.set(notice.id, {

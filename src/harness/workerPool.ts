@@ -42,6 +42,8 @@ export class WorkerPool {
   private readonly all = new Set<WarmWorker>();
   /** The heap and rings, reused too. */
   readonly memory = new RunMemory();
+  /** Workers booted so far. */
+  booted = 0;
 
   constructor(private readonly heapLimitMb: number = DEFAULTS.heapLimitMb) {}
 
@@ -53,6 +55,7 @@ export class WorkerPool {
   }
 
   spawn(): WarmWorker {
+    this.booted++;
     const warm = spawnWorker(this.heapLimitMb);
     this.all.add(warm);
     warm.worker.once('exit', () => this.all.delete(warm));

@@ -17,7 +17,18 @@ export function resetRuntime(): void {
 }
 export { Recorder, VirtualRecorder } from './recorder';
 export { startGil } from './gil';
-export { startScheduling, threadEntered, threadEnding, threadExited, wakeCell, clockMs, seedState, nextRandom } from './schedule';
+export {
+  startScheduling,
+  threadEntered,
+  threadEnding,
+  threadExited,
+  wakeCell,
+  clockMs,
+  seedState,
+  nextRandom,
+  isUnwinding,
+  GO_UNWIND,
+} from './schedule';
 export { ThreadlanesUsageError } from './errors';
 export { Thread, adoptThread, setCurrentThread, threadFromHandle, MAIN_HANDLE, type SpawnPayload } from './thread';
 export { notify } from './rpc';

@@ -56,6 +56,8 @@ export type WorkerNotice =
       tid: number;
       failed: boolean;
       /** False: timers of the snippet are pending, do not reuse the worker. */ reusable?: boolean;
+      /** The harness unwound it at the end of a run that could not go on (GO_UNWIND): not the thread's end. */
+      unwound?: boolean;
     }
   /** An internal object the snippet now uses directly (a Value's lock): show it. */
   | { type: 'reveal'; id: number }

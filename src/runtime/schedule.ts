@@ -98,12 +98,15 @@ let printed = false;
 
 /** The clock is virtual (stays so after this thread has passed the baton on for good). */
 let virtualTime = false;
+/** The harness is unwinding this thread (T_S_GO was GO_UNWIND): every visible operation throws Unwind. */
+let unwinding = false;
 /** The real clock, whatever the snippet does to performance.now. */
 const realNow = performance.now.bind(performance);
 
 /** Call before startGil: it sets the scheduling flag again if GIL mode is on. */
 export function startScheduling(setup: ScheduleSetup | undefined, tid: number): void {
   internalHeld = 0;
+  unwinding = false;
   if (!setup) {
     sched.on = false;
     virtualTime = false;
@@ -220,6 +223,7 @@ export function leaveInternal(): void {
  * guard it with `if (scheduling.on)` so free mode pays one load.
  */
 export function visible(object: number, write: boolean): void {
+  if (unwinding || (sched.on && heap[self + T_S_GO] === GO_UNWIND)) unwind();
   if (gil.on) {
     if (internalHeld === 0) gilCheck();
     return;
@@ -470,7 +474,42 @@ function handOff(next: number): void {
 function waitForTurn(): void {
   const go = self + T_S_GO;
   while (Atomics.load(heap, go) === 0) Atomics.wait(heap, go, 0);
+  if (Atomics.load(heap, go) === GO_UNWIND) unwind();
   Atomics.store(heap, go, 0);
+}
+
+/**
+ * T_S_GO's value when the harness ends a run whose threads cannot go on (a deadlock, a
+ * livelock) and wants their workers back: each thread throws Unwind out of the wait it is in,
+ * and out of every visible operation after (a `finally` that releases a lock), up to the
+ * worker, which gives the worker back without reporting anything.
+ */
+export const GO_UNWIND = -1;
+
+/** Something no snippet code expects: not an Error, so `catch (e) { if (e instanceof Error) … }` lets it through. */
+class Unwind {
+  readonly unwinding = true;
+}
+
+function unwind(): never {
+  unwinding = true;
+  // Not an Error on purpose (see Unwind).
+  // eslint-disable-next-line @typescript-eslint/only-throw-error
+  throw new Unwind();
+}
+
+/** Is this thread being unwound (its worker says nothing of what happens now)? */
+export function isUnwinding(): boolean {
+  return unwinding;
+}
+
+/** Stay here for good: the run is over for this thread; the harness ends the worker, or unwinds it. */
+function parkForGood(): never {
+  for (;;) {
+    const go = Atomics.load(heap, self + T_S_GO);
+    if (go === GO_UNWIND) unwind();
+    Atomics.wait(heap, self + T_S_GO, go);
+  }
 }
 
 /**
@@ -513,7 +552,7 @@ function reportLivelock(): never {
   Atomics.store(heap, H_S_STATUS, SCHED_LIVELOCK);
   Atomics.add(heap, H_DOORBELL, 1);
   Atomics.notify(heap, H_DOORBELL);
-  for (;;) Atomics.wait(heap, self + T_S_GO, 0);
+  parkForGood();
 }
 
 // ── Blocking ──────────────────────────────────────────────────────────────────────────────
@@ -536,7 +575,7 @@ export function waitCell(cells: Int32Array, cell: number, expected: number, ms: 
   if (passed === 'none') {
     // Nothing will ever wake this thread: the harness reports the deadlock and ends the run.
     reportStuck();
-    for (;;) Atomics.wait(heap, self + T_S_GO, 0);
+    parkForGood();
   }
   if (passed === 'other') waitForTurn();
   return heap[self + T_S_WOKEN] === 1 ? 'ok' : 'timed-out';

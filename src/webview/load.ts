@@ -1,7 +1,8 @@
 /**
  * From trace bytes to the model the panel draws: decode the binary `.tltrace` form
  * (src/trace/file.ts) and build the timeline model (src/analysis). Both are pure, so the panel
- * can do this itself, in the webview or in the standalone report. The findings (potential
+ * can do this itself, in the webview or in the standalone report. How the run failed, if it did
+ * (layout/failure.ts: the view opens there), comes with the model. The findings (potential
  * deadlocks, data races) come from the same trace, after the first frame: they read every event.
  */
 import { lockOrderInversions, type LockOrderInversion } from '../analysis/lockOrder';
@@ -10,12 +11,15 @@ import { buildTimeline } from '../analysis/timeline';
 import { BYTE_KIND } from '../trace/events';
 import { decodeTraceBinary } from '../trace/file';
 import { EVENT_BYTES, EventKind, type Trace } from '../trace/format';
+import { failureOf, type Failure } from './layout/failure';
 import type { Model } from './ui/view';
 
 interface LoadedRun {
   model: Model;
   /** Kept for findingsOf; let go once the findings are shown. */
   trace: Trace;
+  /** How the run failed (the header's exceptions give the time of the throw); undefined: it did not. */
+  failure: Failure | undefined;
   decodeMs: number;
   modelMs: number;
 }
@@ -25,8 +29,9 @@ export function loadRun(traceBytes: Uint8Array): LoadedRun {
   const trace = decodeTraceBinary(traceBytes);
   const t1 = performance.now();
   const model = buildTimeline(trace);
+  const failure = failureOf(model, trace.header.exceptions);
   const t2 = performance.now();
-  return { model, trace, decodeMs: t1 - t0, modelMs: t2 - t1 };
+  return { model, trace, failure, decodeMs: t1 - t0, modelMs: t2 - t1 };
 }
 
 interface RunFindings {

@@ -64,7 +64,9 @@ function main(): void {
         post: (message) => hook.posted.push(message),
         saveState: () => undefined,
       };
-  const saved: ViewState | undefined = vscode ? parseViewState(vscode.getState()) : undefined;
+  // The view kept before the webview was revived: it belongs to the first run shown (the one
+  // kept for the reload), not to a later run, which opens on its failure or whole.
+  let saved: ViewState | undefined = vscode ? parseViewState(vscode.getState()) : undefined;
   let panel = new Panel(root, host, saved);
   hook.panel = panel;
   // The compare view replaces the single panel until the next `load`.
@@ -127,7 +129,8 @@ function main(): void {
       hook.timings.decodeMs = loaded.decodeMs;
       hook.timings.modelMs = loaded.modelMs;
       const setModelStart = performance.now();
-      panel.setModel(loaded.model, message.sources ?? [], saved, message.about);
+      panel.setModel(loaded.model, message.sources ?? [], saved, message.about, loaded.failure);
+      saved = undefined;
       hook.timings.setModelMs = performance.now() - setModelStart;
       void panel.nextFrame().then(() => {
         hook.timings.firstFrameAtMs = panel.stats.firstFrameAtMs;

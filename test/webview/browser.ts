@@ -79,11 +79,12 @@ export async function openReport(context: BrowserContext, reportPath: string, ti
 /**
  * The panel as the VS Code webview hosts it, without VS Code: a page with a stand-in
  * `acquireVsCodeApi` that keeps what the panel posts in `window.__posted`. Written to
- * `dir/webview.html`; returns its path.
+ * `dir/webview.html` (or `dir/<name>`); returns its path. `state`: what getState() returns, as
+ * for a webview VS Code revives with the view it kept.
  */
-export function writeHostedPage(dir: string): string {
+export function writeHostedPage(dir: string, options: { name?: string; state?: unknown } = {}): string {
   const dist = path.join(root, 'dist');
-  const page = path.join(dir, 'webview.html');
+  const page = path.join(dir, options.name ?? 'webview.html');
   fs.writeFileSync(
     page,
     `<!DOCTYPE html>
@@ -92,7 +93,7 @@ export function writeHostedPage(dir: string): string {
 <body><div id="app"></div>
 <script>
 window.__posted = [];
-function acquireVsCodeApi() { return { postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined }; }
+function acquireVsCodeApi() { return { postMessage: (m) => window.__posted.push(m), getState: () => (${options.state === undefined ? 'undefined' : JSON.stringify(options.state)}), setState: () => undefined }; }
 </script>
 <script src="file://${dist}/webview.js"></script>
 </body></html>`,

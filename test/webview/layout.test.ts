@@ -1,7 +1,7 @@
 /**
- * The panel's pure layout (no browser): time scale and ticks, the host ↔ panel protocol's
- * validation, and the drawing runs checked against slow, obviously-correct references on
- * random lanes (property tests).
+ * The panel's pure layout (no browser): time scale and ticks, where a failed run opens, the
+ * host ↔ panel protocol's validation, and the drawing runs checked against slow,
+ * obviously-correct references on random lanes (property tests).
  */
 import { strict as assert } from 'node:assert';
 
@@ -9,6 +9,8 @@ import { type HoldColumns, type ThreadLane } from '../../src/analysis/model';
 import { buildLod } from '../../src/analysis/lod';
 
 import { firstHoldEndingAfter, holdsAt, type HoldRow } from '../../src/webview/layout/lanes';
+
+import { failureRange, type Failure } from '../../src/webview/layout/failure';
 
 import { holdBars, stateRuns } from '../../src/webview/layout/runs';
 
@@ -61,6 +63,36 @@ describe('webview: layout', () => {
     const clamped = clampRange(-1e9, 1e12, 0, 1e6);
     assert.ok(clamped.startNs >= -1e6 * 0.05 && clamped.endNs <= 1e6 * 1.05);
     assert.ok(clampRange(500, 500, 0, 1e6).endNs - 500 >= 100, 'no narrower than 100 ns');
+  });
+
+  it('opens on a failure: its stretch and room before it, within the run, never narrower than 20 µs, or the whole run', () => {
+    const failure = (fromNs: number, toNs: number): Failure => ({
+      kind: 'deadlock',
+      atNs: toNs,
+      fromNs,
+      toNs,
+      laneIndices: [],
+      objectIds: [],
+      siteId: 0,
+      title: '',
+    });
+    // A run of 1 s failing over 100 µs in its middle: 160 µs shown, most of the room before the stretch.
+    const middle = failureRange(failure(500_000_000, 500_100_000), 0, 1e9)!;
+    assert.ok(Math.abs(middle.endNs - middle.startNs - 160_000) < 1e-6);
+    assert.ok(middle.startNs < 500_000_000 - 40_000 && middle.endNs > 500_100_000 && middle.endNs < 500_100_000 + 20_000);
+    // A failure of one step: 20 µs around it.
+    const step = failureRange(failure(500_000_000, 500_001_000), 0, 1e9)!;
+    assert.equal(Math.round(step.endNs - step.startNs), 20_000);
+    assert.ok(step.startNs < 500_000_000 && step.endNs > 500_001_000);
+    // At the very end of the run: the range is moved left, not cut, and stays within the fitted run.
+    const end = failureRange(failure(999_990_000, 1e9), 0, 1e9)!;
+    assert.ok(end.endNs <= 1e9 * 1.03 && end.startNs <= 999_990_000 && end.endNs >= 1e9);
+    // At its start likewise.
+    const start = failureRange(failure(0, 1_000), 0, 1e9)!;
+    assert.ok(start.startNs >= -1e9 * 0.01 && start.endNs >= 1_000);
+    // A stretch that is most of the run: the whole run.
+    assert.equal(failureRange(failure(100, 900_000_000), 0, 1e9), undefined);
+    assert.equal(failureRange(failure(0, 10_000), 0, 15_000), undefined, 'a run shorter than the narrowest view');
   });
 
   it('labels ticks at 1-2-5 steps in one readable unit', () => {

@@ -1,9 +1,56 @@
 /**
  * The deadlock inspector's content: the cycle in words, and the wait-for cycle as a small graph
- * (thread → primitive → thread …) laid out on a circle. Pure.
+ * (thread → primitive → thread …) laid out on a circle; and the parts of the lanes that make the
+ * deadlock (each thread's final wait, the holds of the cycle's locks), which the lanes outline
+ * and the view opens on (failure.ts). Pure.
  */
-import type { DeadlockView, TimelineModel } from '../../analysis/model';
-import { WAIT_KIND_NAMES } from '../../trace/format';
+import type { DeadlockView, TimelineModel, TimelineQueries } from '../../analysis/model';
+import { ThreadState, WAIT_KIND_NAMES } from '../../trace/format';
+
+/** The segments and holds that make the deadlock, by lane index (the lanes outline them). */
+export interface DeadlockHighlight {
+  /** Interval indices per lane index that take part in the cycle (the final blocked segment). */
+  segments: { laneIndex: number; interval: number }[];
+  /** Holds (lane index, hold index) of the primitives in the cycle, held at the deadlock. */
+  holds: { laneIndex: number; hold: number }[];
+  detectedAtNs: number;
+}
+
+/** Each entry's wait at the moment the deadlock was found, and what it holds then. */
+export function deadlockHighlight(model: TimelineModel & TimelineQueries, deadlock: DeadlockView): DeadlockHighlight {
+  const segments: DeadlockHighlight['segments'] = [];
+  const holds: DeadlockHighlight['holds'] = [];
+  for (const entry of deadlock.entries) {
+    const laneIndex = model.threads.findIndex((t) => t.tid === entry.tid);
+    if (laneIndex < 0) continue;
+    let interval = model.stateAt(laneIndex, deadlock.detectedAtNs);
+    const columns = model.threads[laneIndex].states;
+    if (interval < 0 || (columns.state[interval] !== ThreadState.Blocked && columns.state[interval] !== ThreadState.Waiting)) {
+      // The detector's clock may be a hair off the lane's: take the last wait of the lane.
+      for (let i = columns.count - 1; i >= 0; i--) {
+        if (columns.state[i] === ThreadState.Blocked || columns.state[i] === ThreadState.Waiting) {
+          interval = i;
+          break;
+        }
+      }
+    }
+    if (interval >= 0) segments.push({ laneIndex, interval });
+    const laneHolds = model.holds[laneIndex];
+    for (const objectId of entry.holds) {
+      for (let i = laneHolds.count - 1; i >= 0; i--) {
+        if (
+          laneHolds.objectId[i] === objectId &&
+          laneHolds.startNs[i] <= deadlock.detectedAtNs &&
+          laneHolds.endNs[i] >= deadlock.detectedAtNs - 1
+        ) {
+          holds.push({ laneIndex, hold: i });
+          break;
+        }
+      }
+    }
+  }
+  return { segments, holds, detectedAtNs: deadlock.detectedAtNs };
+}
 
 export function threadName(model: TimelineModel, tid: number): string {
   return model.threads.find((t) => t.tid === tid)?.name ?? `thread ${tid}`;

@@ -5,6 +5,7 @@
  * overlays.ts (deadlock, hand-offs), axis.ts and gil.ts (the GIL lane).
  */
 import type { PrimitiveInfo, TimelineModel, TimelineQueries } from '../../analysis/model';
+import type { DeadlockHighlight } from '../layout/deadlock';
 import type { LaneLayout, LaneRows } from '../layout/lanes';
 import type { TimeScale } from '../layout/timeScale';
 import type { Theme } from './theme';
@@ -46,14 +47,6 @@ export interface HitTarget {
 export interface MarkerIndex {
   timeNs: Float64Array;
   marker: Uint32Array;
-}
-
-export interface DeadlockHighlight {
-  /** Interval indices per lane index that take part in the cycle (the final blocked segment). */
-  segments: { laneIndex: number; interval: number }[];
-  /** Holds (lane index, hold index) of the primitives in the cycle, held at the deadlock. */
-  holds: { laneIndex: number; hold: number }[];
-  detectedAtNs: number;
 }
 
 export interface FrameInput {

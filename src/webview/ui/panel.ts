@@ -10,11 +10,17 @@
  *   summary.ts, legend.ts  the run's header; the legend and the screen-reader list of lanes
  * This class is the panel's API for main.ts, the compare view, the tests and the bench. The
  * same class runs in the VS Code webview and in the standalone report; what differs is the Host.
+ *
+ * A run that failed (a deadlock, a livelock, an uncaught exception or a failed assert:
+ * layout/failure.ts) opens on its failure: the first view spans the failure and what led to it,
+ * its threads stand out and the first of them is selected, and the sidebar explains it. Only the
+ * first view: a view restored from the host's state is kept, and later zooming is the user's.
  */
 import type { LockOrderInversion } from '../../analysis/lockOrder';
 import type { DataRace } from '../../analysis/races';
 import type { RunAbout, SourceText, ViewState } from '../../shared/protocol';
 import { formatDurationNs } from '../../shared/wording';
+import { failureRange, type Failure } from '../layout/failure';
 import { clear, el } from './dom';
 import type { HitTarget } from './frame';
 import { FrameLoop, type FrameStats } from './frameLoop';
@@ -55,6 +61,7 @@ export class Panel {
       fitAll: () => this.fitAll(),
       zoomIn: () => this.input.zoomIn(),
       zoomOut: () => this.input.zoomOut(),
+      showFailure: () => this.showFailure(),
       toggleHandoffs: () => this.toggleHandoffs(),
       filtersChanged: () => {
         this.relayout();
@@ -132,9 +139,14 @@ export class Panel {
     this.summary.showError(message);
   }
 
-  setModel(model: Model, sources: SourceText[], restored: ViewState | undefined, about: RunAbout = {}): void {
-    this.view.load(model, sources, restored, about, this.overviewCanvas);
+  /**
+   * Shows a run: the view `restored` if it fits the run, else the run's `failure` (from
+   * failureOf; undefined: it did not fail) in focus, else the whole run.
+   */
+  setModel(model: Model, sources: SourceText[], restored: ViewState | undefined, about: RunAbout = {}, failure?: Failure): void {
+    const kept = this.view.load(model, sources, restored, about, this.overviewCanvas, failure);
     this.toolbar.showFilters();
+    this.toolbar.showFailure();
     this.summary.show(model, about, this.canvas);
     this.renderLegend();
     this.sidebar.render(this.selection);
@@ -142,7 +154,18 @@ export class Panel {
     this.refreshTheme();
     this.frames.resize();
     this.toolbar.showHandoffs();
+    // The first view of a failed run: its range is set already (View.load); now its threads.
+    if (failure && !kept) this.selection.focusFailure(failure);
     this.frames.request();
+  }
+
+  /** Puts the view on the run's failure again (the toolbar's button): its range, threads and sidebar entry. */
+  showFailure(): void {
+    const { model, failure } = this.view;
+    if (!model || !failure) return;
+    const range = failureRange(failure, model.startNs, model.endNs) ?? this.view.fitRange();
+    this.setRange(range.startNs, range.endNs);
+    this.selection.focusFailure(failure);
   }
 
   /**
@@ -193,6 +216,25 @@ export class Panel {
   hitTargets(): HitTarget[] {
     const rect = this.canvas.getBoundingClientRect();
     return (this.frames.lastFrame?.hitTargets ?? []).map((t) => ({ ...t, xCssPx: t.xCssPx + rect.left, yCssPx: t.yCssPx + rect.top }));
+  }
+
+  /** How the run shown failed (undefined: it did not), as the view opened on it. */
+  failure(): Failure | undefined {
+    return this.view.failure;
+  }
+
+  /** What stands out in the lanes: the selected lane's thread, and the threads and primitives highlighted with it. */
+  highlighted(): { selectedThread: string | undefined; threads: string[]; objects: string[]; siteIndex: number | undefined } {
+    const { model, findingPicked, findingHover, selectedLaneIndex, state } = this.view;
+    if (!model) return { selectedThread: undefined, threads: [], objects: [], siteIndex: undefined };
+    const focus = findingHover ?? findingPicked;
+    const name = (tid: number) => model.threads.find((t) => t.tid === tid)?.name ?? `thread ${tid}`;
+    return {
+      selectedThread: selectedLaneIndex !== undefined ? model.threads[selectedLaneIndex]?.name : undefined,
+      threads: (focus?.tids ?? []).map(name),
+      objects: (focus?.objectIds ?? []).map((id) => this.view.primitiveById.get(id)?.name ?? `object ${id}`),
+      siteIndex: state.selectedSiteIndex,
+    };
   }
 
   laneNames(): string[] {

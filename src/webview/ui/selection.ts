@@ -5,6 +5,7 @@
  * call in here; changing the view state ends in one frame.
  */
 import { siteText } from '../layout/deadlock';
+import { failureWords, type Failure } from '../layout/failure';
 import { boxAt } from '../layout/lanes';
 import { clear, el } from './dom';
 import type { FindingFocus } from './findings';
@@ -14,6 +15,9 @@ import type { PanelHost } from './host';
 import type { Sidebar, SidebarEvents } from './sidebar';
 import { lockTooltip } from './tooltip';
 import type { View } from './view';
+
+/** The key of the failure's focus among the findings (it is picked like one, and let go like one). */
+const FAILURE_KEY = 'failure';
 
 export interface SelectionActions {
   requestFrame(): void;
@@ -56,8 +60,8 @@ export class Selection implements SidebarEvents {
     if (laneIndex < 0 || !view.model) return;
     view.selectedLaneIndex = laneIndex;
     const box = view.layout.boxes.find((b) => b.laneIndex === laneIndex);
-    if (box) {
-      const viewHeight = view.heightCssPx - view.lanesTop();
+    const viewHeight = view.heightCssPx - view.lanesTop();
+    if (box && viewHeight > 0) {
       if (box.topCssPx < view.state.scrollTopCssPx) view.state.scrollTopCssPx = box.topCssPx;
       else if (box.topCssPx + box.heightCssPx > view.state.scrollTopCssPx + viewHeight)
         view.state.scrollTopCssPx = box.topCssPx + box.heightCssPx - viewHeight;
@@ -95,6 +99,32 @@ export class Selection implements SidebarEvents {
     this.actions.requestFrame();
   }
 
+  /**
+   * Puts the run's failure in focus (the view's range is the caller's): its threads and
+   * primitives stand out as a picked finding's do, its first thread is the selected lane
+   * (scrolled into view), and for a deadlock the inspector shows the site of the thread that
+   * closed the cycle. Nothing is revealed in the editor: the user did not ask for it.
+   */
+  focusFailure(failure: Failure): void {
+    const view = this.view;
+    const model = view.model;
+    if (!model) return;
+    view.findingPicked = {
+      key: FAILURE_KEY,
+      objectIds: failure.objectIds,
+      tids: failure.laneIndices.map((i) => model.threads[i].tid),
+    };
+    this.sidebar.findings?.markPicked(FAILURE_KEY);
+    if (failure.entryIndex !== undefined) {
+      view.state.selectedSiteIndex = failure.entryIndex;
+      this.sidebar.inspector?.showSite(failure.entryIndex, false);
+    }
+    const lane = failure.laneIndices[0];
+    if (lane !== undefined) this.selectLane(lane);
+    else this.actions.viewChanged();
+    this.announce(failureWords(model, failure));
+  }
+
   /** A site of a potential deadlock or a race: asks the host to reveal it and shows it under the finding's section. */
   selectFindingSite(siteId: number, tid: number, button: HTMLElement): void {
     const model = this.view.model;
@@ -104,6 +134,15 @@ export class Selection implements SidebarEvents {
     this.sidebar.findings?.showSite(button, this.host.kind === 'vscode');
     this.selectLane(model.threads.findIndex((t) => t.tid === tid));
     this.announce(`${siteText(model, siteId, true)}${this.host.kind === 'vscode' ? ' opened in the editor' : ''}`);
+  }
+
+  /** Asks the host to open a site in the editor (the failure section's button). */
+  revealSite(siteId: number): void {
+    const model = this.view.model;
+    const site = model?.sites[siteId];
+    if (!model || !site || siteId === 0) return;
+    this.host.post({ type: 'reveal', file: site.file, line: site.line, col: site.col });
+    this.announce(`${siteText(model, siteId, true)} opened in the editor`);
   }
 
   /** A click on the lanes (not a drag): a hold or a lock wait picks its primitive, elsewhere on a lane the lane, off the lanes nothing. */

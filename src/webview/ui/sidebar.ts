@@ -1,5 +1,6 @@
 /**
- * The sidebar beside the lanes, top to bottom: the deadlock inspector (inspector.ts), the
+ * The sidebar beside the lanes, top to bottom: the deadlock inspector (inspector.ts) or, for a
+ * run that failed otherwise, the exception, failed assert or livelock (failure.ts), the
  * potential deadlocks and data races (findings.ts), GIL mode's statistics (gil.ts) and the
  * locks list (locksList.ts). It builds them for the run shown and passes what happens in them
  * on to SidebarEvents (selection.ts answers); sorting the locks list it does itself.
@@ -9,6 +10,7 @@
  * tooltip (title): a 10,000-character name must not push the statistics out of view.
  */
 import { clear, el, svg } from './dom';
+import { failureSection } from './failure';
 import { FindingsView, type FindingFocus } from './findings';
 import { threadColorSlot } from './frame';
 import { gilSection } from './gil';
@@ -61,6 +63,8 @@ export interface SidebarEvents {
   hoverFinding(focus: FindingFocus | undefined): void;
   pickFinding(focus: FindingFocus): void;
   selectFindingSite(siteId: number, tid: number, button: HTMLElement): void;
+  /** Open a site in the editor (the failure's line). */
+  revealSite(siteId: number): void;
   hoverLock(objectId: number | undefined, anchor: HTMLElement | undefined): void;
 }
 
@@ -92,6 +96,10 @@ export class Sidebar {
       });
       this.inspector.showSite(view.state.selectedSiteIndex, false);
       this.element.append(this.inspector.element);
+    } else {
+      this.inspector = undefined;
+      if (view.failure)
+        this.element.append(failureSection(model, view.failure, view.sources, this.hostKind, (siteId) => events.revealSite(siteId)));
     }
     // The entries are new: the one under the pointer, if any, says so when the pointer moves.
     view.findingHover = undefined;

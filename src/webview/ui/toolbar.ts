@@ -1,5 +1,5 @@
 /**
- * The toolbar above the lanes: Fit all and zoom, the hand-offs toggle (and its note when there
+ * The toolbar above the lanes: Fit all and zoom, Show failure (for a run that failed), the hand-offs toggle (and its note when there
  * are too many to draw), the thread filters, and, with an extension behind the panel, Re-run,
  * Find deadlock and the exports. It only builds the controls and passes their clicks on.
  */
@@ -13,6 +13,8 @@ export interface ToolbarActions {
   fitAll(): void;
   zoomIn(): void;
   zoomOut(): void;
+  /** Put the view on the run's failure again. */
+  showFailure(): void;
   toggleHandoffs(): void;
   /** The filter text or the filter choice changed (already in the view state). */
   filtersChanged(): void;
@@ -21,6 +23,7 @@ export interface ToolbarActions {
 export class Toolbar {
   readonly element: HTMLElement;
   private readonly handoffButton: HTMLButtonElement;
+  private readonly failureButton: HTMLButtonElement;
   private readonly handoffNote: HTMLElement;
   private readonly filterInput: HTMLInputElement;
   private readonly filterSelect: HTMLSelectElement;
@@ -47,11 +50,14 @@ export class Toolbar {
       b.addEventListener('click', action);
       return b;
     };
+    this.failureButton = button('Show failure', 'Zoom to where the run failed and select its threads', () => actions.showFailure());
+    this.failureButton.hidden = true;
     this.handoffNote = el('span', { className: 'muted handoff-note', attrs: { 'aria-live': 'polite' } });
     this.element = el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'View' } }, [
       button('Fit all', 'Fit the whole run (0)', () => actions.fitAll()),
       button('−', 'Zoom out (−)', () => actions.zoomOut()),
       button('+', 'Zoom in (+)', () => actions.zoomIn()),
+      this.failureButton,
       this.handoffButton,
       this.handoffNote,
       el('span', { className: 'spacer' }),
@@ -91,6 +97,18 @@ export class Toolbar {
   showFilters(): void {
     this.filterInput.value = this.view.state.filterText;
     this.filterSelect.value = this.view.state.laneFilter;
+  }
+
+  /** Show failure: there only for a run that failed, and named after how it failed. */
+  showFailure(): void {
+    const failure = this.view.failure;
+    this.failureButton.hidden = !failure;
+    if (!failure) return;
+    const what = { deadlock: 'deadlock', livelock: 'livelock', exception: 'exception', assert: 'failed assert' }[failure.kind];
+    this.failureButton.textContent = `Show ${what}`;
+    const title = `Zoom to the ${what} and select its threads`;
+    this.failureButton.title = title;
+    this.failureButton.setAttribute('aria-label', title);
   }
 
   /** The hand-offs toggle: pressed or not, and disabled when the run has none. */

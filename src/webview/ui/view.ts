@@ -6,11 +6,12 @@
  */
 import type { PrimitiveInfo, TimelineModel, TimelineQueries } from '../../analysis/model';
 import type { RunAbout, SourceText, ViewState } from '../../shared/protocol';
-import { ThreadState } from '../../trace/format';
+import { deadlockHighlight, type DeadlockHighlight } from '../layout/deadlock';
+import { failureRange, type Failure } from '../layout/failure';
 import { buildHoldRows, layoutLanes, type LaneLayout, type LaneRows } from '../layout/lanes';
 import { clampRange, fitRange, TimeScale } from '../layout/timeScale';
 import type { FindingFocus } from './findings';
-import { GUTTER_CSS_PX, lanesTopCssPx, type DeadlockHighlight, type MarkerIndex } from './frame';
+import { GUTTER_CSS_PX, lanesTopCssPx, type MarkerIndex } from './frame';
 import { Overview } from './overview';
 import type { Theme } from './theme';
 
@@ -27,6 +28,8 @@ export class View {
   handoffOrder = new Uint32Array(0);
   handoffAcquireNs = new Float64Array(0);
   deadlock: DeadlockHighlight | undefined;
+  /** How the run failed (layout/failure.ts), if it did: the view opens on it. */
+  failure: Failure | undefined;
   /** The overview strip of the run shown (it maps the strip's x to time). */
   overview: Overview | undefined;
   theme: Theme | undefined;
@@ -50,8 +53,18 @@ export class View {
     this.state = initial ?? defaultViewState(0, 1);
   }
 
-  /** Takes a new run: builds its indexes, and the view `restored` if it overlaps the run (else the whole run). */
-  load(model: Model, sources: SourceText[], restored: ViewState | undefined, about: RunAbout, overviewCanvas: HTMLCanvasElement): void {
+  /**
+   * Takes a new run: builds its indexes, and the view `restored` if it overlaps the run, else
+   * the run's failure (failureRange) or the whole run. Returns whether `restored` was taken.
+   */
+  load(
+    model: Model,
+    sources: SourceText[],
+    restored: ViewState | undefined,
+    about: RunAbout,
+    overviewCanvas: HTMLCanvasElement,
+    failure?: Failure,
+  ): boolean {
     this.model = model;
     this.sources = sources;
     this.about = about;
@@ -68,16 +81,20 @@ export class View {
     if (!sorted) order.sort((a, b) => acquireNs[a] - acquireNs[b]);
     this.handoffOrder = order;
     this.handoffAcquireNs = sorted ? acquireNs : Float64Array.from(order, (i) => acquireNs[i]);
-    this.deadlock = model.deadlock ? deadlockHighlight(model) : undefined;
+    this.deadlock = model.deadlock ? deadlockHighlight(model, model.deadlock) : undefined;
+    this.failure = failure;
     this.findingHover = undefined;
     this.findingPicked = undefined;
-    this.instantNs = model.deadlock ? model.deadlock.detectedAtNs : model.endNs;
+    this.selectedLaneIndex = undefined;
+    this.instantNs = model.deadlock ? model.deadlock.detectedAtNs : (failure?.atNs ?? model.endNs);
     const fit = defaultViewState(model.startNs, model.endNs);
-    this.state =
-      restored && restored.endNs > model.startNs && restored.startNs < model.endNs
-        ? { ...fit, ...restored }
-        : { ...fit, showHandoffs: model.handoffs.length > 0 && model.handoffs.length <= 2000 };
+    const taken = Boolean(restored && restored.endNs > model.startNs && restored.startNs < model.endNs);
+    const opening = failure && failureRange(failure, model.startNs, model.endNs);
+    this.state = taken
+      ? { ...fit, ...restored }
+      : { ...fit, ...opening, showHandoffs: model.handoffs.length > 0 && model.handoffs.length <= 2000 };
     this.overview = new Overview(overviewCanvas, model);
+    return taken;
   }
 
   /** Lays the lanes out again (after a filter changed); a selected lane the filter hides is let go. */
@@ -144,41 +161,4 @@ function buildMarkerIndex(model: Model): MarkerIndex[] {
     indices.sort((a, b) => model.markers[a].timeNs - model.markers[b].timeNs);
     return { timeNs: Float64Array.from(indices, (i) => model.markers[i].timeNs), marker: Uint32Array.from(indices) };
   });
-}
-
-/** The segments and holds that make the deadlock: each entry's wait at the moment it was found, and what it holds then. */
-function deadlockHighlight(model: Model): DeadlockHighlight {
-  const deadlock = model.deadlock!;
-  const segments: DeadlockHighlight['segments'] = [];
-  const holds: DeadlockHighlight['holds'] = [];
-  for (const entry of deadlock.entries) {
-    const laneIndex = model.threads.findIndex((t) => t.tid === entry.tid);
-    if (laneIndex < 0) continue;
-    let interval = model.stateAt(laneIndex, deadlock.detectedAtNs);
-    const columns = model.threads[laneIndex].states;
-    if (interval < 0 || (columns.state[interval] !== ThreadState.Blocked && columns.state[interval] !== ThreadState.Waiting)) {
-      // The detector's clock may be a hair off the lane's: take the last wait of the lane.
-      for (let i = columns.count - 1; i >= 0; i--) {
-        if (columns.state[i] === ThreadState.Blocked || columns.state[i] === ThreadState.Waiting) {
-          interval = i;
-          break;
-        }
-      }
-    }
-    if (interval >= 0) segments.push({ laneIndex, interval });
-    const laneHolds = model.holds[laneIndex];
-    for (const objectId of entry.holds) {
-      for (let i = laneHolds.count - 1; i >= 0; i--) {
-        if (
-          laneHolds.objectId[i] === objectId &&
-          laneHolds.startNs[i] <= deadlock.detectedAtNs &&
-          laneHolds.endNs[i] >= deadlock.detectedAtNs - 1
-        ) {
-          holds.push({ laneIndex, hold: i });
-          break;
-        }
-      }
-    }
-  }
-  return { segments, holds, detectedAtNs: deadlock.detectedAtNs };
 }

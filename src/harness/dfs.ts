@@ -26,13 +26,24 @@
  * result says how many schedules that happened to.
  */
 import { OBJECT_ANY } from '../runtime/shared';
-import { LOG_ENDED_OUTPUT, LOG_ENDED_WRITE, LOG_FAIR, LOG_HEADER, LOG_PREEMPTIBLE, LOG_TIMED, LOG_YIELD } from '../runtime/schedule';
+import {
+  LOG_ENDED_COMMUTE,
+  LOG_ENDED_OUTPUT,
+  LOG_ENDED_WRITE,
+  LOG_FAIR,
+  LOG_HEADER,
+  LOG_PREEMPTIBLE,
+  LOG_TIMED,
+  LOG_YIELD,
+} from '../runtime/schedule';
 
 /** What a step touched: one object (OBJECT_ANY: anything; 0: nothing shared), whether it changed it, whether it printed. */
 interface Footprint {
   object: number;
   write: boolean;
   output: boolean;
+  /** Its change commutes with any other step so flagged on the same object (runtime OP_COMMUTE). */
+  commute?: boolean;
 }
 
 /** One scheduling decision, as the runtime logged it. */
@@ -76,7 +87,12 @@ export function readDecisionLog(buffer: SharedArrayBuffer): { decisions: Decisio
       fair: (flags & LOG_FAIR) !== 0,
       yielded: (flags & LOG_YIELD) !== 0,
       timed: (flags & LOG_TIMED) !== 0,
-      ended: { object, write: (flags & LOG_ENDED_WRITE) !== 0, output: (flags & LOG_ENDED_OUTPUT) !== 0 },
+      ended: {
+        object,
+        write: (flags & LOG_ENDED_WRITE) !== 0,
+        output: (flags & LOG_ENDED_OUTPUT) !== 0,
+        commute: (flags & LOG_ENDED_COMMUTE) !== 0,
+      },
       runnable,
     });
   }
@@ -94,7 +110,7 @@ export function clearDecisionLog(buffer: SharedArrayBuffer): void {
 function dependent(a: Footprint, b: Footprint): boolean {
   if (a.object === OBJECT_ANY || b.object === OBJECT_ANY) return true;
   if (a.output && b.output) return true;
-  return a.object !== 0 && a.object === b.object && (a.write || b.write);
+  return a.object !== 0 && a.object === b.object && (a.write || b.write) && !(a.commute && b.commute);
 }
 
 interface Explored {
@@ -351,17 +367,26 @@ const STATE_CACHE_LIMIT = 2_000_000;
 /** Markers in TraceFingerprint for what every step reads and what printing writes. */
 const EVERYTHING = OBJECT_ANY;
 const OUTPUT = -2;
+/** An access that is a block of its own (beside NONE, READS and COMMUTES below). */
+const WRITE = 3;
 
-/** One object's accesses so far: the chain of writes, each with the reads after it (as a multiset). */
+/**
+ * One object's accesses so far, as a chain of blocks: a write, or a run of reads, or a run of
+ * commuting changes (OP_COMMUTE); a run is a multiset (its steps commute among themselves).
+ */
 interface ObjectHistory {
-  /** Hashes of the closed segments (a write and the reads after it, up to the next write). */
+  /** Hash of the closed blocks, in order. */
   closedA: number;
   closedB: number;
-  /** The open segment: its write's thread (-1: none yet) and the sum of its reads' hashes. */
-  writer: number;
-  readsA: number;
-  readsB: number;
+  /** The open run: READS, COMMUTES or NONE, and the sum of its steps' hashes. */
+  open: number;
+  sumA: number;
+  sumB: number;
 }
+
+const NONE = 0;
+const READS = 1;
+const COMMUTES = 2;
 
 /**
  * A fingerprint of the steps run so far up to reordering independent ones (their Mazurkiewicz
@@ -379,36 +404,36 @@ class TraceFingerprint {
   /** Thread `tid` ran a step with this footprint. */
   step(tid: number, footprint: Footprint): void {
     if (footprint.object === OBJECT_ANY) {
-      this.access(EVERYTHING, tid, true);
+      this.access(EVERYTHING, tid, WRITE);
       return;
     }
-    this.access(EVERYTHING, tid, false);
-    if (footprint.object !== 0) this.access(footprint.object, tid, footprint.write);
-    if (footprint.output) this.access(OUTPUT, tid, true);
+    this.access(EVERYTHING, tid, READS);
+    if (footprint.object !== 0) this.access(footprint.object, tid, !footprint.write ? READS : footprint.commute ? COMMUTES : WRITE);
+    if (footprint.output) this.access(OUTPUT, tid, WRITE);
   }
 
   key(running: number): string {
     return `${running}:${(this.sumA >>> 0).toString(36)}:${(this.sumB >>> 0).toString(36)}`;
   }
 
-  private access(object: number, tid: number, write: boolean): void {
+  /** `kind`: WRITE (a block of its own), or READS or COMMUTES (joins an open run of the same kind). */
+  private access(object: number, tid: number, kind: number): void {
     let history = this.objects.get(object);
     if (!history) {
-      history = { closedA: 0, closedB: 0, writer: -1, readsA: 0, readsB: 0 };
+      history = { closedA: 0, closedB: 0, open: NONE, sumA: 0, sumB: 0 };
       this.objects.set(object, history);
     }
     this.sumA = (this.sumA - contribution(object, history, SEED_A)) | 0;
     this.sumB = (this.sumB - contribution(object, history, SEED_B)) | 0;
-    if (write) {
-      history.closedA = chain(history.closedA, segment(history.writer, history.readsA, SEED_A));
-      history.closedB = chain(history.closedB, segment(history.writer, history.readsB, SEED_B));
-      history.writer = tid;
-      history.readsA = 0;
-      history.readsB = 0;
-    } else {
-      history.readsA = (history.readsA + mix(tid, SEED_A)) | 0;
-      history.readsB = (history.readsB + mix(tid, SEED_B)) | 0;
+    if (kind === WRITE || kind !== history.open) {
+      history.closedA = chain(history.closedA, block(history.open, history.sumA, SEED_A));
+      history.closedB = chain(history.closedB, block(history.open, history.sumB, SEED_B));
+      history.open = kind;
+      history.sumA = 0;
+      history.sumB = 0;
     }
+    history.sumA = (history.sumA + mix(tid, SEED_A)) | 0;
+    history.sumB = (history.sumB + mix(tid, SEED_B)) | 0;
     this.sumA = (this.sumA + contribution(object, history, SEED_A)) | 0;
     this.sumB = (this.sumB + contribution(object, history, SEED_B)) | 0;
   }
@@ -427,8 +452,9 @@ function mix(value: number, seed: number): number {
   return h ^ (h >>> 16);
 }
 
-function segment(writer: number, reads: number, seed: number): number {
-  return mix(mix(writer, seed) ^ reads, seed + 1);
+/** A block's hash: its kind and its steps (one write's thread, or a run's sum). */
+function block(kind: number, sum: number, seed: number): number {
+  return mix(mix(kind, seed) ^ sum, seed + 1);
 }
 
 function chain(closed: number, next: number): number {
@@ -437,8 +463,8 @@ function chain(closed: number, next: number): number {
 
 function contribution(object: number, history: ObjectHistory, seed: number): number {
   const closed = seed === SEED_A ? history.closedA : history.closedB;
-  const reads = seed === SEED_A ? history.readsA : history.readsB;
-  return mix(mix(object, seed) ^ chain(closed, segment(history.writer, reads, seed)), seed + 2);
+  const sum = seed === SEED_A ? history.sumA : history.sumB;
+  return mix(mix(object, seed) ^ chain(closed, block(history.open, sum, seed)), seed + 2);
 }
 
 /** A path as text for the command line: "decision:tid" pairs, "3:1,7:0" ("" for the default schedule). */

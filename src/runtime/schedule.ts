@@ -51,6 +51,7 @@ import {
   H_S_TIMED,
   OP_WRITE,
   OP_OUTPUT,
+  OP_COMMUTE,
   type ScheduleSetup,
 } from './shared';
 import { GilReleaseReason } from '../trace/format';
@@ -247,6 +248,11 @@ export function onlyRead(): void {
   if (sched.on) heap[self + T_S_OP_FLAGS] &= ~OP_WRITE;
 }
 
+/** The step's change commutes with others so flagged on its object (OP_COMMUTE). */
+export function commutes(): void {
+  if (sched.on) heap[self + T_S_OP_FLAGS] |= OP_COMMUTE;
+}
+
 /** The snippet printed: output order is something a schedule decides. */
 export function noteOutput(): void {
   printed = true;
@@ -367,6 +373,8 @@ export const LOG_FAIR = 8;
 export const LOG_YIELD = 16;
 /** Something read the clock before this decision (H_S_TIMED). */
 export const LOG_TIMED = 32;
+/** The step that ended commutes with others so flagged on its object (OP_COMMUTE). */
+export const LOG_ENDED_COMMUTE = 64;
 
 function logDecision(preemptible: boolean, chosen: number, ended: number, endedFlags: number, fair: boolean, yielded: boolean): void {
   const words = log!;
@@ -382,6 +390,7 @@ function logDecision(preemptible: boolean, chosen: number, ended: number, endedF
     (preemptible ? LOG_PREEMPTIBLE : 0) |
     (endedFlags & OP_WRITE ? LOG_ENDED_WRITE : 0) |
     (endedFlags & OP_OUTPUT ? LOG_ENDED_OUTPUT : 0) |
+    (endedFlags & OP_COMMUTE ? LOG_ENDED_COMMUTE : 0) |
     (fair ? LOG_FAIR : 0) |
     (yielded ? LOG_YIELD : 0) |
     (heap[H_S_TIMED] ? LOG_TIMED : 0);

@@ -108,7 +108,7 @@ export const T_S_DEADLINE = 12;
 export const T_S_PRIORITY = 14;
 /** Set to 1 to give it the baton; it waits on this cell. */
 export const T_S_GO = 15;
-/** The object its next (or current) step operates on: an object id, or OBJECT_ANY. */
+/** The object its next (or current) step operates on: an object id, a SharedArray element (values.ts elementObject, ≤ -16), or OBJECT_ANY. */
 export const T_S_OP = 16;
 /** OP_WRITE | OP_OUTPUT for that step. */
 export const T_S_OP_FLAGS = 17;
@@ -120,6 +120,12 @@ export const OBJECT_ANY = -1;
 /** Step flags: the step changes its object (not only reads it); the step printed output. */
 export const OP_WRITE = 1;
 export const OP_OUTPUT = 2;
+/**
+ * The step changed its object in a way that commutes with any other step so flagged on the same
+ * object, from the state it ran in: a Semaphore acquire that found two permits or more, a plain
+ * Semaphore release that found no waiter. Either order of two such steps gives the same state.
+ */
+export const OP_COMMUTE = 4;
 
 export function threadBlockBase(tid: number): number {
   return HEADER_CELLS + tid * THREAD_STRIDE;

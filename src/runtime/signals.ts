@@ -22,7 +22,7 @@ import { BrokenBarrierError, ValueError } from './errors';
 import { Scoped, Mutex, bindTo, identityFor } from './locks';
 import { WaitQueue, WAIT_QUEUE_CELLS, waitWithMutex } from './condition';
 import { ctx, scheduling } from './shared';
-import { onlyRead, visible, waitCell, wakeCell } from './schedule';
+import { commutes, onlyRead, visible, waitCell, wakeCell } from './schedule';
 
 // ── Semaphore ─────────────────────────────────────────────────────────────────────────────
 
@@ -65,7 +65,12 @@ export class Semaphore extends Scoped {
     if (scheduling.on) visible(this.id, true);
     const heap = this.heap;
     const cell = this.base + S_VALUE;
-    if (this.tryTake(heap, cell)) return true;
+    const before = Atomics.load(heap, cell);
+    if (this.tryTake(heap, cell)) {
+      // Another acquire or a release from the same state would not block it, nor it them.
+      if (before >= 2) commutes();
+      return true;
+    }
     if (!blocking) {
       onlyRead();
       rec(EventKind.AcquireFailed, this.id, site, 0);
@@ -122,6 +127,8 @@ export class Semaphore extends Scoped {
     else recFast(EventKind.Released, this.id, site, n);
     this.addPermits(n);
     if (waiters || Atomics.load(this.heap, this.base + S_WAITERS) > 0) wakeCell(this.heap, this.base + S_VALUE, n);
+    // Nobody woken, and no bound to exceed: releases and roomy acquires commute with it.
+    else if (!(this instanceof BoundedSemaphore)) commutes();
   }
 
   protected checkRelease(_n: number): void {}

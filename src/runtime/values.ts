@@ -81,6 +81,15 @@ export interface SharedArray {
 
 const INDEX = /^(0|[1-9]\d*)$/;
 
+/**
+ * What a step on one element of a SharedArray touches, for the scheduler: the element, not the
+ * whole array (steps on different elements commute). A negative number no object id takes
+ * (ids are positive; OBJECT_ANY is -1).
+ */
+function elementObject(f64Index: number): number {
+  return -16 - f64Index;
+}
+
 class SharedArrayImpl {
   readonly id: number;
   readonly name: string;
@@ -133,7 +142,7 @@ class SharedArrayImpl {
 
   read(i: number): number {
     this.check(i);
-    if (scheduling.on) visible(this.id, false);
+    if (scheduling.on) visible(elementObject(this.start + i), false);
     if (this.record) recFast(EventKind.SharedRead, this.id, __tl.site, i);
     return this.f64[this.start + i];
   }
@@ -142,7 +151,7 @@ class SharedArrayImpl {
     this.check(i);
     if (replay.on) return;
     if (typeof value !== 'number') throw new ValueError('a SharedArray holds numbers');
-    if (scheduling.on) visible(this.id, true);
+    if (scheduling.on) visible(elementObject(this.start + i), true);
     if (this.record) recFast(EventKind.SharedWrite, this.id, __tl.site, i);
     this.f64[this.start + i] = value;
   }

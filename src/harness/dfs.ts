@@ -362,7 +362,7 @@ class StateCache {
 }
 
 /** Most states remembered (~100 bytes each). */
-const STATE_CACHE_LIMIT = 2_000_000;
+const STATE_CACHE_LIMIT = 500_000;
 
 /** Markers in TraceFingerprint for what every step reads and what printing writes. */
 const EVERYTHING = OBJECT_ANY;

@@ -79,6 +79,9 @@ export class Watcher {
   end(): void {
     this.unlisten?.();
     for (const timer of this.timers) clearTimeout(timer);
+    // Settle the pending Atomics.waitAsync: V8 keeps it, and through it this whole run
+    // (coordinator, state, rings), for as long as nobody rings: a hunt leaked every run.
+    Atomics.notify(this.state.heap, H_DOORBELL);
   }
 
   /** Stop the run as completed (or failed, if MainThread failed) once every non-daemon thread is done. */

@@ -228,6 +228,8 @@ class Hunt {
 
 /** Is this run a bug worth stopping for? */
 export function findingOf(result: RunResult): Pick<Finding, 'outcome' | 'kind' | 'summary'> | undefined {
+  // The harness failed (a worker died under the run): not the snippet's bug; the hunt stops on it.
+  if (result.outcome === 'error' && result.error?.kind === 'internal') return undefined;
   if (result.outcome === 'deadlock') return { outcome: 'deadlock', kind: 'deadlock', summary: result.deadlock?.explanation ?? 'deadlock' };
   if (result.outcome === 'livelock') return { outcome: 'livelock', kind: 'livelock', summary: result.error?.message ?? 'livelock' };
   const exception = result.trace.header.exceptions[0];

@@ -116,9 +116,10 @@ export function main(): void { const t = new Thread({ target: spin }); t.start()
   });
 
   const COUNTER = (body: string) => `
-import { Thread, Value, setSwitchInterval } from "threadlanes";
+import { Barrier, Thread, Value, setSwitchInterval } from "threadlanes";
 const counter = new Value(0);
-function bump(): void { for (let i = 0; i < 200000; i++) { ${body} } }
+const bothRunning = new Barrier(2);
+function bump(): void { bothRunning.wait(); for (let i = 0; i < 200000; i++) { ${body} } }
 export function main(): void {
   setSwitchInterval(0.0002);
   const ts = [new Thread({ target: bump }), new Thread({ target: bump })];
@@ -131,7 +132,9 @@ export function main(): void {
   // Whether a forced switch lands between a read and its write is up to the machine's timing, so
   // a lost update is possible here, not certain: the test asserts what is guaranteed (the threads
   // are switched in the middle of the loop, and no update is ever counted twice). A schedule that
-  // loses one for certain is controlled mode's job (test/controlled.test.ts).
+  // loses one for certain is controlled mode's job (test/controlled.test.ts). The barrier makes
+  // both loops run at once: without it, on a loaded machine the second thread could start only
+  // after the first had finished its loop, with no switch to force (it failed so once in five).
   it('the GIL switches the threads of the racy counter mid-loop and never counts an update twice; the locked counter is exact', async () => {
     const racy = await runSnippet(COUNTER('counter.value += 1;'), { mode: 'gil' });
     assert.equal(racy.result.outcome, 'completed');

@@ -47,6 +47,9 @@ export function main() {
 
   it('cuts long names with an ellipsis and puts the whole name in the tooltip', async () => {
     const page = await openReport(browser.context, report);
+    // Once the page has settled: the failure's focus shows the blocked thread in the inspector after the first render.
+    await page.evaluate(() => window.__threadlanes.panel!.nextFrame());
+    await page.evaluate(() => window.__threadlanes.panel!.nextFrame());
     // No named functions inside evaluate: the test's transpiler would wrap them in a helper the page does not have.
     const found = await page.evaluate(
       ([thread, lock]) => {

@@ -78,7 +78,15 @@ export class Sidebar {
     private readonly view: View,
     private readonly hostKind: PanelHost['kind'],
     private readonly viewChanged: () => void,
-  ) {}
+  ) {
+    // Parts change after render too (the inspector shows the site a failure's focus picks):
+    // cut long names in whatever appears. Cutting changes text once; the next pass finds none.
+    new MutationObserver(() => shortenLongNames(this.element, this.longNames())).observe(this.element, {
+      childList: true,
+      subtree: true,
+      characterData: true,
+    });
+  }
 
   /** Builds the sidebar for the run shown (again after a theme change or new findings), keeping its scroll. */
   render(events: SidebarEvents): void {

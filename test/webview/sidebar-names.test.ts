@@ -21,16 +21,19 @@ describe('webview: long names in the sidebar', function () {
   before(async () => {
     const snippet = path.join(dir, 'long-names.ts');
     // Deadlocks for certain: both threads hold their first lock before either takes the second.
+    // The long name's line is within two lines of both blocking sites, so the source excerpt the
+    // failure's focus shows (whichever thread blocked last) has it too.
     fs.writeFileSync(
       snippet,
       `import { Thread, Lock, Barrier } from "threadlanes";
 const a = new Lock(${JSON.stringify(LOCK)});
 const b = new Lock("B");
 const both = new Barrier(2);
+const NAME = ${JSON.stringify(THREAD)};
 function ab() { a.withLock(() => { both.wait(); b.withLock(() => {}); }); }
 function ba() { b.withLock(() => { both.wait(); a.withLock(() => {}); }); }
 export function main() {
-  const ts = [new Thread({ target: ab, name: ${JSON.stringify(THREAD)} }), new Thread({ target: ba })];
+  const ts = [new Thread({ target: ab, name: NAME }), new Thread({ target: ba })];
   ts.forEach((t) => t.start());
   ts.forEach((t) => t.join());
 }

@@ -34,15 +34,21 @@ export function sourceExcerpt(sources: SourceText[], site: { file: string; line:
   const last = Math.min(lines.length, site.line + 2);
   const pre = el('pre', { className: 'source', attrs: { 'aria-label': `Source around line ${site.line}` } });
   for (let n = first; n <= last; n++) {
+    const line = lines[n - 1] ?? '';
+    // A very long line (a generated name, minified code) is cut; its tooltip has it whole.
+    const shown = line.length > SOURCE_LINE_CHARS ? `${line.slice(0, SOURCE_LINE_CHARS - 1)}…` : line;
     pre.append(
       el('span', { className: n === site.line ? 'source-line current' : 'source-line' }, [
         el('span', { className: 'line-number', text: String(n).padStart(4) }),
-        el('span', { className: 'line-text', text: ` ${lines[n - 1] ?? ''}` }),
+        el('span', { className: 'line-text', text: ` ${shown}`, ...(shown !== line ? { title: line } : {}) }),
       ]),
     );
   }
   return pre;
 }
+
+/** Longest source line an excerpt shows whole. */
+const SOURCE_LINE_CHARS = 200;
 
 export class DeadlockInspector {
   readonly element: HTMLElement;
